@@ -1,0 +1,128 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { describeError, HandlerError } from '../errors.js';
+import { decodeEvent, deadLetterTopic } from '../events/registry.js';
+import { DLQ_HEADERS, type Handler, type RawBusRecord } from '../ports/bus.js';
+import type { Logger } from '../ports/logger.js';
+import type { Metrics } from '../ports/metrics.js';
+import { type RetryPolicy, withRetry } from '../retry.js';
+
+/**
+ * The one place where a consumed record is validated, handled (with retries), and dead-lettered.
+ * Both bus adapters call it per record and commit the record's offset only after it resolves:
+ * at that point the handler succeeded (its effects are durable) or the record sits in the DLQ.
+ * It never throws for bad input or handler failure; it rejects only when the DLQ write fails,
+ * in which case the adapter must not commit (the record is redelivered).
+ */
+export interface RecordProcessorDeps {
+  group: string;
+  handler: Handler;
+  retry: RetryPolicy;
+  raw: boolean;
+  deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
+  metrics: BusMetrics;
+  logger: Logger;
+}
+
+export interface BusMetrics {
+  in: (topic: string) => void;
+  failed: (topic: string, code: string) => void;
+  deadLettered: (topic: string) => void;
+  latency: (topic: string, seconds: number) => void;
+}
+
+export function busMetrics(m: Metrics): BusMetrics {
+  const consumed = m.counter('bus_events_consumed_total', 'Events handed to handlers', ['topic']);
+  const failed = m.counter('bus_events_failed_total', 'Events that failed validation or handling', ['topic', 'code']);
+  const dlq = m.counter('bus_events_dead_lettered_total', 'Events moved to the dead-letter topic', ['topic']);
+  const lat = m.histogram('bus_handler_duration_seconds', 'Handler latency', ['topic'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]);
+  return {
+    in: (topic) => consumed.inc({ topic }),
+    failed: (topic, code) => failed.inc({ topic, code }),
+    deadLettered: (topic) => dlq.inc({ topic }),
+    latency: (topic, seconds) => lat.observe({ topic }, seconds),
+  };
+}
+
+const tracer = trace.getTracer('chainwatch.bus');
+
+export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps, signal: AbortSignal): Promise<void> {
+  deps.metrics.in(rec.topic);
+  let event;
+  try {
+    event = decodeEvent(rec.value);
+  } catch (err) {
+    if (deps.raw) {
+      // Raw consumers (events tail) see everything, including what does not validate.
+      event = { specversion: '1.0' as const, id: '', source: '', type: '', data: rec.value.toString('utf8') };
+    } else {
+      const { code, message } = describeError(err);
+      deps.metrics.failed(rec.topic, code);
+      await deadLetter(rec, deps, code, message, 0);
+      return;
+    }
+  }
+  const record = { topic: rec.topic, partition: rec.partition, offset: rec.offset, key: rec.key, headers: rec.headers, event };
+  const started = performance.now();
+  try {
+    await tracer.startActiveSpan(`handle ${rec.topic}`, { attributes: { 'messaging.destination.name': rec.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } }, async (span) => {
+      try {
+        await withRetry(
+          async () => {
+            try {
+              await deps.handler(record, signal);
+            } catch (err) {
+              // Handlers may throw anything; every failure is retriable here unless the
+              // handler says otherwise with a ChainwatchError whose retriable flag is false.
+              if (err instanceof HandlerError && !err.retriable) throw err;
+              throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
+            }
+          },
+          deps.retry,
+          signal,
+        );
+        span.setStatus({ code: SpanStatusCode.OK });
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err).code });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  } catch (err) {
+    if (signal.aborted) throw err; // shutting down: do not commit, the record is redelivered
+    const root = err instanceof Error && err.cause instanceof HandlerError ? err.cause : err;
+    const inner = root instanceof HandlerError && root.cause !== undefined ? root.cause : root;
+    const { code, message } = describeError(inner);
+    deps.metrics.failed(rec.topic, code);
+    deps.logger.warn({ topic: rec.topic, offset: rec.offset, eventId: event.id, code }, 'handler failed; dead-lettering');
+    const attempts = (err as { attempts?: number }).attempts ?? 1;
+    await deadLetter(rec, deps, code, message, attempts);
+    return;
+  } finally {
+    deps.metrics.latency(rec.topic, (performance.now() - started) / 1000);
+  }
+}
+
+async function deadLetter(rec: RawBusRecord, deps: RecordProcessorDeps, code: string, reason: string, attempts: number): Promise<void> {
+  await deps.deadLetter(deadLetterTopic(rec.topic), {
+    key: rec.key,
+    value: rec.value,
+    headers: {
+      ...rec.headers,
+      [DLQ_HEADERS.code]: code,
+      [DLQ_HEADERS.reason]: reason.slice(0, 1000),
+      [DLQ_HEADERS.originalTopic]: rec.topic,
+      [DLQ_HEADERS.originalPartition]: String(rec.partition),
+      [DLQ_HEADERS.originalOffset]: rec.offset,
+      [DLQ_HEADERS.attempts]: String(attempts),
+      [DLQ_HEADERS.group]: deps.group,
+      [DLQ_HEADERS.at]: new Date().toISOString(),
+    },
+  });
+  deps.metrics.deadLettered(rec.topic);
+}
+
+/** Key for an event: its subject keeps one subject ordered; else its id spreads load. */
+export function keyOf(ev: { subject?: string; id: string }): string {
+  return ev.subject ?? ev.id;
+}

@@ -1,0 +1,10 @@
+// Public surface of core: errors, retry, events, ports. Nothing here imports other chainwatch folders.
+export * from './errors.js';
+export * from './retry.js';
+export * from './events/index.js';
+export * from './ports/bus.js';
+export * from './ports/state.js';
+export * from './ports/logger.js';
+export * from './ports/metrics.js';
+export * from './ports/component.js';
+export * from './bus/process-record.js';
