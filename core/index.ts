@@ -8,3 +8,4 @@ export * from './ports/logger.js';
 export * from './ports/metrics.js';
 export * from './ports/component.js';
 export * from './bus/process-record.js';
+export * from './ports/sink.js';

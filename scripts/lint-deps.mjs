@@ -2,7 +2,8 @@
 // Enforces the dependency directions of DEVELOPERS.md / docs/architecture.md:
 //   core imports nothing of ours; bus, stores, collectors, sinks, trust import only core;
 //   detectors import core, rules and trust; rules imports core; keys imports core;
-//   collectors/detectors/sinks never import a sibling folder (one folder per source/system);
+//   collectors/detectors/sinks never import a sibling folder (one folder per source/system), except
+//   <folder>/shared/, which holds what the siblings share;
 //   daemon imports everything; nothing imports daemon; deploy/ holds no code imports;
 //   only bus/kafka imports a Kafka client.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -50,6 +51,7 @@ function check(file) {
     const target = relative(root, resolve(dirname(file), spec));
     const [ttop, tsub] = target.split(sep);
     if (ttop === '..' || ttop === top && !(isolated.has(top) && tsub !== sub && target.includes(sep))) continue;
+    if (ttop === top && tsub === 'shared') continue; // <folder>/shared/ holds code its siblings share
     if (ttop === top) {
       problems.push(`${rel}: ${top}/${sub} imports ${top}/${tsub} (siblings meet only through events on the bus)`);
       continue;

@@ -1,6 +1,8 @@
 // Importing this module registers every event type chainwatch knows (side effect of each
-// types/*.ts file). Add new types as a file under types/ and one import line here.
+// types/*.ts file). Add new types as a file under types/ and one import/export line here.
 export * from './envelope.js';
 export * from './registry.js';
 export * from './types/finding.js';
 export * from './types/system.js';
+export * from './types/rekor.js';
+export * from './types/tlog.js';
