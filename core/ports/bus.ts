@@ -49,6 +49,8 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** Receive raw records that fail validation instead of dead-lettering them (used by `events tail`). */
   raw?: boolean;
+  /** A throw-away reader (e.g. `events tail`): offsets are not persisted and it joins no shared group. */
+  ephemeral?: boolean;
 }
 
 export interface PublishOptions {

@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  type Bus,
+  BusError,
+  type BusHealth,
+  busMetrics,
+  type CloudEvent,
+  encodeEvent,
+  familyOf,
+  keyOf,
+  type Logger,
+  type Metrics,
+  noopMetrics,
+  type PublishOptions,
+  silentLogger,
+  type SubscribeOptions,
+  type Subscription,
+  topicFor,
+  validateEvent,
+} from '../../core/index.js';
+import type { EmbeddedBusConfig } from './config.js';
+import { applyPragmas, partitionOf, SCHEMA } from './schema.js';
+import { EmbeddedSubscription, type Store } from './subscription.js';
+
+/**
+ * The default bus: a durable local log in one SQLite file. publish() returns after the
+ * transaction committed, so an accepted event survives a crash of this process.
+ */
+export class EmbeddedBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private db: Database.Database | undefined;
+  private store: Store | undefined;
+  private readonly subs = new Set<EmbeddedSubscription>();
+  private readonly wake = new EventEmitter().setMaxListeners(0);
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private readonly published;
+  private readonly bm;
+  private readonly lagGauge;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: EmbeddedBusConfig & { path: string },
+    private readonly logger: Logger = silentLogger,
+    private readonly metrics: Metrics = noopMetrics,
+  ) {
+    this.published = metrics.counter('bus_events_published_total', 'Events appended to the bus', ['topic']);
+    this.lagGauge = metrics.gauge('bus_consumer_lag', 'Records not yet committed by a consumer group', ['group', 'topic', 'partition']);
+    this.bm = busMetrics(metrics);
+  }
+
+  async start(): Promise<void> {
+    if (this.db) return;
+    mkdirSync(dirname(this.config.path), { recursive: true });
+    const db = new Database(this.config.path);
+    applyPragmas(db, this.config.fsync);
+    db.exec(SCHEMA);
+    this.db = db;
+    this.store = prepare(db);
+    this.stopping = undefined;
+    this.retentionTimer = setInterval(() => this.applyRetention(), this.config.retention.checkIntervalMs);
+    this.retentionTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.retentionTimer) clearInterval(this.retentionTimer);
+      await Promise.all([...this.subs].map((s) => s.stop()));
+      this.db?.close();
+      this.db = undefined;
+      this.store = undefined;
+    })();
+    return this.stopping;
+  }
+
+  async flush(): Promise<void> {
+    // Every publish is committed before it resolves; a WAL checkpoint keeps the -wal file short.
+    this.db?.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  health(): BusHealth {
+    return this.db ? { ready: true, detail: `sqlite ${this.config.path}` } : { ready: false, detail: 'not started' };
+  }
+
+  async publish(events: CloudEvent | CloudEvent[], opts: PublishOptions & { topic?: string } = {}): Promise<void> {
+    const list = Array.isArray(events) ? events : [events];
+    const rows = list.map((e) => {
+      const ev = validateEvent(e);
+      return { topic: opts.topic ?? topicFor(familyOf(ev.type)), key: opts.key ?? keyOf(ev), value: encodeEvent(ev), headers: opts.headers };
+    });
+    this.append(rows);
+  }
+
+  async publishRaw(topic: string, records: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<void> {
+    this.append(records.map((r) => ({ topic, key: r.key, value: r.value, headers: r.headers })));
+  }
+
+  private append(rows: { topic: string; key: string; value: Buffer; headers: Record<string, string> | undefined }[]): void {
+    const store = this.requireStore();
+    if (rows.length === 0) return;
+    for (const r of rows) if (!/^[A-Za-z0-9._-]{1,200}$/.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
+    try {
+      store.appendTx.immediate(rows.map((r) => ({ ...r, partition: partitionOf(r.key, this.config.partitions) })), Date.now());
+    } catch (err) {
+      throw new BusError('BUS_PUBLISH_FAILED', 'embedded bus append failed', { cause: err, retriable: true });
+    }
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of counts) this.published.inc({ topic }, n);
+    this.wake.emit('append');
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    const store = this.requireStore();
+    const sub = new EmbeddedSubscription(opts, {
+      store,
+      partitions: this.config.partitions,
+      maxBatch: this.config.maxBatch,
+      pollIntervalMs: this.config.pollIntervalMs,
+      retry: { ...this.config.handlerRetry, ...opts.retry },
+      wake: this.wake,
+      metrics: this.bm,
+      lag: (group, topic, partition, lag) => this.lagGauge.set({ group, topic, partition: String(partition) }, lag),
+      logger: this.logger.child({ group: opts.group }),
+      members: () => [...this.subs].filter((s) => s.group === opts.group && !s.isStopped()),
+      deadLetter: async (topic, rec) => this.publishRaw(topic, [rec]),
+      onStopped: (s) => this.subs.delete(s),
+    });
+    this.subs.add(sub);
+    sub.start();
+    return sub;
+  }
+
+  async lag(group: string): Promise<{ topic: string; partition: number; lag: number }[]> {
+    return this.requireStore().lag.all(group) as { topic: string; partition: number; lag: number }[];
+  }
+
+  /** Kafka-like retention: by age and by count per partition, regardless of consumers. */
+  applyRetention(now = Date.now()): number {
+    const store = this.store;
+    if (!store) return 0;
+    const { maxAgeHours, maxRecordsPerPartition } = this.config.retention;
+    const res = store.retention.run(now - maxAgeHours * 3_600_000, maxRecordsPerPartition);
+    if (res.changes > 0) this.logger.info({ deleted: res.changes }, 'bus retention removed old records');
+    return res.changes;
+  }
+
+  private requireStore(): Store {
+    if (!this.store) throw new BusError(this.stopping ? 'BUS_STOPPED' : 'BUS_NOT_STARTED', 'embedded bus is not running');
+    return this.store;
+  }
+}
+
+function prepare(db: Database.Database): Store {
+  const bump = db.prepare(
+    `INSERT INTO partitions (topic, partition, next_offset) VALUES (?, ?, ?)
+     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = next_offset + excluded.next_offset RETURNING next_offset`,
+  );
+  const insert = db.prepare('INSERT INTO records (topic, partition, offset, key, headers, value, ts) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const appendTx = db.transaction((rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => {
+    // Reserve a dense offset range per (topic, partition) inside the write transaction, so that
+    // concurrent writers (daemon + CLI) never collide and order within a partition is total.
+    const groups = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const k = `${r.topic}\0${r.partition}`;
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
+    }
+    for (const g of groups.values()) {
+      const first = g[0]!;
+      const { next_offset } = bump.get(first.topic, first.partition, g.length) as { next_offset: number };
+      let offset = next_offset - g.length;
+      for (const r of g) {
+        insert.run(r.topic, r.partition, offset++, r.key, r.headers && Object.keys(r.headers).length ? JSON.stringify(r.headers) : null, r.value, ts);
+      }
+    }
+  });
+  return {
+    appendTx,
+    fetch: db.prepare('SELECT offset, key, headers, value, ts FROM records WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?'),
+    end: db.prepare('SELECT next_offset FROM partitions WHERE topic = ? AND partition = ?').pluck(),
+    committed: db.prepare('SELECT committed FROM offsets WHERE grp = ? AND topic = ? AND partition = ?').pluck(),
+    commit: db.prepare('INSERT INTO offsets (grp, topic, partition, committed) VALUES (?, ?, ?, ?) ON CONFLICT (grp, topic, partition) DO UPDATE SET committed = excluded.committed'),
+    lag: db.prepare(
+      `SELECT p.topic, p.partition, p.next_offset - COALESCE(o.committed, 0) AS lag FROM partitions p
+       LEFT JOIN offsets o ON o.grp = ? AND o.topic = p.topic AND o.partition = p.partition ORDER BY p.topic, p.partition`,
+    ),
+    retention: db.prepare(
+      `DELETE FROM records WHERE ts < ?1 OR offset < (SELECT next_offset - ?2 FROM partitions p WHERE p.topic = records.topic AND p.partition = records.partition)`,
+    ),
+  };
+}

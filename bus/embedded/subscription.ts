@@ -1,0 +1,196 @@
+import type { EventEmitter } from 'node:events';
+import type { Statement, Transaction } from 'better-sqlite3';
+import {
+  type BusMetrics,
+  type Logger,
+  processRecord,
+  type RawBusRecord,
+  type RetryPolicy,
+  type SubscribeOptions,
+  type Subscription,
+} from '../../core/index.js';
+
+export interface Store {
+  appendTx: Transaction<(rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => void>;
+  fetch: Statement;
+  end: Statement;
+  committed: Statement;
+  commit: Statement;
+  lag: Statement;
+  retention: Statement;
+}
+
+interface Deps {
+  store: Store;
+  partitions: number;
+  maxBatch: number;
+  pollIntervalMs: number;
+  retry: RetryPolicy;
+  wake: EventEmitter;
+  metrics: BusMetrics;
+  lag: (group: string, topic: string, partition: number, lag: number) => void;
+  logger: Logger;
+  /** Live members of this subscription's group in this process, for partition assignment. */
+  members: () => EmbeddedSubscription[];
+  deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
+  onStopped: (s: EmbeddedSubscription) => void;
+}
+
+interface Row {
+  offset: number;
+  key: string;
+  headers: string | null;
+  value: Buffer;
+  ts: number;
+}
+
+/**
+ * One consumer-group member. Each round it takes its share of (topic, partition) pairs, fetches a
+ * bounded batch per partition from the group's committed position, hands records to processRecord
+ * one at a time (order within a partition), and commits.
+ *
+ * Invariant: the committed offset of a partition moves past a record only after processRecord
+ * resolved for it, i.e. the handler's effects are durable or the record is in the dead-letter
+ * topic. A crash before the commit redelivers the record (at-least-once).
+ */
+export class EmbeddedSubscription implements Subscription {
+  readonly group: string;
+  private paused = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private readonly positions = new Map<string, number>();
+  private wakeUp: (() => void) | undefined;
+  private readonly onAppend = (): void => this.wakeUp?.();
+
+  constructor(
+    private readonly opts: SubscribeOptions,
+    private readonly deps: Deps,
+  ) {
+    this.group = opts.group;
+  }
+
+  isStopped(): boolean {
+    return this.stopped;
+  }
+
+  start(): void {
+    if (this.opts.fromBeginning === false || this.opts.ephemeral) {
+      for (const topic of this.opts.topics) {
+        for (let p = 0; p < this.deps.partitions; p++) {
+          const k = `${topic}\0${p}`;
+          const committed = this.opts.ephemeral ? undefined : (this.deps.store.committed.get(this.group, topic, p) as number | undefined);
+          const pos = committed ?? ((this.deps.store.end.get(topic, p) as number | undefined) ?? 0);
+          this.positions.set(k, pos);
+          // A new group starting "from now" records that position, so it survives a restart.
+          if (committed === undefined && !this.opts.ephemeral) this.deps.store.commit.run(this.group, topic, p, pos);
+        }
+      }
+    }
+    this.deps.wake.on('append', this.onAppend);
+    this.loop = this.run().catch((err) => this.deps.logger.error({ err }, 'embedded subscription crashed'));
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.deps.wake.off('append', this.onAppend);
+      this.wakeUp?.();
+    }
+    await this.loop;
+    this.deps.onStopped(this);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let fetched = 0;
+      if (!this.paused) {
+        const mine = this.assignment();
+        const counts = await Promise.all(mine.map(([topic, p]) => this.consumePartition(topic, p)));
+        fetched = counts.reduce((a, b) => a + b, 0);
+      }
+      if (fetched === 0 && !this.stopped) await this.idle();
+    }
+  }
+
+  /** Round-robin share of (topic, partition) pairs among live members of the group. */
+  private assignment(): [string, number][] {
+    const all: [string, number][] = [];
+    for (const t of this.opts.topics) for (let p = 0; p < this.deps.partitions; p++) all.push([t, p]);
+    if (this.opts.ephemeral) return all;
+    const members = this.deps.members();
+    const me = members.indexOf(this);
+    const mine = me < 0 ? [] : all.filter((_, i) => i % members.length === me);
+    // Forget cached positions of partitions another member may now own: when one comes back,
+    // its position is re-read from the committed offsets, never rewound from a stale cache.
+    const keep = new Set(mine.map(([t, p]) => `${t}\0${p}`));
+    for (const k of this.positions.keys()) if (!keep.has(k)) this.positions.delete(k);
+    return mine;
+  }
+
+  private position(topic: string, p: number): number {
+    const k = `${topic}\0${p}`;
+    let pos = this.positions.get(k);
+    if (pos === undefined) {
+      pos = (this.deps.store.committed.get(this.group, topic, p) as number | undefined) ?? 0;
+      this.positions.set(k, pos);
+    }
+    return pos;
+  }
+
+  private async consumePartition(topic: string, p: number): Promise<number> {
+    const from = this.position(topic, p);
+    const rows = this.deps.store.fetch.all(topic, p, from, this.deps.maxBatch) as Row[];
+    if (rows.length === 0) return 0;
+    let next = from;
+    for (const row of rows) {
+      if (this.stopped || this.paused) break;
+      const rec: RawBusRecord = {
+        topic,
+        partition: p,
+        offset: String(row.offset),
+        key: row.key,
+        headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
+        value: row.value,
+        timestampMs: row.ts,
+      };
+      try {
+        await processRecord(rec, { group: this.group, handler: this.opts.handler, retry: this.deps.retry, raw: this.opts.raw ?? false, deadLetter: this.deps.deadLetter, metrics: this.deps.metrics, logger: this.deps.logger }, this.abort.signal);
+      } catch (err) {
+        // Only a failed dead-letter write lands here: keep the position, retry next round.
+        this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');
+        break;
+      }
+      next = row.offset + 1;
+    }
+    if (next !== from) {
+      this.positions.set(`${topic}\0${p}`, next);
+      if (!this.opts.ephemeral) this.deps.store.commit.run(this.group, topic, p, next);
+      const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? next;
+      this.deps.lag(this.group, topic, p, end - next);
+    }
+    return next - from;
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, this.deps.pollIntervalMs);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+}
