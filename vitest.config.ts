@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,bus,stores,collectors,detectors,rules,sinks,daemon,keys}/**/*.test.ts'],
+          include: ['{core,bus,stores,trust,collectors,detectors,rules,sinks,daemon,keys}/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

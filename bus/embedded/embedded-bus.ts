@@ -142,7 +142,7 @@ export class EmbeddedBus implements Bus {
     const store = this.store;
     if (!store) return 0;
     const { maxAgeHours, maxRecordsPerPartition } = this.config.retention;
-    const res = store.retention.run(now - maxAgeHours * 3_600_000, maxRecordsPerPartition);
+    const res = store.retention.run({ cutoff: now - maxAgeHours * 3_600_000, max: maxRecordsPerPartition });
     if (res.changes > 0) this.logger.info({ deleted: res.changes }, 'bus retention removed old records');
     return res.changes;
   }
@@ -189,7 +189,7 @@ function prepare(db: Database.Database): Store {
        LEFT JOIN offsets o ON o.grp = ? AND o.topic = p.topic AND o.partition = p.partition ORDER BY p.topic, p.partition`,
     ),
     retention: db.prepare(
-      `DELETE FROM records WHERE ts < ?1 OR offset < (SELECT next_offset - ?2 FROM partitions p WHERE p.topic = records.topic AND p.partition = records.partition)`,
+      `DELETE FROM records WHERE ts < @cutoff OR offset < (SELECT next_offset - @max FROM partitions p WHERE p.topic = records.topic AND p.partition = records.partition)`,
     ),
   };
 }

@@ -120,9 +120,13 @@ export class MemoryBus implements Bus {
   private kick(): void {
     for (const s of this.subs) {
       if (!s.running && !s.stopped && !s.paused) {
-        s.running = this.run(s).finally(() => {
-          s.running = undefined;
-        });
+        // Start on a microtask: a handler that publishes before its first await would otherwise
+        // re-enter kick() while `running` is still unset and process the same record again.
+        s.running = Promise.resolve()
+          .then(() => this.run(s))
+          .finally(() => {
+            s.running = undefined;
+          });
       }
     }
   }

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { Component, ComponentContext } from '../core/index.js';
+import { createJournalSink, journalSinkConfigSchema } from '../sinks/journal/journal-sink.js';
+
+/**
+ * The component registry: which config section builds which component. Adding a collector,
+ * detector or sink = one schema entry in `componentSections` and one case in `buildComponents`.
+ * Kinds matter for shutdown order: collectors stop first (no new intake), then detectors, then
+ * sinks (so findings produced while draining still get delivered).
+ */
+export type ComponentKind = 'collector' | 'detector' | 'sink';
+
+export const componentSections = {
+  collectors: z.object({}).strict().default({}),
+  detectors: z.object({}).strict().default({}),
+  sinks: z
+    .object({
+      journal: journalSinkConfigSchema.optional(),
+    })
+    .strict()
+    .default({}),
+};
+
+export interface BuiltComponent {
+  kind: ComponentKind;
+  /** Builds a fresh instance (the supervisor builds a new one on every restart). */
+  create(ctx: ComponentContext): Component;
+  name: string;
+}
+
+type Sections = { [K in keyof typeof componentSections]: z.output<(typeof componentSections)[K]> };
+
+export function buildComponents(cfg: Sections): BuiltComponent[] {
+  const out: BuiltComponent[] = [];
+  const journal = cfg.sinks.journal;
+  if (journal?.enabled) out.push({ kind: 'sink', name: 'sink.journal', create: (ctx) => createJournalSink(journal, ctx) });
+  return out;
+}

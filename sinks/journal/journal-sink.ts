@@ -1,0 +1,66 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import { type BusRecord, type Component, type ComponentContext, type Subscription, topicFor, EVENT_FAMILIES } from '../../core/index.js';
+
+/**
+ * Journal sink: appends every event of the chosen topics to a JSON-lines file and fsyncs before
+ * the bus commits. Useful for air-gapped export, debugging, and as the simplest durable effect
+ * for end-to-end tests (SIGKILL, outage). One line = one event; at-least-once (duplicates possible
+ * after a crash, never gaps).
+ */
+export const journalSinkConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** File path; relative paths are under dataDir. */
+    path: z.string().min(1).default('journal.jsonl'),
+    /** Event families to record; default all. */
+    families: z.array(z.enum(EVENT_FAMILIES)).optional(),
+    group: z.string().min(1).default('sink.journal'),
+  })
+  .strict();
+export type JournalSinkConfig = z.output<typeof journalSinkConfigSchema>;
+
+export function createJournalSink(config: JournalSinkConfig, ctx: ComponentContext): Component {
+  return new JournalSink(config, ctx);
+}
+
+class JournalSink implements Component {
+  readonly name = 'sink.journal';
+  private fd: number | undefined;
+  private sub: Subscription | undefined;
+  private readonly path: string;
+
+  constructor(
+    private readonly config: JournalSinkConfig,
+    private readonly ctx: ComponentContext,
+  ) {
+    this.path = isAbsolute(config.path) ? config.path : join(ctx.dataDir, config.path);
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.fd = openSync(this.path, 'a');
+    const topics = (this.config.families ?? EVENT_FAMILIES).map((f) => topicFor(f));
+    this.sub = await this.ctx.bus.subscribe({ group: this.config.group, topics, fromBeginning: true, handler: async (r) => this.write(r) });
+  }
+
+  private async write(r: BusRecord): Promise<void> {
+    if (this.fd === undefined) throw new Error('journal closed');
+    writeSync(this.fd, `${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, event: r.event })}\n`);
+    // The bus commits this record's offset after we return: the line must be on disk first.
+    fsyncSync(this.fd);
+  }
+
+  async stop(): Promise<void> {
+    const sub = this.sub;
+    this.sub = undefined;
+    await sub?.stop();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  async flush(): Promise<void> {
+    if (this.fd !== undefined) fsyncSync(this.fd);
+  }
+}
