@@ -1,0 +1,51 @@
+import { ChainwatchError } from '../core/errors.js';
+
+/**
+ * Failures while obtaining a Sigstore trusted root. Only TUF_UNAVAILABLE is retriable: the
+ * repository may come back, while an unreadable or malformed root stays that way.
+ */
+export type TrustErrorCode =
+  | 'TRUST_ROOT_UNREADABLE'
+  | 'TRUST_ROOT_INVALID'
+  | 'TRUST_ROOT_UNAVAILABLE'
+  | 'TUF_UNAVAILABLE';
+
+export class TrustError extends ChainwatchError<TrustErrorCode> {
+  constructor(code: TrustErrorCode, message: string, cause?: unknown) {
+    super(code, message, { cause, retriable: code === 'TUF_UNAVAILABLE' });
+  }
+}
+
+/**
+ * One code per step of bundle verification (trust/bundle.ts), so a caller can tell "this is not
+ * a bundle" from "the signature is wrong" from "signed by someone else". Never retriable:
+ * verification is a pure function of its inputs.
+ */
+export type BundleVerifyErrorCode =
+  | 'BUNDLE_MALFORMED'
+  | 'BUNDLE_ARTIFACT_MISMATCH'
+  | 'BUNDLE_KEY_INVALID'
+  | 'BUNDLE_TRUST_MATERIAL_INVALID'
+  | 'BUNDLE_TIMESTAMP_INVALID'
+  | 'BUNDLE_CERTIFICATE_INVALID'
+  | 'BUNDLE_TLOG_INVALID'
+  | 'BUNDLE_SIGNATURE_INVALID'
+  | 'BUNDLE_POLICY_MISMATCH';
+
+export class BundleVerifyError extends ChainwatchError<BundleVerifyErrorCode> {
+  constructor(code: BundleVerifyErrorCode, message: string, cause?: unknown) {
+    super(code, message, { cause, retriable: false });
+  }
+}
+
+/**
+ * Failures of checkpoint verification: the note did not parse, no trusted log key signed it, or
+ * it disagrees with the tree head it came with (Rekor's log info repeats size and root in JSON).
+ */
+export type CheckpointErrorCode = 'CHECKPOINT_MALFORMED' | 'CHECKPOINT_UNVERIFIED' | 'CHECKPOINT_MISMATCH';
+
+export class CheckpointError extends ChainwatchError<CheckpointErrorCode> {
+  constructor(code: CheckpointErrorCode, message: string, cause?: unknown) {
+    super(code, message, { cause, retriable: false });
+  }
+}
