@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Component, ComponentContext } from '../core/index.js';
+import { createIdentityWatchDetector, identityWatchConfigSchema } from '../detectors/identity-watch/index.js';
+import { createLogIntegrityDetector, logIntegrityConfigSchema } from '../detectors/log-integrity/index.js';
 import { createJournalSink, journalSinkConfigSchema } from '../sinks/journal/journal-sink.js';
 
 /**
@@ -12,7 +14,13 @@ export type ComponentKind = 'collector' | 'detector' | 'sink';
 
 export const componentSections = {
   collectors: z.object({}).strict().default({}),
-  detectors: z.object({}).strict().default({}),
+  detectors: z
+    .object({
+      logIntegrity: logIntegrityConfigSchema.optional(),
+      identityWatch: identityWatchConfigSchema.optional(),
+    })
+    .strict()
+    .default({}),
   sinks: z
     .object({
       journal: journalSinkConfigSchema.optional(),
@@ -32,6 +40,9 @@ type Sections = { [K in keyof typeof componentSections]: z.output<(typeof compon
 
 export function buildComponents(cfg: Sections): BuiltComponent[] {
   const out: BuiltComponent[] = [];
+  const { logIntegrity, identityWatch } = cfg.detectors;
+  if (logIntegrity && logIntegrity.enabled !== false) out.push({ kind: 'detector', name: 'detector.log-integrity', create: (ctx) => createLogIntegrityDetector(logIntegrity, ctx) });
+  if (identityWatch && identityWatch.enabled !== false) out.push({ kind: 'detector', name: 'detector.identity-watch', create: (ctx) => createIdentityWatchDetector(identityWatch, ctx) });
   const journal = cfg.sinks.journal;
   if (journal?.enabled) out.push({ kind: 'sink', name: 'sink.journal', create: (ctx) => createJournalSink(journal, ctx) });
   return out;
