@@ -80,7 +80,8 @@ export class EmbeddedSubscription implements Subscription {
         for (let p = 0; p < this.deps.partitions; p++) {
           const k = `${topic}\0${p}`;
           const committed = this.opts.ephemeral ? undefined : (this.deps.store.committed.get(this.group, topic, p) as number | undefined);
-          const pos = committed ?? ((this.deps.store.end.get(topic, p) as number | undefined) ?? 0);
+          const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? 0;
+          const pos = committed ?? (this.opts.fromBeginning === true ? 0 : end);
           this.positions.set(k, pos);
           // A new group starting "from now" records that position, so it survives a restart.
           if (committed === undefined && !this.opts.ephemeral) this.deps.store.commit.run(this.group, topic, p, pos);
