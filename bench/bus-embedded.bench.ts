@@ -21,7 +21,7 @@ function rawSqlite(readBack: boolean): number {
   const db = new Database(join(mkdtempSync(join(tmpdir(), 'cw-raw-')), 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE r (topic TEXT, partition INTEGER, offset INTEGER, key TEXT, value BLOB, ts INTEGER, PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID');
+  db.exec('CREATE TABLE r (topic TEXT, partition INTEGER, offset INTEGER, key TEXT, value BLOB, ts INTEGER, PRIMARY KEY (topic, partition, offset))');
   const ins = db.prepare('INSERT INTO r VALUES (?, ?, ?, ?, ?, ?)');
   const sel = db.prepare('SELECT offset, key, value FROM r WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?');
   const tx = db.transaction((from: number) => {

@@ -4,6 +4,8 @@ import type Database from 'better-sqlite3';
  * On-disk layout of the embedded bus: an append-only log per (topic, partition) with dense
  * offsets, the next offset per partition, and committed offsets per consumer group.
  * WAL mode lets the daemon consume while `chainwatch events publish` appends from another process.
+ * `records` is a rowid table on purpose: its rows (~1 KiB events) are large, and a WITHOUT ROWID
+ * table stores them in the primary-key b-tree, which measured several times slower to append to.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS partitions (
@@ -12,7 +14,7 @@ CREATE TABLE IF NOT EXISTS partitions (
 CREATE TABLE IF NOT EXISTS records (
   topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
   key TEXT NOT NULL, headers TEXT, value BLOB NOT NULL, ts INTEGER NOT NULL,
-  PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+  PRIMARY KEY (topic, partition, offset));
 CREATE TABLE IF NOT EXISTS offsets (
   grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, committed INTEGER NOT NULL,
   PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;
