@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * KafkaBus configuration. Secrets (SASL password, TLS keys) arrive already resolved: the daemon
+ * reads env/file references and passes values here. This module never logs them.
+ */
+const retrySchema = z
+  .object({
+    maxAttempts: z.number().int().positive().default(8),
+    baseDelayMs: z.number().int().positive().default(200),
+    maxDelayMs: z.number().int().positive().default(5_000),
+    /** A publish that cannot reach the broker for this long fails with a retriable BusError. */
+    deadlineMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+const saslSchema = z.discriminatedUnion('mechanism', [
+  z.object({ mechanism: z.literal('plain'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ mechanism: z.literal('scram-sha-256'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ mechanism: z.literal('scram-sha-512'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+]);
+
+const sslSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      ca: z.string().optional(),
+      cert: z.string().optional(),
+      key: z.string().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+      servername: z.string().optional(),
+    })
+    .strict(),
+]);
+
+export const kafkaBusConfigSchema = z
+  .object({
+    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1),
+    clientId: z.string().min(1).default('chainwatch'),
+    /** Prepended to every topic on the wire (isolates test runs or tenants); callers never see it. */
+    topicPrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+    /** Partitions of topics the bus creates; also the upper bound of useful group members. */
+    partitions: z.number().int().positive().default(6),
+    /** -1 = the broker's default.replication.factor. */
+    replicationFactor: z.number().int().min(-1).default(-1),
+    sasl: saslSchema.optional(),
+    ssl: sslSchema.optional(),
+    /** Retry policy of publishes and admin calls (core/retry.ts). */
+    retry: retrySchema.default({ maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5_000, deadlineMs: 30_000 }),
+    connectionTimeoutMs: z.number().int().positive().default(3_000),
+    requestTimeoutMs: z.number().int().positive().default(30_000),
+    /** Max records of one subscription being handled at once; the fetch loop waits beyond it. */
+    maxInFlight: z.number().int().positive().default(512),
+    /** Partitions whose batches one subscription handles concurrently. */
+    partitionsConsumedConcurrently: z.number().int().positive().default(4),
+    sessionTimeoutMs: z.number().int().positive().default(30_000),
+    heartbeatIntervalMs: z.number().int().positive().default(3_000),
+    /** stop() waits this long for in-flight handlers, then aborts them (they are redelivered). */
+    drainTimeoutMs: z.number().int().positive().default(30_000),
+    /** Period of the background broker probe that keeps health() honest when the bus is idle. */
+    healthProbeMs: z.number().int().positive().default(5_000),
+    /** kafkajs' own log level, routed to the Logger port. */
+    logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
+  })
+  .strict();
+
+export type KafkaBusConfig = z.infer<typeof kafkaBusConfigSchema>;
+export type KafkaBusConfigInput = z.input<typeof kafkaBusConfigSchema>;
