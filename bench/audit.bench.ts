@@ -1,0 +1,162 @@
+/**
+ * Audit append rate (records/s) per backend, beside the raw write of the same events measured in
+ * the same run and process:
+ *   sqlite      SqliteAuditStore.append (canonical JSON, leaf hash, tree nodes, indexes, triggers)
+ *               vs raw: one prepared INSERT of JSON.stringify(event) per row, in a transaction per
+ *               batch, same pragmas (WAL, synchronous=FULL); and vs "raw, same schema": the audit
+ *               table's columns and indexes filled with JSON.stringify (no canonical JSON, no
+ *               hashing, no tree), which isolates the price of tamper evidence from that of search
+ *   opensearch  OpenSearchAuditStore.append through each official client vs raw: one _bulk of
+ *               `index` actions with the event JSON into a plain index, same client, same batch
+ * Events are ~1 KiB Rekor-entry events. Target: audit >= 50% of raw.
+ * OpenSearch runs need: eval "$(scripts/services/opensearch.sh start)".
+ * Run: npx tsx bench/audit.bench.ts [--records 20000] [--batch 500] [--write]
+ *   (--write appends the table to docs/benchmarks-audit.md)
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { arch, cpus, loadavg, platform, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { makeEvent } from '../core/index.js';
+import { entryFromBusRecord } from '../sinks/audit/record.js';
+import { ElasticsearchJs } from '../sinks/audit/opensearch/elasticsearch-js.js';
+import { OpenSearchJs } from '../sinks/audit/opensearch/opensearch-js.js';
+import { OpenSearchAuditStore } from '../sinks/audit/opensearch/store.js';
+import type { SearchTransport } from '../sinks/audit/opensearch/transport.js';
+import { retainSqliteObject, SqliteAuditStore } from '../sinks/audit/sqlite.js';
+import type { AuditEntry } from '../sinks/audit/port.js';
+
+const { values: args } = parseArgs({ options: { records: { type: 'string' }, batch: { type: 'string' }, write: { type: 'boolean' } } });
+const N = Number(args.records ?? 20_000);
+const BATCH = Number(args.batch ?? 500);
+const osUrl = process.env.CHAINWATCH_TEST_OPENSEARCH_URL;
+
+const events = Array.from({ length: N }, (_, i) => {
+  const digest = randomBytes(32).toString('hex');
+  return makeEvent({
+    type: 'dev.chainwatch.rekor.entry.v1', source: 'urn:bench', subject: `sha256:${digest}`,
+    data: {
+      log: { origin: 'rekor.sigstore.dev - 1193050959916656506', url: 'https://rekor.sigstore.dev' }, uuid: randomBytes(40).toString('hex'),
+      logIndex: i, treeIndex: i, kind: 'hashedrekord', body: { spec: { signature: { content: randomBytes(300).toString('base64') } } },
+      artifact: { digests: [{ algorithm: 'sha256', value: digest }] },
+      signers: [{ kind: 'certificate', san: 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com', extensions: {} }],
+      verification: { inclusion: true, set: true, checkpoint: { size: i + 1, rootHash: randomBytes(32).toString('base64') } },
+    },
+  });
+});
+const entries: AuditEntry[] = events.map((event, i) => entryFromBusRecord({ topic: 'chainwatch.rekor', partition: 0, offset: String(i), key: event.subject!, headers: {}, event }));
+const eventBytes = Buffer.byteLength(JSON.stringify(events[0]));
+
+function rate(t0: number): number {
+  return N / ((performance.now() - t0) / 1000);
+}
+
+function rawSqlite(): number {
+  const db = new Database(join(mkdtempSync(join(tmpdir(), 'cw-raw-audit-')), 'raw.db'));
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE r (idx INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const ins = db.prepare('INSERT INTO r (idx, body) VALUES (?, ?)');
+  const tx = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(N, from + BATCH); i++) ins.run(i, JSON.stringify(events[i]));
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += BATCH) tx(i);
+  const r = rate(t0);
+  db.close();
+  return r;
+}
+
+/** The audit store's own table and indexes, written without canonicalisation, hashing or tree nodes. */
+async function rawSqliteSameSchema(): Promise<number> {
+  const store = new SqliteAuditStore({ path: join(mkdtempSync(join(tmpdir(), 'cw-raw-schema-')), 'audit.db') });
+  await store.open();
+  const db = store.database;
+  const ins = db.prepare(
+    `INSERT INTO audit_records (idx, id, kind, type, time, subject, digest, identity, severity, severity_rank, topic, partition, bus_offset, body, leaf_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  retainSqliteObject(ins);
+  const zero = Buffer.alloc(32);
+  const tx = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(N, from + BATCH); i++) {
+      const e = entries[i]!;
+      ins.run(i, e.id, e.kind, e.type, e.time, e.subject ?? null, e.digest ?? null, e.identity ?? null, null, null, e.position!.topic, 0, i, JSON.stringify(e), zero);
+    }
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += BATCH) tx(i);
+  const r = rate(t0);
+  await store.close();
+  return r;
+}
+
+async function auditSqlite(): Promise<number> {
+  const store = new SqliteAuditStore({ path: join(mkdtempSync(join(tmpdir(), 'cw-bench-audit-')), 'audit.db') });
+  await store.open();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += BATCH) await store.append(entries.slice(i, i + BATCH));
+  const r = rate(t0);
+  await store.close();
+  return r;
+}
+
+async function rawBulk(t: SearchTransport, index: string): Promise<number> {
+  await t.request({ method: 'PUT', path: `/${index}`, body: { settings: { number_of_shards: 1, number_of_replicas: 0 } } });
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += BATCH) {
+    const lines: unknown[] = [];
+    for (let k = i; k < Math.min(N, i + BATCH); k++) lines.push({ index: { _index: index, _id: String(k) } }, { event: JSON.stringify(events[k]) });
+    const res = await t.request({ method: 'POST', path: '/_bulk', bulkBody: lines });
+    if (res.status !== 200 || res.body.errors) throw new Error(`raw bulk failed: ${res.status}`);
+  }
+  return rate(t0);
+}
+
+async function auditOpenSearch(t: SearchTransport, prefix: string): Promise<number> {
+  const store = new OpenSearchAuditStore({ transport: t, indexPrefix: prefix, replicas: 0 });
+  await store.open();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += BATCH) await store.append(entries.slice(i, i + BATCH));
+  return rate(t0);
+}
+
+const rows: { backend: string; audit: number; raw: number; sameSchema?: number }[] = [];
+// Raw first, then audit, then raw again: the mean of the two raw runs cancels warm-up drift.
+const r1 = rawSqlite();
+const s1 = await rawSqliteSameSchema();
+const a = await auditSqlite();
+const s2 = await rawSqliteSameSchema();
+const r2 = rawSqlite();
+rows.push({ backend: 'sqlite', audit: a, raw: (r1 + r2) / 2, sameSchema: (s1 + s2) / 2 });
+
+if (osUrl) {
+  const run = randomBytes(3).toString('hex');
+  for (const client of ['opensearch', 'elasticsearch'] as const) {
+    const t = client === 'opensearch' ? new OpenSearchJs({ url: osUrl }) : new ElasticsearchJs({ url: osUrl });
+    const tag = `cwbench-${run}-${client === 'opensearch' ? 'os' : 'es'}`;
+    const raw1 = await rawBulk(t, `${tag}-raw1`);
+    const audit = await auditOpenSearch(t, `${tag}-audit`);
+    const raw2 = await rawBulk(t, `${tag}-raw2`);
+    rows.push({ backend: `opensearch (${client} client)`, audit, raw: (raw1 + raw2) / 2 });
+    await t.request({ method: 'DELETE', path: `/${tag}-*`, querystring: { expand_wildcards: 'all' } });
+    await t.request({ method: 'DELETE', path: `/_index_template/${tag}-audit` });
+    await t.close();
+  }
+} else {
+  console.error('CHAINWATCH_TEST_OPENSEARCH_URL unset: OpenSearch rows skipped (eval "$(scripts/services/opensearch.sh start)")');
+}
+
+const machine = `${platform()} ${arch()}, ${cpus().length}x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${loadavg()[0]!.toFixed(2)}, node ${process.version}`;
+const table = [
+  `### ${new Date().toISOString()}: ${N} records of ${eventBytes} B, batch ${BATCH}`,
+  '',
+  `Machine: ${machine}`,
+  '',
+  '| backend | audit append (records/s) | raw write (records/s) | audit / raw | raw, same schema (records/s) | audit / same schema |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.backend} | ${Math.round(r.audit)} | ${Math.round(r.raw)} | ${((r.audit / r.raw) * 100).toFixed(0)}% | ${r.sameSchema ? Math.round(r.sameSchema) : 'n/a'} | ${r.sameSchema ? `${((r.audit / r.sameSchema) * 100).toFixed(0)}%` : 'n/a'} |`),
+  '',
+].join('\n');
+console.log(table);
+if (args.write) appendFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks-audit.md'), `${table}\n`);

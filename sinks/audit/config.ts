@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ConfigError, formatIssues, type RetryPolicy } from '../../core/index.js';
+
+/**
+ * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
+ * with one issue per bad key. Secrets (the search engine password) are resolved by the daemon's
+ * config loader before they reach here and never appear in logs or errors.
+ */
+const durationMs = z.union([z.number().int().positive(), z.string().regex(/^\d+(ms|s|m|h)$/)]).transform((v) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)(ms|s|m|h)$/.exec(v)!;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+});
+
+const sqliteBackend = z.object({
+  kind: z.literal('sqlite'),
+  /** Default: <dataDir>/audit/audit.db */
+  path: z.string().min(1).optional(),
+});
+
+const searchBackend = z.object({
+  kind: z.literal('opensearch'),
+  url: z.string().url(),
+  /** Which official client speaks to the cluster. `elasticsearch` is tested against OpenSearch only. */
+  client: z.enum(['opensearch', 'elasticsearch']).default('opensearch'),
+  indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase index name prefix').default('chainwatch-audit'),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** Delete monthly indices older than this many days (ISM policy on OpenSearch); absent keeps forever. */
+  retentionDays: z.number().int().positive().optional(),
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+});
+
+export const auditConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Names this deployment in the checkpoint origin: chainwatch.audit/<instance>. */
+  instance: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('default'),
+  group: z.string().min(1).default('chainwatch-audit'),
+  backend: z.discriminatedUnion('kind', [sqliteBackend, searchBackend]).default({ kind: 'sqlite' }),
+  checkpointEvery: z.number().int().positive().default(1000),
+  checkpointInterval: durationMs.default(60_000),
+  maxBatch: z.number().int().positive().max(10_000).default(500),
+  /** Base of record links in alerts: `${publicUrl}/audit/records/<id>`. */
+  publicUrl: z.string().url().optional(),
+});
+
+export type AuditConfigInput = z.input<typeof auditConfigSchema>;
+export type AuditBackendConfig = z.output<typeof auditConfigSchema>['backend'];
+
+export interface AuditConfig extends Omit<z.output<typeof auditConfigSchema>, 'checkpointInterval'> {
+  checkpointIntervalMs: number;
+  retry: RetryPolicy;
+}
+
+export function parseAuditConfig(input: unknown): AuditConfig {
+  const res = auditConfigSchema.safeParse(input ?? {});
+  if (!res.success) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `invalid audit config: ${formatIssues(res.error.issues)}`,
+      res.error.issues.map((i) => ({ path: ['audit', ...i.path.map(String)].join('.'), message: i.message })),
+    );
+  }
+  const { checkpointInterval, ...rest } = res.data;
+  return { ...rest, checkpointIntervalMs: checkpointInterval, retry: { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000, deadlineMs: 60_000 } };
+}

@@ -1,0 +1,19 @@
+// Public surface of the audit trail: the store port and its two backends, the sink component,
+// operator actions, proofs, verification and the CLI. See docs/audit.md.
+export * from './port.js';
+export { AuditError, type AuditErrorCode, type IntegrityProblem } from './errors.js';
+export { canonicalJson } from './canonical.js';
+export { auditConfigSchema, parseAuditConfig, type AuditConfig, type AuditConfigInput, type AuditBackendConfig } from './config.js';
+export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite.js';
+export { OpenSearchAuditStore, type OpenSearchAuditStoreOptions } from './opensearch/store.js';
+export { OpenSearchJs } from './opensearch/opensearch-js.js';
+export { ElasticsearchJs, PlainJsonTransport } from './opensearch/elasticsearch-js.js';
+export type { SearchTransport, SearchRequest, SearchResponse, SearchTransportOptions } from './opensearch/transport.js';
+export { createAuditStore, auditDir } from './factory.js';
+export { AuditSink, createAuditSink } from './sink.js';
+export { appendOperatorAction, type OperatorAction } from './operator.js';
+export { auditRecordUrl, getRecordWithProof, verifyRecordProof, type RecordProof } from './proof.js';
+export { verifyAuditTrail, type IntegrityFailure, type VerifyOptions, type VerifyReport } from './verify.js';
+export { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from './checkpoint.js';
+export { entryFromBusRecord } from './record.js';
+export { auditCommand, type AuditCliDeps } from './cli.js';

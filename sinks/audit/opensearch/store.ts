@@ -1,0 +1,276 @@
+import { type Logger, type RetryPolicy, silentLogger, severityRank, withRetry } from '../../../core/index.js';
+import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/tree.js';
+import { AuditError } from '../errors.js';
+import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow } from '../port.js';
+import { AppendPlanner, parseRecordBody } from '../record.js';
+import { checkpointsIndex, indexTemplate, ismPolicy, nodesIndex, type RecordDoc, recordDocument, recordsIndex, recordsPattern, rowFromHit, sideIndexBody } from './mappings.js';
+import type { SearchRequest, SearchResponse, SearchTransport } from './transport.js';
+
+export interface OpenSearchAuditStoreOptions {
+  transport: SearchTransport;
+  indexPrefix: string;
+  /** Replicas of every audit index (0 on a single-node test cluster). */
+  replicas?: number;
+  retentionDays?: number;
+  retry?: RetryPolicy;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+type Hit = { _id: string; _source: RecordDoc };
+const MAX_PAGE = 10_000;
+const ok = (s: number): boolean => s >= 200 && s < 300;
+
+/**
+ * Audit store on OpenSearch (or, through the Elasticsearch client, Elasticsearch). Records go
+ * to monthly indices with op_type=create and _id = record index; durability comes from
+ * index.translog.durability=request (the bulk response means fsynced). Searches only see
+ * refreshed data, so reads after our own writes refresh first (#dirty).
+ */
+export class OpenSearchAuditStore implements AuditStore {
+  readonly kind = 'opensearch' as const;
+  #planner: AppendPlanner | undefined;
+  #dirty = false;
+  #lastIndex: string | undefined;
+  #append: Promise<unknown> = Promise.resolve();
+  readonly #o: OpenSearchAuditStoreOptions;
+  readonly #p: string;
+
+  constructor(opts: OpenSearchAuditStoreOptions) {
+    this.#o = opts;
+    this.#p = opts.indexPrefix;
+  }
+
+  async open(): Promise<void> {
+    if (this.#planner) return;
+    const replicas = this.#o.replicas ?? 1;
+    await this.#must({ method: 'PUT', path: `/_index_template/${this.#p}`, body: indexTemplate(this.#p, replicas) }, 'put index template');
+    for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
+      const res = await this.#call({ method: 'PUT', path: `/${idx}`, body: sideIndexBody(replicas) });
+      if (!ok(res.status) && res.body?.error?.type !== 'resource_already_exists_exception') this.#throw(res, `create ${idx}`);
+    }
+    await this.#ensureRetention();
+    await this.#blockClosedMonths();
+    this.#dirty = true;
+    this.#planner = new AppendPlanner(await this.#loadBuilder());
+  }
+
+  async close(): Promise<void> {
+    this.#planner = undefined;
+    await this.#o.transport.close();
+  }
+
+  append(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    // Serialised: indices are assigned from the planner's size, one batch at a time.
+    const run = this.#append.catch(() => undefined).then(() => this.#appendNow(entries));
+    this.#append = run;
+    return run;
+  }
+
+  async #appendNow(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    if (!this.#planner) throw new AuditError('AUDIT_STORE_CLOSED', 'the audit store is not open');
+    if (entries.length === 0) return [];
+    const now = (this.#o.now ?? (() => new Date()))();
+    const index = recordsIndex(this.#p, now);
+    if (this.#lastIndex && this.#lastIndex !== index) await this.#blockClosedMonths();
+    const batch = this.#planner.prepare(entries, now);
+    const lines: unknown[] = [];
+    for (const r of batch.records) lines.push({ create: { _index: index, _id: String(r.record.index) } }, recordDocument(r));
+    for (const n of batch.nodes) lines.push({ create: { _index: nodesIndex(this.#p), _id: `${n.id.level}-${n.id.index}` } }, { level: n.id.level, index: n.id.index, hash: n.hash.toString('hex') });
+    try {
+      await this.#bulkCreate(lines);
+    } catch (err) {
+      // Some documents may be in: reload size and frontier from the cluster before the next append.
+      this.#planner = new AppendPlanner(await this.#loadBuilder().catch(() => TreeBuilder.empty()));
+      throw err;
+    }
+    this.#planner.commit();
+    this.#dirty = true;
+    this.#lastIndex = index;
+    return batch.records.map((p) => p.record);
+  }
+
+  /**
+   * Sends create actions; re-sends only the items that failed retriably. A 409 on a re-send means
+   * the first attempt did write the document (its response was lost): that counts as done.
+   */
+  async #bulkCreate(lines: unknown[]): Promise<void> {
+    let pending = lines;
+    let attempt = 0;
+    await withRetry(async () => {
+      attempt++;
+      const res = await this.#call({ method: 'POST', path: '/_bulk', bulkBody: pending });
+      if (!ok(res.status)) this.#throw(res, 'bulk append');
+      const items = (res.body.items ?? []) as { create: { status: number; error?: { type?: string } } }[];
+      const retry: unknown[] = [];
+      let fatal: string | undefined;
+      items.forEach((it, k) => {
+        const st = it.create.status;
+        if (ok(st) || (st === 409 && attempt > 1)) return;
+        if (st === 429 || st >= 500) retry.push(pending[2 * k], pending[2 * k + 1]);
+        else fatal ??= `${st} ${it.create.error?.type ?? ''}`;
+      });
+      if (fatal) throw new AuditError('AUDIT_WRITE_FAILED', `bulk append refused: ${fatal}`);
+      if (retry.length) {
+        pending = retry;
+        throw new AuditError('AUDIT_STORE_UNAVAILABLE', `${retry.length / 2} bulk items rejected, retrying`, { retriable: true });
+      }
+    }, this.#o.retry ?? { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 });
+  }
+
+  async size(): Promise<number> {
+    if (!this.#planner) throw new AuditError('AUDIT_STORE_CLOSED', 'the audit store is not open');
+    return this.#planner.size;
+  }
+
+  async get(ref: { index: number } | { id: string }): Promise<AuditRecord | undefined> {
+    const query = 'index' in ref ? { term: { 'chainwatch.audit.index': ref.index } } : { term: { 'chainwatch.audit.id': ref.id } };
+    const hits = await this.#search({ query, sort: [{ 'chainwatch.audit.index': 'asc' }], size: 1 });
+    return hits[0] ? parseRecordBody(rowFromHit(hits[0]).body) : undefined;
+  }
+
+  async query(q: AuditQuery): Promise<AuditPage> {
+    const filter: object[] = [];
+    const desc = q.order === 'desc';
+    if (q.since || q.until) filter.push({ range: { '@timestamp': { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } });
+    for (const [field, v] of [['subject', q.subject], ['digest', q.digest], ['identity', q.identity], ['kind', q.kind]] as const) {
+      if (v) filter.push({ term: { [`chainwatch.audit.${field}`]: v } });
+    }
+    if (q.type) filter.push(q.type.endsWith('*') ? { prefix: { 'chainwatch.audit.type': q.type.slice(0, -1) } } : { term: { 'chainwatch.audit.type': q.type } });
+    if (q.severity) filter.push({ range: { 'event.severity': { gte: severityRank(q.severity) } } });
+    if (q.after !== undefined) filter.push({ range: { 'chainwatch.audit.index': desc ? { lt: q.after } : { gt: q.after } } });
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), MAX_PAGE - 1);
+    const hits = await this.#search({ query: { bool: { filter } }, sort: [{ 'chainwatch.audit.index': desc ? 'desc' : 'asc' }], size: limit + 1 });
+    const records = hits.slice(0, limit).map((h) => parseRecordBody(rowFromHit(h).body));
+    return hits.length > limit ? { records, next: records[records.length - 1]!.index } : { records };
+  }
+
+  async leafHashes(start: number, end: number): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (let from = start; from < end; ) {
+      const rows = await this.scan(from, Math.min(end - from, MAX_PAGE));
+      for (const r of rows) {
+        if (r.position !== from) throw new AuditError('AUDIT_NOT_FOUND', `leaf hash ${from} is not stored`);
+        out.push(r.leafHash);
+        from++;
+      }
+      if (rows.length === 0) throw new AuditError('AUDIT_NOT_FOUND', `leaf hash ${from} is not stored`);
+    }
+    return out;
+  }
+
+  async nodes(ids: readonly NodeId[]): Promise<Buffer[]> {
+    const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
+    const leafByIndex = new Map<number, Buffer>();
+    if (leaves.length) {
+      const hits = await this.#search({ query: { terms: { 'chainwatch.audit.index': leaves } }, size: leaves.length, _source: ['chainwatch.audit.leaf_hash'] });
+      for (const h of hits) leafByIndex.set(Number(h._id), Buffer.from(String(h._source.chainwatch?.audit?.leaf_hash ?? ''), 'hex'));
+    }
+    const inner = ids.filter((id) => id.level > 0).map((id) => `${id.level}-${id.index}`);
+    const innerById = new Map<string, Buffer>();
+    if (inner.length) {
+      // _mget is realtime: no refresh needed for nodes written a moment ago.
+      const res = await this.#must({ method: 'POST', path: `/${nodesIndex(this.#p)}/_mget`, body: { ids: inner } }, 'read tree nodes');
+      for (const d of res.body.docs as { _id: string; found: boolean; _source?: { hash: string } }[]) {
+        if (d.found && d._source) innerById.set(d._id, Buffer.from(d._source.hash, 'hex'));
+      }
+    }
+    return ids.map((id) => {
+      const h = id.level === 0 ? leafByIndex.get(id.index) : innerById.get(`${id.level}-${id.index}`);
+      if (!h) throw new AuditError('AUDIT_NOT_FOUND', `tree node ${id.level}/${id.index} is not stored`);
+      return h;
+    });
+  }
+
+  async scan(from: number, limit: number): Promise<StoredRow[]> {
+    const hits = await this.#search({
+      query: { range: { 'chainwatch.audit.index': { gte: from } } },
+      sort: [{ 'chainwatch.audit.index': 'asc' }],
+      size: Math.min(limit, MAX_PAGE),
+    });
+    return hits.map(rowFromHit);
+  }
+
+  async putCheckpoint(cp: StoredCheckpoint): Promise<void> {
+    await this.#must({
+      method: 'PUT', path: `/${checkpointsIndex(this.#p)}/_create/${cp.size}`,
+      body: { size: cp.size, root_hash: cp.rootHash, note: cp.note, created_at: cp.createdAt },
+    }, `store checkpoint ${cp.size}`);
+  }
+
+  async listCheckpoints(): Promise<StoredCheckpoint[]> {
+    await this.#must({ method: 'POST', path: `/${checkpointsIndex(this.#p)}/_refresh` }, 'refresh checkpoints');
+    const res = await this.#must({ method: 'POST', path: `/${checkpointsIndex(this.#p)}/_search`, body: { size: MAX_PAGE, sort: [{ size: 'asc' }] } }, 'list checkpoints');
+    return (res.body.hits.hits as { _source: { size: number; root_hash: string; note: string; created_at: string } }[]).map(({ _source: s }) => ({
+      size: s.size, rootHash: s.root_hash, note: s.note, createdAt: s.created_at,
+    }));
+  }
+
+  async recentPositions(limit: number): Promise<BusPosition[]> {
+    const hits = await this.#search({
+      query: { exists: { field: 'chainwatch.audit.topic' } },
+      sort: [{ 'chainwatch.audit.index': 'desc' }],
+      size: Math.min(limit, MAX_PAGE),
+      _source: ['chainwatch.audit.topic', 'chainwatch.audit.partition', 'chainwatch.audit.offset'],
+    });
+    return hits.map((h) => {
+      const a = h._source.chainwatch?.audit ?? {};
+      return { topic: String(a.topic), partition: Number(a.partition), offset: Number(a.offset) };
+    });
+  }
+
+  async #search(body: object): Promise<Hit[]> {
+    if (this.#dirty) {
+      await this.#must({ method: 'POST', path: `/${recordsPattern(this.#p)}/_refresh`, querystring: { allow_no_indices: true } }, 'refresh');
+      this.#dirty = false;
+    }
+    const res = await this.#must({
+      method: 'POST', path: `/${recordsPattern(this.#p)}/_search`,
+      querystring: { allow_no_indices: true, ignore_unavailable: true }, body: { track_total_hits: false, ...body },
+    }, 'search records');
+    return res.body.hits.hits as Hit[];
+  }
+
+  /** Size from the highest stored index; frontier from stored nodes (O(log n) reads). */
+  async #loadBuilder(): Promise<TreeBuilder> {
+    this.#dirty = true;
+    const top = await this.#search({ query: { match_all: {} }, sort: [{ 'chainwatch.audit.index': 'desc' }], size: 1, _source: false });
+    const size = top[0] ? Number(top[0]._id) + 1 : 0;
+    if (size === 0) return TreeBuilder.empty();
+    return TreeBuilder.fromFrontier(size, await rangeHashes(TreeBuilder.frontierRanges(size), (ids) => this.nodes(ids)));
+  }
+
+  /** Write-blocks every records index of a month before the current one. */
+  async #blockClosedMonths(): Promise<void> {
+    const current = recordsIndex(this.#p, (this.#o.now ?? (() => new Date()))());
+    // provided_name is always set, so every index shows up (a filter on blocks.write alone omits unblocked ones).
+    const res = await this.#must({ method: 'GET', path: `/${recordsPattern(this.#p)}/_settings/index.provided_name,index.blocks.write`, querystring: { allow_no_indices: true } }, 'read index settings');
+    for (const [name, s] of Object.entries(res.body as Record<string, { settings?: { index?: { blocks?: { write?: string } } } }>)) {
+      if (name >= current || s.settings?.index?.blocks?.write === 'true') continue;
+      await this.#must({ method: 'PUT', path: `/${name}/_settings`, body: { 'index.blocks.write': true } }, `write-block ${name}`);
+    }
+  }
+
+  /** ISM exists on OpenSearch with the index-management plugin; without it we say so once. */
+  async #ensureRetention(): Promise<void> {
+    const res = await this.#call({ method: 'PUT', path: `/_plugins/_ism/policies/${this.#p}-retention`, body: ismPolicy(this.#p, this.#o.retentionDays) });
+    if (ok(res.status) || res.status === 409) return;
+    (this.#o.logger ?? silentLogger).warn({ status: res.status }, 'audit retention policy not installed (no ISM plugin?); monthly indices are kept until deleted by hand');
+  }
+
+  async #call(req: SearchRequest): Promise<SearchResponse> {
+    return this.#o.transport.request(req);
+  }
+
+  async #must(req: SearchRequest, what: string): Promise<SearchResponse> {
+    const res = await this.#call(req);
+    if (!ok(res.status)) this.#throw(res, what);
+    return res;
+  }
+
+  #throw(res: SearchResponse, what: string): never {
+    const type = (res.body as { error?: { type?: string } } | undefined)?.error?.type ?? '';
+    const retriable = res.status === 429 || res.status >= 500;
+    throw new AuditError(retriable ? 'AUDIT_STORE_UNAVAILABLE' : 'AUDIT_WRITE_FAILED', `${what}: HTTP ${res.status} ${type}`.trim(), { retriable });
+  }
+}

@@ -1,0 +1,126 @@
+import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type Bus,
+  type BusRecord,
+  type ComponentContext,
+  EVENT_FAMILIES,
+  makeEvent,
+  MemoryStateStore,
+  noopMetrics,
+  silentLogger,
+  type SubscribeOptions,
+  topicFor,
+} from '../../core/index.js';
+import { parseVerifierKey } from '../../core/tlog/index.js';
+import { AuditError } from './errors.js';
+import { parseAuditConfig } from './config.js';
+import type { AuditStore } from './port.js';
+import { createAuditSink } from './sink.js';
+import { SqliteAuditStore } from './sqlite.js';
+import { verifyAuditTrail } from './verify.js';
+
+/** Just enough bus: records what the sink subscribed to and lets the test play the consumer loop. */
+function fakeBus() {
+  const subs: SubscribeOptions[] = [];
+  const bus = {
+    kind: 'embedded',
+    async subscribe(opts: SubscribeOptions) {
+      subs.push(opts);
+      return { group: opts.group, pause() {}, resume() {}, async stop() {} };
+    },
+  } as unknown as Bus;
+  return { bus, subs };
+}
+
+function ctx(bus: Bus, dataDir: string): ComponentContext {
+  return { bus, state: new MemoryStateStore(), logger: silentLogger, metrics: noopMetrics, dataDir, fail: () => {}, now: () => new Date() };
+}
+
+function probe(offset: number): BusRecord {
+  const event = makeEvent({ type: 'dev.chainwatch.system.probe.v1', source: 'test', subject: 'p', data: { seq: offset } });
+  return { topic: 'chainwatch.system', partition: 0, offset: String(offset), key: 'p', headers: {}, event };
+}
+
+function finding(offset: number): BusRecord {
+  const data = {
+    findingId: `f-${offset}`, rule: 'tlog.consistency_failed', detector: 'log-integrity', severity: 'critical', category: 'security',
+    status: 'firing', dedupKey: 'k', summary: 'fork', subject: 'rekor.sigstore.dev', labels: {}, evidence: {}, links: [], causedBy: [],
+    observedAt: new Date().toISOString(),
+  };
+  const event = makeEvent({ type: 'dev.chainwatch.finding.v1', source: 'detector', subject: 'rekor.sigstore.dev', data });
+  return { topic: 'chainwatch.findings', partition: 0, offset: String(offset), key: 'k', headers: {}, event };
+}
+
+const config = parseAuditConfig({ instance: 'unit', checkpointEvery: 10, checkpointInterval: '1h' });
+
+describe('AuditSink', () => {
+  it('records every family topic, commits only after durable appends, signs checkpoints, skips redeliveries', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-'));
+    const dbPath = join(dataDir, 'audit', 'audit.db');
+    const { bus, subs } = fakeBus();
+    const sink = createAuditSink(config, ctx(bus, dataDir), new SqliteAuditStore({ path: dbPath }));
+    await sink.start();
+    await sink.start(); // idempotent
+    expect(subs).toHaveLength(1);
+    expect(subs[0]).toMatchObject({ group: 'chainwatch-audit', fromBeginning: true });
+    expect(subs[0]!.topics.sort()).toEqual(EVENT_FAMILIES.map(topicFor).sort());
+
+    const handler = subs[0]!.handler;
+    const signal = new AbortController().signal;
+    await Promise.all(Array.from({ length: 24 }, (_, i) => handler(i % 6 === 0 ? finding(i) : probe(i), signal)));
+    // Every handler resolved: each record is already in the store (what lets the bus commit).
+    expect(await sink.store.size()).toBe(24);
+    expect(await sink.store.get({ id: 'f-6' })).toMatchObject({ kind: 'finding', severity: 'critical', index: expect.any(Number) });
+    await sink.flush();
+    const cps = await sink.store.listCheckpoints();
+    expect(cps[cps.length - 1]!.size).toBe(24);
+    await sink.stop();
+    await sink.stop(); // idempotent
+
+    // Key: 0600, stable across restarts; the vkey it publishes verifies the trail.
+    const keyPath = join(dataDir, 'audit', 'checkpoint-key.pem');
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    const vkey = readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8').trim();
+
+    // Restart: the bus redelivers 20..23 (offsets not committed before the crash) plus new ones.
+    const again = fakeBus();
+    const sink2 = createAuditSink(config, ctx(again.bus, dataDir), new SqliteAuditStore({ path: dbPath }));
+    await sink2.start();
+    for (const i of [20, 21, 22, 23, 24, 25]) await again.subs[0]!.handler(probe(i), signal);
+    expect(await sink2.store.size()).toBe(26);
+    await sink2.flush();
+    const report = await verifyAuditTrail(sink2.store, parseVerifierKey(vkey));
+    expect(report).toMatchObject({ ok: true, records: 26 });
+    expect(sink2.checkpointKey?.vkey).toBe(vkey);
+    await sink2.stop();
+  });
+
+  it('rejects the handler (so the offset is not committed) when the store cannot append', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-fail-'));
+    const inner = new SqliteAuditStore({ path: join(dataDir, 'a.db') });
+    const failing: AuditStore = Object.assign(Object.create(inner) as AuditStore, {
+      kind: 'sqlite' as const,
+      open: () => inner.open(),
+      close: () => inner.close(),
+      recentPositions: (n: number) => inner.recentPositions(n),
+      append: async () => {
+        throw new AuditError('AUDIT_WRITE_FAILED', 'disk full');
+      },
+    });
+    const { bus, subs } = fakeBus();
+    const sink = createAuditSink(config, ctx(bus, dataDir), failing);
+    await sink.start();
+    await expect(subs[0]!.handler(probe(1), new AbortController().signal)).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    expect(sink.health()).toMatchObject({ ready: false });
+    await sink.stop();
+  });
+
+  it('refuses bad config with ConfigError issues', () => {
+    expect(() => parseAuditConfig({ instance: 'has space', backend: { kind: 'opensearch', url: 'nope' } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+});

@@ -1,0 +1,194 @@
+import { join } from 'node:path';
+import {
+  type BusRecord,
+  type Component,
+  type ComponentContext,
+  EVENT_FAMILIES,
+  type Subscription,
+  topicFor,
+  withRetry,
+} from '../../core/index.js';
+import { auditOrigin, type CheckpointKey, loadOrCreateCheckpointKey, signCheckpoint } from './checkpoint.js';
+import { type AuditConfig, parseAuditConfig } from './config.js';
+import { createAuditStore } from './factory.js';
+import type { AuditEntry, AuditStore, BusPosition } from './port.js';
+import { entryFromBusRecord } from './record.js';
+
+/**
+ * The audit sink: every event on every chainwatch family topic becomes one audit record.
+ *
+ *   bus (own consumer group, all family topics) -> handler enqueues and waits
+ *     -> group commit: one store.append() per batch of whatever queued while the last one wrote
+ *     -> handlers resolve (the bus commits their offsets) -> every N records / T seconds a
+ *        signed checkpoint.
+ *
+ * Invariant: a handler resolves only after store.append() resolved for its record, i.e. the
+ * record is durable; only then may the bus commit its offset. A crash in between redelivers the
+ * event; the sink skips positions it finds among the store's newest records (see recentPositions).
+ */
+interface Waiter {
+  entry: AuditEntry;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** How many recent bus positions to remember for redelivery dedup (far above in-flight records). */
+const DEDUP_WINDOW = 20_000;
+
+export class AuditSink implements Component {
+  readonly name = 'audit';
+  #sub: Subscription | undefined;
+  #queue: Waiter[] = [];
+  #writing: Promise<void> | undefined;
+  #key: CheckpointKey | undefined;
+  #seen = new Set<string>();
+  #seenOrder: string[] = [];
+  #sinceCheckpoint = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<unknown> = Promise.resolve();
+  #started = false;
+  #lastError: string | undefined;
+
+  readonly #metrics;
+
+  constructor(
+    private readonly config: AuditConfig,
+    private readonly ctx: ComponentContext,
+    readonly store: AuditStore,
+  ) {
+    const m = ctx.metrics;
+    this.#metrics = {
+      appended: m.counter('audit_records_appended_total', 'Audit records made durable'),
+      failed: m.counter('audit_append_failures_total', 'Audit records whose append failed (not committed on the bus; redelivered)'),
+      latency: m.histogram('audit_append_duration_seconds', 'Audit batch append latency', [], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
+      treeSize: m.gauge('audit_checkpoint_tree_size', 'Tree size of the latest signed audit checkpoint'),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.store.open();
+    try {
+      this.#key = loadOrCreateCheckpointKey(join(this.ctx.dataDir, 'audit'), auditOrigin(this.config.instance));
+      for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
+    } catch (err) {
+      await this.store.close(); // the supervisor retries start() from scratch
+      throw err;
+    }
+    this.#sub = await this.ctx.bus.subscribe({
+      group: this.config.group,
+      topics: EVENT_FAMILIES.map(topicFor),
+      fromBeginning: true,
+      handler: (rec) => this.#handle(rec),
+    });
+    this.#timer = setInterval(() => void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed')), this.config.checkpointIntervalMs);
+    this.#timer.unref();
+    this.#started = true;
+    this.ctx.logger.info({ origin: this.#key.origin, vkey: this.#key.vkey }, 'audit sink started');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    clearInterval(this.#timer);
+    // Subscription.stop() waits for in-flight handlers, which wait for their appends.
+    await this.#sub?.stop();
+    this.#sub = undefined;
+    await this.flush().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit final flush failed'));
+    await this.store.close();
+  }
+
+  /** Writes everything queued, then signs a checkpoint over it. */
+  async flush(): Promise<void> {
+    while (this.#queue.length || this.#writing) await (this.#writing ?? this.#drain());
+    await this.#checkpoint();
+  }
+
+  health(): { ready: boolean; detail?: string } {
+    return this.#lastError ? { ready: false, detail: this.#lastError } : { ready: this.#started };
+  }
+
+  /** Signing key (for publishing the verifier key, e.g. on /audit/key). */
+  get checkpointKey(): CheckpointKey | undefined {
+    return this.#key;
+  }
+
+  #handle(rec: BusRecord): Promise<void> {
+    const pos = `${rec.topic}/${rec.partition}/${Number(rec.offset)}`;
+    if (this.#seen.has(pos)) return Promise.resolve(); // recorded before a restart; offset not yet committed then
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ entry: entryFromBusRecord(rec), resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  /** Group commit: one append in flight; whatever queues meanwhile forms the next batch. */
+  #drain(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    const run = async (): Promise<void> => {
+      try {
+        while (this.#queue.length) await this.#writeBatch(this.#queue.splice(0, this.config.maxBatch));
+      } finally {
+        // Cleared in the same tick the loop saw an empty queue: a handler arriving after this
+        // starts a new drain, one arriving before was picked up by the loop. (A .finally()
+        // on the promise would leave a gap where records queue with nobody draining.)
+        this.#writing = undefined;
+      }
+    };
+    this.#writing = run();
+    return this.#writing;
+  }
+
+  async #writeBatch(batch: Waiter[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+      this.#lastError = undefined;
+      this.#metrics.appended.inc({}, batch.length);
+      this.#metrics.latency.observe({}, (performance.now() - started) / 1000);
+    } catch (err) {
+      this.#metrics.failed.inc({}, batch.length);
+      this.#lastError = `audit append failing: ${String((err as Error).message ?? err)}`;
+      for (const w of batch) w.reject(err); // not durable: no commit; the bus retries / redelivers
+      return;
+    }
+    for (const w of batch) if (w.entry.position) this.#remember(w.entry.position);
+    // Durable now: resolving lets the bus commit these offsets.
+    for (const w of batch) w.resolve();
+    this.#sinceCheckpoint += batch.length;
+    if (this.#sinceCheckpoint >= this.config.checkpointEvery) void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
+  }
+
+  /** Serialised so two triggers (count and timer) never race on the same size. */
+  #checkpoint(): Promise<unknown> {
+    const key = this.#key;
+    if (!key) return Promise.resolve();
+    this.#checkpointing = this.#checkpointing.catch(() => undefined).then(async () => {
+      this.#sinceCheckpoint = 0;
+      const cp = await signCheckpoint(this.store, key, this.ctx.now());
+      if (cp) {
+        this.#metrics.treeSize.set({}, cp.size);
+        this.ctx.logger.debug({ size: cp.size }, 'audit checkpoint signed');
+      }
+    });
+    return this.#checkpointing;
+  }
+
+  #remember(p: BusPosition): void {
+    const k = `${p.topic}/${p.partition}/${p.offset}`;
+    if (this.#seen.has(k)) return;
+    this.#seen.add(k);
+    this.#seenOrder.push(k);
+    if (this.#seenOrder.length > DEDUP_WINDOW * 2) for (const old of this.#seenOrder.splice(0, DEDUP_WINDOW)) this.#seen.delete(old);
+  }
+}
+
+/** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */
+export function createAuditSink(config: AuditConfig | unknown, ctx: ComponentContext, store?: AuditStore): AuditSink {
+  const cfg = isParsed(config) ? config : parseAuditConfig(config);
+  return new AuditSink(cfg, ctx, store ?? createAuditStore(cfg.backend, { dataDir: ctx.dataDir, logger: ctx.logger }));
+}
+
+function isParsed(c: unknown): c is AuditConfig {
+  return typeof c === 'object' && c !== null && 'checkpointIntervalMs' in c && 'retry' in c;
+}

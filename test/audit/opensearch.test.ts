@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../sinks/audit/canonical.js';
+import { ElasticsearchJs } from '../../sinks/audit/opensearch/elasticsearch-js.js';
+import { OpenSearchJs } from '../../sinks/audit/opensearch/opensearch-js.js';
+import { OpenSearchAuditStore } from '../../sinks/audit/opensearch/store.js';
+import type { SearchTransport } from '../../sinks/audit/opensearch/transport.js';
+import { auditStoreContract, sampleEntries, type Tamperer } from '../../sinks/audit/testing/contract.js';
+import { leafHash } from '../../core/tlog/hash.js';
+import { service } from '../helpers/services.js';
+
+const os = service('CHAINWATCH_TEST_OPENSEARCH_URL', 'OpenSearch');
+const url = os.value ?? 'http://127.0.0.1:1';
+const run = randomBytes(4).toString('hex');
+
+/** Raw REST, as an attacker with cluster credentials would use it (no client, no guards). */
+async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+function httpTamperer(prefix: () => string): Tamperer {
+  const find = async (index: number): Promise<{ _index: string; _source: any }> => {
+    await http('POST', `/${prefix()}-*/_refresh`);
+    const res = await http('POST', `/${prefix()}-*/_search`, { query: { ids: { values: [String(index)] } } });
+    return res.body.hits.hits[0];
+  };
+  const done = () => http('POST', `/${prefix()}-*/_refresh`);
+  return {
+    async editBody(index, edit, rehash) {
+      const hit = await find(index);
+      const body = JSON.parse(hit._source.chainwatch.audit.body);
+      edit(body);
+      const next = canonicalJson(body);
+      const audit = { body: next, ...(rehash ? { leaf_hash: leafHash(Buffer.from(next)).toString('hex') } : {}) };
+      expect((await http('POST', `/${hit._index}/_update/${index}`, { doc: { chainwatch: { audit } } })).status).toBe(200);
+      await done();
+    },
+    async deleteRecord(index) {
+      const hit = await find(index);
+      expect((await http('DELETE', `/${hit._index}/_doc/${index}`)).status).toBe(200);
+      await done();
+    },
+    async swap(a, b) {
+      const [ha, hb] = [await find(a), await find(b)];
+      await http('PUT', `/${ha._index}/_doc/${a}`, hb._source);
+      await http('PUT', `/${hb._index}/_doc/${b}`, ha._source);
+      await done();
+    },
+  };
+}
+
+for (const client of ['opensearch', 'elasticsearch'] as const) {
+  const transport = (): SearchTransport => (client === 'opensearch' ? new OpenSearchJs({ url }) : new ElasticsearchJs({ url }));
+  const base = `cwtest-${run}-${client === 'opensearch' ? 'os' : 'es'}`;
+  let n = 0;
+  const prefix = (): string => `${base}-${n}`;
+
+  describe.skipIf(os.skip)(`OpenSearchAuditStore via the ${client} client`, () => {
+    auditStoreContract(`opensearch/${client}`, async () => ({
+      open: async () => {
+        const s = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0 });
+        await s.open();
+        return s;
+      },
+      tamper: httpTamperer(prefix),
+      reset: async () => {
+        n++;
+      },
+    }));
+
+    afterAll(async () => {
+      await http('DELETE', `/${base}-*?expand_wildcards=all`);
+      for (let k = 0; k <= n; k++) await http('DELETE', `/_index_template/${base}-${k}`);
+    });
+
+    it('never overwrites: a create on an existing record id is refused', async () => {
+      n++;
+      const s = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0 });
+      await s.open();
+      await s.append(sampleEntries(5));
+      await http('POST', `/${prefix()}-*/_refresh`);
+      const res = await http('POST', `/${prefix()}-*/_search`, { query: { ids: { values: ['3'] } } });
+      const idx = res.body.hits.hits[0]._index;
+      const again = await http('PUT', `/${idx}/_create/3`, res.body.hits.hits[0]._source);
+      expect(again.status).toBe(409);
+      await s.close();
+    });
+
+    it('write-blocks the indices of closed months', async () => {
+      n++;
+      let now = new Date('2026-01-31T23:59:00Z');
+      const mk = async () => {
+        const s = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0, now: () => now });
+        await s.open();
+        return s;
+      };
+      const s = await mk();
+      await s.append(sampleEntries(3));
+      now = new Date('2026-02-01T00:01:00Z');
+      await s.append(sampleEntries(2, 3));
+      const settings = await http('GET', `/${prefix()}-2026.01/_settings`);
+      expect(settings.body[`${prefix()}-2026.01`].settings.index.blocks.write).toBe('true');
+      const write = await http('PUT', `/${prefix()}-2026.01/_doc/99`, { '@timestamp': now.toISOString() });
+      expect(write.status).toBe(403);
+      expect(await s.size()).toBe(5);
+      expect((await s.query({ limit: 10 })).records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
+      await s.close();
+    });
+  });
+}
