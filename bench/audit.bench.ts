@@ -25,7 +25,7 @@ import { ElasticsearchJs } from '../sinks/audit/opensearch/elasticsearch-js.js';
 import { OpenSearchJs } from '../sinks/audit/opensearch/opensearch-js.js';
 import { OpenSearchAuditStore } from '../sinks/audit/opensearch/store.js';
 import type { SearchTransport } from '../sinks/audit/opensearch/transport.js';
-import { retainSqliteObject, SqliteAuditStore } from '../sinks/audit/sqlite.js';
+import { SqliteAuditStore } from '../sinks/audit/sqlite.js';
 import type { AuditEntry } from '../sinks/audit/port.js';
 
 const { values: args } = parseArgs({ options: { records: { type: 'string' }, batch: { type: 'string' }, write: { type: 'boolean' } } });
@@ -76,7 +76,6 @@ async function rawSqliteSameSchema(): Promise<number> {
     `INSERT INTO audit_records (idx, id, kind, type, time, subject, digest, identity, severity, severity_rank, topic, partition, bus_offset, body, leaf_hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  retainSqliteObject(ins);
   const zero = Buffer.alloc(32);
   const tx = db.transaction((from: number) => {
     for (let i = from; i < Math.min(N, from + BATCH); i++) {

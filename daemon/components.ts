@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Component, ComponentContext } from '../core/index.js';
 import { createIdentityWatchDetector, identityWatchConfigSchema } from '../detectors/identity-watch/index.js';
 import { createLogIntegrityDetector, logIntegrityConfigSchema } from '../detectors/log-integrity/index.js';
+import { auditConfigSchema, createAuditSink } from '../sinks/audit/index.js';
 import { createJournalSink, journalSinkConfigSchema } from '../sinks/journal/journal-sink.js';
 
 /**
@@ -24,9 +25,11 @@ export const componentSections = {
   sinks: z
     .object({
       journal: journalSinkConfigSchema.optional(),
+      /** The audit trail is on by default (SQLite under dataDir); `enabled: false` turns it off. */
+      audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     })
     .strict()
-    .default({}),
+    .default({ audit: auditConfigSchema.parse({}) }),
 };
 
 export interface BuiltComponent {
@@ -43,6 +46,8 @@ export function buildComponents(cfg: Sections): BuiltComponent[] {
   const { logIntegrity, identityWatch } = cfg.detectors;
   if (logIntegrity && logIntegrity.enabled !== false) out.push({ kind: 'detector', name: 'detector.log-integrity', create: (ctx) => createLogIntegrityDetector(logIntegrity, ctx) });
   if (identityWatch && identityWatch.enabled !== false) out.push({ kind: 'detector', name: 'detector.identity-watch', create: (ctx) => createIdentityWatchDetector(identityWatch, ctx) });
+  const audit = cfg.sinks.audit;
+  if (audit.enabled) out.push({ kind: 'sink', name: 'sink.audit', create: (ctx) => createAuditSink(audit, ctx) });
   const journal = cfg.sinks.journal;
   if (journal?.enabled) out.push({ kind: 'sink', name: 'sink.journal', create: (ctx) => createJournalSink(journal, ctx) });
   return out;

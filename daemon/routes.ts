@@ -1,6 +1,7 @@
+import { registerAuditRoutes } from './audit.js';
 import type { Daemon } from './daemon.js';
 
-/** Extra HTTP routes contributed by components (audit record links, webhook receivers). */
-export function registerRoutes(_daemon: Daemon): void {
-  // Filled as capabilities land (audit records: /audit/records/<id>).
+/** Extra HTTP routes contributed by capabilities (audit record links, webhook receivers). */
+export function registerRoutes(daemon: Daemon): void {
+  registerAuditRoutes(daemon.http, daemon.config);
 }

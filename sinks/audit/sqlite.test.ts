@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { retainSqliteObject, SqliteAuditStore } from './sqlite.js';
+import { SqliteAuditStore } from './sqlite.js';
 import { auditStoreContract, sampleEntries } from './testing/contract.js';
 import { sqliteTamperer } from './testing/sqlite-tamper.js';
 
@@ -36,10 +36,8 @@ describe('SqliteAuditStore append-only guards', () => {
     await s.open();
     await s.append(sampleEntries(20));
     const db = new Database(p);
-    retainSqliteObject(db);
     const codeOf = (sql: string): string | undefined => {
       const st = db.prepare(sql);
-      retainSqliteObject(st);
       try {
         st.run();
         return undefined;

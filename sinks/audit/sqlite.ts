@@ -37,8 +37,6 @@ const TRIGGERS = TABLES.flatMap((t) =>
   ),
 );
 
-const KEEP_ALIVE: unknown[] = [];
-
 interface Row {
   idx: number;
   id: string;
@@ -59,11 +57,6 @@ export interface SqliteAuditStoreOptions {
   now?: () => Date;
 }
 
-/** Keeps Statements (and their Database) reachable for the life of the process; see #stmt. */
-export function retainSqliteObject(o: unknown): void {
-  KEEP_ALIVE.push(o);
-}
-
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite' as const;
   #db: Database.Database | undefined;
@@ -80,13 +73,12 @@ export class SqliteAuditStore implements AuditStore {
     try {
       if (this.#opts.path !== ':memory:') mkdirSync(dirname(this.#opts.path), { recursive: true });
       const db = new Database(this.#opts.path);
-      db.exec('PRAGMA journal_mode = WAL'); // exec, not pragma(): no transient Statement (see #stmt)
+      db.exec('PRAGMA journal_mode = WAL');
       // FULL: a commit is fsynced before append() resolves; NORMAL could lose it on power failure.
       db.exec('PRAGMA synchronous = FULL');
       db.exec(SCHEMA);
       for (const t of TRIGGERS) db.exec(t);
       this.#db = db;
-      KEEP_ALIVE.push(db);
     } catch (err) {
       throw new AuditError('AUDIT_STORE_UNAVAILABLE', 'cannot open the audit database', { cause: err, retriable: true });
     }
@@ -226,18 +218,12 @@ export class SqliteAuditStore implements AuditStore {
     return this.#stmt('SELECT topic, partition, bus_offset AS offset FROM audit_records WHERE topic IS NOT NULL ORDER BY idx DESC LIMIT ?').all(limit) as BusPosition[];
   }
 
-  /**
-   * Statements are prepared once and kept: better-sqlite3 12 on Node 24 aborts the process when
-   * V8 garbage-collects a Statement during a microtask (node::RemoveEnvironmentCleanupHook
-   * assertion), so none may become garbage while the process runs. KEEP_ALIVE also holds them
-   * after close(); a daemon opens the store once, so that is a handful of objects.
-   */
+  /** Statements are prepared once per SQL text and reused for the life of the connection. */
   #stmt(sql: string): Database.Statement {
     let st = this.#stmts.get(sql);
     if (!st) {
       st = this.#conn().prepare(sql);
       this.#stmts.set(sql, st);
-      KEEP_ALIVE.push(st);
     }
     return st;
   }

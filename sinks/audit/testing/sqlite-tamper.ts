@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { canonicalJson } from '../canonical.js';
 import { leafHash } from '../../../core/tlog/hash.js';
-import { retainSqliteObject } from '../sqlite.js';
 import type { Tamperer } from './contract.js';
 
 /**
@@ -11,14 +10,6 @@ import type { Tamperer } from './contract.js';
 export function sqliteTamperer(path: string): Tamperer {
   const withRaw = (fn: (db: Database.Database) => void): void => {
     const db = new Database(path);
-    // Retained, like every better-sqlite3 object in this process (see SqliteAuditStore#stmt).
-    const orig = db.prepare.bind(db);
-    db.prepare = ((sql: string) => {
-      const st = orig(sql);
-      retainSqliteObject(st);
-      return st;
-    }) as typeof db.prepare;
-    retainSqliteObject(db);
     try {
       const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all() as { name: string; sql: string }[];
       db.transaction(() => {
