@@ -48,7 +48,7 @@ export function resolveSecret(ref: SecretRef, path: string, redactor: Redactor, 
 }
 
 /** Walks a parsed config and replaces every secret reference under a key marked secret. */
-export const SECRET_KEYS = /^(password|token|apiToken|secret|hmacSecret|routingKey|webhookUrl|authorization|privateKey|pin|sasl)$/i;
+export const SECRET_KEYS = /^(password|token|apiToken|bearerToken|secret|hmacSecret|routingKey|webhookUrl|authorization|privateKey|pin|sasl)$/i;
 
 export function resolveSecrets(value: unknown, redactor: Redactor, path = '', env: NodeJS.ProcessEnv = process.env): unknown {
   if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, redactor, `${path}[${i}]`, env));

@@ -1,0 +1,2 @@
+export { GitHubSink, createGitHubSink, githubSinkConfigSchema, githubDedupLabel, githubRateLimit, type GitHubSinkConfig } from './github.js';
+export { issueBody, issueTitle, commentBody } from './markdown.js';

@@ -1,0 +1,10 @@
+export {
+  PagerDutySink,
+  createPagerDutySink,
+  pagerDutySinkConfigSchema,
+  pagerDutyDedupKey,
+  PAGERDUTY_SEVERITY,
+  type PagerDutySinkConfig,
+  type PagerDutyEvent,
+  type PagerDutySeverity,
+} from './pagerduty.js';

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createJiraSink, jiraDedupLabel, descriptionDoc } from '../../sinks/jira/index.js';
+import type { AlertSink } from '../../core/index.js';
+import { JiraStandin } from '../standins/jira.js';
+import { checkAdf } from '../standins/jira-adf.js';
+import { SinkError } from '../../sinks/shared/index.js';
+import { assertNoSecrets, expectHttpError, notification, rekorFork, signal, unexpectedSigner } from './fixtures.js';
+
+describe('JiraSink against the Jira Cloud v3 stand-in', () => {
+  const jira = new JiraStandin();
+  let sink: AlertSink;
+  const secrets = (): string[] => [jira.apiToken, Buffer.from(`${jira.email}:${jira.apiToken}`).toString('base64')];
+  const make = (over: Record<string, unknown> = {}): AlertSink =>
+    createJiraSink({ name: 'sec-jira', baseUrl: jira.server.url, email: jira.email, apiToken: jira.apiToken, projectKey: 'SEC', ...over });
+
+  beforeAll(async () => {
+    await jira.start();
+  });
+  afterAll(() => jira.stop());
+  beforeEach(() => {
+    jira.reset();
+    sink = make();
+  });
+
+  it('trigger opens one issue with an ADF description, dedup label and mapped priority', async () => {
+    const n = notification(rekorFork, 'trigger');
+    const res = await sink.deliver(n, signal());
+    expect(res.externalRef).toBe('SEC-1');
+    expect(jira.issues.size).toBe(1);
+    const issue = jira.issues.get('SEC-1')!;
+    expect(issue.fields.labels).toContain(jiraDedupLabel(n.dedupKey));
+    expect(issue.fields.labels).toContain('chainwatch');
+    expect(issue.fields.priority).toEqual({ name: 'Highest' });
+    expect(checkAdf(issue.fields.description)).toEqual([]);
+    expect(JSON.stringify(issue.fields.description)).toContain(n.auditUrl);
+  });
+
+  it('repeat comments on the open issue; a restart without externalRef finds it by label', async () => {
+    const first = await sink.deliver(notification(unexpectedSigner, 'trigger'), signal());
+    await sink.deliver(notification(unexpectedSigner, 'update', { occurrences: 5, externalRef: first.externalRef! }), signal());
+    const restarted = make();
+    const again = await restarted.deliver(notification(unexpectedSigner, 'update', { occurrences: 9 }), signal());
+    expect(again.externalRef).toBe(first.externalRef);
+    expect(jira.issues.size).toBe(1);
+    const issue = jira.issues.get(first.externalRef!)!;
+    expect(issue.comments).toHaveLength(2);
+    expect(JSON.stringify(issue.comments[1])).toContain('9 occurrences since');
+    expect(issue.comments.every((c) => checkAdf(c).length === 0)).toBe(true);
+  });
+
+  it('a redelivered trigger (crash after create, before recording) neither duplicates nor comments', async () => {
+    const n = notification(rekorFork, 'trigger');
+    await sink.deliver(n, signal());
+    const res = await make().deliver(n, signal());
+    expect(res.externalRef).toBe('SEC-1');
+    expect(jira.issues.size).toBe(1);
+    expect(jira.issues.get('SEC-1')!.comments).toHaveLength(0);
+  });
+
+  it('resolve comments and runs the Done transition; the next trigger opens a new issue', async () => {
+    const { externalRef } = await sink.deliver(notification(rekorFork, 'trigger'), signal());
+    const res = await sink.deliver(notification(rekorFork, 'resolve', { externalRef: externalRef! }), signal());
+    expect(res.externalRef).toBe(externalRef);
+    const issue = jira.issues.get(externalRef!)!;
+    expect(issue.status).toBe('Done');
+    expect(issue.comments).toHaveLength(1);
+    // Redelivered resolve: nothing open, nothing to do.
+    await sink.deliver(notification(rekorFork, 'resolve', { externalRef: externalRef! }), signal());
+    expect(issue.comments).toHaveLength(1);
+    const next = await sink.deliver(notification(rekorFork, 'trigger', { externalRef: externalRef! }), signal());
+    expect(next.externalRef).toBe('SEC-2');
+  });
+
+  it('priorities: partial overrides fall back to the defaults; false sends none', async () => {
+    await make({ priorities: { critical: 'High' } }).deliver(notification(rekorFork, 'trigger'), signal());
+    await make({ priorities: { critical: 'High' } }).deliver(notification(unexpectedSigner, 'trigger'), signal());
+    await make({ priorities: false }).deliver(notification({ ...rekorFork, dedupKey: 'other-key' }, 'trigger'), signal());
+    expect([...jira.issues.values()].map((i) => i.fields.priority)).toEqual([{ name: 'High' }, { name: 'High' }, undefined]);
+  });
+
+  it('a workflow without the configured transition is a non-retriable error', async () => {
+    const other = make({ doneTransition: 'Close Issue' });
+    await other.deliver(notification(rekorFork, 'trigger'), signal());
+    const err = await other.deliver(notification(rekorFork, 'resolve'), signal()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).code).toBe('SINK_CONFIG');
+    expect((err as SinkError).retriable).toBe(false);
+    assertNoSecrets(err, secrets());
+  });
+
+  it('oversized findings still produce a valid issue', async () => {
+    const huge = { ...rekorFork, summary: `line one\nline two ${'x'.repeat(900)}`, evidence: { blob: 'y'.repeat(60_000) } };
+    await sink.deliver(notification(huge, 'trigger'), signal());
+    expect(jira.issues.size).toBe(1);
+    expect(JSON.stringify(descriptionDoc(notification(huge, 'trigger'))).length).toBeLessThan(32_767);
+  });
+
+  it('400 from a rejected field is non-retriable HTTP_CLIENT_ERROR', async () => {
+    const other = make({ issueType: 'Epic-That-Does-Not-Exist' });
+    const err = await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', secrets());
+    expect(err.status).toBe(400);
+    expect(jira.issues.size).toBe(0);
+  });
+
+  it('401 (bad token) is non-retriable and never leaks the token or the Basic credential', async () => {
+    const other = make({ apiToken: 'ATATT3xWrongTokenButStillSecret111' });
+    const err = await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', ['ATATT3xWrongTokenButStillSecret111']);
+    expect(err.status).toBe(401);
+  });
+
+  it('429 with Retry-After is retriable with retryAfterMs; 5xx is retriable', async () => {
+    jira.server.failNext(1, { status: 429, headers: { 'retry-after': '12' }, body: '{"errorMessages":["Rate limit exceeded"]}' });
+    const err = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', secrets());
+    expect(err.retryAfterMs).toBe(12_000);
+    jira.server.failNext(1, { status: 503, body: 'upstream unavailable' });
+    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_SERVER_ERROR', secrets());
+    expect(jira.issues.size).toBe(0);
+  });
+
+  it('the ADF checker rejects what Jira rejects', () => {
+    expect(checkAdf('plain text')).not.toEqual([]);
+    expect(checkAdf({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] })).not.toEqual([]);
+    expect(checkAdf({ type: 'doc', version: 1, content: [{ type: 'text', text: 'bare' }] })).not.toEqual([]);
+    expect(checkAdf({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x', marks: [{ type: 'link' }] }] }] })).not.toEqual([]);
+  });
+});
