@@ -29,7 +29,7 @@ function unwrap(s: AnySchema): AnySchema {
 }
 
 /** Variables of the project's scripts and tests, not config. */
-const TOOLING_VARIABLES = /^CHAINWATCH_(ROOT|CACHE|RUN|REALDATA|TEST_.*)$/;
+const TOOLING_VARIABLES = /^CHAINWATCH_(ROOT|CACHE|RUN|REALDATA|SERVICES|TEST_.*|(KAFKA|OPENSEARCH|REKOR|TRILLIAN|ALERTMANAGER|MAILPIT)_.*)$/;
 
 const norm = (k: string): string => k.replace(/_/g, '').toLowerCase();
 
