@@ -3,6 +3,7 @@ import type { Component, ComponentContext } from '../core/index.js';
 import { createIdentityWatchDetector, identityWatchConfigSchema } from '../detectors/identity-watch/index.js';
 import { createLogIntegrityDetector, logIntegrityConfigSchema } from '../detectors/log-integrity/index.js';
 import { auditConfigSchema, createAuditSink } from '../sinks/audit/index.js';
+import { alertsSectionSchema, createAlerts } from './alerts.js';
 import { createJournalSink, journalSinkConfigSchema } from '../sinks/journal/journal-sink.js';
 
 /**
@@ -25,6 +26,8 @@ export const componentSections = {
   sinks: z
     .object({
       journal: journalSinkConfigSchema.optional(),
+      /** Alert routing, dedup and delivery to receivers (docs/alerts.md, docs/tickets.md). */
+      alerts: alertsSectionSchema.optional(),
       /** The audit trail is on by default (SQLite under dataDir); `enabled: false` turns it off. */
       audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     })
@@ -41,13 +44,20 @@ export interface BuiltComponent {
 
 type Sections = { [K in keyof typeof componentSections]: z.output<(typeof componentSections)[K]> };
 
-export function buildComponents(cfg: Sections): BuiltComponent[] {
+/** `publicUrl`: where this daemon is reachable, for audit-record links in alerts. */
+export function buildComponents(cfg: Sections, publicUrl?: string): BuiltComponent[] {
   const out: BuiltComponent[] = [];
   const { logIntegrity, identityWatch } = cfg.detectors;
   if (logIntegrity && logIntegrity.enabled !== false) out.push({ kind: 'detector', name: 'detector.log-integrity', create: (ctx) => createLogIntegrityDetector(logIntegrity, ctx) });
   if (identityWatch && identityWatch.enabled !== false) out.push({ kind: 'detector', name: 'detector.identity-watch', create: (ctx) => createIdentityWatchDetector(identityWatch, ctx) });
   const audit = cfg.sinks.audit;
   if (audit.enabled) out.push({ kind: 'sink', name: 'sink.audit', create: (ctx) => createAuditSink(audit, ctx) });
+  const alerts = cfg.sinks.alerts;
+  if (alerts?.enabled) {
+    const base = cfg.sinks.audit.enabled ? (cfg.sinks.audit.publicUrl ?? publicUrl) : undefined;
+    const auditUrl = base ? `${base.replace(/\/$/, '')}/audit/records/{findingId}` : undefined;
+    out.push({ kind: 'sink', name: 'sink.alerts', create: (ctx) => createAlerts(alerts, auditUrl, ctx) });
+  }
   const journal = cfg.sinks.journal;
   if (journal?.enabled) out.push({ kind: 'sink', name: 'sink.journal', create: (ctx) => createJournalSink(journal, ctx) });
   return out;

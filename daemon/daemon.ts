@@ -56,7 +56,7 @@ export class Daemon {
       fail,
       now: () => new Date(),
     });
-    this.supervisor = new Supervisor(buildComponents(config), {
+    this.supervisor = new Supervisor(buildComponents(config, config.http.publicUrl), {
       minBackoffMs: config.supervisor.minBackoffMs,
       maxBackoffMs: config.supervisor.maxBackoffMs,
       context,

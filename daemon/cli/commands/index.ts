@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { audit } from './audit.js';
+import { sinksDeadLetters } from './sinks.js';
 import { configCheckCommand, configSchemaCommand } from './config.js';
 import { eventsPublishCommand, eventsTailCommand } from './events.js';
 import { runCommand } from './run.js';
@@ -7,4 +8,4 @@ import { verifyBundle, verifyCheckpoint } from './trust.js';
 import { versionCommand } from './version.js';
 
 /** Every `chainwatch` command. Capabilities add theirs here. */
-export const commands: Command[] = [runCommand, configCheckCommand, configSchemaCommand, eventsPublishCommand, eventsTailCommand, verifyBundle, verifyCheckpoint, audit, versionCommand];
+export const commands: Command[] = [runCommand, configCheckCommand, configSchemaCommand, eventsPublishCommand, eventsTailCommand, verifyBundle, verifyCheckpoint, audit, sinksDeadLetters, versionCommand];

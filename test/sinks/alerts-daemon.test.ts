@@ -1,0 +1,97 @@
+/**
+ * The alert pipeline wired by the daemon from config: a finding published to the bus reaches a
+ * signed webhook once per dedup window with a link to its audit record; a resolve follows; a
+ * receiver that rejects lands the notification in the dead letters, which the CLI lists and replays.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../../sinks/webhook/index.js';
+import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+
+const SECRET = 'whsec-test-secret-value';
+
+function finding(seq: number, status: 'firing' | 'resolved' = 'firing') {
+  return JSON.stringify({
+    specversion: '1.0',
+    id: `finding-${seq}-${status}`,
+    source: 'urn:test',
+    type: 'dev.chainwatch.finding.v1',
+    subject: 'rekor.example - 42',
+    data: {
+      findingId: `f-${seq}-${status}`,
+      rule: 'tlog.consistency_failed',
+      detector: 'log-integrity',
+      severity: 'critical',
+      category: 'security',
+      status,
+      dedupKey: 'tlog.consistency_failed:rekor.example',
+      summary: 'Log rekor.example failed a consistency proof',
+      subject: 'rekor.example - 42',
+      evidence: { fromSize: 10, toSize: 12 },
+      observedAt: new Date().toISOString(),
+    },
+  });
+}
+
+describe.skipIf(!built())('alerts wired by the daemon', () => {
+  it('delivers, dedups, resolves, and dead-letters then replays through the CLI', async () => {
+    const received: { body: Record<string, unknown>; ok: boolean }[] = [];
+    let reject = false;
+    const server = createServer((req: IncomingMessage, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const ok = verifyWebhookSignature(raw, req.headers, SECRET, 300).ok;
+        received.push({ body: JSON.parse(raw) as Record<string, unknown>, ok });
+        res.writeHead(reject ? 400 : 200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'cw-alerts-'));
+    const cfg = join(dir, 'chainwatch.yaml');
+    writeFileSync(join(dir, 'hmac'), SECRET);
+    writeFileSync(
+      cfg,
+      `http:\n  publicUrl: http://chainwatch.test:8080\nsinks:\n  alerts:\n    dedupWindow: 3600000\n    sweepInterval: 200\n    delivery:\n      maxAttempts: 2\n      baseDelay: 50\n      maxDelay: 100\n      pollInterval: 100\n    receivers:\n      - name: soc-hook\n        kind: webhook\n        webhookUrl: http://127.0.0.1:${port}/hook\n        secret: { file: ${join(dir, 'hmac')} }\n`,
+    );
+    const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
+    try {
+      expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], [finding(1), finding(2), finding(3)].join('\n'))).code).toBe(0);
+      await waitUntil(() => received.length >= 1, 30_000, 'first notification');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(received).toHaveLength(1); // three occurrences, one dedup key: one page
+      expect(received[0]!.ok).toBe(true);
+      expect(received[0]!.body.action).toBe('trigger');
+      expect(String(received[0]!.body.auditUrl)).toBe('http://chainwatch.test:8080/audit/records/f-1-firing');
+      expect(d.stdout() + d.stderr()).not.toContain(SECRET);
+
+      expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], finding(4, 'resolved'))).code).toBe(0);
+      await waitUntil(() => received.some((r) => r.body.action === 'resolve'), 30_000, 'resolve');
+
+      reject = true;
+      const next = JSON.parse(finding(5)) as { data: { dedupKey: string } };
+      next.data.dedupKey = 'another-key';
+      expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], JSON.stringify(next))).code).toBe(0);
+      let listed = '';
+      await waitUntil(async () => {
+        const l = await runCli(['sinks', 'dead-letters', 'list', '--json', '--config', cfg, '--data-dir', dir]);
+        listed = l.stdout;
+        return l.code === 0 && listed.includes('another-key');
+      }, 30_000, 'dead letter');
+      reject = false;
+      const before = received.length;
+      const replay = await runCli(['sinks', 'dead-letters', 'replay', '--all', '--config', cfg, '--data-dir', dir]);
+      expect(replay.code).toBe(0);
+      await waitUntil(() => received.slice(before).some((r) => r.body.dedupKey === 'another-key'), 30_000, 'replayed delivery');
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+      server.close();
+    }
+  });
+});
