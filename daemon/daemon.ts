@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../bus/embedded/index.js';
-import { KafkaBus } from '../bus/kafka/index.js';
 import type { Bus, ComponentContext, Logger } from '../core/index.js';
 import { SqliteStateStore } from '../stores/sqlite/sqlite-state-store.js';
 import { buildComponents } from './components.js';
@@ -16,13 +15,16 @@ import { registerRoutes } from './routes.js';
  * the order of start and shutdown. Shutdown: stop intake (collectors), drain consumers (detectors,
  * then sinks) so every handled event is committed, flush and close the bus and stores.
  */
-export function createBus(config: Config, logger: Logger, metrics: PromMetrics): Bus {
+export async function createBus(config: Config, logger: Logger, metrics: PromMetrics): Promise<Bus> {
   const kind = config.bus.kind;
   switch (kind) {
     case 'embedded':
       return new EmbeddedBus({ ...config.bus.embedded, path: config.bus.embedded.path ?? join(config.dataDir, 'bus.db') }, logger.child({ component: 'bus.embedded' }), metrics);
-    case 'kafka':
+    case 'kafka': {
+      // Loaded only when configured: the embedded default never loads a Kafka client.
+      const { KafkaBus } = await import('../bus/kafka/index.js');
       return new KafkaBus({ ...config.bus.kafka!, clientId: config.bus.kafka?.clientId ?? config.instance }, { logger, metrics });
+    }
     default: {
       const never: never = kind;
       throw new Error(`unknown bus kind ${String(never)}`);
@@ -31,7 +33,6 @@ export function createBus(config: Config, logger: Logger, metrics: PromMetrics):
 }
 
 export class Daemon {
-  readonly metrics = new PromMetrics();
   readonly bus: Bus;
   readonly state: SqliteStateStore;
   readonly http: HttpServer;
@@ -40,13 +41,20 @@ export class Daemon {
   private started = false;
   private stopping: Promise<void> | undefined;
 
-  constructor(
+  static async create(config: Config, logger: Logger): Promise<Daemon> {
+    const metrics = new PromMetrics();
+    return new Daemon(config, logger, metrics, await createBus(config, logger, metrics));
+  }
+
+  private constructor(
     readonly config: Config,
     readonly logger: Logger,
+    readonly metrics: PromMetrics,
+    bus: Bus,
   ) {
     mkdirSync(config.dataDir, { recursive: true });
     this.state = new SqliteStateStore(join(config.dataDir, 'state.db'));
-    this.bus = createBus(config, logger, this.metrics);
+    this.bus = bus;
     const context = (name: string, fail: (err: unknown) => void): ComponentContext => ({
       bus: this.bus,
       state: this.state,

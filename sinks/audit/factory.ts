@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from '../../core/index.js';
 import type { AuditBackendConfig } from './config.js';
-import { ElasticsearchJs } from './opensearch/elasticsearch-js.js';
-import { OpenSearchJs } from './opensearch/opensearch-js.js';
 import { OpenSearchAuditStore } from './opensearch/store.js';
+import type { SearchRequest, SearchResponse, SearchTransport, SearchTransportOptions } from './opensearch/transport.js';
 import type { AuditStore } from './port.js';
 import { SqliteAuditStore } from './sqlite.js';
 
@@ -19,7 +18,7 @@ export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: s
         ...(backend.username ? { username: backend.username } : {}),
         ...(backend.password ? { password: backend.password } : {}),
       };
-      const transport = backend.client === 'elasticsearch' ? new ElasticsearchJs(opts) : new OpenSearchJs(opts);
+      const transport = new LazyTransport(backend.client, opts);
       return new OpenSearchAuditStore({
         transport,
         indexPrefix: backend.indexPrefix,
@@ -33,3 +32,28 @@ export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: s
 
 /** The audit data directory (checkpoint key, SQLite file) under the daemon's data dir. */
 export const auditDir = (dataDir: string): string => join(dataDir, 'audit');
+
+/**
+ * Loads the search-engine client (tens of MB of modules) on the first request, so a daemon on the
+ * default SQLite backend never pays for it in memory or start-up time.
+ */
+class LazyTransport implements SearchTransport {
+  #inner: Promise<SearchTransport> | undefined;
+  constructor(
+    readonly client: 'opensearch' | 'elasticsearch',
+    private readonly opts: SearchTransportOptions,
+  ) {}
+  #load(): Promise<SearchTransport> {
+    this.#inner ??=
+      this.client === 'elasticsearch'
+        ? import('./opensearch/elasticsearch-js.js').then((m) => new m.ElasticsearchJs(this.opts))
+        : import('./opensearch/opensearch-js.js').then((m) => new m.OpenSearchJs(this.opts));
+    return this.#inner;
+  }
+  async request<T = unknown>(req: SearchRequest): Promise<SearchResponse<T>> {
+    return (await this.#load()).request<T>(req);
+  }
+  async close(): Promise<void> {
+    if (this.#inner) await (await this.#inner).close();
+  }
+}

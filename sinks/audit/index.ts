@@ -6,8 +6,8 @@ export { canonicalJson } from './canonical.js';
 export { auditConfigSchema, parseAuditConfig, type AuditConfig, type AuditConfigInput, type AuditBackendConfig } from './config.js';
 export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite.js';
 export { OpenSearchAuditStore, type OpenSearchAuditStoreOptions } from './opensearch/store.js';
-export { OpenSearchJs } from './opensearch/opensearch-js.js';
-export { ElasticsearchJs, PlainJsonTransport } from './opensearch/elasticsearch-js.js';
+// The client adapters (OpenSearchJs, ElasticsearchJs) are imported from their own files: they
+// load large client libraries, which createAuditStore() loads only when a search backend is used.
 export type { SearchTransport, SearchRequest, SearchResponse, SearchTransportOptions } from './opensearch/transport.js';
 export { createAuditStore, auditDir } from './factory.js';
 export { AuditSink, createAuditSink } from './sink.js';

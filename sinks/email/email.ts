@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter as NodemailerTransporter } from 'nodemailer';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
 import { durationSchema, formatNotificationText, formatTitle, parseConfig, secretSchema, SinkError } from '../shared/index.js';
@@ -41,7 +41,8 @@ export const emailSinkConfigSchema = z
   .strict();
 export type EmailSinkConfig = z.output<typeof emailSinkConfigSchema>;
 
-type Transporter = ReturnType<typeof createTransport>;
+/** The part of a nodemailer transport the sink uses (tests inject a fake). */
+type Transporter = Pick<NodemailerTransporter, 'sendMail' | 'close'>;
 
 /** Node's certificate verification error codes (kept by nodemailer as `originalCode`). */
 const TLS_VERIFY = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT/;
@@ -91,31 +92,38 @@ export function emailMessage(n: Notification, cfg: Pick<EmailSinkConfig, 'from' 
 export class EmailSink implements AlertSink {
   readonly kind = 'email';
   readonly name: string;
-  private readonly transport: Transporter;
+  private transport: Transporter | undefined;
 
   constructor(private readonly cfg: EmailSinkConfig, deps: { transport?: Transporter } = {}) {
     this.name = cfg.name;
-    this.transport =
-      deps.transport ??
-      createTransport({
-        host: cfg.host,
-        port: cfg.port,
-        secure: cfg.secure,
-        requireTLS: cfg.requireTLS,
-        tls: {
-          rejectUnauthorized: cfg.tls.rejectUnauthorized,
-          minVersion: cfg.tls.minVersion,
-          ...(cfg.tls.servername ? { servername: cfg.tls.servername } : {}),
-          ...(cfg.tls.ca ? { ca: cfg.tls.ca } : {}),
-        },
-        ...(cfg.auth ? { auth: { user: cfg.auth.user, pass: cfg.auth.password.reveal() } } : {}),
-        connectionTimeout: cfg.timeout,
-        greetingTimeout: cfg.timeout,
-        socketTimeout: cfg.timeout,
-        // Never let nodemailer log the SMTP dialogue: AUTH lines carry the password (base64).
-        logger: false,
-        debug: false,
-      });
+    this.transport = deps.transport;
+  }
+
+  /** nodemailer is loaded on first use: a daemon without an email receiver never pays for it. */
+  private async smtp(): Promise<Transporter> {
+    if (this.transport) return this.transport;
+    const { createTransport } = await import('nodemailer');
+    const cfg = this.cfg;
+    this.transport = createTransport({
+      host: cfg.host,
+      port: cfg.port,
+      secure: cfg.secure,
+      requireTLS: cfg.requireTLS,
+      tls: {
+        rejectUnauthorized: cfg.tls.rejectUnauthorized,
+        minVersion: cfg.tls.minVersion,
+        ...(cfg.tls.servername ? { servername: cfg.tls.servername } : {}),
+        ...(cfg.tls.ca ? { ca: cfg.tls.ca } : {}),
+      },
+      ...(cfg.auth ? { auth: { user: cfg.auth.user, pass: cfg.auth.password.reveal() } } : {}),
+      connectionTimeout: cfg.timeout,
+      greetingTimeout: cfg.timeout,
+      socketTimeout: cfg.timeout,
+      // Never let nodemailer log the SMTP dialogue: AUTH lines carry the password (base64).
+      logger: false,
+      debug: false,
+    });
+    return this.transport;
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -128,7 +136,7 @@ export class EmailSink implements AlertSink {
       onAbort = () => reject(new SinkError('SINK_TIMEOUT', `sink ${this.name}: aborted while sending`));
       signal.addEventListener('abort', onAbort, { once: true });
     });
-    const sending = this.transport.sendMail(msg);
+    const sending = (await this.smtp()).sendMail(msg);
     // Whichever loses the race settles later: keep its rejection from surfacing as unhandled.
     sending.catch(() => undefined);
     aborted.catch(() => undefined);
@@ -143,7 +151,7 @@ export class EmailSink implements AlertSink {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    this.transport?.close();
   }
 }
 

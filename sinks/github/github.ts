@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
 import { HttpError, parseRetryAfter } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../shared/index.js';
-import { call } from './wire.js';
+import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/index.js';
 import { commentBody, issueBody, issueTitle, notificationMarker } from './markdown.js';
 
 /** `token` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
@@ -94,7 +93,7 @@ export class GitHubSink implements AlertSink {
 
   async #json(req: { method: 'GET' | 'POST' | 'PATCH'; path: string; what: string; json?: unknown }, signal: AbortSignal): Promise<unknown> {
     const token = this.#token.reveal();
-    const res = await call({
+    const res = await wireCall({
       req: {
         method: req.method,
         url: `${this.#cfg.baseUrl.replace(/\/+$/, '')}/repos/${this.#cfg.owner}/${this.#cfg.repo}${req.path}`,
@@ -111,7 +110,7 @@ export class GitHubSink implements AlertSink {
         if (!limit?.rateLimited) return undefined;
         return new HttpError('HTTP_RATE_LIMITED', `sink ${this.name}: rate limited (${err.status})`, { ...(err.status !== undefined ? { status: err.status } : {}), ...(limit.retryAfterMs !== undefined ? { retryAfterMs: limit.retryAfterMs } : {}) });
       },
-      ...(this.deps.fetch ? { fetchImpl: this.deps.fetch } : {}),
+      fetchImpl: this.deps.fetch,
     });
     return res.json();
   }

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError, SEVERITIES } from '../../core/index.js';
 import { commentDoc, descriptionDoc } from './adf.js';
-import { parseConfig, type Secret, secretSchema, SinkError } from '../shared/index.js';
-import { call } from './wire.js';
+import { parseConfig, type Secret, secretSchema, SinkError, wireCall } from '../shared/index.js';
 
 export const JIRA_PRIORITY: Record<Severity, string> = { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low', info: 'Lowest' };
 
@@ -126,7 +125,7 @@ export class JiraSink implements AlertSink {
   async #json(req: { method: 'GET' | 'POST'; path: string; what: string; json?: unknown }, signal: AbortSignal): Promise<unknown> {
     const token = this.#token.reveal();
     const basic = Buffer.from(`${this.#cfg.email}:${token}`).toString('base64');
-    const res = await call({
+    const res = await wireCall({
       req: {
         method: req.method,
         url: new URL(req.path, this.#cfg.baseUrl).toString(),
@@ -138,7 +137,7 @@ export class JiraSink implements AlertSink {
       signal,
       secrets: [token, basic],
       detail: jiraDetail,
-      ...(this.deps.fetch ? { fetchImpl: this.deps.fetch } : {}),
+      fetchImpl: this.deps.fetch,
     });
     return res.status === 204 || res.text === '' ? {} : res.json();
   }

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../shared/index.js';
-import { call } from './wire.js';
+import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/index.js';
 
 /** `routingKey` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
 export const pagerDutySinkConfigSchema = z.object({
@@ -79,13 +78,13 @@ export class PagerDutySink implements AlertSink {
     const event = this.buildEvent(n);
     // The routing key joins only here, at the wire: the built event can be logged or inspected.
     const body = { routing_key: this.#routingKey.reveal(), ...event };
-    const res = await call({
+    const res = await wireCall({
       req: { method: 'POST', url: new URL('/v2/enqueue', this.#cfg.baseUrl).toString(), headers: { accept: 'application/json' }, body, sink: this.name },
       what: `enqueue ${event.event_action}`,
       signal,
       secrets: [this.#routingKey.reveal()],
       detail: pagerDutyDetail,
-      ...(this.deps.fetch ? { fetchImpl: this.deps.fetch } : {}),
+      fetchImpl: this.deps.fetch,
     });
     const dedupKey = res.json<{ dedup_key?: unknown }>().dedup_key;
     if (typeof dedupKey !== 'string' || dedupKey === '') {

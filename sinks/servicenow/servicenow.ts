@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError, SEVERITIES } from '../../core/index.js';
-import { parseConfig, secretSchema } from '../shared/index.js';
-import { call } from './wire.js';
+import { parseConfig, secretSchema, wireCall } from '../shared/index.js';
 
 type Level = '1' | '2' | '3';
 /** Severity → (urgency, impact); with ServiceNow's default priority lookup: P1 … P5. */
@@ -150,7 +149,7 @@ export class ServiceNowSink implements AlertSink {
 
   async #json(req: { method: 'GET' | 'POST' | 'PATCH'; path: string; what: string; json?: unknown }, signal: AbortSignal): Promise<unknown> {
     const auth = this.#auth();
-    const res = await call({
+    const res = await wireCall({
       req: {
         method: req.method,
         url: `${this.#cfg.instanceUrl.replace(/\/+$/, '')}/api/now/table/${this.#cfg.table}${req.path}`,
@@ -162,7 +161,7 @@ export class ServiceNowSink implements AlertSink {
       signal,
       secrets: auth.secrets,
       detail: serviceNowDetail,
-      ...(this.deps.fetch ? { fetchImpl: this.deps.fetch } : {}),
+      fetchImpl: this.deps.fetch,
     });
     return res.json();
   }

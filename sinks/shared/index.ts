@@ -2,6 +2,7 @@
 export * from './config.js';
 export * from './errors.js';
 export * from './http.js';
+export { redactSecrets, wireCall, type WireCall } from './wire.js';
 export * from './secret.js';
 export * from './routing.js';
 export { AlertEngine, notificationId, type IngestResult } from './engine.js';

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
 import { HttpError } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../shared/index.js';
+import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/index.js';
 import { buildSlackMessage } from './format.js';
-import { call } from './wire.js';
 
 /**
  * Secrets (`webhookUrl`) arrive resolved: in the config file they are `{ env: NAME }`,
@@ -48,12 +47,12 @@ export class SlackSink implements AlertSink {
       ...(this.#cfg.mentionOnCritical ? { mentionOnCritical: this.#cfg.mentionOnCritical } : {}),
     });
     const url = this.#url.reveal();
-    const res = await call({
+    const res = await wireCall({
       req: { method: 'POST', url, body: message, sink: this.name },
       what: `post ${n.action}`,
       signal,
       secrets: [url, ...webhookParts(url)],
-      ...(this.deps.fetch ? { fetchImpl: this.deps.fetch } : {}),
+      fetchImpl: this.deps.fetch,
     });
     // Anything but "ok" on a 2xx means a proxy or a different endpoint answered.
     if (res.text.trim() !== 'ok') {

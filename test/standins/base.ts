@@ -100,6 +100,32 @@ export class StandinServer {
   }
 }
 
+/**
+ * The lifecycle every service stand-in shares: one StandinServer routed to the subclass's
+ * `handle`, start/stop, and reset (subclasses extend it to drop their own state too).
+ */
+export abstract class Standin {
+  readonly server: StandinServer;
+
+  constructor() {
+    // Bound lazily: subclass fields are initialised only after this constructor returns.
+    this.server = new StandinServer((req) => this.handle(req));
+  }
+  async start(): Promise<this> {
+    await this.server.start();
+    return this;
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+  /** Forgets the request log; subclasses also clear their state. */
+  reset(): void {
+    this.server.requests.length = 0;
+  }
+
+  protected abstract handle(req: RecordedRequest): Reply | Promise<Reply>;
+}
+
 /** Marks a body that was not valid JSON. */
 export const INVALID_JSON = Symbol('invalid-json');
 

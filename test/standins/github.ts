@@ -1,4 +1,4 @@
-import { INVALID_JSON, isObject, StandinServer, type RecordedRequest, type Reply } from './base.js';
+import { INVALID_JSON, isObject, Standin, type RecordedRequest, type Reply } from './base.js';
 import { operation, reasons } from './github-openapi.js';
 
 /**
@@ -27,8 +27,7 @@ const ROUTES: { method: string; re: RegExp; template: string }[] = [
   { method: 'POST', re: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, template: '/repos/{owner}/{repo}/issues/{issue_number}/comments' },
 ];
 
-export class GitHubStandin {
-  readonly server: StandinServer;
+export class GitHubStandin extends Standin {
   readonly issues = new Map<number, GitHubIssue>();
   readonly token = 'github_pat_11ABCDEFG0standinSecretToken_xyz0987654321';
   readonly owner = 'acme';
@@ -36,19 +35,9 @@ export class GitHubStandin {
   /** Why the last request was rejected, for diagnostics. */
   lastInvalid = '';
 
-  constructor() {
-    this.server = new StandinServer((req) => this.#handle(req));
-  }
-  async start(): Promise<this> {
-    await this.server.start();
-    return this;
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-  reset(): void {
+  override reset(): void {
+    super.reset();
     this.issues.clear();
-    this.server.requests.length = 0;
   }
   /** Pull requests share the issue numbering and show up in the issues list. */
   addPullRequest(labels: string[]): number {
@@ -57,7 +46,7 @@ export class GitHubStandin {
     return number;
   }
 
-  #handle(req: RecordedRequest): Reply {
+  protected handle(req: RecordedRequest): Reply {
     const auth = req.headers.authorization ?? '';
     if (auth !== `Bearer ${this.token}` && auth !== `token ${this.token}`) return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
     if (!req.headers['user-agent']) return { status: 403, body: { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.', documentation_url: DOCS } };

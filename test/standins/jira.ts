@@ -1,4 +1,4 @@
-import { INVALID_JSON, isObject, StandinServer, type RecordedRequest, type Reply } from './base.js';
+import { INVALID_JSON, isObject, Standin, type RecordedRequest, type Reply } from './base.js';
 import { checkAdf } from './jira-adf.js';
 
 /**
@@ -25,8 +25,7 @@ const TRANSITIONS = [
 ] as const;
 const CREATE_FIELDS = new Set(['project', 'issuetype', 'summary', 'description', 'labels', 'priority']);
 
-export class JiraStandin {
-  readonly server: StandinServer;
+export class JiraStandin extends Standin {
   readonly issues = new Map<string, JiraIssue>();
   readonly email = 'chainwatch-bot@example.org';
   readonly apiToken = 'ATATT3xFfGF0jiraTokenSecret9876543210';
@@ -35,23 +34,13 @@ export class JiraStandin {
   readonly priorities = new Set(['Highest', 'High', 'Medium', 'Low', 'Lowest']);
   #seq = 0;
 
-  constructor() {
-    this.server = new StandinServer((req) => this.#handle(req));
-  }
-  async start(): Promise<this> {
-    await this.server.start();
-    return this;
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-  reset(): void {
+  override reset(): void {
+    super.reset();
     this.issues.clear();
     this.#seq = 0;
-    this.server.requests.length = 0;
   }
 
-  #handle(req: RecordedRequest): Reply {
+  protected handle(req: RecordedRequest): Reply {
     const expected = `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString('base64')}`;
     if (req.headers.authorization !== expected) return { status: 401, body: { errorMessages: ['Client must be authenticated to access this resource.'], errors: {} } };
     if (req.method !== 'GET' && (req.json === INVALID_JSON || !isObject(req.json))) return bad(['Unexpected character in request body.']);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { INVALID_JSON, isObject, StandinServer, type RecordedRequest, type Reply } from './base.js';
+import { INVALID_JSON, isObject, Standin, type RecordedRequest, type Reply } from './base.js';
 
 /**
  * PagerDuty Events API v2 stand-in (POST /v2/enqueue) checking the documented event contract:
@@ -21,24 +21,12 @@ const ACTIONS = new Set(['trigger', 'acknowledge', 'resolve']);
 const TOP_LEVEL = new Set(['routing_key', 'event_action', 'dedup_key', 'payload', 'links', 'images', 'client', 'client_url']);
 const PAYLOAD = new Set(['summary', 'source', 'severity', 'timestamp', 'component', 'group', 'class', 'custom_details']);
 
-export class PagerDutyStandin {
-  readonly server: StandinServer;
+export class PagerDutyStandin extends Standin {
   readonly alerts = new Map<string, PagerDutyAlert>();
   readonly routingKey = 'R0ut1ngKeyChainwatch0123456789ab';
   lastErrors: string[] = [];
 
-  constructor() {
-    this.server = new StandinServer((req) => this.#handle(req));
-  }
-  async start(): Promise<this> {
-    await this.server.start();
-    return this;
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-
-  #handle(req: RecordedRequest): Reply {
+  protected handle(req: RecordedRequest): Reply {
     if (req.path !== '/v2/enqueue') return { status: 404, body: { status: 'error', message: 'Not found' } };
     if (req.method !== 'POST') return { status: 405, body: { status: 'error', message: 'Method not allowed' } };
     if (req.json === INVALID_JSON || !isObject(req.json)) return invalid(['Malformed JSON']);

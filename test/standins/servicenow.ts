@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { INVALID_JSON, isObject, StandinServer, type RecordedRequest, type Reply } from './base.js';
+import { INVALID_JSON, isObject, Standin, type RecordedRequest, type Reply } from './base.js';
 
 /**
  * ServiceNow Table API stand-in for /api/now/table/incident: Basic or Bearer auth; POST creates
@@ -31,34 +31,23 @@ const CHOICES: Record<string, string[]> = {
 };
 const PRIORITY: Record<string, string> = { '11': '1', '12': '2', '21': '2', '13': '3', '22': '3', '31': '3', '23': '4', '32': '4', '33': '5' };
 
-export class ServiceNowStandin {
-  readonly server: StandinServer;
+export class ServiceNowStandin extends Standin {
   readonly incidents = new Map<string, Incident>();
   readonly username = 'chainwatch.integration';
   readonly password = 'Sn0wP@ss-standin-secret-42';
   readonly bearerToken = 'snow_oauth_standin_bearer_secret_7f3a9c';
   #seq = 0;
 
-  constructor() {
-    this.server = new StandinServer((req) => this.#handle(req));
-  }
-  async start(): Promise<this> {
-    await this.server.start();
-    return this;
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-  reset(): void {
+  override reset(): void {
+    super.reset();
     this.incidents.clear();
     this.#seq = 0;
-    this.server.requests.length = 0;
   }
   byNumber(n: string): Incident | undefined {
     return [...this.incidents.values()].find((i) => i.number === n);
   }
 
-  #handle(req: RecordedRequest): Reply {
+  protected handle(req: RecordedRequest): Reply {
     const basic = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
     if (req.headers.authorization !== basic && req.headers.authorization !== `Bearer ${this.bearerToken}`) return fail(401, 'User Not Authenticated', 'Required to provide Auth information');
     const m = req.path.match(/^\/api\/now\/table\/([a-z0-9_]+)(?:\/([0-9a-f]{32}))?$/);

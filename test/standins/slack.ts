@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { INVALID_JSON, isObject, StandinServer, type RecordedRequest, type Reply } from './base.js';
+import { INVALID_JSON, isObject, Standin, type RecordedRequest, type Reply } from './base.js';
 
 /**
  * Slack incoming webhook stand-in. Accepts POST /services/T…/B…/<token> for the one configured
@@ -12,30 +12,18 @@ export interface SlackMessageRecord {
   blocks: KnownBlock[];
 }
 
-export class SlackStandin {
-  readonly server: StandinServer;
+export class SlackStandin extends Standin {
   readonly messages: SlackMessageRecord[] = [];
   /** Last block errors, for test diagnostics. */
   lastErrors: string[] = [];
   archived = false;
   readonly hookPath = '/services/T0CHAINW/B0WATCH1/s3cr3tHookTokenXyZ123456';
 
-  constructor() {
-    this.server = new StandinServer((req) => this.#handle(req));
-  }
-
-  async start(): Promise<this> {
-    await this.server.start();
-    return this;
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
   get webhookUrl(): string {
     return `${this.server.url}${this.hookPath}`;
   }
 
-  #handle(req: RecordedRequest): Reply {
+  protected handle(req: RecordedRequest): Reply {
     if (req.method !== 'POST' || !req.path.startsWith('/services/')) return { status: 404, body: 'no_service' };
     if (req.path !== this.hookPath) return { status: 404, body: 'no_service' };
     if (this.archived) return { status: 410, body: 'channel_is_archived' };

@@ -7,7 +7,7 @@ import { PromMetrics } from '../../metrics.js';
 /** The bus the daemon would use, from the same config/env/flags as `run`. */
 export async function openConfiguredBus(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Bus> {
   const { config } = loadConfig({ file: values.config as string | undefined, env, flags: { dataDir: values['data-dir'] } });
-  const bus = createBus(config, silentLogger, new PromMetrics(false));
+  const bus = await createBus(config, silentLogger, new PromMetrics(false));
   await bus.start();
   return bus;
 }

@@ -26,7 +26,7 @@ SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutd
     const logger = createLogger(config.log.level, loaded.redactor);
     if (loaded.ignoredEnv.length) logger.warn({ variables: loaded.ignoredEnv }, 'ignoring CHAINWATCH_* variables that name no config key');
     const tracing = await startTracing(config.tracing, logger);
-    const daemon = new Daemon(config, logger);
+    const daemon = await Daemon.create(config, logger);
     let signalled: NodeJS.Signals | undefined;
     const done = new Promise<number>((resolve) => {
       const onSignal = (sig: NodeJS.Signals): void => {

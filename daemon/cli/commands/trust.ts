@@ -1,7 +1,7 @@
-import { verifyBundleCommand, verifyCheckpointCommand } from '../../../trust/index.js';
 import type { Command } from '../command.js';
 
 // Sigstore conformance CLI protocol: the argv after the command word goes to trust/ untouched.
+// trust/ (and the Sigstore libraries) load only when one of these commands runs.
 export const verifyBundle: Command = {
   name: 'verify-bundle',
   summary: 'Verify a Sigstore bundle (conformance CLI protocol); exit 0 only when verified',
@@ -10,7 +10,7 @@ export const verifyBundle: Command = {
   FILE_OR_DIGEST: the artifact's path, or sha256:<hex>. Trusted root: --trusted-root, else the
   production root via TUF (offline: the root embedded in @sigstore/tuf). See docs/sigstore.md.`,
   rawArgs: true,
-  run: ({ argv }, io) => verifyBundleCommand(argv, io),
+  run: async ({ argv }, io) => (await import('../../../trust/index.js')).verifyBundleCommand(argv, io),
 };
 
 export const verifyCheckpoint: Command = {
@@ -20,5 +20,5 @@ export const verifyCheckpoint: Command = {
 
   Exit 0 when a transparency-log key of the root verifies the checkpoint.`,
   rawArgs: true,
-  run: ({ argv }, io) => verifyCheckpointCommand(argv, io),
+  run: async ({ argv }, io) => (await import('../../../trust/index.js')).verifyCheckpointCommand(argv, io),
 };

@@ -1,13 +1,13 @@
 import { HttpError } from '../../core/index.js';
-import { httpRequest, type HttpRequest, type HttpResponse } from '../shared/index.js';
+import { httpRequest, type HttpRequest, type HttpResponse } from './http.js';
 
 /**
- * Requests go through the pipeline's one HTTP client (sinks/shared httpRequest: classification,
- * Retry-After, scrubbed causes, no retries). This wrapper only makes a refusal explainable: it
- * keeps the first 4 KiB of a non-2xx body and the headers, appends the system's own reason
- * (parsed by `detail`, then redacted) and the operation to the message, and lets the adapter
- * reclassify (GitHub's rate-limit 403). Identical copies sit in each sink folder because
- * sinks/x may not import sinks/y; it belongs in sinks/shared/http.ts as options of httpRequest.
+ * Requests of the REST-style adapters (GitHub, Jira, PagerDuty, ServiceNow, Slack) go through the
+ * pipeline's one HTTP client (httpRequest: classification, Retry-After, scrubbed causes, no
+ * retries). This wrapper only makes a refusal explainable: it keeps the first 4 KiB of a non-2xx
+ * body and the headers, appends the system's own reason (parsed by `detail`, then redacted) and
+ * the operation to the message, and lets the adapter reclassify (GitHub's rate-limit 403).
+ * It is a wrapper rather than options of httpRequest so the other sinks' calls stay untouched.
  */
 export interface WireCall {
   req: HttpRequest;
@@ -20,12 +20,13 @@ export interface WireCall {
   detail?: (text: string) => string | undefined;
   /** Turns a refusal into a different error (e.g. a rate limit GitHub signals with 403). */
   reclassify?: (err: HttpError, headers: Headers) => HttpError | undefined;
-  fetchImpl?: typeof fetch;
+  /** Undefined means the global fetch (adapters pass their optional test double straight through). */
+  fetchImpl?: typeof fetch | undefined;
 }
 
 const DETAIL_BYTES = 4096;
 
-export async function call(c: WireCall): Promise<HttpResponse> {
+export async function wireCall(c: WireCall): Promise<HttpResponse> {
   const seen: { text?: string; headers?: Headers } = {};
   const base = c.fetchImpl ?? fetch;
   const observing: typeof fetch = async (input, init) => {
@@ -43,7 +44,7 @@ export async function call(c: WireCall): Promise<HttpResponse> {
     const special = seen.headers ? c.reclassify?.(err, seen.headers) : undefined;
     const e = special ?? err;
     const reason = seen.text ? (c.detail ?? firstLine)(seen.text) : undefined;
-    const suffix = reason ? `: ${redact(reason, c.secrets).slice(0, 300)}` : '';
+    const suffix = reason ? `: ${redactSecrets(reason, c.secrets).slice(0, 300)}` : '';
     throw new HttpError(e.code, `${e.message} [${c.what}]${suffix}`, {
       ...(e.status !== undefined ? { status: e.status } : {}),
       ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
@@ -76,7 +77,7 @@ function firstLine(text: string): string | undefined {
 }
 
 /** Replaces each secret, and its URL-encoded and base64 forms, with [redacted]. */
-export function redact(text: string, secrets: readonly string[]): string {
+export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     if (s.length < 4) continue;
@@ -84,4 +85,3 @@ export function redact(text: string, secrets: readonly string[]): string {
   }
   return out;
 }
-
