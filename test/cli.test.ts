@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { built, runCli } from './helpers/daemon-process.js';
 
-const COMMANDS = ['run', 'config check', 'config schema', 'events publish', 'events tail', 'verify-bundle', 'verify-checkpoint', 'version'];
+const COMMANDS = ['run', 'config check', 'config schema', 'events publish', 'events tail', 'verify-bundle', 'verify-checkpoint', 'audit', 'sinks dead-letters', 'version'];
 
 describe.skipIf(!built())('chainwatch CLI', () => {
   it('lists every command and answers --help for each', async () => {
