@@ -1,0 +1,262 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/errors.js';
+import type { CloudEvent } from '../../core/events/envelope.js';
+import type { RekorEntry } from '../../core/events/types/rekor.js';
+import type { TlogAnomaly } from '../../core/events/types/tlog.js';
+import { MemoryStateStore, noopMetrics, silentLogger } from '../../core/index.js';
+import type { ComponentContext } from '../../core/ports/component.js';
+import { RecordingBus as MemoryBus } from './testdata/recording-bus.js';
+import { createRekorCollector, type RekorCollector } from './collector.js';
+import type { RekorCollectorConfigInput } from './config.js';
+import type { Cursor } from './host.js';
+import { FakeRekor, loadRecording } from './testdata/fake-rekor.js';
+
+const rec = loadRecording();
+const [head1, head2] = rec.heads as [typeof rec.heads[0], typeof rec.heads[0]];
+const N = head2.treeSize;
+
+function ctx(bus: MemoryBus, state = new MemoryStateStore()): ComponentContext {
+  return { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', fail: () => undefined, now: () => new Date() };
+}
+const entries = (bus: MemoryBus): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
+const tlog = (bus: MemoryBus): CloudEvent[] => bus.events('chainwatch.tlog');
+const anomalies = (bus: MemoryBus): TlogAnomaly[] => tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.anomaly.v1').map((e) => e.data as TlogAnomaly);
+let dump = (): string => '';
+async function until(what: string, pred: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; anomalies: ${dump()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+/** Re-signs a checkpoint body with the recorded throw-away log key (to forge a correctly signed fork). */
+function forge(origin: string, size: number, rootB64: string): string {
+  const text = `${origin}\n${size}\n${rootB64}\n`;
+  const old = head2.signedTreeHead.split('\n\n')[1]!.split('\n')[0]!; // "— name b64"
+  const [, name, b64] = /^\u2014 (\S+) (\S+)$/.exec(old)!;
+  const hint = Buffer.from(b64!, 'base64').subarray(0, 4);
+  const sig = sign('sha256', Buffer.from(text), createPrivateKey(rec.testOnlySignerKey));
+  return `${text}\n\u2014 ${name} ${Buffer.concat([hint, sig]).toString('base64')}\n`;
+}
+
+describe('RekorCollector (v1) against recorded responses of a real Rekor', () => {
+  let fake: FakeRekor;
+  let bus: MemoryBus;
+  let collectors: RekorCollector[];
+  const make = async (over: Partial<RekorCollectorConfigInput> = {}, state?: MemoryStateStore): Promise<RekorCollector> => {
+    const c = createRekorCollector({ url: fake.url, publicKey: rec.publicKey, start: 'beginning', pollIntervalMs: 30, batchSize: 4, concurrency: 2, ...over }, ctx(bus, state)) as RekorCollector;
+    collectors.push(c);
+    await c.start();
+    return c;
+  };
+  beforeEach(async () => {
+    fake = new FakeRekor(rec);
+    await fake.start();
+    bus = new MemoryBus();
+    collectors = [];
+    dump = () => JSON.stringify(anomalies(bus).map((a) => [a.kind, a.code, a.message])).slice(0, 1500);
+  });
+  afterEach(async () => {
+    for (const c of collectors) await c.stop();
+    await fake.stop();
+  });
+
+  it('publishes every entry verified (inclusion + SET), with digests and signer identity', async () => {
+    await make();
+    await until('all entries', () => entries(bus).length === N);
+    const got = entries(bus);
+    expect(got.map((e) => e.logIndex)).toEqual([...Array(N).keys()]);
+    for (const e of got) {
+      expect(e.kind).toBe('hashedrekord');
+      expect(e.verification).toMatchObject({ inclusion: true, set: true });
+      expect(e.artifact.digests[0]).toMatchObject({ algorithm: 'sha256', value: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(e.signers[0]?.fingerprintSha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(got[0]!.signers[0]!.kind).toBe('publicKey');
+    const cert = got[N - 1]!.signers[0]!;
+    expect(cert).toMatchObject({ kind: 'certificate', issuer: 'https://token.actions.githubusercontent.com', san: expect.stringContaining('release.yml') });
+    expect(cert.github).toMatchObject({ repository: 'https://github.com/chainwatch/demo', ref: 'refs/heads/main', trigger: 'push', runnerEnvironment: 'github-hosted' });
+    expect(cert.extensions['1.3.6.1.4.1.57264.1.1']).toBe('https://token.actions.githubusercontent.com');
+    const cps = tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1');
+    expect(cps[0]!.data).toMatchObject({ treeSize: N, signatureVerified: true });
+    expect(anomalies(bus)).toEqual([]);
+  });
+
+  it('proves consistency between tree heads, verifies newer proof anchors, and resumes after restart without gap or duplicate', async () => {
+    fake.head = head1;
+    const state = new MemoryStateStore();
+    const c1 = await make({}, state);
+    // Entry proofs are for the newer tree: the collector must verify that head before using it.
+    await until('first half', () => entries(bus).length === head1.treeSize);
+    fake.head = head2;
+    await until('all entries', () => entries(bus).length === N);
+    const cps = tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1').map((e) => e.data as { treeSize: number; consistentWith?: number });
+    expect(cps.map((c) => c.treeSize)).toEqual([head1.treeSize, head2.treeSize]);
+    expect(cps[1]!.consistentWith).toBe(head1.treeSize);
+    await c1.stop();
+    await c1.stop(); // idempotent
+    const cur = (await state.get<Cursor>(`rekor:primary:${fake.url}:cursor`))!;
+    expect(cur.verified).toBe(N);
+    await make({}, state);
+    await until('a poll after restart', () => fake.requests.filter((r) => r === 'GET /api/v1/log').length >= 4);
+    expect(entries(bus).map((e) => e.logIndex)).toEqual([...Array(N).keys()]);
+    expect(anomalies(bus)).toEqual([]);
+  });
+
+  it('stopped mid-tail resumes exactly at the verified cursor', async () => {
+    const state = new MemoryStateStore();
+    let served = 0;
+    fake.hook = (req, res) => {
+      if (req.url?.includes('retrieve') && ++served > 1) {
+        res.writeHead(503).end();
+        return true;
+      }
+      return false;
+    };
+    const c1 = await make({ batchSize: 4, concurrency: 1 }, state);
+    await until('first batch', () => entries(bus).length === 4);
+    await c1.stop();
+    fake.hook = undefined;
+    await make({}, state);
+    await until('all entries', () => entries(bus).length === N);
+    expect(entries(bus).map((e) => e.logIndex)).toEqual([...Array(N).keys()]);
+  });
+
+  it('refuses a checkpoint with a bad signature, reports it, and recovers', async () => {
+    const sth = head2.signedTreeHead;
+    const i = sth.lastIndexOf(' ') + 10;
+    fake.head = { ...head2, signedTreeHead: sth.slice(0, i) + (sth[i] === 'A' ? 'B' : 'A') + sth.slice(i + 1) };
+    await make();
+    await until('anomaly', () => anomalies(bus).length > 0);
+    expect(anomalies(bus)[0]).toMatchObject({ kind: 'signature_invalid', code: 'REKOR_CHECKPOINT_SIGNATURE_INVALID' });
+    expect(entries(bus)).toEqual([]);
+    fake.head = head2;
+    await until('entries after recovery', () => entries(bus).length === N);
+  });
+
+  it('detects a fork: a correctly signed head with another root for a known size', async () => {
+    const state = new MemoryStateStore();
+    await make({}, state);
+    await until('entries', () => entries(bus).length === N);
+    const origin = head2.signedTreeHead.split('\n')[0]!;
+    const forgedRoot = Buffer.alloc(32, 7);
+    fake.head = { ...head2, rootHash: forgedRoot.toString('hex'), signedTreeHead: forge(origin, N, forgedRoot.toString('base64')) };
+    await until('fork anomaly', () => anomalies(bus).some((a) => a.kind === 'consistency_failed'));
+    expect(anomalies(bus).find((a) => a.kind === 'consistency_failed')!.code).toBe('TLOG_CONSISTENCY_MISMATCH');
+    // A larger forged head whose consistency proof cannot match.
+    fake.head = { ...head2, treeSize: N + 1, rootHash: forgedRoot.toString('hex'), signedTreeHead: forge(origin, N + 1, forgedRoot.toString('base64')) };
+    fake.hook = (req, res) => (req.url?.startsWith('/api/v1/log/proof') ? (res.writeHead(200).end(JSON.stringify(rec.proof)), true) : false);
+    await until('second fork anomaly', () => anomalies(bus).filter((a) => a.kind === 'consistency_failed').length >= 2);
+    const cps = tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1');
+    expect(cps).toHaveLength(1); // nothing unverified was published
+    expect((await state.get<Cursor>(`rekor:primary:${fake.url}:cursor`))!.head!.size).toBe(N);
+  });
+
+  it('detects a shrinking tree', async () => {
+    await make();
+    await until('entries', () => entries(bus).length === N);
+    fake.head = head1;
+    await until('shrink anomaly', () => anomalies(bus).some((a) => a.kind === 'tree_shrank'));
+    expect(anomalies(bus).find((a) => a.kind === 'tree_shrank')!.code).toBe('TLOG_TREE_SHRANK');
+  });
+
+  it('reports proofs of the wrong length, bad SETs and substituted bodies per entry, publishing the rest', async () => {
+    fake.mutateEntry = (e, i) => {
+      if (i === 1) e.verification.inclusionProof.hashes = e.verification.inclusionProof.hashes.slice(1);
+      if (i === 2) e.verification.signedEntryTimestamp = Buffer.from('MEUCIQD' + 'A'.repeat(60)).toString('base64');
+      if (i === 3) e.body = Buffer.from(JSON.stringify(JSON.parse(Buffer.from(e.body, 'base64').toString()), null, 1)).toString('base64');
+      if (i === 4) e.verification.inclusionProof.hashes = e.verification.inclusionProof.hashes.map((h, k) => (k === 0 ? 'ff'.repeat(32) : h));
+      return e;
+    };
+    await make();
+    await until('entries', () => entries(bus).length === N - 4);
+    await until('anomalies', () => anomalies(bus).length >= 4);
+    const byIndex = Object.fromEntries(anomalies(bus).map((a) => [a.evidence.logIndex, [a.kind, a.code]]));
+    expect(byIndex).toEqual({
+      1: ['inclusion_failed', 'TLOG_INCLUSION_BAD_PROOF_LENGTH'],
+      2: ['set_invalid', 'REKOR_SET_INVALID'],
+      3: ['entry_malformed', 'REKOR_ENTRY_MISMATCH'],
+      4: ['inclusion_failed', 'TLOG_INCLUSION_MISMATCH'],
+    });
+    expect(entries(bus).map((e) => e.logIndex)).not.toContain(1);
+  });
+
+  it('turns truncated, wrongly typed and oversized responses into coded anomalies and keeps going', async () => {
+    let mode = 0;
+    fake.hook = (req, res) => {
+      if (req.url !== '/api/v1/log') return false;
+      mode++;
+      if (mode === 1) return (res.writeHead(200).end(JSON.stringify(head2).slice(0, 40)), true);
+      if (mode === 2) return (res.writeHead(200).end(JSON.stringify({ ...head2, treeSize: String(N) })), true);
+      if (mode === 3) return (res.writeHead(200).end(JSON.stringify({ ...head2, pad: 'x'.repeat(300_000) })), true);
+      return false;
+    };
+    await make({ maxBodyBytes: 200_000 });
+    await until('entries', () => entries(bus).length === N);
+    expect(anomalies(bus).map((a) => [a.kind, a.code])).toEqual([
+      ['malformed_response', 'HTTP_BAD_RESPONSE'],
+      ['malformed_response', 'REKOR_RESPONSE_MALFORMED'],
+      ['malformed_response', 'HTTP_BODY_TOO_LARGE'],
+    ]);
+  });
+
+  it('honours 429 Retry-After and reports 5xx, both as anomalies, then continues', async () => {
+    let n = 0;
+    let firstAt = 0;
+    let secondAt = 0;
+    fake.hook = (req, res) => {
+      if (req.url !== '/api/v1/log') return false;
+      n++;
+      if (n === 1) {
+        firstAt = Date.now();
+        return (res.writeHead(429, { 'retry-after': '1' }).end(), true);
+      }
+      if (n === 2) {
+        secondAt = Date.now();
+        return (res.writeHead(502).end(), true);
+      }
+      return false;
+    };
+    await make();
+    await until('entries', () => entries(bus).length === N);
+    expect(secondAt - firstAt).toBeGreaterThanOrEqual(950);
+    expect(anomalies(bus).map((a) => [a.kind, a.code, a.evidence.status])).toEqual([
+      ['rate_limited', 'HTTP_RATE_LIMITED', 429],
+      ['server_error', 'HTTP_SERVER_ERROR', 502],
+    ]);
+  });
+
+  it('never moves the cursor past events the bus did not durably accept', async () => {
+    const state = new MemoryStateStore();
+    bus.failWith = new Error('broker down');
+    await make({}, state);
+    await until('several failed rounds', () => fake.requests.filter((r) => r === 'GET /api/v1/log').length >= 3);
+    expect((await state.get<Cursor>(`rekor:primary:${fake.url}:cursor`))?.verified ?? 0).toBe(0);
+    bus.failWith = undefined;
+    await until('entries after the bus came back', () => entries(bus).length === N);
+    expect(entries(bus).map((e) => e.logIndex)).toEqual([...Array(N).keys()]);
+    expect((await state.get<Cursor>(`rekor:primary:${fake.url}:cursor`))!.verified).toBe(N);
+  });
+
+  it('reports an unreachable log', async () => {
+    await fake.stop();
+    const c = await make({ url: 'http://127.0.0.1:9', requestTimeoutMs: 500 });
+    await until('unreachable anomaly', () => anomalies(bus).some((a) => a.kind === 'unreachable'), 15_000);
+    expect(anomalies(bus)[0]!.code).toBe('HTTP_UNREACHABLE');
+    await c.stop();
+    await fake.start();
+  });
+
+  it('rejects bad configuration with ConfigError', () => {
+    expect(() => createRekorCollector({ url: 'not a url', publicKey: rec.publicKey }, ctx(bus))).toThrow(ConfigError);
+    try {
+      createRekorCollector({ url: fake.url, publicKey: 'nope' }, ctx(bus));
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+    }
+    const broken = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
+    expect(() => createRekorCollector({ url: fake.url, publicKey: broken }, ctx(bus))).toThrow(ConfigError);
+  });
+});

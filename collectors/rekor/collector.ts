@@ -1,0 +1,275 @@
+import { ConfigError, describeError, HttpError } from '../../core/errors.js';
+import { type CloudEvent, makeEvent } from '../../core/events/envelope.js';
+import { type RekorEntry, RekorEntryEvent } from '../../core/events/types/rekor.js';
+import { CheckpointObservedEvent, TlogAnomalyEvent, type TlogAnomalyKind } from '../../core/events/types/tlog.js';
+import type { Component, ComponentContext } from '../../core/ports/component.js';
+import type { Counter, Gauge } from '../../core/ports/metrics.js';
+import { RetryError, sleep, withRetry } from '../../core/retry.js';
+import { TlogError } from '../../core/tlog/errors.js';
+import { type Checkpoint, type LogKey, loadLogKey } from './checkpoint.js';
+import { type RekorCollectorConfig, type RekorCollectorConfigInput, rekorCollectorConfigSchema } from './config.js';
+import { RekorError } from './errors.js';
+import type { Cursor, Follower, FollowerHost } from './host.js';
+import { type HttpOptions, safeUrl, TokenBucket } from './http.js';
+import { TilesFollower } from './tiles-follower.js';
+import { V1Follower } from './v1-follower.js';
+
+/**
+ * Follows one transparency log (Rekor v1 REST or a C2SP tile log) and publishes what it verified.
+ *
+ *   poll checkpoint => verify signature => prove consistency with the verified head
+ *     => batches of [verified, size) => N fetch workers (token bucket, withRetry)
+ *     => verify each entry in log order (inclusion against a verified head, SET, identity)
+ *     => publish the batch (bus.publish resolved = durable) => 1 cursor save
+ *
+ * Every failure becomes a `dev.chainwatch.tlog.anomaly.v1` event and the loop goes on at the next
+ * poll; nothing from an unverified tree head is ever published as verified. See host.ts for the
+ * cursor invariant.
+ */
+export function createRekorCollector(config: RekorCollectorConfigInput | RekorCollectorConfig, ctx: ComponentContext): Component {
+  const res = rekorCollectorConfigSchema.safeParse(config);
+  if (!res.success) {
+    const issues = res.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new ConfigError('CONFIG_INVALID', `rekor collector config invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  }
+  try {
+    return new RekorCollector(res.data, ctx);
+  } catch (err) {
+    if (err instanceof RekorError && err.code === 'REKOR_KEY_INVALID') {
+      throw new ConfigError('CONFIG_INVALID', 'rekor collector config invalid: publicKey is not a usable PEM key', [{ path: 'publicKey', message: 'not a PEM SPKI key' }], err);
+    }
+    throw err;
+  }
+}
+
+const SOURCE = 'chainwatch://collectors/rekor';
+
+export class RekorCollector implements Component {
+  readonly name: string;
+  private readonly key: LogKey;
+  private readonly follower: Follower;
+  private readonly http: HttpOptions;
+  private readonly stateKey: string;
+  private readonly publicUrl: string;
+  private origin: string;
+  private current: Cursor | undefined;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
+  private readonly m: { entries: Counter; anomalies: Counter; verified: Gauge };
+
+  constructor(
+    readonly config: RekorCollectorConfig,
+    private readonly ctx: ComponentContext,
+  ) {
+    this.name = `rekor:${config.vantage}:${new URL(config.url).host}`;
+    this.key = loadLogKey(config.publicKey);
+    this.follower = config.kind === 'v1' ? new V1Follower() : new TilesFollower();
+    const rate = config.rateLimit;
+    this.http = { maxBodyBytes: config.maxBodyBytes, timeoutMs: config.requestTimeoutMs, bucket: new TokenBucket(rate.requestsPerSecond, rate.burst) };
+    this.stateKey = `rekor:${config.vantage}:${safeUrl(config.url)}:cursor`;
+    this.publicUrl = safeUrl(config.url);
+    this.origin = config.origin ?? this.publicUrl;
+    this.m = {
+      entries: ctx.metrics.counter('rekor_entries_verified_total', 'Rekor entries verified and published', ['log']),
+      anomalies: ctx.metrics.counter('rekor_anomalies_total', 'Transparency-log anomalies seen', ['log', 'kind']),
+      verified: ctx.metrics.gauge('rekor_cursor_verified', 'Next log index to publish', ['log']),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.current = await this.ctx.state.get<Cursor>(this.stateKey);
+    if (this.current?.head) this.origin = this.current.head.origin;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.loop = this.run(abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.abort?.abort(new Error('collector stopping'));
+    await loop;
+    this.loop = undefined;
+    this.abort = undefined;
+  }
+
+  /** Everything is published synchronously with the cursor; nothing is buffered. */
+  async flush(): Promise<void> {}
+
+  health(): { ready: boolean; detail?: string } {
+    return this.loop ? { ready: true, ...(this.lastError ? { detail: `last error ${this.lastError}` } : {}) } : { ready: false, detail: 'not started' };
+  }
+
+  /** The persisted cursor (for tests and `status`). */
+  cursor(): Cursor | undefined {
+    return this.current;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const host = this.host(signal);
+    while (!signal.aborted) {
+      try {
+        await this.follower.round(host);
+        this.lastError = undefined;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.lastError = describeError(err).code;
+        await this.report(err);
+      }
+      try {
+        await sleep(this.config.pollIntervalMs, signal);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  private host(signal: AbortSignal): FollowerHost {
+    return {
+      config: this.config,
+      publicUrl: this.publicUrl,
+      key: this.key,
+      http: this.http,
+      signal,
+      cursor: () => this.current,
+      retry: (what, fn) =>
+        withRetry((_attempt, s) => fn(s ?? signal), {
+          maxAttempts: 4,
+          baseDelayMs: 200,
+          maxDelayMs: 10_000,
+          onRetry: (err, attempt, delayMs) => {
+            this.ctx.logger.warn({ log: this.origin, what, attempt, delayMs, code: describeError(err).code }, 'rekor request failed; retrying');
+            void this.report(err, { what, attempt, delayMs });
+          },
+        }, signal),
+      checkpointVerified: async (cp, consistentWith) => {
+        this.origin = cp.origin;
+        await this.ctx.bus.publish(this.checkpointEvent(cp, consistentWith));
+      },
+      commit: async (events, next) => {
+        // Publish first; only a resolved publish (durable) lets the cursor move (see host.ts).
+        if (events.length) await this.ctx.bus.publish(events);
+        await this.ctx.state.put(this.stateKey, next);
+        this.current = next;
+        this.m.entries.inc({ log: this.origin }, events.filter((e) => e.type === RekorEntryEvent.type).length);
+        this.m.verified.set({ log: this.origin }, next.verified);
+      },
+      anomaly: (err, evidence) => this.report(err, evidence),
+      entryEvent: (data) => this.entryEvent(data),
+      anomalyEvent: (err, evidence) => this.anomalyEvent(err, evidence),
+      setOrigin: (o) => {
+        this.origin = o;
+      },
+    };
+  }
+
+  private entryEvent(data: RekorEntry): CloudEvent {
+    const d = data.artifact.digests[0];
+    return makeEvent({
+      type: RekorEntryEvent.type,
+      source: `${SOURCE}/${this.config.vantage}`,
+      id: `${data.log.origin}#${data.logIndex}`,
+      subject: d ? `${d.algorithm}:${d.value}` : data.uuid,
+      time: this.ctx.now(),
+      data,
+    });
+  }
+
+  private checkpointEvent(cp: Checkpoint, consistentWith: number | undefined): CloudEvent {
+    return makeEvent({
+      type: CheckpointObservedEvent.type,
+      source: `${SOURCE}/${this.config.vantage}`,
+      subject: cp.origin,
+      time: this.ctx.now(),
+      data: {
+        origin: cp.origin,
+        url: this.publicUrl,
+        vantage: this.config.vantage,
+        treeSize: cp.size,
+        rootHash: cp.rootHash,
+        note: cp.note,
+        signatureVerified: true,
+        ...(consistentWith !== undefined ? { consistentWith } : {}),
+        observedAt: this.ctx.now().toISOString(),
+      },
+    });
+  }
+
+  private anomalyEvent(err: unknown, evidence: Record<string, unknown> = {}): CloudEvent {
+    const root = err instanceof RetryError && err.cause !== undefined ? err.cause : err;
+    const { code, message } = describeError(root);
+    const status = root instanceof HttpError ? root.status : undefined;
+    return makeEvent({
+      type: TlogAnomalyEvent.type,
+      source: `${SOURCE}/${this.config.vantage}`,
+      subject: this.origin,
+      time: this.ctx.now(),
+      data: {
+        origin: this.origin,
+        url: this.publicUrl,
+        vantage: this.config.vantage,
+        kind: anomalyKind(root),
+        code,
+        message: message.slice(0, 2000),
+        evidence: { ...evidence, ...(status !== undefined ? { status } : {}) },
+        observedAt: this.ctx.now().toISOString(),
+      },
+    });
+  }
+
+  /** Publishes an anomaly; a bus failure here is logged, never thrown (the loop must go on). */
+  private async report(err: unknown, evidence?: Record<string, unknown>): Promise<void> {
+    const ev = this.anomalyEvent(err, evidence);
+    const data = ev.data as { kind: string; code: string };
+    this.m.anomalies.inc({ log: this.origin, kind: data.kind });
+    this.ctx.logger.warn({ log: this.origin, kind: data.kind, code: data.code }, 'transparency log anomaly');
+    try {
+      await this.ctx.bus.publish(ev);
+    } catch (pubErr) {
+      this.ctx.logger.error({ log: this.origin, code: describeError(pubErr).code }, 'could not publish anomaly');
+    }
+  }
+}
+
+/** Maps a failure to the anomaly kind of core/events/types/tlog.ts, by class and code. */
+export function anomalyKind(err: unknown): TlogAnomalyKind {
+  if (err instanceof HttpError) {
+    switch (err.code) {
+      case 'HTTP_RATE_LIMITED':
+        return 'rate_limited';
+      case 'HTTP_SERVER_ERROR':
+        return 'server_error';
+      case 'HTTP_UNREACHABLE':
+      case 'HTTP_TIMEOUT':
+        return 'unreachable';
+      default:
+        return 'malformed_response';
+    }
+  }
+  if (err instanceof TlogError) {
+    if (err.code === 'TLOG_TREE_SHRANK') return 'tree_shrank';
+    if (err.code.startsWith('TLOG_CONSISTENCY')) return 'consistency_failed';
+    if (err.code.startsWith('NOTE_') || err.code.startsWith('CHECKPOINT_')) return 'signature_invalid';
+    return 'inclusion_failed';
+  }
+  if (err instanceof RekorError) {
+    switch (err.code) {
+      case 'REKOR_CHECKPOINT_SIGNATURE_INVALID':
+      case 'REKOR_CHECKPOINT_ORIGIN_MISMATCH':
+      case 'REKOR_KEY_INVALID':
+        return 'signature_invalid';
+      case 'REKOR_SET_INVALID':
+      case 'REKOR_SET_MISSING':
+        return 'set_invalid';
+      case 'REKOR_ENTRY_MALFORMED':
+      case 'REKOR_ENTRY_NOT_CANONICAL':
+      case 'REKOR_ENTRY_MISMATCH':
+        return 'entry_malformed';
+      default:
+        return 'malformed_response';
+    }
+  }
+  return 'malformed_response';
+}

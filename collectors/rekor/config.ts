@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * Configuration of one followed log. `publicKey` is the log's checkpoint/SET key as PEM (SPKI);
+ * the daemon fills it from the trusted root (trust/ logKeys) when the config names none.
+ */
+export const rekorCollectorConfigSchema = z.object({
+  /** Base URL: Rekor v1 (https://rekor.sigstore.dev) or a tile log prefix (…/api/v2). */
+  url: z.url(),
+  kind: z.enum(['v1', 'tiles']).default('v1'),
+  /** Expected checkpoint origin line; when set, any other origin is refused. */
+  origin: z.string().min(1).optional(),
+  /** Log public key, PEM SPKI (ECDSA P-256/384 or Ed25519). */
+  publicKey: z.string().includes('BEGIN PUBLIC KEY'),
+  /** Where to begin on first run (no cursor yet): the current tree size, index 0, or a given index. */
+  start: z.union([z.literal('now'), z.literal('beginning'), z.object({ index: z.number().int().nonnegative() })]).default('now'),
+  pollIntervalMs: z.number().int().positive().default(10_000),
+  /** Entries per fetched batch (v1 requests are split into retrieve calls of at most 10). */
+  batchSize: z.number().int().min(1).max(1000).default(50),
+  /** Batches fetched in parallel; publication stays in log order. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  rateLimit: z.object({ requestsPerSecond: z.number().positive().default(20), burst: z.number().int().positive().optional() }).default({ requestsPerSecond: 20 }),
+  /** Largest response body accepted (bytes); larger ones fail with HTTP_BODY_TOO_LARGE. */
+  maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Name of this vantage point in checkpoint/anomaly events. */
+  vantage: z.string().min(1).default('primary'),
+  /** Verify the SET of v1 entries (off only for logs without one). */
+  verifySet: z.boolean().default(true),
+});
+export type RekorCollectorConfigInput = z.input<typeof rekorCollectorConfigSchema>;
+export type RekorCollectorConfig = z.output<typeof rekorCollectorConfigSchema>;
