@@ -4,6 +4,7 @@ import { createIdentityWatchDetector, identityWatchConfigSchema } from '../detec
 import { createLogIntegrityDetector, logIntegrityConfigSchema } from '../detectors/log-integrity/index.js';
 import { auditConfigSchema, createAuditSink } from '../sinks/audit/index.js';
 import { alertsSectionSchema, createAlerts } from './alerts.js';
+import { createRekor, rekorSectionSchema } from './rekor.js';
 import { createJournalSink, journalSinkConfigSchema } from '../sinks/journal/journal-sink.js';
 
 /**
@@ -15,7 +16,13 @@ import { createJournalSink, journalSinkConfigSchema } from '../sinks/journal/jou
 export type ComponentKind = 'collector' | 'detector' | 'sink';
 
 export const componentSections = {
-  collectors: z.object({}).strict().default({}),
+  collectors: z
+    .object({
+      /** Rekor v1 and tile logs to follow (docs/rekor.md). */
+      rekor: rekorSectionSchema.default([]),
+    })
+    .strict()
+    .default({ rekor: [] }),
   detectors: z
     .object({
       logIntegrity: logIntegrityConfigSchema.optional(),
@@ -47,6 +54,9 @@ type Sections = { [K in keyof typeof componentSections]: z.output<(typeof compon
 /** `publicUrl`: where this daemon is reachable, for audit-record links in alerts. */
 export function buildComponents(cfg: Sections, publicUrl?: string): BuiltComponent[] {
   const out: BuiltComponent[] = [];
+  for (const log of cfg.collectors.rekor) {
+    out.push({ kind: 'collector', name: `collector.rekor:${log.vantage}:${log.url}`, create: (ctx) => createRekor(log, ctx) });
+  }
   const { logIntegrity, identityWatch } = cfg.detectors;
   if (logIntegrity && logIntegrity.enabled !== false) out.push({ kind: 'detector', name: 'detector.log-integrity', create: (ctx) => createLogIntegrityDetector(logIntegrity, ctx) });
   if (identityWatch && identityWatch.enabled !== false) out.push({ kind: 'detector', name: 'detector.identity-watch', create: (ctx) => createIdentityWatchDetector(identityWatch, ctx) });

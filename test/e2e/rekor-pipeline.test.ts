@@ -1,0 +1,102 @@
+/**
+ * The whole chain as a user deploys it, against a REAL Rekor: the daemon (a child process) follows
+ * the log, verifies every entry, the identity-watch detector pages on a signature by a watched key
+ * with no allowlisted signer, stays quiet for an unwatched key, the alert reaches a signed webhook
+ * with a link to its audit record, and the audit trail holds the verified entries.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { service } from '../helpers/services.js';
+
+const rekor = service('CHAINWATCH_TEST_REKOR_URL', 'Rekor');
+const run = promisify(execFile);
+
+describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch -> alert -> audit (daemon process)', () => {
+  it('pages on the watched key only, with evidence and an audit link', async () => {
+    const url = rekor.value!;
+    const cli = process.env.CHAINWATCH_TEST_REKOR_CLI ?? 'rekor-cli';
+    const dir = mkdtempSync(join(tmpdir(), 'cw-e2e-'));
+    const keys: Record<string, string> = {};
+    for (const k of ['watched', 'other']) {
+      await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, `${k}.pem`)]);
+      await run('openssl', ['ec', '-in', join(dir, `${k}.pem`), '-pubout', '-out', join(dir, `${k}.pub`)]);
+      keys[k] = createHash('sha256').update(createPublicKey(readFileSync(join(dir, `${k}.pub`))).export({ type: 'spki', format: 'der' })).digest('hex');
+    }
+    let n = 0;
+    const upload = async (key: string): Promise<string> => {
+      const f = join(dir, `artifact-${n++}`);
+      writeFileSync(f, `e2e artifact ${n} ${Date.now()}\n`);
+      await run('openssl', ['dgst', '-sha256', '-sign', join(dir, `${key}.pem`), '-out', `${f}.sig`, f]);
+      await run(cli, ['upload', '--rekor_server', url, '--type', 'hashedrekord', '--pki-format', 'x509', '--artifact', f, '--signature', `${f}.sig`, '--public-key', join(dir, `${key}.pub`)]);
+      return createHash('sha256').update(readFileSync(f)).digest('hex');
+    };
+
+    const hooks: { dedupKey: string; auditUrl?: string; finding: { rule: string; severity: string; category: string; evidence: Record<string, unknown> } }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(JSON.parse(body) as (typeof hooks)[number]);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const start = ((await (await fetch(`${url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
+    const config = {
+      http: { publicUrl: 'http://chainwatch.e2e:8080' },
+      collectors: { rekor: [{ url, publicKey: await (await fetch(`${url}/api/v1/log/publicKey`)).text(), start: { index: start }, pollIntervalMs: 300 }] },
+      detectors: {
+        logIntegrity: {},
+        identityWatch: { policy: { version: 1, watches: [{ name: 'release-key', severity: 'critical', match: { fingerprints: [keys.watched] } }] } },
+      },
+      sinks: {
+        alerts: {
+          sweepInterval: 200,
+          delivery: { pollInterval: 100 },
+          receivers: [{ name: 'soc', kind: 'webhook', webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }],
+        },
+      },
+    };
+    writeFileSync(join(dir, 'chainwatch.yaml'), stringify(config));
+    const check = await runCli(['config', 'check', join(dir, 'chainwatch.yaml')]);
+    expect(check.stderr).toBe('');
+    const d = await startDaemon(['--config', join(dir, 'chainwatch.yaml'), '--data-dir', dir]);
+    try {
+      const otherDigest = await upload('other');
+      const watchedDigest = await upload('watched');
+      await waitUntil(() => hooks.length >= 1, 90_000, 'a page for the watched key');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(hooks).toHaveLength(1);
+      const page = hooks[0]!;
+      expect(page.finding.category).toBe('security');
+      expect(page.finding.severity).toBe('critical');
+      expect(JSON.stringify(page.finding.evidence)).toContain(keys.watched);
+      expect(JSON.stringify(page.finding.evidence)).toContain(watchedDigest);
+      expect(JSON.stringify(page)).not.toContain(otherDigest);
+      expect(page.auditUrl).toMatch(/^http:\/\/chainwatch\.e2e:8080\/audit\/records\//);
+
+      await waitUntil(async () => {
+        const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.rekor.entry.v1', '--json', '--data-dir', dir]);
+        return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 2;
+      }, 30_000, 'both verified entries in the audit trail');
+      const findingId = decodeURIComponent(page.auditUrl!.split('/').pop()!);
+      const rec = await fetch(`${d.url}/audit/records/${encodeURIComponent(findingId)}`);
+      expect(rec.status).toBe(200);
+      const ready = await fetch(`${d.url}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+      server.close();
+    }
+  });
+});
