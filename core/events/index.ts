@@ -6,3 +6,4 @@ export * from './types/finding.js';
 export * from './types/system.js';
 export * from './types/rekor.js';
 export * from './types/tlog.js';
+export * from './types/audit.js';

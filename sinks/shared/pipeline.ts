@@ -5,10 +5,15 @@ import {
   type BusRecord,
   type Component,
   type ComponentContext,
+  type DeliveryRecord,
+  DeliveryRecordEvent,
   type Finding,
   FindingEvent,
+  makeEvent,
+  type Notification,
   type Subscription,
   topicFor,
+  withRetry,
 } from '../../core/index.js';
 import { type AlertPipelineConfig, alertPipelineConfigSchema, defaultRoutes, parseConfig } from './config.js';
 import { AlertEngine, type IngestResult } from './engine.js';
@@ -96,6 +101,7 @@ export class AlertPipeline implements Component {
         deadLettered: (s) => m.deadLettered.inc({ sink: s }),
         changed: (s) => this.setQueued(s, Math.max(0, (this.queued.get(s) ?? 1) - 1)),
         crashed: (err) => this.ctx.fail(new AlertPipelineError('ALERTS_STORE_FAILED', `delivery worker of ${sink.name} failed`, { cause: err })),
+        record: (n, outcome) => this.recordDelivery(sink, n, outcome),
       }, this.ctx.logger.child({ sink: sink.name }), () => this.nowMs(), deadLetter);
       this.workers.set(sink.name, w);
       this.updateQueued(sink.name);
@@ -184,6 +190,25 @@ export class AlertPipeline implements Component {
 
   health(): { ready: boolean; detail?: string } {
     return this.db ? { ready: true } : { ready: false, detail: 'not started' };
+  }
+
+  /** Publishes the delivery outcome for the audit trail; retried, then the worker crashes (row stays). */
+  private async recordDelivery(sink: AlertSink, n: Notification, o: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string }): Promise<void> {
+    const data: DeliveryRecord = {
+      notificationId: n.id,
+      sink: sink.name,
+      sinkKind: sink.kind,
+      route: n.route,
+      action: n.action,
+      dedupKey: n.dedupKey,
+      findingId: n.finding.findingId,
+      ...o,
+      ...(o.reason ? { reason: o.reason.slice(0, 2000) } : {}),
+      at: new Date(this.nowMs()).toISOString(),
+    };
+    // The id is stable per (notification, sink, outcome): a repeated record after a crash is recognisable.
+    const ev = makeEvent({ type: DeliveryRecordEvent.type, source: 'urn:chainwatch:sinks', subject: n.finding.subject, id: `${n.id}:${sink.name}:${o.outcome}`, data });
+    await withRetry(() => this.ctx.bus.publish(ev), { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000, isRetriable: () => true });
   }
 
   private sweepSafely(): void {

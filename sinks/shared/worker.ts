@@ -18,6 +18,11 @@ export interface WorkerHooks {
   changed(sink: string): void;
   /** Background failure (the database, not a sink): the supervisor restarts the component. */
   crashed(err: unknown): void;
+  /**
+   * Durably records the outcome for the audit trail (a bus event). Awaited BEFORE the row leaves
+   * the outbox, so a crash in between repeats the record rather than losing it.
+   */
+  record(n: Notification, outcome: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string }): Promise<void>;
 }
 
 export class DeliveryWorker {
@@ -99,7 +104,7 @@ export class DeliveryWorker {
     const remainingAttempts = this.cfg.maxAttempts - row.attempts;
     const remainingAge = this.cfg.maxAge - (this.now() - row.created_at);
     if (remainingAttempts <= 0 || remainingAge <= 0) {
-      this.fail(row, 'RETRY_EXHAUSTED', 'attempts or age exhausted before this start', attempts);
+      await this.fail(n, row, 'RETRY_EXHAUSTED', 'attempts or age exhausted before this start', attempts);
       return;
     }
     try {
@@ -122,6 +127,7 @@ export class DeliveryWorker {
         },
         signal,
       );
+      await this.hooks.record(n, { outcome: 'delivered', attempts, ...(result.externalRef ? { externalRef: result.externalRef } : {}) });
       this.st.outboxDone.run(this.now(), row.seq);
       if (result.externalRef) this.st.refPut.run(this.sink.name, row.route, row.dedup_key, result.externalRef, this.now());
       this.hooks.delivered(this.sink.name);
@@ -132,7 +138,7 @@ export class DeliveryWorker {
       const { code, message } = describeError(root);
       const reason = err instanceof RetryError ? `${err.code} after ${attempts} attempt(s): ${message}` : message;
       this.hooks.failed(this.sink.name, code);
-      this.fail(row, code, reason, attempts);
+      await this.fail(n, row, code, reason, attempts);
     }
   }
 
@@ -149,7 +155,8 @@ export class DeliveryWorker {
     }
   }
 
-  private fail(row: OutboxRow, code: string, reason: string, attempts: number): void {
+  private async fail(n: Notification, row: OutboxRow, code: string, reason: string, attempts: number): Promise<void> {
+    await this.hooks.record(n, { outcome: 'dead_lettered', attempts, code, reason });
     this.logger.warn({ sink: this.sink.name, notificationId: row.id, route: row.route, code, attempts }, 'notification dead-lettered');
     this.deadLetter(row, code, reason, attempts);
     this.hooks.deadLettered(this.sink.name);

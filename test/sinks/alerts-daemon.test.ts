@@ -88,6 +88,16 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
       const replay = await runCli(['sinks', 'dead-letters', 'replay', '--all', '--config', cfg, '--data-dir', dir]);
       expect(replay.code).toBe(0);
       await waitUntil(() => received.slice(before).some((r) => r.body.dedupKey === 'another-key'), 30_000, 'replayed delivery');
+
+      // Every delivery and every give-up is in the audit trail, as a delivery record.
+      let outcomes: string[] = [];
+      await waitUntil(async () => {
+        const q = await runCli(['audit', 'query', '--kind', 'delivery', '--json', '--data-dir', dir]);
+        if (q.code !== 0) return false;
+        outcomes = (JSON.parse(q.stdout) as { records: { payload: { data: { outcome: string; sink: string } } }[] }).records.map((r) => r.payload.data.outcome);
+        return outcomes.filter((o) => o === 'delivered').length >= 3;
+      }, 30_000, 'delivery records in the audit trail');
+      expect(outcomes).toContain('dead_lettered');
     } finally {
       d.child.kill('SIGTERM');
       await d.exited;
