@@ -9,3 +9,4 @@ export * from './ports/metrics.js';
 export * from './ports/component.js';
 export * from './bus/process-record.js';
 export * from './ports/sink.js';
+export * from './doorbell.js';

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Statement, Transaction } from 'better-sqlite3';
 import {
   type BusMetrics,
+  Doorbell,
   type Logger,
   processRecord,
   type RawBusRecord,
@@ -60,8 +61,8 @@ export class EmbeddedSubscription implements Subscription {
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private readonly positions = new Map<string, number>();
-  private wakeUp: (() => void) | undefined;
-  private readonly onAppend = (): void => this.wakeUp?.();
+  private readonly doorbell = new Doorbell();
+  private readonly onAppend = (): void => this.doorbell.ring();
 
   constructor(
     private readonly opts: SubscribeOptions,
@@ -97,14 +98,14 @@ export class EmbeddedSubscription implements Subscription {
   }
   resume(): void {
     this.paused = false;
-    this.wakeUp?.();
+    this.doorbell.ring();
   }
 
   async stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
       this.deps.wake.off('append', this.onAppend);
-      this.wakeUp?.();
+      this.doorbell.ring();
     }
     await this.loop;
     this.deps.onStopped(this);
@@ -182,16 +183,6 @@ export class EmbeddedSubscription implements Subscription {
   }
 
   private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, this.deps.pollIntervalMs);
-      function done(): void {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
+    return this.doorbell.wait(this.deps.pollIntervalMs);
   }
 }

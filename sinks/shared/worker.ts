@@ -1,4 +1,4 @@
-import { type AlertSink, describeError, HttpError, type Logger, type Notification, RetryError, withRetry } from '../../core/index.js';
+import { type AlertSink, describeError, Doorbell, HttpError, type Logger, type Notification, RetryError, withRetry } from '../../core/index.js';
 import type { DeliveryConfig } from './config.js';
 import type { OutboxRow, Statements } from './store.js';
 
@@ -27,7 +27,7 @@ export interface WorkerHooks {
 
 export class DeliveryWorker {
   private readonly abort = new AbortController();
-  private wakeUp: (() => void) | undefined;
+  private readonly doorbell = new Doorbell();
   private loop: Promise<void> | undefined;
   private busy = false;
 
@@ -56,7 +56,7 @@ export class DeliveryWorker {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.doorbell.ring();
   }
 
   /** True while a row is being delivered (tests and drain()). */
@@ -82,18 +82,7 @@ export class DeliveryWorker {
   }
 
   private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, this.cfg.pollInterval);
-      function done(): void {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-      if (this.abort.signal.aborted) done();
-    });
+    return this.abort.signal.aborted ? Promise.resolve() : this.doorbell.wait(this.cfg.pollInterval);
   }
 
   private async deliverRow(row: OutboxRow, signal: AbortSignal): Promise<void> {
