@@ -18,9 +18,12 @@ export interface ParsedBody {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-function at(o: unknown, ...path: string[]): unknown {
-  let cur = o;
-  for (const p of path) cur = isObj(cur) ? cur[p] : undefined;
+/** o.a.b… for plain objects (fixed arity: a rest parameter would allocate an array per call). */
+function at(o: unknown, a: string, b?: string, c?: string, d?: string): unknown {
+  let cur = isObj(o) ? o[a] : undefined;
+  if (b !== undefined) cur = isObj(cur) ? cur[b] : undefined;
+  if (c !== undefined) cur = isObj(cur) ? cur[c] : undefined;
+  if (d !== undefined) cur = isObj(cur) ? cur[d] : undefined;
   return cur;
 }
 
@@ -54,19 +57,12 @@ export function classify(body: Obj): ParsedBody {
   const spec = body.spec;
   const digests: ParsedBody['digests'] = [];
   const signers: Signer[] = [];
-  const pushDigest = (h: unknown): void => {
-    const d = digestOf(h);
-    if (d && !digests.some((x) => x.algorithm === d.algorithm && x.value === d.value)) digests.push(d);
-  };
-  const pushSigner = (pem: unknown): void => {
-    const p = str(pem);
-    if (p) signers.push(signerFromPem(p));
-  };
+  // addDigest/addSigner are module-level functions, not per-call closures (hot path).
   switch (kind) {
     case 'hashedrekord':
     case 'rekord':
-      pushDigest(at(spec, 'data', 'hash'));
-      pushSigner(at(spec, 'signature', 'publicKey', 'content'));
+      addDigest(digests, at(spec, 'data', 'hash'));
+      addSigner(signers, at(spec, 'signature', 'publicKey', 'content'));
       // Rekor v2 (0.0.2): {hashedRekordV002: {data: {algorithm, digest(b64)}, signature: {verifier}}}
       pushV2Digest(digests, at(spec, 'hashedRekordV002', 'data'));
       pushV2Verifier(signers, at(spec, 'hashedRekordV002', 'signature', 'verifier'));
@@ -75,24 +71,36 @@ export function classify(body: Obj): ParsedBody {
       pushV2Digest(digests, at(spec, 'dsseV002', 'payloadHash'));
       const v2 = at(spec, 'dsseV002', 'signatures');
       if (Array.isArray(v2)) for (const s of v2) pushV2Verifier(signers, at(s, 'verifier'));
-      pushDigest(at(spec, 'payloadHash'));
-      pushDigest(at(spec, 'envelopeHash'));
+      addDigest(digests, at(spec, 'payloadHash'));
+      addDigest(digests, at(spec, 'envelopeHash'));
       const sigs = at(spec, 'signatures');
-      if (Array.isArray(sigs)) for (const s of sigs) pushSigner(at(s, 'verifier'));
+      if (Array.isArray(sigs)) for (const s of sigs) addSigner(signers, at(s, 'verifier'));
       break;
     }
     case 'intoto': {
-      pushDigest(at(spec, 'content', 'payloadHash'));
-      pushDigest(at(spec, 'content', 'hash'));
-      pushSigner(at(spec, 'publicKey')); // v0.0.1
+      addDigest(digests, at(spec, 'content', 'payloadHash'));
+      addDigest(digests, at(spec, 'content', 'hash'));
+      addSigner(signers, at(spec, 'publicKey')); // v0.0.1
       const sigs = at(spec, 'content', 'envelope', 'signatures'); // v0.0.2
-      if (Array.isArray(sigs)) for (const s of sigs) pushSigner(at(s, 'publicKey'));
+      if (Array.isArray(sigs)) for (const s of sigs) addSigner(signers, at(s, 'publicKey'));
       break;
     }
     default:
       return { kind, ...(apiVersion ? { apiVersion } : {}), body: { raw: body }, digests, signers };
   }
   return { kind, ...(apiVersion ? { apiVersion } : {}), body, digests, signers };
+}
+
+function addDigest(digests: ParsedBody['digests'], h: unknown): void {
+  const d = digestOf(h);
+  if (!d) return;
+  for (const x of digests) if (x.algorithm === d.algorithm && x.value === d.value) return;
+  digests.push(d);
+}
+
+function addSigner(signers: Signer[], pem: unknown): void {
+  const p = str(pem);
+  if (p) signers.push(signerFromPem(p));
 }
 
 const V2_ALGS: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };

@@ -1,5 +1,4 @@
-import { X509Certificate } from 'node:crypto';
-import { sha256Digest } from '../../core/tlog/hash.js';
+import { hash, X509Certificate } from 'node:crypto';
 import type { Signer } from '../../core/events/types/rekor.js';
 
 /**
@@ -9,6 +8,8 @@ import type { Signer } from '../../core/events/types/rekor.js';
  * certificate; a tiny DER walker reads the extensions it does not expose.
  */
 const FULCIO_ARC = '1.3.6.1.4.1.57264.1.';
+const OID_ISSUER_V2 = `${FULCIO_ARC}8`;
+const OID_ISSUER_V1 = `${FULCIO_ARC}1`;
 
 export function signerFromPem(pemOrB64: string): Signer {
   const pem = pemOrB64.includes('-----BEGIN') ? pemOrB64 : Buffer.from(pemOrB64, 'base64').toString('utf8');
@@ -41,7 +42,7 @@ export function signerFromCertificateDer(der: Buffer): Signer {
   if (notBefore) signer.notBefore = notBefore;
   if (notAfter) signer.notAfter = notAfter;
   if (san !== undefined) signer.san = san;
-  const issuer = extensions[`${FULCIO_ARC}8`] ?? extensions[`${FULCIO_ARC}1`];
+  const issuer = extensions[OID_ISSUER_V2] ?? extensions[OID_ISSUER_V1];
   if (issuer !== undefined) signer.issuer = issuer;
   const gh = githubClaims(extensions);
   if (gh) signer.github = gh;
@@ -59,7 +60,7 @@ export function signerFromCertificate(cert: X509Certificate): Signer {
   };
   const san = firstSan(cert.subjectAltName);
   if (san !== undefined) signer.san = san;
-  const issuer = extensions[`${FULCIO_ARC}8`] ?? extensions[`${FULCIO_ARC}1`];
+  const issuer = extensions[OID_ISSUER_V2] ?? extensions[OID_ISSUER_V1];
   if (issuer !== undefined) signer.issuer = issuer;
   const gh = githubClaims(extensions);
   if (gh) signer.github = gh;
@@ -83,22 +84,24 @@ function firstSan(san: string | undefined): string | undefined {
   return m ? m[1]!.trim() : undefined;
 }
 
-/** Fulcio claims: the v2 OIDs (.9–.22) win over the deprecated v1 ones (.2–.6). */
-const GITHUB_CLAIMS: [keyof NonNullable<Signer['github']>, number[]][] = [
-  ['workflowRef', [9, 18]],
-  ['repository', [12, 5]],
-  ['ref', [14, 6]],
-  ['sha', [13, 3]],
-  ['trigger', [20, 2]],
-  ['workflowName', [4]],
-  ['runnerEnvironment', [11]],
-  ['runInvocationUri', [21]],
-];
+/** Fulcio claims: the v2 OIDs (.9–.22) win over the deprecated v1 ones (.2–.6). Full OID strings, built once. */
+const GITHUB_CLAIMS: [keyof NonNullable<Signer['github']>, string[]][] = (
+  [
+    ['workflowRef', [9, 18]],
+    ['repository', [12, 5]],
+    ['ref', [14, 6]],
+    ['sha', [13, 3]],
+    ['trigger', [20, 2]],
+    ['workflowName', [4]],
+    ['runnerEnvironment', [11]],
+    ['runInvocationUri', [21]],
+  ] as [keyof NonNullable<Signer['github']>, number[]][]
+).map(([name, arcs]) => [name, arcs.map((n) => FULCIO_ARC + n)]);
 function githubClaims(ext: Record<string, string>): Signer['github'] {
   let out: NonNullable<Signer['github']> | undefined;
   for (const [name, oids] of GITHUB_CLAIMS) {
-    for (const n of oids) {
-      const v = ext[FULCIO_ARC + n];
+    for (const oid of oids) {
+      const v = ext[oid];
       if (v !== undefined) {
         (out ??= {})[name] = v;
         break;
@@ -108,8 +111,9 @@ function githubClaims(ext: Record<string, string>): Signer['github'] {
   return out;
 }
 
+/** One-shot SHA-256 to hex: no Hash object and no intermediate Buffer (hot path: one or two per entry). */
 function sha256hex(b: Uint8Array): string {
-  return sha256Digest(b).toString('hex');
+  return hash('sha256', b, 'hex');
 }
 
 // --- minimal DER walker -----------------------------------------------------------------------
@@ -164,16 +168,21 @@ function fulcioOid(der: Uint8Array, t: Tlv): string {
 }
 const FULCIO_OIDS = Array.from({ length: 128 }, (_, i) => FULCIO_ARC + i);
 
-/** Classifies an OID by its bytes, so that only the few OIDs we read are decoded. */
+/** Classifies an OID by its bytes, so that only the few OIDs we read are decoded (no subarray per OID). */
 function oidKind(der: Uint8Array, t: Tlv): 'fulcio' | 'san' | 'other' {
   const len = t.end - t.start;
-  if (len > FULCIO_PREFIX.length && FULCIO_PREFIX.equals(der.subarray(t.start, t.start + FULCIO_PREFIX.length))) return 'fulcio';
-  if (len === 3 && SAN_DER.equals(der.subarray(t.start, t.end))) return 'san';
+  if (len > FULCIO_PREFIX.length && bytesAt(der, t.start, FULCIO_PREFIX)) return 'fulcio';
+  if (len === 3 && bytesAt(der, t.start, SAN_DER)) return 'san';
   return 'other';
+}
+function bytesAt(der: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (der[at + i] !== want[i]) return false;
+  return true;
 }
 
 /** Fulcio extensions, first SAN (email or URI) and validity; undefined when the DER is not a certificate. */
-function walkCertificate(der: Uint8Array): { extensions: Record<string, string>; san?: string; notBefore?: string; notAfter?: string } | undefined {
+function walkCertificate(bytes: Uint8Array): { extensions: Record<string, string>; san?: string; notBefore?: string; notAfter?: string } | undefined {
+  const der = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   try {
     const cert = readTlv(der, 0, der.length);
     const tbs = readTlv(der, cert.start, cert.end);
@@ -202,7 +211,7 @@ function walkCertificate(der: Uint8Array): { extensions: Record<string, string>;
 }
 
 /** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
-function readExtensions(der: Uint8Array, seq: Tlv, out: { extensions: Record<string, string>; san?: string }): void {
+function readExtensions(der: Buffer, seq: Tlv, out: { extensions: Record<string, string>; san?: string }): void {
   for (let p = seq.start; p < seq.end; ) {
     const ext = readTlv(der, p, seq.end);
     p = ext.end;
@@ -211,7 +220,7 @@ function readExtensions(der: Uint8Array, seq: Tlv, out: { extensions: Record<str
     if (valT.tag === 0x01) valT = readTlv(der, valT.end, ext.end); // critical flag
     if (oidT.tag !== 0x06 || valT.tag !== 0x04) continue;
     const kind = oidKind(der, oidT);
-    if (kind === 'fulcio') out.extensions[fulcioOid(der, oidT)] = decodeExtValue(der.subarray(valT.start, valT.end));
+    if (kind === 'fulcio') out.extensions[fulcioOid(der, oidT)] = decodeExtValue(der, valT.start, valT.end);
     else if (kind === 'san' && out.san === undefined) {
       const names = readTlv(der, valT.start, valT.end);
       // GeneralName [1] rfc822Name / [6] uniformResourceIdentifier, both IA5 (implicit tags)
@@ -219,7 +228,7 @@ function readExtensions(der: Uint8Array, seq: Tlv, out: { extensions: Record<str
         const g = readTlv(der, q, names.end);
         q = g.end;
         if (g.tag === 0x81 || g.tag === 0x86) {
-          out.san = Buffer.from(der.buffer, der.byteOffset + g.start, g.end - g.start).toString('utf8');
+          out.san = der.toString('utf8', g.start, g.end);
           break;
         }
       }
@@ -228,13 +237,13 @@ function readExtensions(der: Uint8Array, seq: Tlv, out: { extensions: Record<str
 }
 
 /** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to ISO 8601. */
-function derTime(der: Uint8Array, t: Tlv): string | undefined {
+function derTime(der: Buffer, t: Tlv): string | undefined {
   const len = t.end - t.start;
   const utc = t.tag === 0x17 && len === 13;
   if (!utc && !(t.tag === 0x18 && len === 15)) return undefined;
   if (der[t.end - 1] !== 0x5a) return undefined; // 'Z'
   for (let i = t.start; i < t.end - 1; i++) if (der[i]! < 0x30 || der[i]! > 0x39) return undefined;
-  let s = Buffer.from(der.buffer, der.byteOffset + t.start, len - 1).toString('latin1');
+  let s = der.toString('latin1', t.start, t.end - 1);
   if (utc) s = (s.charCodeAt(0) >= 0x35 ? '19' : '20') + s;
   return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}.000Z`;
 }
@@ -244,16 +253,16 @@ export function fulcioExtensions(der: Uint8Array): Record<string, string> {
   return walkCertificate(der)?.extensions ?? {};
 }
 
-function decodeExtValue(v: Uint8Array): string {
-  const b = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.length);
+function decodeExtValue(der: Buffer, start: number, end: number): string {
   // .8 and later wrap the value in a DER UTF8String/IA5String; .1–.6 hold the raw bytes.
-  if (b.length >= 2 && (b[0] === 0x0c || b[0] === 0x16 || b[0] === 0x13)) {
+  const b0 = der[start];
+  if (end - start >= 2 && (b0 === 0x0c || b0 === 0x16 || b0 === 0x13)) {
     try {
-      const t = readTlv(b, 0, b.length);
-      if (t.end === b.length) return b.toString('utf8', t.start, t.end);
+      const t = readTlv(der, start, end);
+      if (t.end === end) return der.toString('utf8', t.start, t.end);
     } catch {
       // not DER: raw
     }
   }
-  return b.toString('utf8');
+  return der.toString('utf8', start, end);
 }

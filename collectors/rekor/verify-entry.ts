@@ -104,7 +104,7 @@ export function verifySet(
   // sorted order, and body is plain base64 (checked) so it needs no escaping, nor does hex logID.
   const payload =
     (bodyIsBase64 || /^[A-Za-z0-9+/=]*$/.test(e.body)) && /^[0-9a-f]*$/.test(e.logID)
-      ? Buffer.from(`{"body":"${e.body}","integratedTime":${e.integratedTime},"logID":"${e.logID}","logIndex":${e.logIndex}}`, 'latin1')
+      ? setPayload(e.body, e.integratedTime, e.logID, e.logIndex)
       : Buffer.from(canonicalJson({ body: e.body, integratedTime: e.integratedTime, logID: e.logID, logIndex: e.logIndex }));
   let ok = false;
   try {
@@ -113,6 +113,28 @@ export function verifySet(
     ok = false;
   }
   if (!ok) throw new RekorError('REKOR_SET_INVALID', `entry ${e.logIndex}: signedEntryTimestamp does not verify with the log key`);
+}
+
+/**
+ * `{"body":"<body>","integratedTime":<t>,"logID":"<id>","logIndex":<i>}` (the canonical JSON when
+ * body is base64 and logID hex: nothing to escape, keys in sorted order) written into a reused
+ * buffer: no 3 KB template string plus a copy per entry. Valid until the next call; the caller
+ * only hands it to the synchronous crypto.verify. Bodies over 64 KB get a buffer of their own.
+ */
+const SET_SCRATCH_MAX = 64 * 1024;
+let setScratch = Buffer.alloc(8 * 1024);
+function setPayload(body: string, integratedTime: number, logID: string, logIndex: number): Buffer {
+  const tail = `","integratedTime":${integratedTime},"logID":"${logID}","logIndex":${logIndex}}`;
+  const need = 9 + body.length + tail.length;
+  let buf = setScratch;
+  if (need > buf.length) {
+    buf = Buffer.alloc(need);
+    if (need <= SET_SCRATCH_MAX) setScratch = buf;
+  }
+  let n = buf.write('{"body":"', 0, 'latin1');
+  n += buf.write(body, n, 'latin1');
+  n += buf.write(tail, n, 'latin1');
+  return buf.subarray(0, n);
 }
 
 /** RFC 8785 canonical JSON for JSON values (ES number/string serialization + sorted keys). */
@@ -136,8 +158,18 @@ function isCanonical(json: unknown, text: string): boolean {
 }
 function keysSorted(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return true;
-  if (Array.isArray(v)) return v.every(keysSorted);
-  const keys = Object.keys(v);
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! >= keys[i]!) return false;
-  return keys.every((k) => keysSorted((v as Record<string, unknown>)[k]));
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!keysSorted(v[i])) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  let prev: string | undefined;
+  for (const k in o) {
+    // JSON.parse objects have only own, enumerable, string keys (for-in order = Object.keys order,
+    // integer-like keys first, which then fail the sort check unless they truly sort first).
+    if (prev !== undefined && prev >= k) return false;
+    prev = k;
+    if (!keysSorted(o[k])) return false;
+  }
+  return true;
 }
