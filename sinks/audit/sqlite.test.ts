@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SqliteAuditStore } from './sqlite.js';
+import type { AuditEntry } from './port.js';
+import { searchKey, SqliteAuditStore } from './sqlite.js';
 import { auditStoreContract, sampleEntries } from './testing/contract.js';
 import { sqliteTamperer } from './testing/sqlite-tamper.js';
 
@@ -65,5 +66,41 @@ describe('SqliteAuditStore append-only guards', () => {
     expect(await daemon.size()).toBe(8);
     await daemon.close();
     await cli.close();
+  });
+
+  it('answers lookups through 32-bit search keys exactly, even when two values share a key', async () => {
+    // Birthday search for two digests with the same FNV-1a key (~2^16 tries).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const v = `sha256:${i.toString(16).padStart(64, '0')}`;
+      const other = seen.get(searchKey(v));
+      if (other) pair = [other, v];
+      else seen.set(searchKey(v), v);
+    }
+    const [a, b] = pair;
+    const entry = (id: string, subject: string, digest: string, identity?: string): AuditEntry => ({
+      kind: 'event', id, type: 'dev.chainwatch.test.v1', time: '2026-01-01T00:00:00.000Z', subject, digest, ...(identity ? { identity } : {}), payload: {},
+    });
+    const s = new SqliteAuditStore({ path: join(mkdtempSync(join(tmpdir(), 'cw-audit-keys-')), 'a.db') });
+    await s.open();
+    await s.append([entry(a, a, a, a), entry(b, b, b, b), entry('c', 'not-a-digest', a), entry('d', 'other', b, b)]);
+    const ids = async (q: Parameters<SqliteAuditStore['query']>[0]) => (await s.query(q)).records.map((r) => r.id);
+    expect(await ids({ subject: a })).toEqual([a]);
+    expect(await ids({ subject: b })).toEqual([b]);
+    expect(await ids({ digest: a })).toEqual([a, 'c']);
+    expect(await ids({ digest: b, order: 'desc' })).toEqual(['d', b]);
+    expect(await ids({ identity: b })).toEqual([b, 'd']);
+    expect((await s.get({ id: b }))?.index).toBe(1);
+    expect((await s.get({ id: a }))?.index).toBe(0);
+    await s.close();
+  });
+
+  it('refuses a database with the old one-table layout instead of mixing layouts', async () => {
+    const p = join(mkdtempSync(join(tmpdir(), 'cw-audit-old-')), 'a.db');
+    const raw = new Database(p);
+    raw.exec('CREATE TABLE audit_records (idx INTEGER PRIMARY KEY, id TEXT NOT NULL, subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL)');
+    raw.close();
+    await expect(new SqliteAuditStore({ path: p }).open()).rejects.toMatchObject({ code: 'AUDIT_STORE_UNAVAILABLE' });
   });
 });

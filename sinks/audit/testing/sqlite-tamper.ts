@@ -32,14 +32,19 @@ export function sqliteTamperer(path: string): Tamperer {
         if (rehash) db.prepare('UPDATE audit_records SET leaf_hash = ? WHERE idx = ?').run(leafHash(Buffer.from(next)), index);
       });
     },
+    // A record is a body row (audit_records) and its searchable row (audit_fields): move both.
     async deleteRecord(index) {
-      withRaw((db) => db.prepare('DELETE FROM audit_records WHERE idx = ?').run(index));
+      withRaw((db) => {
+        for (const t of ['audit_records', 'audit_fields']) db.prepare(`DELETE FROM ${t} WHERE idx = ?`).run(index);
+      });
     },
     async swap(a, b) {
       withRaw((db) => {
-        db.prepare('UPDATE audit_records SET idx = -1 WHERE idx = ?').run(a);
-        db.prepare('UPDATE audit_records SET idx = ? WHERE idx = ?').run(a, b);
-        db.prepare('UPDATE audit_records SET idx = ? WHERE idx = -1').run(b);
+        for (const t of ['audit_records', 'audit_fields']) {
+          db.prepare(`UPDATE ${t} SET idx = -1 WHERE idx = ?`).run(a);
+          db.prepare(`UPDATE ${t} SET idx = ? WHERE idx = ?`).run(a, b);
+          db.prepare(`UPDATE ${t} SET idx = ? WHERE idx = -1`).run(b);
+        }
       });
     },
   };
