@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Component, type ComponentContext, MemoryStateStore, noopMetrics, silentLogger } from '../core/index.js';
-import { MemoryBus } from '../test/helpers/memory-bus.js';
+import { MemoryBus } from '../core/testing/memory-bus.js';
 import { Supervisor } from './supervisor.js';
 
 function ctxFactory() {

@@ -6,7 +6,7 @@ import type { RekorEntry } from '../../core/events/types/rekor.js';
 import type { TlogAnomaly } from '../../core/events/types/tlog.js';
 import { MemoryStateStore, noopMetrics, silentLogger } from '../../core/index.js';
 import type { ComponentContext } from '../../core/ports/component.js';
-import { RecordingBus as MemoryBus } from './testdata/recording-bus.js';
+import { MemoryBus } from '../../core/testing/memory-bus.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
 import type { Cursor } from './host.js';

@@ -8,7 +8,7 @@ import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
 import { FakeTileLog } from './testdata/fake-tiles.js';
 import { loadRecording } from './testdata/fake-rekor.js';
-import { RecordingBus } from './testdata/recording-bus.js';
+import { MemoryBus } from '../../core/testing/memory-bus.js';
 import { tileIndexPath } from './tiles-client.js';
 
 /**
@@ -42,7 +42,7 @@ describe('tileIndexPath', () => {
 
 describe('RekorCollector (tiles) as a full auditor', () => {
   let log: FakeTileLog;
-  let bus: RecordingBus;
+  let bus: MemoryBus;
   let cs: RekorCollector[];
   const start = async (over: Partial<RekorCollectorConfigInput> = {}, state = new MemoryStateStore()): Promise<RekorCollector> => {
     const c = createRekorCollector(
@@ -66,7 +66,7 @@ describe('RekorCollector (tiles) as a full auditor', () => {
   beforeEach(async () => {
     log = new FakeTileLog(leaves, rec.testOnlySignerKey);
     await log.start();
-    bus = new RecordingBus();
+    bus = new MemoryBus();
     cs = [];
   });
   afterEach(async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type CloudEvent, ConfigError, type ComponentContext, type Finding, makeEvent, MemoryStateStore, noopMetrics, RekorEntryEvent, type Signer, silentLogger, topicFor } from '../../core/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
 import { signerFromFile } from '../../test/helpers/fulcio.js';
-import { MemoryBus } from '../../test/helpers/memory-bus.js';
+import { MemoryBus } from '../../core/testing/memory-bus.js';
 import { realdata } from '../../test/helpers/services.js';
 import { createIdentityWatchDetector } from './index.js';
 

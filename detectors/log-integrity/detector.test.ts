@@ -15,7 +15,7 @@ import {
   type TlogAnomalyKind,
   topicFor,
 } from '../../core/index.js';
-import { MemoryBus } from '../../test/helpers/memory-bus.js';
+import { MemoryBus } from '../../core/testing/memory-bus.js';
 import { realdata } from '../../test/helpers/services.js';
 import { createLogIntegrityDetector, type LogIntegrityDetector } from './index.js';
 

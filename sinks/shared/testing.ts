@@ -1,11 +1,8 @@
 import {
   type AlertSink,
-  type Bus,
-  type BusHealth,
   type CloudEvent,
   type ComponentContext,
   type DeliveryResult,
-  familyOf,
   type Finding,
   FindingEvent,
   type FindingInput,
@@ -13,12 +10,8 @@ import {
   makeEvent,
   type Metrics,
   type Notification,
-  type SubscribeOptions,
-  type Subscription,
   silentLogger,
   MemoryStateStore,
-  topicFor,
-  validateEvent,
 } from '../../core/index.js';
 
 /**
@@ -26,77 +19,9 @@ import {
  * MemoryBus (at-least-once, per-group offsets committed after the handler resolves),
  * MemoryMetrics (readable counters/gauges), RecordingSink (scriptable failures), makeFinding().
  */
-export class MemoryBus implements Bus {
-  readonly kind = 'embedded' as const;
-  readonly logs = new Map<string, CloudEvent[]>();
-  readonly committed = new Map<string, number>();
-  private readonly wakers = new Set<() => void>();
-
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  async flush(): Promise<void> {}
-  health(): BusHealth {
-    return { ready: true, detail: 'memory' };
-  }
-  async publish(events: CloudEvent | CloudEvent[], opts?: { topic?: string }): Promise<void> {
-    for (const ev of Array.isArray(events) ? events : [events]) {
-      const valid = validateEvent(ev);
-      const topic = opts?.topic ?? topicFor(familyOf(valid.type));
-      const log = this.logs.get(topic) ?? [];
-      log.push(valid);
-      this.logs.set(topic, log);
-    }
-    for (const w of this.wakers) w();
-  }
-  async publishRaw(): Promise<void> {
-    throw new Error('MemoryBus.publishRaw is not supported');
-  }
-  async lag(group: string): Promise<{ topic: string; partition: number; lag: number }[]> {
-    return [...this.logs].map(([topic, log]) => ({ topic, partition: 0, lag: log.length - (this.committed.get(`${group}/${topic}`) ?? 0) }));
-  }
-  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
-    const ac = new AbortController();
-    let wake: (() => void) | undefined;
-    const waker = () => wake?.();
-    this.wakers.add(waker);
-    const loop = (async () => {
-      while (!ac.signal.aborted) {
-        let progressed = false;
-        for (const topic of opts.topics) {
-          const key = `${opts.group}/${topic}`;
-          const log = this.logs.get(topic) ?? [];
-          const off = this.committed.get(key) ?? 0;
-          const ev = log[off];
-          if (!ev) continue;
-          await opts.handler({ topic, partition: 0, offset: String(off), key: ev.subject ?? ev.id, headers: {}, event: ev }, ac.signal);
-          this.committed.set(key, off + 1); // committed only after the handler resolved
-          progressed = true;
-        }
-        if (!progressed) await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
-      }
-    })();
-    const self = this;
-    return {
-      group: opts.group,
-      pause() {},
-      resume() {},
-      async stop() {
-        ac.abort();
-        wake?.();
-        self.wakers.delete(waker);
-        await loop.catch(() => undefined);
-      },
-    };
-  }
-  /** Resolves once every record of `topic` is committed by `group`. */
-  async waitCommitted(group: string, topic: string, timeoutMs = 10_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while ((this.committed.get(`${group}/${topic}`) ?? 0) < (this.logs.get(topic)?.length ?? 0)) {
-      if (Date.now() > until) throw new Error(`group ${group} did not consume ${topic} in ${timeoutMs}ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
+// The shared in-memory Bus twin (core/testing): validates, dead-letters and commits like the real ones.
+export { MemoryBus } from '../../core/testing/memory-bus.js';
+import { MemoryBus } from '../../core/testing/memory-bus.js';
 
 export class MemoryMetrics implements Metrics {
   readonly values = new Map<string, number>();

@@ -1,5 +1,6 @@
 /**
- * In-memory Bus twin for unit tests (NOT for production): same port, same validation and
+ * In-memory Bus twin for tests in every folder (NOT for production; core/ so that collectors,
+ * detectors and sinks may use it without importing each other or test/): same port, same validation and
  * dead-lettering (through core's processRecord), delivery in publish order per topic, one
  * partition per topic, committed offsets per group. Durability is, of course, not provided.
  */
@@ -20,7 +21,7 @@ import {
   type Subscription,
   topicFor,
   validateEvent,
-} from '../../core/index.js';
+} from '../index.js';
 
 interface Sub {
   opts: SubscribeOptions;
@@ -48,7 +49,11 @@ export class MemoryBus implements Bus {
     return { ready: true, detail: 'memory' };
   }
 
+  /** When set, publish() rejects with it (a broker outage). */
+  failWith: Error | undefined;
+
   async publish(events: CloudEvent | CloudEvent[], opts: PublishOptions & { topic?: string } = {}): Promise<void> {
+    if (this.failWith) throw this.failWith;
     const list = Array.isArray(events) ? events : [events];
     const valid = list.map((e) => validateEvent(e));
     for (const ev of valid) {
@@ -98,15 +103,21 @@ export class MemoryBus implements Bus {
     }));
   }
 
+  /** Resolves once `group` has committed every record of `topic` published so far. */
+  async waitCommitted(group: string, topic: string, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while ((this.committed.get(`${group}\0${topic}`) ?? 0) < (this.topics.get(topic)?.length ?? 0)) {
+      if (Date.now() > until) throw new Error(`group ${group} did not consume ${topic} in ${timeoutMs}ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** Resolves when every active subscription has handled everything published so far. */
   async drain(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
       this.kick();
       await Promise.all(this.subs.map((s) => s.running));
-      const pending = this.subs.some(
-        (s) => !s.stopped && !s.paused && s.opts.topics.some((t) => (this.topics.get(t)?.length ?? 0) > (this.committed.get(`${s.opts.group}\0${t}`) ?? 0)),
-      );
-      if (!pending) return;
+      if (!this.subs.some((s) => this.pendingFor(s))) return;
     }
     throw new Error('MemoryBus.drain: still pending after 1000 rounds');
   }
@@ -126,9 +137,15 @@ export class MemoryBus implements Bus {
           .then(() => this.run(s))
           .finally(() => {
             s.running = undefined;
+            // A publish that came while this run was finishing found `running` set: look again.
+            if (this.pendingFor(s)) this.kick();
           });
       }
     }
+  }
+
+  private pendingFor(s: Sub): boolean {
+    return !s.stopped && !s.paused && s.opts.topics.some((t) => (this.topics.get(t)?.length ?? 0) > (this.committed.get(`${s.opts.group}\0${t}`) ?? 0));
   }
 
   private async run(s: Sub): Promise<void> {
