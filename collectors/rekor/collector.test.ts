@@ -11,6 +11,9 @@ import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
 import type { Cursor } from './host.js';
 import { FakeRekor, loadRecording } from './testdata/fake-rekor.js';
+import { RekorV1Client } from './v1-client.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const rec = loadRecording();
 const [head1, head2] = rec.heads as [typeof rec.heads[0], typeof rec.heads[0]];
@@ -121,6 +124,72 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     await make({}, state);
     await until('all entries', () => entries(bus).length === N);
     expect(entries(bus).map((e) => e.logIndex)).toEqual([...Array(N).keys()]);
+  });
+
+  it('never skips an entry when fetching the consistency proof for its anchor fails transiently', async () => {
+    fake.head = head1; // every entry's proof names head2: the collector must fetch head1 -> head2 proofs
+    let failures = 0;
+    fake.hook = (req, res) => {
+      if (req.url?.startsWith('/api/v1/log/proof') && failures < 4) {
+        failures++;
+        res.writeHead(503).end();
+        return true;
+      }
+      return false;
+    };
+    const state = new MemoryStateStore();
+    await make({}, state);
+    await until('retries exhausted once', () => failures >= 4);
+    fake.head = head2;
+    await until('all entries', () => entries(bus).length >= N - 1 && fake.requests.filter((r) => r === 'GET /api/v1/log').length >= 4);
+    expect(entries(bus).map((e) => e.logIndex)).toEqual([...Array(N).keys()]);
+    expect(anomalies(bus).filter((a) => a.evidence.logIndex !== undefined)).toEqual([]);
+  });
+
+  it('reports an out-of-range integratedTime as a coded per-entry anomaly and publishes the rest', async () => {
+    fake.mutateEntry = (e, i) => {
+      if (i === 1) e.integratedTime = 1e15; // beyond the Date range
+      return e;
+    };
+    await make({ verifySet: false });
+    await until('entries', () => entries(bus).length === N - 1);
+    expect(anomalies(bus).map((a) => [a.evidence.logIndex, a.kind, a.code])).toEqual([[1, 'entry_malformed', 'REKOR_ENTRY_MALFORMED']]);
+  });
+
+  it('does not keep already published batches in memory while it catches up (a long backlog would exhaust the heap)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const refs: WeakRef<object>[] = [];
+    const real = RekorV1Client.prototype.entries;
+    // A plain wrapper, not vi.spyOn: a spy records every result and would itself retain them.
+    RekorV1Client.prototype.entries = async function (this: RekorV1Client, idx: number[], signal?: AbortSignal) {
+      const out = await real.call(this, idx, signal);
+      for (const e of out) refs[e.logIndex] = new WeakRef(e);
+      return out;
+    };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const publish = bus.publish.bind(bus);
+    bus.publish = async (events, opts) => {
+      const list = Array.isArray(events) ? events : [events];
+      if (list.some((e) => (e.data as { logIndex?: number } | undefined)?.logIndex === N - 1)) await gate; // hold the last batch
+      return publish(events, opts);
+    };
+    try {
+      await make({ batchSize: 4, concurrency: 1 });
+      await until('first batches published', () => entries(bus).length === N - 4 && refs[N - 1] !== undefined);
+      // No deref() before gc(): a WeakRef target read in the current job is kept alive through it.
+      await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(refs[0]!.deref()).toBeUndefined();
+    } finally {
+      release();
+      RekorV1Client.prototype.entries = real;
+    }
+    await until('all entries', () => entries(bus).length === N);
   });
 
   it('refuses a checkpoint with a bad signature, reports it, and recovers', async () => {

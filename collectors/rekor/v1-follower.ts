@@ -66,22 +66,31 @@ export class V1Follower implements Follower {
       roots.set(size, root);
     };
 
-    // Fetch ahead, process in order.
-    const batches: [number, number][] = [];
-    for (let i = cursor.verified; i < end; i += config.batchSize) batches.push([i, Math.min(end, i + config.batchSize)]);
-    const inflight: Promise<V1LogEntry[]>[] = [];
-    const fetchBatch = (b: [number, number]): Promise<V1LogEntry[]> => this.fetchRange(host, b[0], b[1]);
-    for (let i = 0; i < Math.min(config.concurrency, batches.length); i++) inflight.push(fetchBatch(batches[i]!));
-    for (let bi = 0; bi < batches.length; bi++) {
-      if (host.signal.aborted) return;
-      const [from, to] = batches[bi]!;
-      const fetched = inflight[bi]!;
-      if (bi + config.concurrency < batches.length) inflight.push(fetchBatch(batches[bi + config.concurrency]!));
+    // Fetch ahead, process in order. Batches are computed on demand and a batch's promise is
+    // dropped once processed: a backlog of millions of entries must not stay on the heap.
+    const first = cursor.verified;
+    const count = Math.max(0, Math.ceil((end - first) / config.batchSize));
+    const batch = (bi: number): [number, number] => [first + bi * config.batchSize, Math.min(end, first + (bi + 1) * config.batchSize)];
+    const inflight = new Map<number, Promise<V1LogEntry[]>>();
+    const fetchBatch = (bi: number): void => {
+      const [from, to] = batch(bi);
+      inflight.set(bi, this.fetchRange(host, from, to));
+    };
+    for (let i = 0; i < Math.min(config.concurrency, count); i++) fetchBatch(i);
+    for (let bi = 0; bi < count; bi++) {
+      if (host.signal.aborted) {
+        inflight.forEach((p) => p.catch(() => undefined));
+        return;
+      }
+      const [from, to] = batch(bi);
+      const fetched = inflight.get(bi)!;
+      inflight.delete(bi);
+      if (bi + config.concurrency < count) fetchBatch(bi + config.concurrency);
       let entries: V1LogEntry[];
       try {
         entries = await fetched;
       } catch (err) {
-        inflight.slice(bi + 1).forEach((p) => p.catch(() => undefined)); // abandoned: next round refetches
+        inflight.forEach((p) => p.catch(() => undefined)); // abandoned: next round refetches
         throw err;
       }
       cursor = { ...cursor, fetched: Math.max(cursor.fetched, to) };
@@ -100,7 +109,14 @@ export class V1Follower implements Follower {
           for (const w of v.warnings) events.push(host.anomalyEvent(w, { logIndex: idx, uuid: e.uuid }));
           events.push(host.entryEvent(v.data));
         } catch (err) {
-          if (host.signal.aborted) return;
+          if (host.signal.aborted) {
+            inflight.forEach((p) => p.catch(() => undefined));
+            return;
+          }
+          // Only a verdict on the entry itself lets the cursor move past it. A transport or bus
+          // failure (e.g. fetching the consistency proof for its anchor) stops the round before
+          // the commit, so the entry is retried at the next poll instead of being skipped.
+          if (!(err instanceof TlogError || err instanceof RekorError)) throw err;
           events.push(host.anomalyEvent(err, { logIndex: idx, uuid: e.uuid }));
         }
       }

@@ -71,7 +71,9 @@ export function verifyV1Entry(e: V1LogEntry, expectedIndex: number, ctx: V1Verif
   }
 
   // 5. identity
-  const integratedTime = new Date(e.integratedTime * 1000).toISOString();
+  const when = new Date(e.integratedTime * 1000);
+  if (Number.isNaN(when.getTime())) throw new RekorError('REKOR_ENTRY_MALFORMED', `entry ${expectedIndex}: integratedTime is out of range`);
+  const integratedTime = when.toISOString();
   return {
     warnings,
     data: {

@@ -146,6 +146,23 @@ describe('log-integrity: resolution of infrastructure trouble', () => {
     expect(h.findings().filter((f) => f.status === 'resolved')).toHaveLength(2); // resolved once
   });
 
+  it('trouble reported before the origin was known (origin = log URL) resolves on the first verified checkpoint', async () => {
+    // A collector that has never seen a checkpoint names the log by its URL; its first verified
+    // checkpoint then carries the real origin. The condition must still clear.
+    const early = makeEvent({
+      type: TlogAnomalyEvent.type,
+      source: 'chainwatch://collectors/rekor',
+      subject: 'https://log.example.test',
+      data: { origin: 'https://log.example.test', url: 'https://log.example.test', vantage: 'primary', kind: 'unreachable', code: 'HTTP_UNREACHABLE', message: 'down', evidence: {}, observedAt: at(0) },
+    });
+    await feed(h, early, checkpoint({ size: 10, root: rootOf(1), vantage: 'mirror-eu' }));
+    expect(h.findings().filter((f) => f.status === 'resolved')).toEqual([]); // another vantage does not clear it
+    await feed(h, checkpoint({ size: 10, root: rootOf(1), vantage: 'primary', min: 1 }));
+    expect(h.findings().filter((f) => f.status === 'resolved').map((f) => f.dedupKey)).toEqual(['tlog.unreachable|https://log.example.test|primary']);
+    await feed(h, checkpoint({ size: 11, root: rootOf(2), vantage: 'primary', min: 2 }));
+    expect(h.findings().filter((f) => f.status === 'resolved')).toHaveLength(1); // once
+  });
+
   it('security anomalies are never auto-resolved', async () => {
     await feed(h, anomaly('tree_shrank', 'TLOG_TREE_SHRANK', { fromSize: 10, toSize: 9 }), checkpoint({ size: 11, root: rootOf(3) }));
     expect(h.findings().map((f) => f.status)).toEqual(['firing']);

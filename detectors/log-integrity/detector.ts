@@ -146,9 +146,27 @@ export class LogIntegrityDetector implements Component {
     // nor counted as the log being alive.
     if (!cp.signatureVerified) return this.publish([unverifiedCheckpointFinding(this.config, ev, cp)]);
     const rec = await this.store.get(cp.origin, cp.url);
-    const out = [...this.checkSplitView(rec, ev, cp), ...this.resolveInfrastructure(rec, ev, cp), ...this.refreshFreshness(rec, ev, cp)];
-    await this.publish(out);
+    // Trouble reported for the same log URL under another origin (a collector names a log by its
+    // URL until its first verified checkpoint tells the real origin) is cleared by this vantage too.
+    const aliases = this.store.all().filter((r) => r !== rec && r.url === cp.url && r.openInfra[cp.vantage] !== undefined);
+    const out = [
+      ...this.checkSplitView(rec, ev, cp),
+      ...this.resolveInfrastructure(rec, ev, cp),
+      ...aliases.flatMap((r) => this.resolveInfrastructure(r, ev, cp)),
+      ...this.refreshFreshness(rec, ev, cp),
+    ];
+    try {
+      await this.publish(out);
+    } catch (err) {
+      // As in guarded(): drop the in-memory changes so the redelivered event resolves again.
+      for (const r of aliases) {
+        this.store.evict(r.origin);
+        await this.store.get(r.origin, r.url).catch(() => undefined);
+      }
+      throw err;
+    }
     await this.store.save(rec);
+    for (const r of aliases) await this.store.save(r);
   }
 
   /** Step 1: does another (or the same) vantage hold a different root for this size? */

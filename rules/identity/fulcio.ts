@@ -38,6 +38,7 @@ export const OID_PATTERN = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 
 /** An extension key in a policy: a known name, or a dotted OID. Undefined when neither. */
 export function resolveExtensionKey(key: string): string | undefined {
-  if (key in FULCIO_EXTENSIONS) return FULCIO_EXTENSIONS[key as FulcioExtensionName];
+  // Own keys only: `in` would also accept Object.prototype names such as "constructor".
+  if (Object.hasOwn(FULCIO_EXTENSIONS, key)) return FULCIO_EXTENSIONS[key as FulcioExtensionName];
   return OID_PATTERN.test(key) ? key : undefined;
 }

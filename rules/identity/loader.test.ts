@@ -22,6 +22,11 @@ describe('identity policy loader', () => {
     expect(p.watches.length).toBeGreaterThan(0);
   });
 
+  it('refuses an expected entry whose only constraint is an empty extensions map (it would allow everyone)', () => {
+    const yaml = 'version: 1\nwatches:\n  - name: w\n    match: { repositories: [acme/app] }\n    expected:\n      - name: anyone\n        extensions: {}\n';
+    expect(failure(() => parseIdentityPolicy(yaml)).code).toBe('POLICY_INVALID');
+  });
+
   it('applies defaults and accepts rekor-monitor objectIdentifier', () => {
     const p = parseIdentityPolicy(readFileSync(join(EXAMPLES, 'rekor-monitor-compat.yaml'), 'utf8'));
     expect(p.defaults).toEqual({ severity: 'medium', onExpected: 'ignore' });
@@ -41,6 +46,7 @@ describe('identity policy loader', () => {
     ['bad fingerprint', 'version: 1\nwatches:\n  - name: a\n    match: { fingerprints: [A0B1C2] }\n', 'POLICY_INVALID', 'watches.0.match.fingerprints.0', 4],
     ['bad regex', 'version: 1\nwatches:\n  - name: a\n    match:\n      certIdentities:\n        - certSubject: "acme/(app"\n', 'POLICY_BAD_PATTERN', 'watches.0.match.certIdentities.0.certSubject', 6],
     ['unknown extension name', 'version: 1\nwatches:\n  - name: a\n    match: { fulcioExtensions: { build-cfg-uri: [x] } }\n', 'POLICY_BAD_PATTERN', 'watches.0.match.fulcioExtensions.build-cfg-uri', 4],
+    ['an Object.prototype name is no extension', 'version: 1\nwatches:\n  - name: a\n    match: { fulcioExtensions: { constructor: [x] } }\n', 'POLICY_BAD_PATTERN', 'watches.0.match.fulcioExtensions.constructor', 4],
     ['duplicate watch name', 'version: 1\nwatches:\n  - name: a\n    match: { subjects: [x] }\n  - name: a\n    match: { subjects: [y] }\n', 'POLICY_DUPLICATE_NAME', 'watches.1.name', 5],
   ];
   it.each(bad)('%s -> %s at its path', (_n, text, code, path, line) => {

@@ -89,7 +89,8 @@ export const expectedSignerSchema = z
     extensions: z.record(nonEmpty, list(pattern)).optional(),
   })
   .strict()
-  .refine((e) => Object.entries(e).some(([k, v]) => k !== 'name' && v !== undefined), {
+  // An empty `extensions: {}` adds no check at all, so it must not count as a constraint.
+  .refine((e) => Object.entries(e).some(([k, v]) => k !== 'name' && v !== undefined && (Array.isArray(v) || typeof v !== 'object' || Object.keys(v).length > 0)), {
     message: 'an expected signer must constrain at least one claim (it would allow everyone)',
   });
 

@@ -118,6 +118,24 @@ describe('AuditSink', () => {
     await sink.stop();
   });
 
+  it('records an event whose payload canonical JSON cannot express (lone surrogate) and does not fail its batch neighbours', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-poison-'));
+    const { bus, subs } = fakeBus();
+    const sink = createAuditSink(config, ctx(bus, dataDir), new SqliteAuditStore({ path: join(dataDir, 'a.db') }));
+    await sink.start();
+    // e.g. package metadata from a registry: JSON.parse('"\\ud800"') is a valid JS string but not UTF-8.
+    const poison = probe(1);
+    (poison.event.data as Record<string, unknown>).description = `evil ${String.fromCharCode(0xd800)} text`;
+    const signal = new AbortController().signal;
+    const results = await Promise.allSettled([probe(0), poison, probe(2)].map((r) => subs[0]!.handler(r, signal)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await sink.store.size()).toBe(3);
+    const rec = await sink.store.get({ id: poison.event.id });
+    expect((rec?.payload as { data: { description: string } }).data.description).toBe('evil \uFFFD text');
+    await sink.flush();
+    await sink.stop();
+  });
+
   it('refuses bad config with ConfigError issues', () => {
     expect(() => parseAuditConfig({ instance: 'has space', backend: { kind: 'opensearch', url: 'nope' } })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),

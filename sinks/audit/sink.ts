@@ -12,6 +12,8 @@ import { auditOrigin, type CheckpointKey, loadOrCreateCheckpointKey, signCheckpo
 import { type AuditConfig, parseAuditConfig } from './config.js';
 import { createAuditStore } from './factory.js';
 import type { AuditEntry, AuditStore, BusPosition } from './port.js';
+import { canonicalJson } from './canonical.js';
+import { AuditError } from './errors.js';
 import { entryFromBusRecord } from './record.js';
 
 /**
@@ -142,7 +144,15 @@ export class AuditSink implements Component {
   async #writeBatch(batch: Waiter[]): Promise<void> {
     const started = performance.now();
     try {
-      await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+      try {
+        await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+      } catch (err) {
+        // One event canonical JSON cannot express (a lone surrogate from some registry's
+        // metadata, absurd nesting) must neither stay out of the trail nor fail its neighbours:
+        // record it with a repaired payload instead.
+        if (!(err instanceof AuditError && err.code === 'AUDIT_RECORD_INVALID') || !repairEntries(batch)) throw err;
+        await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+      }
       this.#lastError = undefined;
       this.#metrics.appended.inc({}, batch.length);
       this.#metrics.latency.observe({}, (performance.now() - started) / 1000);
@@ -181,6 +191,35 @@ export class AuditSink implements Component {
     this.#seenOrder.push(k);
     if (this.#seenOrder.length > DEDUP_WINDOW * 2) for (const old of this.#seenOrder.splice(0, DEDUP_WINDOW)) this.#seen.delete(old);
   }
+}
+
+/** Replaces the payload of entries canonical JSON refuses; true when any was repaired. */
+function repairEntries(batch: Waiter[]): boolean {
+  let repaired = false;
+  for (const w of batch) {
+    if (encodable(w.entry)) continue;
+    const fixed = wellFormedDeep(w.entry) as AuditEntry;
+    w.entry = encodable(fixed) ? fixed : { ...fixed, payload: { unrecordable: 'the event cannot be expressed as canonical JSON (too deeply nested)' } };
+    repaired = true;
+  }
+  return repaired;
+}
+
+function encodable(e: AuditEntry): boolean {
+  try {
+    canonicalJson(e);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lone surrogates (not representable in UTF-8) become U+FFFD, in strings and member names. */
+function wellFormedDeep(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return (v as string & { toWellFormed(): string }).toWellFormed();
+  if (v === null || typeof v !== 'object' || depth > 200) return v;
+  if (Array.isArray(v)) return v.map((x) => wellFormedDeep(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormedDeep(k) as string, wellFormedDeep(x, depth + 1)]));
 }
 
 /** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from './port.js';
 import { searchKey, SqliteAuditStore } from './sqlite.js';
 import { auditStoreContract, sampleEntries } from './testing/contract.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { checkpointKeyFrom, signCheckpoint } from './checkpoint.js';
+import { verifyAuditTrail } from './verify.js';
 import { sqliteTamperer } from './testing/sqlite-tamper.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-audit-sqlite-'));
@@ -94,6 +97,37 @@ describe('SqliteAuditStore append-only guards', () => {
     expect((await s.get({ id: b }))?.index).toBe(1);
     expect((await s.get({ id: a }))?.index).toBe(0);
     await s.close();
+  });
+
+  it('verify detects a rewritten search key that hides a record from queries', async () => {
+    const key = checkpointKeyFrom('chainwatch.audit/test', generateKeyPairSync('ed25519').privateKey);
+    for (const [col, q] of [
+      ['subject_key', (r: AuditEntry) => ({ subject: r.subject! })],
+      ['identity_key', (r: AuditEntry) => ({ identity: r.identity! })],
+      ['id_key', undefined],
+    ] as const) {
+      const p = join(mkdtempSync(join(tmpdir(), 'cw-audit-key-tamper-')), 'a.db');
+      const s = new SqliteAuditStore({ path: p });
+      await s.open();
+      const entries = sampleEntries(12);
+      await s.append(entries);
+      await signCheckpoint(s, key, new Date());
+      await s.close();
+      const target = 9; // has a subject, an identity and an id
+      const raw = new Database(p);
+      const triggers = raw.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all() as { name: string; sql: string }[];
+      for (const t of triggers) raw.exec(`DROP TRIGGER ${t.name}`);
+      raw.prepare(`UPDATE audit_fields SET ${col} = ${col} + 1 WHERE idx = ?`).run(target);
+      for (const t of triggers) raw.exec(t.sql);
+      raw.close();
+      const s2 = new SqliteAuditStore({ path: p });
+      await s2.open();
+      if (q) expect((await s2.query(q(entries[target]!))).records.map((r) => r.index)).not.toContain(target); // the query now lies
+      else expect(await s2.get({ id: entries[target]!.id })).toBeUndefined();
+      const report = await verifyAuditTrail(s2, key.verifier);
+      await s2.close();
+      expect(report.problem, col).toMatchObject({ code: 'RECORD_FIELDS_MISMATCH', index: target });
+    }
   });
 
   it('refuses a database with the old one-table layout instead of mixing layouts', async () => {

@@ -78,8 +78,22 @@ interface ScanRow {
   digest: string | null;
   identity: string | null;
   severity: string | null;
+  id_key: number | null;
+  subject_key: number | null;
+  digest_key: number | null;
+  identity_key: number | null;
   body: string;
   leaf_hash: Buffer;
+}
+
+/**
+ * Queries find rows through the search keys, not the values: a key that no longer matches its
+ * value hides the record from `query`/`get` as surely as an edited value. Such a field is
+ * reported as differing from the signed body (RECORD_FIELDS_MISMATCH).
+ */
+const STALE_KEY = '\u0000stale search key';
+function keyed(value: string | null, key: number | null, expected: number | null): string | null {
+  return key === expected ? value : STALE_KEY;
 }
 
 export interface SqliteAuditStoreOptions {
@@ -244,14 +258,24 @@ export class SqliteAuditStore implements AuditStore {
   async scan(from: number, limit: number): Promise<StoredRow[]> {
     // LEFT JOIN: a record whose fields row was removed still shows up (with null fields, which verify flags).
     const rows = this.#stmt(
-      `SELECT r.idx, r.body, r.leaf_hash, f.id, f.kind, f.type, f.time, f.subject, f.digest, f.identity, f.severity
+      `SELECT r.idx, r.body, r.leaf_hash, f.id, f.kind, f.type, f.time, f.subject, f.digest, f.identity, f.severity,
+         f.id_key, f.subject_key, f.digest_key, f.identity_key
        FROM audit_records r LEFT JOIN audit_fields f ON f.idx = r.idx WHERE r.idx >= ? ORDER BY r.idx LIMIT ?`,
     ).all(from, limit) as ScanRow[];
     return rows.map((r) => ({
       position: r.idx,
       body: r.body,
       leafHash: r.leaf_hash,
-      fields: { id: r.id, kind: r.kind, type: r.type, time: r.time, subject: r.subject, digest: r.digest, identity: r.identity, severity: r.severity as Severity | null } as RecordFields,
+      fields: {
+        id: r.id === null ? null : keyed(r.id, r.id_key, searchKey(r.id)),
+        kind: r.kind,
+        type: r.type,
+        time: r.time,
+        subject: keyed(r.subject, r.subject_key, keyOf(r.subject)),
+        digest: keyed(r.digest, r.digest_key, r.digest !== null && r.digest !== r.subject ? searchKey(r.digest) : null),
+        identity: keyed(r.identity, r.identity_key, keyOf(r.identity)),
+        severity: r.severity as Severity | null,
+      } as RecordFields,
     }));
   }
 

@@ -91,10 +91,18 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
   let cpAt = 0;
   let prevCovered = 0;
   for (;;) {
-    const rows = await store.scan(next, batch);
+    // Each page re-reads the last verified position: a second row stored there (a search backend
+    // holds one document per _id per index, so a forged twin can sit in another index) must not
+    // hide behind the page boundary.
+    const from = next > 0 ? next - 1 : 0;
+    const rows = await store.scan(from, from < next ? batch + 1 : batch);
+    const skip = from < next && rows[0]?.position === from ? 1 : 0;
     const completed: { id: NodeId; hash: Buffer }[] = [];
-    for (const row of rows) {
+    for (const row of rows.slice(skip)) {
       const i = next;
+      if (row.position >= 0 && row.position < i) {
+        fail({ code: 'RECORD_OUT_OF_ORDER', index: row.position, detail: `record ${row.position} is stored twice` });
+      }
       if (row.position !== i) {
         // Stored further on (rows were swapped), or not at all (deleted).
         if (rows.some((r) => r.position === i)) fail({ code: 'RECORD_OUT_OF_ORDER', index: i, detail: `record ${i} is stored out of order` });
@@ -132,7 +140,7 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
       }
     }
     await checkNodes(store, completed);
-    if (rows.length < batch) break;
+    if (rows.length - skip < batch) break;
   }
   const beyond = cps.find((c) => c.size > next);
   if (beyond) fail({ code: 'CHECKPOINT_BEYOND_RECORDS', index: next, checkpointSize: beyond.size, detail: `records from ${next} to ${beyond.size - 1} were dropped` });

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { type BusRecord, type Component, type ComponentContext, type Subscription, topicFor, EVENT_FAMILIES } from '../../core/index.js';
@@ -40,14 +40,22 @@ class JournalSink implements Component {
 
   async start(): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, 'a');
+    this.fd = openSync(this.path, 'a+');
+    // A crash (or a full disk) mid-line leaves a torn last line: end it, so the redelivered
+    // event gets a line of its own instead of being glued onto the fragment.
+    const size = fstatSync(this.fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(this.fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) writeAll(this.fd, Buffer.from('\n'));
+    }
     const topics = (this.config.families ?? EVENT_FAMILIES).map((f) => topicFor(f));
     this.sub = await this.ctx.bus.subscribe({ group: this.config.group, topics, fromBeginning: true, handler: async (r) => this.write(r) });
   }
 
   private async write(r: BusRecord): Promise<void> {
     if (this.fd === undefined) throw new Error('journal closed');
-    writeSync(this.fd, `${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, event: r.event })}\n`);
+    writeAll(this.fd, Buffer.from(`${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, event: r.event })}\n`));
     // The bus commits this record's offset after we return: the line must be on disk first.
     fsyncSync(this.fd);
   }
@@ -63,4 +71,9 @@ class JournalSink implements Component {
   async flush(): Promise<void> {
     if (this.fd !== undefined) fsyncSync(this.fd);
   }
+}
+
+/** writeSync may accept only part of the buffer (e.g. a nearly full disk): write the rest too. */
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }

@@ -92,7 +92,18 @@ export const alertPipelineConfigSchema = z
     /** Consumer group on the findings topic; give each pipeline instance its own. */
     group: z.string().min(1).default('chainwatch-alerts'),
     /** Evaluated in order. Omitted: the two default routes (security, infrastructure), see defaultRoutes(). */
-    routes: z.array(routeSchema).optional(),
+    routes: z
+      .array(routeSchema)
+      .superRefine((routes, ctx) => {
+        // Dedup, throttle and held state are kept per route name: a second route with the same
+        // name would find the first one's state and suppress its own notifications.
+        const seen = new Set<string>();
+        routes.forEach((r, i) => {
+          if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate route name ${JSON.stringify(r.name)}` });
+          seen.add(r.name);
+        });
+      })
+      .optional(),
     /** Receivers of the default routes; each defaults to every configured sink. */
     defaultReceivers: z
       .object({ security: z.array(z.string().min(1)).optional(), infrastructure: z.array(z.string().min(1)).optional() })

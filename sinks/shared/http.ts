@@ -35,7 +35,16 @@ export async function httpRequest(req: HttpRequest, signal: AbortSignal, fetchIm
     const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';
     throw new HttpError(timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE', `sink ${req.sink}: ${timedOut ? 'timed out' : 'request failed'} (${errorName(err)})`, { cause: scrub(err) });
   }
-  const text = await readLimited(res, req.maxResponseBytes ?? 1024 * 1024, req.sink);
+  let text: string;
+  try {
+    text = await readLimited(res, req.maxResponseBytes ?? 1024 * 1024, req.sink);
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // The connection broke (or the attempt timed out) while the body was read: as retriable as a
+    // failure before the status line, and undici's error may name the URL.
+    const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';
+    throw new HttpError(timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE', `sink ${req.sink}: ${timedOut ? 'timed out' : 'connection lost'} reading the response (${errorName(err)})`, { status: res.status, cause: scrub(err) });
+  }
   const out: HttpResponse = {
     status: res.status,
     headers: res.headers,

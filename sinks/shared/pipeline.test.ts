@@ -220,6 +220,29 @@ describe('delivery', () => {
     expect(listDeadLetters(p.dbFile)).toEqual([]);
   });
 
+  it('never dead-letters a delivered notification when recording the outcome fails: the worker fails, the row stays pending', async () => {
+    const s = new RecordingSink('s');
+    const p = await pipeline({}, [s]);
+    const bus = ctx.bus;
+    const real = bus.publish.bind(bus);
+    let failures = 5; // recordDelivery's whole retry budget
+    bus.publish = async (...args: Parameters<typeof bus.publish>) => {
+      if (failures > 0) {
+        failures--;
+        throw new Error('broker down');
+      }
+      return real(...args);
+    };
+    p.ingest(makeFinding());
+    for (let i = 0; i < 400 && ctx.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 100)); // give a (wrong) dead-lettering the time to happen
+    expect(s.delivered).toHaveLength(1);
+    expect(listDeadLetters(p.dbFile)).toEqual([]);
+    expect(p.pending('s')).toBe(1); // redelivered (same id) after the supervisor restarts the component
+    expect(ctx.errors.map((e) => (e as AlertPipelineError).code)).toEqual(['ALERTS_STORE_FAILED']);
+    expect(bus.events(topicFor('audit')).filter((e) => (e.data as { outcome?: string }).outcome === 'dead_lettered')).toEqual([]);
+  }, 15_000);
+
   it('dead-letters after maxAttempts of retriable failures', async () => {
     const s = new RecordingSink('s', () => {
       throw new HttpError('HTTP_SERVER_ERROR', 'down', { status: 500 });
@@ -289,6 +312,17 @@ describe('config', () => {
     expect(() => createAlertPipeline({ routes: [{ name: 'r', sinks: ['nope'] }] }, ctx, [new RecordingSink('s')])).toThrow(
       expect.objectContaining({ name: AlertPipelineError.name, code: 'ALERTS_UNKNOWN_SINK' }),
     );
+  });
+  it('rejects two routes with one name (dedup state is per route name: the second would be suppressed by the first)', () => {
+    const a = new RecordingSink('a');
+    const b = new RecordingSink('b');
+    try {
+      createAlertPipeline({ routes: [{ name: 'sec', sinks: ['a'], continue: true }, { name: 'other', sinks: [] }, { name: 'sec', sinks: ['b'] }] }, ctx, [a, b]);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['alerts.routes.2.name']);
+    }
   });
   it('rejects bad keys with ConfigError', () => {
     try {

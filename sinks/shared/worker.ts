@@ -96,8 +96,9 @@ export class DeliveryWorker {
       await this.fail(n, row, 'RETRY_EXHAUSTED', 'attempts or age exhausted before this start', attempts);
       return;
     }
+    let result: Awaited<ReturnType<AlertSink['deliver']>>;
     try {
-      const result = await withRetry(
+      result = await withRetry(
         async () => {
           this.st.outboxAttempt.run(row.seq);
           attempts++;
@@ -116,11 +117,6 @@ export class DeliveryWorker {
         },
         signal,
       );
-      await this.hooks.record(n, { outcome: 'delivered', attempts, ...(result.externalRef ? { externalRef: result.externalRef } : {}) });
-      this.st.outboxDone.run(this.now(), row.seq);
-      if (result.externalRef) this.st.refPut.run(this.sink.name, row.route, row.dedup_key, result.externalRef, this.now());
-      this.hooks.delivered(this.sink.name);
-      this.hooks.changed(this.sink.name);
     } catch (err) {
       if (signal.aborted) return; // stopping: the row stays pending, the next start resumes it
       const root = err instanceof RetryError && err.cause !== undefined ? err.cause : err;
@@ -128,7 +124,16 @@ export class DeliveryWorker {
       const reason = err instanceof RetryError ? `${err.code} after ${attempts} attempt(s): ${message}` : message;
       this.hooks.failed(this.sink.name, code);
       await this.fail(n, row, code, reason, attempts);
+      return;
     }
+    // The sink accepted it. A failure from here on (recording the outcome, the database) is not
+    // the sink's: it must not dead-letter a delivered notification. It propagates, the worker
+    // crashes, and the row (still pending) is redelivered with the same id after the restart.
+    await this.hooks.record(n, { outcome: 'delivered', attempts, ...(result.externalRef ? { externalRef: result.externalRef } : {}) });
+    this.st.outboxDone.run(this.now(), row.seq);
+    if (result.externalRef) this.st.refPut.run(this.sink.name, row.route, row.dedup_key, result.externalRef, this.now());
+    this.hooks.delivered(this.sink.name);
+    this.hooks.changed(this.sink.name);
   }
 
   /** One call with its own timeout, so a hung peer cannot stall the sink's whole outbox. */

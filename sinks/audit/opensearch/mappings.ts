@@ -131,8 +131,11 @@ export function rowFromHit(hit: { _id: string; _source: RecordDoc }): StoredRow 
   const a = hit._source.chainwatch?.audit ?? {};
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const rank = hit._source.event?.severity;
+  // Lookups (get by index, scan, paging, leaf reads for proofs) go through chainwatch.audit.index,
+  // while the position is the _id: a rewritten index field is a searchable field that lies.
+  const indexIntact = typeof a.index === 'number' && String(a.index) === hit._id;
   const fields: RecordFields = {
-    id: str(a.id) ?? '',
+    id: indexIntact ? (str(a.id) ?? '') : '\u0000chainwatch.audit.index differs from _id',
     kind: (str(a.kind) ?? '') as AuditKind,
     type: str(a.type) ?? '',
     time: str(hit._source['@timestamp']) ?? '',
