@@ -130,8 +130,10 @@ export class DeliveryWorker {
     // the sink's: it must not dead-letter a delivered notification. It propagates, the worker
     // crashes, and the row (still pending) is redelivered with the same id after the restart.
     await this.hooks.record(n, { outcome: 'delivered', attempts, ...(result.externalRef ? { externalRef: result.externalRef } : {}) });
-    this.st.outboxDone.run(this.now(), row.seq);
+    // The external ref is saved before the row is done: a crash in between redelivers the row
+    // with the ref (an update of the same ticket), instead of losing the ref for good.
     if (result.externalRef) this.st.refPut.run(this.sink.name, row.route, row.dedup_key, result.externalRef, this.now());
+    this.st.outboxDone.run(this.now(), row.seq);
     this.hooks.delivered(this.sink.name);
     this.hooks.changed(this.sink.name);
   }
