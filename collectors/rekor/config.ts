@@ -10,7 +10,7 @@ export const rekorCollectorConfigSchema = z.object({
   kind: z.enum(['v1', 'tiles']).default('v1'),
   /** Expected checkpoint origin line; when set, any other origin is refused. */
   origin: z.string().min(1).optional(),
-  /** Log public key, PEM SPKI (ECDSA P-256/384 or Ed25519). */
+  /** Log public key, PEM SPKI (ECDSA P-256 or Ed25519; other curves are refused with KEY_UNSUPPORTED). */
   publicKey: z.string().includes('BEGIN PUBLIC KEY'),
   /** Where to begin on first run (no cursor yet): the current tree size, index 0, or a given index. */
   start: z.union([z.literal('now'), z.literal('beginning'), z.object({ index: z.number().int().nonnegative() })]).default('now'),
