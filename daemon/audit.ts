@@ -33,10 +33,19 @@ export function registerAuditRoutes(http: HttpServer, config: Config): void {
   let store: Promise<AuditStore> | undefined;
   http.route('/audit/records/', async (req, res, url) => {
     if (req.method !== 'GET') return send(res, 405, { error: 'method not allowed' });
-    const id = decodeURIComponent(url.pathname.slice('/audit/records/'.length));
+    let id: string;
+    try {
+      id = decodeURIComponent(url.pathname.slice('/audit/records/'.length));
+    } catch {
+      return send(res, 400, { error: 'malformed record id' });
+    }
     if (!id) return send(res, 400, { error: 'record id or index required' });
-    store ??= openAuditStore(config);
-    const proof = await getRecordWithProof(await store, id);
+    // A failed open (store briefly unreachable) must not be cached: the next request tries again.
+    const opening = (store ??= openAuditStore(config).catch((err: unknown) => {
+      store = undefined;
+      throw err;
+    }));
+    const proof = await getRecordWithProof(await opening, id);
     if (!proof) return send(res, 404, { error: 'no such audit record' });
     send(res, 200, proof);
   });

@@ -68,3 +68,82 @@ describe('Supervisor', () => {
     expect(order).toEqual(['c', 'd', 's']);
   });
 });
+
+describe('Supervisor: crash races', () => {
+  it('a crash reported while start() is still pending restarts exactly one instance; no instance is leaked', async () => {
+    const live = new Set<number>();
+    let created = 0;
+    const sup = new Supervisor(
+      [
+        {
+          kind: 'collector',
+          name: 'racy',
+          create: (ctx: ComponentContext): Component => {
+            const id = ++created;
+            return {
+              name: 'racy',
+              start: async () => {
+                live.add(id);
+                if (id === 1) {
+                  // background work dies before start() resolved, and reports twice
+                  ctx.fail(new Error('early crash'));
+                  await new Promise((r) => setTimeout(r, 5));
+                  ctx.fail(new Error('early crash again'));
+                }
+              },
+              stop: async () => void live.delete(id),
+              flush: async () => {},
+            };
+          },
+        },
+      ],
+      { minBackoffMs: 20, maxBackoffMs: 20, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
+    );
+    await sup.start();
+    // The first instance crashed: it must not be reported running.
+    expect(sup.status()[0]!.state).not.toBe('running');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(created).toBe(2);
+    expect([...live]).toEqual([2]);
+    expect(sup.status()[0]!.state).toBe('running');
+    await sup.stop();
+    expect(live.size).toBe(0);
+  });
+
+  it('stop() during a crash backoff waits for the crashed instance to stop and schedules no restart', async () => {
+    let fail: ((e: unknown) => void) | undefined;
+    let releaseStop!: () => void;
+    let created = 0;
+    let stopped = false;
+    const sup = new Supervisor(
+      [
+        {
+          kind: 'detector',
+          name: 'slow-stop',
+          create: (ctx: ComponentContext): Component => {
+            created++;
+            fail = ctx.fail;
+            return {
+              name: 'slow-stop',
+              start: async () => {},
+              stop: () => new Promise<void>((r) => (releaseStop = () => { stopped = true; r(); })),
+              flush: async () => {},
+            };
+          },
+        },
+      ],
+      { minBackoffMs: 1, maxBackoffMs: 1, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
+    );
+    await sup.start();
+    fail!(new Error('died'));
+    let supStopped = false;
+    const s = sup.stop().then(() => (supStopped = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(supStopped).toBe(false); // the crashed instance is still stopping
+    releaseStop();
+    await s;
+    expect(stopped).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(created).toBe(1);
+  });
+});

@@ -16,6 +16,8 @@ interface Slot {
   lastError: string | undefined;
   timer: NodeJS.Timeout | undefined;
   generation: number;
+  /** stop() of a crashed instance, still running: halt() waits for it. */
+  stopping: Promise<void> | undefined;
 }
 
 export interface SupervisorOptions {
@@ -33,7 +35,7 @@ export class Supervisor {
   private readonly upGauge;
 
   constructor(specs: BuiltComponent[], private readonly opts: SupervisorOptions) {
-    this.slots = specs.map((spec) => ({ spec, instance: undefined, state: 'stopped', restarts: 0, lastError: undefined, timer: undefined, generation: 0 }));
+    this.slots = specs.map((spec) => ({ spec, instance: undefined, state: 'stopped', restarts: 0, lastError: undefined, timer: undefined, generation: 0, stopping: undefined }));
     this.restartsTotal = opts.metrics.counter('component_restarts_total', 'Component restarts after a crash', ['component']);
     this.upGauge = opts.metrics.gauge('component_up', '1 when the component is running', ['component']);
   }
@@ -87,12 +89,17 @@ export class Supervisor {
       this.upGauge.set({ component: slot.spec.name }, 1);
       log.info({ restarts: slot.restarts }, 'component started');
     } catch (err) {
+      // A start() that rejects after its instance already crashed (or was halted) is not news.
+      if (gen !== slot.generation) return;
       await this.crashed(slot, err);
     }
   }
 
   private async crashed(slot: Slot, err: unknown): Promise<void> {
     if (slot.state === 'backoff' || this.stopping) return;
+    // A new generation: later fail() calls of the crashed instance, and its start() if still
+    // pending, must neither mark the slot running nor schedule a second restart.
+    slot.generation++;
     const { code, message } = describeError(err);
     slot.lastError = `${code}: ${message}`;
     slot.state = 'backoff';
@@ -101,7 +108,11 @@ export class Supervisor {
     this.opts.logger.error({ component: slot.spec.name, code, err: message, retryInMs: delay }, 'component crashed; restarting after backoff');
     const old = slot.instance;
     slot.instance = undefined;
-    await old?.stop().catch(() => undefined);
+    const stopping = old?.stop().catch(() => undefined);
+    slot.stopping = stopping;
+    await stopping;
+    if (slot.stopping === stopping) slot.stopping = undefined;
+    if (this.stopping) return; // supervisor stop() began meanwhile: no restart
     slot.restarts++;
     this.restartsTotal.inc({ component: slot.spec.name });
     slot.timer = setTimeout(() => {
@@ -118,6 +129,8 @@ export class Supervisor {
     slot.instance = undefined;
     slot.state = 'stopped';
     this.upGauge.set({ component: slot.spec.name }, 0);
+    // A crashed instance may still be stopping (crashed() awaits it): wait for it too.
+    if (slot.stopping) await slot.stopping;
     if (inst) {
       try {
         await inst.stop();

@@ -9,9 +9,11 @@ import {
   busMetrics,
   type CloudEvent,
   encodeEvent,
+  EventError,
   familyOf,
   keyOf,
   type Logger,
+  MAX_EVENT_BYTES,
   type Metrics,
   noopMetrics,
   type PublishOptions,
@@ -34,6 +36,8 @@ export class EmbeddedBus implements Bus {
   private db: Database.Database | undefined;
   private store: Store | undefined;
   private readonly subs = new Set<EmbeddedSubscription>();
+  /** group\0topic\0partition -> member currently handling it (see EmbeddedSubscription). */
+  private readonly leases = new Map<string, EmbeddedSubscription>();
   private readonly wake = new EventEmitter().setMaxListeners(0);
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly published;
@@ -88,7 +92,10 @@ export class EmbeddedBus implements Bus {
     const list = Array.isArray(events) ? events : [events];
     const rows = list.map((e) => {
       const ev = validateEvent(e);
-      return { topic: opts.topic ?? topicFor(familyOf(ev.type)), key: opts.key ?? keyOf(ev), value: encodeEvent(ev), headers: opts.headers };
+      const value = encodeEvent(ev);
+      // Consumers' decodeEvent() rejects larger records: refuse them here, as the Kafka bus does.
+      if (value.byteLength > MAX_EVENT_BYTES) throw new EventError('EVENT_TOO_LARGE', `event of ${value.byteLength} bytes exceeds ${MAX_EVENT_BYTES}`);
+      return { topic: opts.topic ?? topicFor(familyOf(ev.type)), key: opts.key ?? keyOf(ev), value, headers: opts.headers };
     });
     this.append(rows);
   }
@@ -113,6 +120,9 @@ export class EmbeddedBus implements Bus {
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    // Publishing stays possible while stop() drains (dead letters, findings); a new consumer does not:
+    // stop() would not wait for it and it would outlive the database it reads.
+    if (this.stopping) throw new BusError('BUS_STOPPED', 'embedded bus is stopping');
     const store = this.requireStore();
     const sub = new EmbeddedSubscription(opts, {
       store,
@@ -127,6 +137,17 @@ export class EmbeddedBus implements Bus {
       members: () => [...this.subs].filter((s) => s.group === opts.group && !s.isStopped()),
       deadLetter: async (topic, rec) => this.publishRaw(topic, [rec]),
       onStopped: (s) => this.subs.delete(s),
+      claim: (topic, p, s) => {
+        const k = `${opts.group}\0${topic}\0${p}`;
+        const holder = this.leases.get(k);
+        if (holder && holder !== s) return false;
+        this.leases.set(k, s);
+        return true;
+      },
+      release: (topic, p, s) => {
+        const k = `${opts.group}\0${topic}\0${p}`;
+        if (this.leases.get(k) === s) this.leases.delete(k);
+      },
     });
     this.subs.add(sub);
     sub.start();

@@ -35,6 +35,13 @@ interface Deps {
   members: () => EmbeddedSubscription[];
   deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
   onStopped: (s: EmbeddedSubscription) => void;
+  /**
+   * Exclusive per-(group, topic, partition) lease among this process' members: a member that just
+   * got a partition by reassignment waits until the previous owner finished its in-flight record
+   * and committed, so one partition is never handled by two members at once.
+   */
+  claim: (topic: string, partition: number, s: EmbeddedSubscription) => boolean;
+  release: (topic: string, partition: number, s: EmbeddedSubscription) => void;
 }
 
 interface Row {
@@ -114,13 +121,34 @@ export class EmbeddedSubscription implements Subscription {
   private async run(): Promise<void> {
     while (!this.stopped) {
       let fetched = 0;
-      if (!this.paused) {
-        const mine = this.assignment();
-        const counts = await Promise.all(mine.map(([topic, p]) => this.consumePartition(topic, p)));
-        fetched = counts.reduce((a, b) => a + b, 0);
+      try {
+        if (!this.paused) {
+          const mine = this.assignment();
+          // allSettled: one partition's failure must not start the next round while another
+          // partition of this member is still being consumed (it would be consumed twice at once).
+          const results = await Promise.allSettled(mine.map(([topic, p]) => this.consumePartition(topic, p)));
+          for (const r of results) {
+            if (r.status === 'fulfilled') fetched += r.value;
+            else this.deps.logger.error({ err: r.reason }, 'embedded subscription round failed; retrying');
+          }
+        }
+      } catch (err) {
+        // A store error (SQLITE_BUSY from another writer, I/O) must not end consumption for good:
+        // nothing past the last successful commit is committed, so retry after a poll interval.
+        this.deps.logger.error({ err }, 'embedded subscription round failed; retrying');
+        fetched = 0;
       }
       if (fetched === 0 && !this.stopped) await this.idle();
     }
+  }
+
+  private owns(topic: string, p: number): boolean {
+    if (this.opts.ephemeral) return true;
+    const members = this.deps.members();
+    const me = members.indexOf(this);
+    if (me < 0) return false;
+    const i = this.opts.topics.indexOf(topic) * this.deps.partitions + p;
+    return i % members.length === me;
   }
 
   /** Round-robin share of (topic, partition) pairs among live members of the group. */
@@ -140,6 +168,9 @@ export class EmbeddedSubscription implements Subscription {
 
   private position(topic: string, p: number): number {
     const k = `${topic}\0${p}`;
+    // A shared group's position is its committed offset: another member may have moved it while
+    // this one did not own the partition. Only ephemeral readers keep a private position.
+    if (!this.opts.ephemeral) this.positions.delete(k);
     let pos = this.positions.get(k);
     if (pos === undefined) {
       pos = (this.deps.store.committed.get(this.group, topic, p) as number | undefined) ?? 0;
@@ -149,12 +180,22 @@ export class EmbeddedSubscription implements Subscription {
   }
 
   private async consumePartition(topic: string, p: number): Promise<number> {
+    if (this.opts.ephemeral) return this.consumeOwned(topic, p);
+    if (!this.deps.claim(topic, p, this)) return 0; // the previous owner is still finishing
+    try {
+      return await this.consumeOwned(topic, p);
+    } finally {
+      this.deps.release(topic, p, this);
+    }
+  }
+
+  private async consumeOwned(topic: string, p: number): Promise<number> {
     const from = this.position(topic, p);
     const rows = this.deps.store.fetch.all(topic, p, from, this.deps.maxBatch) as Row[];
     if (rows.length === 0) return 0;
     let next = from;
     for (const row of rows) {
-      if (this.stopped || this.paused) break;
+      if (this.stopped || this.paused || !this.owns(topic, p)) break;
       const rec: RawBusRecord = {
         topic,
         partition: p,

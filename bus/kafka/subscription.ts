@@ -172,8 +172,11 @@ export class KafkaSubscription implements Subscription {
     }
     if (failure !== undefined && !this.abort.signal.aborted) {
       // The DLQ write failed: throwing makes kafkajs restart the consumer, which refetches from
-      // the committed offset, i.e. this record again.
-      throw toBusError(failure, 'BUS_PUBLISH_FAILED', `dead-letter from ${this.deps.logicalTopic(batch.topic)}`);
+      // the committed offset, i.e. this record again. kafkajs restarts only on a *retriable* error;
+      // a non-retriable one (e.g. the DLQ record rejected as too large) would end consumption for
+      // good, silently. So the error handed to kafkajs is always retriable; the cause keeps the code.
+      const e = toBusError(failure, 'BUS_PUBLISH_FAILED', `dead-letter from ${this.deps.logicalTopic(batch.topic)}`);
+      throw e.retriable ? e : new BusError(e.code, e.message, { cause: e, retriable: true });
     }
   }
 

@@ -83,4 +83,15 @@ describe('loadConfig', () => {
     const g = file('bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { env: NOT_SET_ANYWHERE }\n');
     expect(() => loadConfig({ file: g, env: {} })).toThrow(expect.objectContaining({ code: 'CONFIG_SECRET_UNREADABLE' }));
   });
+
+  it('resolves the Kafka TLS private key from a file reference and redacts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-key-'));
+    const keyFile = join(dir, 'client.key');
+    writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIsecretmaterial\n-----END PRIVATE KEY-----\n');
+    const f = file(`bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    ssl:\n      key: { file: ${JSON.stringify(keyFile)} }\n`);
+    const { config, redactor } = loadConfig({ file: f, env: {} });
+    const ssl = config.bus.kafka?.ssl as { key?: string };
+    expect(ssl.key).toContain('MIIsecretmaterial');
+    expect(redactor.redact(`tls error with ${ssl.key}`)).not.toContain('MIIsecretmaterial');
+  });
 });

@@ -56,7 +56,9 @@ export function resolveSecrets(value: unknown, redactor: Redactor, path = '', en
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const p = path ? `${path}.${k}` : k;
-      if (SECRET_KEYS.test(k) && (typeof v === 'string' || (v && typeof v === 'object' && ('env' in v || 'file' in v) && Object.keys(v).length === 1))) {
+      // `key` is a secret only as a TLS private key (bus.kafka.ssl.key); elsewhere it is a name.
+      const secret = SECRET_KEYS.test(k) || (k === 'key' && /(^|\.)ssl$/.test(path));
+      if (secret && (typeof v === 'string' || (v && typeof v === 'object' && ('env' in v || 'file' in v) && Object.keys(v).length === 1))) {
         out[k] = resolveSecret(v as SecretRef, p, redactor, env);
       } else out[k] = resolveSecrets(v, redactor, p, env);
     }

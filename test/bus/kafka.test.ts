@@ -130,6 +130,33 @@ describe.skipIf(kafkaSvc.skip)('KafkaBus (real Kafka)', () => {
     await waitFor(async () => (await bus.lag('g-dlq')).every((l) => l.lag === 0), 10_000, 'dlq group committed');
   });
 
+  it('a dead-letter write that fails non-retriably does not kill the consumer: the record is redelivered and consumption goes on', async () => {
+    const bus = makeKafkaBus({ partitions: 1 });
+    await bus.start();
+    // The first dead-letter write fails for good (e.g. the DLQ record exceeds the broker's size limit).
+    const b = bus as unknown as { sendRaw: (t: string, r: unknown[]) => Promise<void> };
+    const real = b.sendRaw.bind(bus);
+    let dlqFailures = 0;
+    b.sendRaw = async (t, r) => {
+      if (dlqFailures++ === 0) throw new BusError('BUS_PUBLISH_FAILED', 'dead letter rejected by the broker', { retriable: false });
+      return real(t, r);
+    };
+    const seen: number[] = [];
+    await bus.subscribe({
+      group: 'g-dlq-fail',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      retry: { maxAttempts: 1 },
+      handler: async (r) => {
+        seen.push(seqOf(r));
+        if ((r.event.data as { fail?: boolean }).fail) throw new ProbeFailure('boom');
+      },
+    });
+    await bus.publish([probe(1, 'k', { fail: true }), probe(2, 'k')]);
+    await waitFor(() => seen.includes(2), 60_000, 'the record after the failed dead-letter');
+    expect(seen.filter((s) => s === 1).length).toBeGreaterThanOrEqual(2); // redelivered, then dead-lettered
+  });
+
   it('pause stops delivery and resume continues it', async () => {
     const bus = makeKafkaBus();
     await bus.start();

@@ -18,7 +18,7 @@ export const eventsPublishCommand: Command = {
     if (!topicArg || positionals.length > 2) throw new UsageError('expected TOPIC [FILE|-]');
     const topic = resolveTopic(topicArg);
     const input = !file || file === '-' ? io.stdin : createReadStream(file);
-    const batchSize = Number(values['batch-size'] ?? 500);
+    const batchSize = numberOption(values, 'batch-size', true) ?? 500;
     const bus = await openConfiguredBus(values, io.env);
     let lineNo = 0;
     let published = 0;
@@ -59,6 +59,17 @@ export const eventsPublishCommand: Command = {
   },
 };
 
+/** A positive number option (an integer when `integer`); anything else is a usage error, not NaN. */
+function numberOption(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
 export const eventsTailCommand: Command = {
   name: 'events tail',
   summary: 'Print events of a topic as JSON lines as they arrive',
@@ -72,8 +83,9 @@ export const eventsTailCommand: Command = {
     const [topicArg] = positionals;
     if (!topicArg || positionals.length > 1) throw new UsageError('expected TOPIC');
     const topic = resolveTopic(topicArg);
-    const max = values.max === undefined ? Infinity : Number(values.max);
-    const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
+    const max = numberOption(values, 'max', true) ?? Infinity;
+    const timeoutSeconds = numberOption(values, 'timeout', false);
+    const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
     const bus = await openConfiguredBus(values, io.env);
     let seen = 0;
     let finish!: () => void;

@@ -1,0 +1,137 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BusRecord, EventError, makeEvent, ProbeEvent, topicFor } from '../../core/index.js';
+import { embeddedBusConfigSchema } from './config.js';
+import { EmbeddedBus } from './embedded-bus.js';
+
+const SYSTEM = topicFor('system');
+const probe = (seq: number, subject = `s-${seq}`) => makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject, data: { seq } });
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('EmbeddedBus subscription robustness', () => {
+  const buses: EmbeddedBus[] = [];
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((b) => b.stop()));
+  });
+  function open(over: Record<string, unknown> = {}): EmbeddedBus {
+    const path = join(mkdtempSync(join(tmpdir(), 'cw-ebus-')), 'bus.db');
+    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 20, ...over }), path });
+    buses.push(bus);
+    return bus;
+  }
+
+  it('keeps consuming after a transient store error (e.g. SQLITE_BUSY on commit)', async () => {
+    const bus = open({ partitions: 1 });
+    await bus.start();
+    const store = (bus as unknown as { store: { commit: { run: (...a: unknown[]) => unknown } } }).store;
+    const real = store.commit;
+    let failures = 0;
+    store.commit = {
+      run: (...a: unknown[]) => {
+        if (failures++ === 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        return (real.run as (...x: unknown[]) => unknown).apply(real, a);
+      },
+    };
+    const seen: number[] = [];
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: async (r) => void seen.push((r.event.data as { seq: number }).seq) });
+    await bus.publish(probe(1, 'k'));
+    await waitFor(() => seen.length >= 1, 2_000, 'first event');
+    await bus.publish(probe(2, 'k'));
+    await waitFor(() => seen.includes(2), 2_000, 'second event after the store error');
+    expect(failures).toBeGreaterThan(1);
+  });
+
+  it('a member joining mid-batch never handles a partition concurrently with its previous owner', async () => {
+    const bus = open({ partitions: 2, maxBatch: 50 });
+    await bus.start();
+    // Find two subjects on different partitions.
+    const events = Array.from({ length: 20 }, (_, i) => probe(i, `k-${i}`));
+    await bus.publish(events);
+    const active = new Map<string, number>();
+    const handledBy = new Map<number, string[]>();
+    let overlap = false;
+    const handler = (name: string) => async (r: BusRecord) => {
+      const k = String(r.partition);
+      const n = (active.get(k) ?? 0) + 1;
+      active.set(k, n);
+      if (n > 1) overlap = true;
+      const seq = (r.event.data as { seq: number }).seq;
+      handledBy.set(seq, [...(handledBy.get(seq) ?? []), name]);
+      await new Promise((res) => setTimeout(res, 15));
+      active.set(k, (active.get(k) ?? 1) - 1);
+    };
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: handler('a') });
+    await waitFor(() => handledBy.size >= 2, 2_000, 'a started');
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: handler('b') });
+    await waitFor(() => handledBy.size >= 20, 5_000, 'all events');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(overlap).toBe(false);
+    const dups = [...handledBy].filter(([, by]) => by.length > 1);
+    expect(dups).toEqual([]);
+  });
+
+  it('rejects an event larger than MAX_EVENT_BYTES at publish (as Kafka does) instead of storing one no consumer can decode', async () => {
+    const bus = open({ partitions: 1 });
+    await bus.start();
+    const big = makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject: 'big', data: { seq: 1, payload: 'é'.repeat(600_000) } });
+    const err = await bus.publish([probe(0, 'big'), big]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EventError);
+    expect((err as EventError).code).toBe('EVENT_TOO_LARGE');
+    expect(await bus.lag('g')).toEqual([]);
+  });
+
+  it('refuses subscribe() once stop() began, so no consumer outlives the closed database', async () => {
+    const bus = open({ partitions: 1 });
+    await bus.start();
+    const stopping = bus.stop();
+    const err = await bus.subscribe({ group: 'late', topics: [SYSTEM], handler: async () => {} }).catch((e: unknown) => e);
+    await stopping;
+    expect((err as { code?: string }).code).toBe('BUS_STOPPED');
+  });
+
+  it('a store error on one partition does not let the next round consume another partition twice at once', async () => {
+    const bus = open({ partitions: 2, maxBatch: 5 });
+    await bus.start();
+    const store = (bus as unknown as { store: { commit: { run: (...a: unknown[]) => unknown } } }).store;
+    const real = store.commit;
+    let failed = false;
+    store.commit = {
+      run: (...a: unknown[]) => {
+        if (!failed && a[2] === 0) {
+          failed = true;
+          throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        }
+        return (real.run as (...x: unknown[]) => unknown).apply(real, a);
+      },
+    };
+    await bus.publish(Array.from({ length: 30 }, (_, i) => probe(i, `k-${i}`)));
+    const active = new Map<number, number>();
+    let overlap = false;
+    const seen = new Set<number>();
+    await bus.subscribe({
+      group: 'g',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      handler: async (r) => {
+        const n = (active.get(r.partition) ?? 0) + 1;
+        active.set(r.partition, n);
+        if (n > 1) overlap = true;
+        seen.add((r.event.data as { seq: number }).seq);
+        await new Promise((res) => setTimeout(res, r.partition === 1 ? 30 : 1));
+        active.set(r.partition, (active.get(r.partition) ?? 1) - 1);
+      },
+    });
+    await waitFor(() => seen.size >= 30, 10_000, 'all events');
+    expect(failed).toBe(true);
+    expect(overlap).toBe(false);
+  });
+});
