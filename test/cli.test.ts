@@ -26,6 +26,11 @@ describe.skipIf(!built())('chainwatch CLI', () => {
     const b = await runCli(['run', '--no-such-flag']);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('--no-such-flag');
+    for (const port of ['', '80a', '-1']) {
+      const c = await runCli(['run', `--port=${port}`]);
+      expect(c.code, `--port '${port}'`).toBe(2);
+      expect(c.stderr).toMatch(/http\.port/);
+    }
   });
 
   it('prints the version', async () => {

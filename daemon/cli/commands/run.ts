@@ -16,11 +16,12 @@ export const runCommand: Command = {
 SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutdown.deadlineMs.`,
   options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, 'data-dir': { type: 'string' } },
   async run({ values }, io) {
-    const port = values.port === undefined ? undefined : Number(values.port);
+    // Only digits become a number; anything else ('', '80a') reaches validation as a string and fails there.
+    const port = typeof values.port === 'string' && /^\d+$/.test(values.port) ? Number(values.port) : values.port;
     const loaded = loadConfig({
       file: values.config as string | undefined,
       env: io.env,
-      flags: { 'http.port': Number.isNaN(port) ? values.port : port, dataDir: values['data-dir'] },
+      flags: { 'http.port': port, dataDir: values['data-dir'] },
     });
     const { config } = loaded;
     const logger = createLogger(config.log.level, loaded.redactor);
