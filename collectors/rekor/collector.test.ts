@@ -107,6 +107,23 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     expect(anomalies(bus)).toEqual([]);
   });
 
+  it('re-publishes an unchanged verified checkpoint only once per heartbeat interval', async () => {
+    const cps = () => tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1').map((e) => e.data as { treeSize: number; consistentWith?: number });
+    const quiet = await make({ checkpointHeartbeatMs: 3_600_000 });
+    await until('all entries', () => entries(bus).length === N);
+    const settled = cps().length;
+    await new Promise((r) => setTimeout(r, 300)); // ~10 more polls of an unchanged tree
+    expect(cps().length).toBe(settled);
+    await quiet.stop();
+
+    const chatty = await make({ checkpointHeartbeatMs: 0 });
+    await until('heartbeat checkpoints', () => cps().length >= settled + 3);
+    const beat = cps().at(-1)!;
+    expect(beat.treeSize).toBe(N);
+    expect(beat.consistentWith).toBe(N);
+    await chatty.stop();
+  });
+
   it('stopped mid-tail resumes exactly at the verified cursor', async () => {
     const state = new MemoryStateStore();
     let served = 0;

@@ -56,6 +56,8 @@ export class RekorCollector implements Component {
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private lastError: string | undefined;
+  /** When a checkpoint event was last published (ms); 0 = never in this run. */
+  private checkpointPublishedAt = 0;
   private readonly m: { entries: Counter; anomalies: Counter; verified: Gauge };
 
   constructor(
@@ -147,6 +149,13 @@ export class RekorCollector implements Component {
       checkpointVerified: async (cp, consistentWith) => {
         this.origin = cp.origin;
         await this.ctx.bus.publish(this.checkpointEvent(cp, consistentWith));
+        this.checkpointPublishedAt = this.ctx.now().getTime();
+      },
+      checkpointUnchanged: async (cp) => {
+        if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeatMs) return;
+        this.origin = cp.origin;
+        await this.ctx.bus.publish(this.checkpointEvent(cp, cp.size));
+        this.checkpointPublishedAt = this.ctx.now().getTime();
       },
       commit: async (events, next) => {
         // Publish first; only a resolved publish (durable) lets the cursor move (see host.ts).

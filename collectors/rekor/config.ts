@@ -25,6 +25,12 @@ export const rekorCollectorConfigSchema = z.object({
   requestTimeoutMs: z.number().int().positive().default(30_000),
   /** Name of this vantage point in checkpoint/anomaly events. */
   vantage: z.string().min(1).default('primary'),
+  /**
+   * A log whose tree does not grow is still re-verified every poll; its unchanged checkpoint is
+   * re-published at most this often, so detectors see it is alive (stale checks, clearing
+   * "unreachable" findings) without a bus event per poll.
+   */
+  checkpointHeartbeatMs: z.number().int().nonnegative().default(300_000),
   /** Verify the SET of v1 entries (off only for logs without one). */
   verifySet: z.boolean().default(true),
 });

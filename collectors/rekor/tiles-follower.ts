@@ -66,7 +66,7 @@ export class TilesFollower implements Follower {
     if (next.size < prev.size) throw new TlogError('TLOG_TREE_SHRANK', `tree shrank from ${prev.size} to ${next.size}`);
     if (next.size === prev.size) {
       if (!prevRoot.equals(next.root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${next.size}`);
-      return;
+      return host.checkpointUnchanged(next);
     }
     if (prev.size > 0) {
       const left = CompactRange.fromHashes(0, prev.size, await tiles.subtrees(0, prev.size));

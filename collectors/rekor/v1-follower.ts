@@ -144,6 +144,7 @@ export class V1Follower implements Follower {
     if (next.size < prev.size) throw new TlogError('TLOG_TREE_SHRANK', `tree shrank from ${prev.size} to ${next.size}`);
     if (next.size === prev.size) {
       if (!prevRoot.equals(next.root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${next.size}`);
+      await host.checkpointUnchanged(next);
       return out;
     }
     if (prev.size > 0) {
