@@ -51,8 +51,10 @@ done
 
 echo "== vitest" >&2
 set +e
-npx vitest run "$@"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$CHAINWATCH_RUN/vitest.json" "$@"
 code=$?
 set -e
+# One plain closing line with the counts (CI reads it; vitest's own summary is not in that form).
+node -e 'const r=require(process.argv[1]); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$CHAINWATCH_RUN/vitest.json" 2>/dev/null || true
 if [ ${#failed[@]} -gt 0 ]; then echo "services that failed to start: ${failed[*]}" >&2; fi
 exit $code
