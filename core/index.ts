@@ -10,3 +10,4 @@ export * from './ports/component.js';
 export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './doorbell.js';
+export * from './config.js';

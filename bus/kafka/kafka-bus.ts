@@ -1,6 +1,7 @@
 import { type Admin, Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { parseConfig } from '../../core/config.js';
 import { busMetrics, type BusMetrics, keyOf } from '../../core/bus/process-record.js';
-import { BusError, ConfigError, EventError } from '../../core/errors.js';
+import { BusError, EventError } from '../../core/errors.js';
 import type { CloudEvent } from '../../core/events/envelope.js';
 import { encodeEvent, familyOf, MAX_EVENT_BYTES, topicFor, validateEvent } from '../../core/events/registry.js';
 import type { Bus, BusHealth, PublishOptions, SubscribeOptions, Subscription } from '../../core/ports/bus.js';
@@ -48,12 +49,7 @@ export class KafkaBus implements Bus {
   private probing = false;
 
   constructor(config: KafkaBusConfigInput, deps: KafkaBusDeps = {}) {
-    const parsed = kafkaBusConfigSchema.safeParse(config);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      throw new ConfigError('CONFIG_INVALID', `invalid Kafka bus config: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-    }
-    const c = (this.config = parsed.data);
+    const c = (this.config = parseConfig(kafkaBusConfigSchema, config, ''));
     this.logger = (deps.logger ?? silentLogger).child({ component: 'bus.kafka' });
     const metrics = deps.metrics ?? noopMetrics;
     this.busMetrics = busMetrics(metrics);

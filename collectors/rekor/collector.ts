@@ -1,4 +1,5 @@
 import { ConfigError, describeError, HttpError } from '../../core/errors.js';
+import { parseConfig } from '../../core/config.js';
 import { type CloudEvent, makeEvent } from '../../core/events/envelope.js';
 import { type RekorEntry, RekorEntryEvent } from '../../core/events/types/rekor.js';
 import { CheckpointObservedEvent, TlogAnomalyEvent, type TlogAnomalyKind } from '../../core/events/types/tlog.js';
@@ -27,13 +28,9 @@ import { V1Follower } from './v1-follower.js';
  * cursor invariant.
  */
 export function createRekorCollector(config: RekorCollectorConfigInput | RekorCollectorConfig, ctx: ComponentContext): Component {
-  const res = rekorCollectorConfigSchema.safeParse(config);
-  if (!res.success) {
-    const issues = res.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new ConfigError('CONFIG_INVALID', `rekor collector config invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-  }
+  const parsed = parseConfig(rekorCollectorConfigSchema, config, '');
   try {
-    return new RekorCollector(res.data, ctx);
+    return new RekorCollector(parsed, ctx);
   } catch (err) {
     if (err instanceof RekorError && err.code === 'REKOR_KEY_INVALID') {
       throw new ConfigError('CONFIG_INVALID', 'rekor collector config invalid: publicKey is not a usable PEM key', [{ path: 'publicKey', message: 'not a PEM SPKI key' }], err);

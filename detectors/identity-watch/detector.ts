@@ -1,6 +1,6 @@
 import { type CloudEvent, type Component, type ComponentContext, type RekorEntry, RekorEntryEvent, type Subscription, topicFor } from '../../core/index.js';
 import { type CompiledPolicy, compileIdentityPolicy, loadIdentityPolicyFile, type ReadText, validateIdentityPolicy } from '../../rules/identity/index.js';
-import { parseConfig } from '../shared/config.js';
+import { parseConfig } from '../../core/config.js';
 import { findingsCounter } from '../shared/findings.js';
 import { type IdentityWatchConfig, type IdentityWatchConfigInput, identityWatchConfigSchema } from './config.js';
 import { verdictFinding } from './findings.js';
@@ -79,5 +79,5 @@ export class IdentityWatchDetector implements Component {
 
 /** Factory the daemon calls; `config` is the raw section (validated here, defaults applied). */
 export function createIdentityWatchDetector(config: IdentityWatchConfigInput, ctx: ComponentContext, deps: IdentityWatchDeps = {}): IdentityWatchDetector {
-  return new IdentityWatchDetector(parseConfig(identityWatchConfigSchema, config, 'detectors.identityWatch'), ctx, deps);
+  return new IdentityWatchDetector(parseConfig(identityWatchConfigSchema, config ?? {}, 'detectors.identityWatch'), ctx, deps);
 }

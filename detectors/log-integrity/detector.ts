@@ -9,7 +9,7 @@ import {
   TlogAnomalyEvent,
   topicFor,
 } from '../../core/index.js';
-import { parseConfig } from '../shared/config.js';
+import { parseConfig } from '../../core/config.js';
 import { findingsCounter } from '../shared/findings.js';
 import { type LogIntegrityConfig, type LogIntegrityConfigInput, logIntegrityConfigSchema } from './config.js';
 import {
@@ -252,5 +252,5 @@ type Out = CloudEvent<Finding>;
 
 /** Factory the daemon calls; `config` is the raw section (validated here, defaults applied). */
 export function createLogIntegrityDetector(config: LogIntegrityConfigInput, ctx: ComponentContext): LogIntegrityDetector {
-  return new LogIntegrityDetector(parseConfig(logIntegrityConfigSchema, config, 'detectors.logIntegrity'), ctx);
+  return new LogIntegrityDetector(parseConfig(logIntegrityConfigSchema, config ?? {}, 'detectors.logIntegrity'), ctx);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, formatIssues, type RetryPolicy } from '../../core/index.js';
+import { parseConfig, type RetryPolicy } from '../../core/index.js';
 
 /**
  * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
@@ -53,14 +53,6 @@ export interface AuditConfig extends Omit<z.output<typeof auditConfigSchema>, 'c
 }
 
 export function parseAuditConfig(input: unknown): AuditConfig {
-  const res = auditConfigSchema.safeParse(input ?? {});
-  if (!res.success) {
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      `invalid audit config: ${formatIssues(res.error.issues)}`,
-      res.error.issues.map((i) => ({ path: ['audit', ...i.path.map(String)].join('.'), message: i.message })),
-    );
-  }
-  const { checkpointInterval, ...rest } = res.data;
+  const { checkpointInterval, ...rest } = parseConfig(auditConfigSchema, input ?? {}, 'audit');
   return { ...rest, checkpointIntervalMs: checkpointInterval, retry: { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000, deadlineMs: 60_000 } };
 }

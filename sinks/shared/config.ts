@@ -136,10 +136,5 @@ export function defaultRoutes(cfg: Pick<AlertPipelineConfig, 'defaultReceivers'>
   ];
 }
 
-/** Parses config with a schema; any problem becomes ConfigError('CONFIG_INVALID') listing every bad key. */
-export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const res = schema.safeParse(value);
-  if (res.success) return res.data;
-  const issues = res.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
-  throw new ConfigError('CONFIG_INVALID', `invalid ${where} config: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-}
+/** The one config parser (core/config.ts), re-exported for the sink adapters. */
+export { parseConfig } from '../../core/config.js';
