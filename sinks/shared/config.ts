@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ConfigError, FINDING_CATEGORIES, SEVERITIES } from '../../core/index.js';
+import { FINDING_CATEGORIES, SEVERITIES } from '../../core/index.js';
 
 /**
  * Configuration of the alert pipeline (routing, dedup, aggregation, throttling, outbox delivery).
- * Parsed once at start; a bad value throws ConfigError (see parsePipelineConfig) so the daemon
+ * Parsed once at start; a bad value throws ConfigError (core/config.ts parseConfig) so the daemon
  * fails with an actionable message instead of misrouting alerts at 3 a.m.
  */
 
