@@ -11,3 +11,4 @@ export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './doorbell.js';
 export * from './config.js';
+export * from './http-status.js';

@@ -1,5 +1,6 @@
 import { HttpError } from '../../core/errors.js';
-import { parseRetryAfter, sleep } from '../../core/retry.js';
+import { httpStatusError } from '../../core/http-status.js';
+import { sleep } from '../../core/retry.js';
 
 /**
  * The one HTTP edge of the collector: a token-bucket rate limit, a per-request timeout, a body size
@@ -71,15 +72,9 @@ export async function httpRequest(
     throw new HttpError('HTTP_UNREACHABLE', `cannot reach ${safeUrl(url)}`, { cause: err });
   }
   const status = res.status;
-  if (status === 429 || status === 408 || status >= 500 || status < 200 || status >= 300) {
+  if (status < 200 || status >= 300) {
     await res.body?.cancel().catch(() => undefined);
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-    const where = `${safeUrl(url)} answered ${status}`;
-    const o = { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-    if (status === 429) throw new HttpError('HTTP_RATE_LIMITED', where, o);
-    if (status === 408) throw new HttpError('HTTP_TIMEOUT', where, o);
-    if (status >= 500) throw new HttpError('HTTP_SERVER_ERROR', where, o);
-    throw new HttpError('HTTP_CLIENT_ERROR', where, o);
+    throw httpStatusError(safeUrl(url), status, res.headers.get('retry-after'));
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBodyBytes) {

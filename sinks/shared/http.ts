@@ -1,4 +1,4 @@
-import { HttpError, parseRetryAfter } from '../../core/index.js';
+import { HttpError, httpStatusError } from '../../core/index.js';
 
 /**
  * The one HTTP call sink adapters use. It classifies at the edge (HttpError: 408/429/5xx and
@@ -63,13 +63,7 @@ export async function httpRequest(req: HttpRequest, signal: AbortSignal, fetchIm
 
 /** Maps a non-2xx status onto HttpError (exported for adapters with their own clients). */
 export function statusError(sink: string, status: number, retryAfter?: string | null): HttpError {
-  const retryAfterMs = parseRetryAfter(retryAfter);
-  const opts = { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-  if (status === 429) return new HttpError('HTTP_RATE_LIMITED', `sink ${sink}: rate limited (429)`, opts);
-  if (status === 408) return new HttpError('HTTP_TIMEOUT', `sink ${sink}: request timeout (408)`, opts);
-  if (status >= 500) return new HttpError('HTTP_SERVER_ERROR', `sink ${sink}: server error (${status})`, opts);
-  if (status >= 300 && status < 400) return new HttpError('HTTP_CLIENT_ERROR', `sink ${sink}: unexpected redirect (${status}); configure the final URL`, opts);
-  return new HttpError('HTTP_CLIENT_ERROR', `sink ${sink}: rejected (${status})`, opts);
+  return httpStatusError(`sink ${sink}`, status, retryAfter);
 }
 
 async function readLimited(res: Response, max: number, sink: string): Promise<string> {
