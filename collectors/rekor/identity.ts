@@ -41,12 +41,7 @@ export function signerFromCertificateDer(der: Buffer): Signer {
   const signer: Signer = { kind: 'certificate', fingerprintSha256: sha256hex(der), extensions };
   if (notBefore) signer.notBefore = notBefore;
   if (notAfter) signer.notAfter = notAfter;
-  if (san !== undefined) signer.san = san;
-  const issuer = extensions[OID_ISSUER_V2] ?? extensions[OID_ISSUER_V1];
-  if (issuer !== undefined) signer.issuer = issuer;
-  const gh = githubClaims(extensions);
-  if (gh) signer.github = gh;
-  return signer;
+  return withClaims(signer, san);
 }
 
 export function signerFromCertificate(cert: X509Certificate): Signer {
@@ -58,11 +53,15 @@ export function signerFromCertificate(cert: X509Certificate): Signer {
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: new Date(cert.validTo).toISOString(),
   };
-  const san = firstSan(cert.subjectAltName);
+  return withClaims(signer, firstSan(cert.subjectAltName));
+}
+
+/** SAN, OIDC issuer (Fulcio v2 OID, else v1) and GitHub workflow claims, where present. */
+function withClaims(signer: Signer, san: string | undefined): Signer {
   if (san !== undefined) signer.san = san;
-  const issuer = extensions[OID_ISSUER_V2] ?? extensions[OID_ISSUER_V1];
+  const issuer = signer.extensions[OID_ISSUER_V2] ?? signer.extensions[OID_ISSUER_V1];
   if (issuer !== undefined) signer.issuer = issuer;
-  const gh = githubClaims(extensions);
+  const gh = githubClaims(signer.extensions);
   if (gh) signer.github = gh;
   return signer;
 }
