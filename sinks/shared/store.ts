@@ -81,15 +81,8 @@ export interface OutboxRow {
   last_error: string | null;
 }
 
-export interface DeadLetterRow {
-  id: string;
-  sink: string;
-  route: string;
-  dedup_key: string;
-  action: string;
-  payload: string;
-  created_at: number;
-  attempts: number;
+/** An outbox row that exhausted its budget, with why. */
+export interface DeadLetterRow extends Pick<OutboxRow, 'id' | 'sink' | 'route' | 'dedup_key' | 'action' | 'payload' | 'created_at' | 'attempts'> {
   code: string;
   reason: string;
   dead_at: number;
