@@ -17,6 +17,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
 source "$HERE/../env.sh"
+# shellcheck source=lib.bash
+source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_ALERTMANAGER_VERSION:-v0.35.0}
 PORT=${CHAINWATCH_ALERTMANAGER_PORT:-19393}
@@ -61,7 +63,7 @@ receivers:
 YML
 }
 
-alive() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+alive() { pid_alive "$PIDFILE"; }
 
 ready() { curl -fsS -o /dev/null "http://127.0.0.1:$PORT/-/ready" 2>/dev/null; }
 
@@ -79,15 +81,7 @@ launch() {
   log "not ready in 20s"; tail -30 "$RUN/alertmanager.log" >&2; exit 1
 }
 
-kill_it() {
-  local sig=$1
-  alive || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; }
-  rm -f "$PIDFILE"
-}
+kill_it() { stop_pidfile "$PIDFILE" "$1" 5; }
 
 print_exports() {
   echo "export CHAINWATCH_TEST_ALERTMANAGER_URL=http://127.0.0.1:$PORT"

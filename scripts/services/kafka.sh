@@ -17,6 +17,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
 source "$HERE/../env.sh"
+# shellcheck source=lib.bash
+source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_KAFKA_VERSION:-4.1.1}
 LOG4J=${CHAINWATCH_KAFKA_LOG4J:-2.24.3}
@@ -80,7 +82,7 @@ java_opts() {
        "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.properties -Dkafka.logs.dir=$RUN/logs"
 }
 
-alive() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+alive() { pid_alive "$PIDFILE"; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
@@ -104,15 +106,7 @@ launch() {
   log "broker not ready in 120s"; tail -50 "$out" >&2; exit 1
 }
 
-kill_broker() {
-  local sig=$1
-  alive || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then log "pid $pid ignored SIG$sig; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
-  rm -f "$PIDFILE"
-}
+kill_broker() { stop_pidfile "$PIDFILE" "$1" 30; }
 
 print_exports() {
   echo "export CHAINWATCH_TEST_KAFKA_BROKERS=127.0.0.1:$PORT"

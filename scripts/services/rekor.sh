@@ -17,6 +17,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
 source "$HERE/../env.sh"
+# shellcheck source=lib.bash
+source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_REKOR_VERSION:-v1.5.4}
 PORT=${CHAINWATCH_REKOR_PORT:-13000}
@@ -67,7 +69,7 @@ ensure_mariadb() {
 }
 
 pidfile() { echo "$RUN/$1.pid"; }
-alive() { local f; f=$(pidfile "$1"); [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+alive() { pid_alive "$(pidfile "$1")"; }
 
 # spawn NAME CMD...: background process with its own log and pid file.
 spawn() {
@@ -139,18 +141,7 @@ start_rekor() {
   fi
 }
 
-stop_one() {
-  local name=$1 f pid
-  f=$(pidfile "$name")
-  [[ -f "$f" ]] || return 0
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
-}
+stop_one() { stop_pidfile "$(pidfile "$1")" TERM 10; }
 
 stop_all() { for p in "${PROCS[@]}"; do stop_one "$p"; done; }
 
