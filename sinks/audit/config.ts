@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { parseConfig, type RetryPolicy } from '../../core/index.js';
+import { durationSchema } from '../shared/config.js';
 
 /**
  * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
  * with one issue per bad key. Secrets (the search engine password) are resolved by the daemon's
  * config loader before they reach here and never appear in logs or errors.
  */
-const durationMs = z.union([z.number().int().positive(), z.string().regex(/^\d+(ms|s|m|h)$/)]).transform((v) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)(ms|s|m|h)$/.exec(v)!;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-});
+/** A positive duration in ms, or "30s" / "5m" / "1h" (the alert pipeline's duration syntax). */
+const durationMs = durationSchema.refine((ms) => ms > 0, 'must be longer than 0');
 
 const sqliteBackend = z.object({
   kind: z.literal('sqlite'),
