@@ -13,6 +13,7 @@ import {
   silentLogger,
   MemoryStateStore,
 } from '../../core/index.js';
+import { MemoryBus } from '../../core/testing/memory-bus.js';
 
 /**
  * In-memory twins for unit tests of the pipeline and of sink adapters (no network, fake clock):
@@ -20,8 +21,7 @@ import {
  * MemoryMetrics (readable counters/gauges), RecordingSink (scriptable failures), makeFinding().
  */
 // The shared in-memory Bus twin (core/testing): validates, dead-letters and commits like the real ones.
-export { MemoryBus } from '../../core/testing/memory-bus.js';
-import { MemoryBus } from '../../core/testing/memory-bus.js';
+export { MemoryBus };
 
 export class MemoryMetrics implements Metrics {
   readonly values = new Map<string, number>();
