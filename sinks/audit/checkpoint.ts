@@ -96,9 +96,3 @@ export function openAuditCheckpoint(note: string, verifier: NoteVerifier): Check
   return openCheckpoint(note, [verifier], { origin: verifier.name }).checkpoint;
 }
 
-export async function latestCheckpoint(store: AuditStore): Promise<StoredCheckpoint> {
-  const list = await store.listCheckpoints();
-  const last = list[list.length - 1];
-  if (!last) throw new AuditError('AUDIT_NO_CHECKPOINT', 'no signed checkpoint yet; run the daemon or `audit checkpoint` first');
-  return last;
-}
