@@ -28,7 +28,9 @@ import type { SearchTransport } from '../sinks/audit/opensearch/transport.js';
 import { searchKey, SqliteAuditStore } from '../sinks/audit/sqlite.js';
 import type { AuditEntry } from '../sinks/audit/port.js';
 
-const { values: args } = parseArgs({ options: { records: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, write: { type: 'boolean' } } });
+const { values: args } = parseArgs({
+  options: { records: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, write: { type: 'boolean' } },
+});
 const N = Number(args.records ?? 20_000);
 const BATCH = Number(args.batch ?? 500);
 /** SQLite only: repeat raw / same schema / audit / same schema / raw this many times; medians are shown. */
@@ -38,17 +40,32 @@ const osUrl = process.env.CHAINWATCH_TEST_OPENSEARCH_URL;
 const events = Array.from({ length: N }, (_, i) => {
   const digest = randomBytes(32).toString('hex');
   return makeEvent({
-    type: 'dev.chainwatch.rekor.entry.v1', source: 'urn:bench', subject: `sha256:${digest}`,
+    type: 'dev.chainwatch.rekor.entry.v1',
+    source: 'urn:bench',
+    subject: `sha256:${digest}`,
     data: {
-      log: { origin: 'rekor.sigstore.dev - 1193050959916656506', url: 'https://rekor.sigstore.dev' }, uuid: randomBytes(40).toString('hex'),
-      logIndex: i, treeIndex: i, kind: 'hashedrekord', body: { spec: { signature: { content: randomBytes(300).toString('base64') } } },
+      log: { origin: 'rekor.sigstore.dev - 1193050959916656506', url: 'https://rekor.sigstore.dev' },
+      uuid: randomBytes(40).toString('hex'),
+      logIndex: i,
+      treeIndex: i,
+      kind: 'hashedrekord',
+      body: { spec: { signature: { content: randomBytes(300).toString('base64') } } },
       artifact: { digests: [{ algorithm: 'sha256', value: digest }] },
-      signers: [{ kind: 'certificate', san: 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com', extensions: {} }],
+      signers: [
+        {
+          kind: 'certificate',
+          san: 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main',
+          issuer: 'https://token.actions.githubusercontent.com',
+          extensions: {},
+        },
+      ],
       verification: { inclusion: true, set: true, checkpoint: { size: i + 1, rootHash: randomBytes(32).toString('base64') } },
     },
   });
 });
-const entries: AuditEntry[] = events.map((event, i) => entryFromBusRecord({ topic: 'chainwatch.rekor', partition: 0, offset: String(i), key: event.subject!, headers: {}, event }));
+const entries: AuditEntry[] = events.map((event, i) =>
+  entryFromBusRecord({ topic: 'chainwatch.rekor', partition: 0, offset: String(i), key: event.subject!, headers: {}, event }),
+);
 const eventBytes = Buffer.byteLength(JSON.stringify(events[0]));
 
 function rate(t0: number): number {
@@ -85,8 +102,24 @@ async function rawSqliteSameSchema(): Promise<number> {
     for (let i = from; i < Math.min(N, from + BATCH); i++) {
       const e = entries[i]!;
       rec.run(i, JSON.stringify(e), zero);
-      fld.run(i, e.id, e.kind, e.type, e.time, e.subject ?? null, e.digest ?? null, e.identity ?? null, null, e.position!.topic, 0, i,
-        searchKey(e.id), key(e.subject), e.digest !== undefined && e.digest !== e.subject ? searchKey(e.digest) : null, key(e.identity));
+      fld.run(
+        i,
+        e.id,
+        e.kind,
+        e.type,
+        e.time,
+        e.subject ?? null,
+        e.digest ?? null,
+        e.identity ?? null,
+        null,
+        e.position!.topic,
+        0,
+        i,
+        searchKey(e.id),
+        key(e.subject),
+        e.digest !== undefined && e.digest !== e.subject ? searchKey(e.digest) : null,
+        key(e.identity),
+      );
     }
   });
   const t0 = performance.now();
@@ -172,7 +205,10 @@ const table = [
   '',
   '| backend | audit append (records/s) | raw write (records/s) | audit / raw | raw, same schema (records/s) | audit / same schema |',
   '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.backend} | ${Math.round(r.audit)} | ${Math.round(r.raw)} | ${((r.audit / r.raw) * 100).toFixed(0)}% | ${r.sameSchema ? Math.round(r.sameSchema) : 'n/a'} | ${r.sameSchema ? `${((r.audit / r.sameSchema) * 100).toFixed(0)}%` : 'n/a'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.backend} | ${Math.round(r.audit)} | ${Math.round(r.raw)} | ${((r.audit / r.raw) * 100).toFixed(0)}% | ${r.sameSchema ? Math.round(r.sameSchema) : 'n/a'} | ${r.sameSchema ? `${((r.audit / r.sameSchema) * 100).toFixed(0)}%` : 'n/a'} |`,
+  ),
   '',
 ].join('\n');
 console.log(table);

@@ -14,7 +14,9 @@ import { makeEvent, ProbeEvent, topicFor } from '../core/index.js';
 const N = Number(process.argv[2] ?? 50_000);
 const BATCH = 500;
 const payload = 'x'.repeat(1024 - 200); // envelope + data ~= 1 KiB on the wire
-const events = Array.from({ length: N }, (_, i) => makeEvent({ type: ProbeEvent.type, source: 'urn:bench', subject: `s-${i % 64}`, data: { seq: i, payload } }));
+const events = Array.from({ length: N }, (_, i) =>
+  makeEvent({ type: ProbeEvent.type, source: 'urn:bench', subject: `s-${i % 64}`, data: { seq: i, payload } }),
+);
 const eventBytes = Buffer.byteLength(JSON.stringify(events[0]));
 
 function rawSqlite(readBack: boolean): number {
@@ -36,7 +38,10 @@ function rawSqlite(readBack: boolean): number {
 }
 
 async function busRate(): Promise<number> {
-  const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 50, maxBatch: 1000 }), path: join(mkdtempSync(join(tmpdir(), 'cw-bench-')), 'bus.db') });
+  const bus = new EmbeddedBus({
+    ...embeddedBusConfigSchema.parse({ pollIntervalMs: 50, maxBatch: 1000 }),
+    path: join(mkdtempSync(join(tmpdir(), 'cw-bench-')), 'bus.db'),
+  });
   await bus.start();
   let seen = 0;
   let done!: () => void;
@@ -70,13 +75,20 @@ const rawInsert = rawSqlite(false);
 const rawInsertRead = rawSqlite(true);
 const bus = await busRate();
 const bareRss = await rssOf(['-e', 'setInterval(() => {}, 1000)'], 3000);
-const daemonRss = await rssOf([join(import.meta.dirname, '..', 'bin', 'chainwatch.js'), 'run', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-rss-'))], 5000);
+const daemonRss = await rssOf(
+  [join(import.meta.dirname, '..', 'bin', 'chainwatch.js'), 'run', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-rss-'))],
+  5000,
+);
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
-console.log(`## Embedded bus (${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, N=${N}, event ${eventBytes} B)\n`);
+console.log(
+  `## Embedded bus (${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, N=${N}, event ${eventBytes} B)\n`,
+);
 console.log('| measurement | rate (events/s) | baseline | ratio |');
 console.log('|---|---|---|---|');
 console.log(`| raw SQLite insert (batches of ${BATCH}) | ${f(rawInsert)} | - | - |`);
 console.log(`| raw SQLite insert + read back | ${f(rawInsertRead)} | - | - |`);
 console.log(`| EmbeddedBus publish -> consume -> commit | ${f(bus)} | raw insert ${f(rawInsert)} | ${(bus / rawInsert).toFixed(2)} |`);
 console.log(`| EmbeddedBus vs raw insert + read back | ${f(bus)} | ${f(rawInsertRead)} | ${(bus / rawInsertRead).toFixed(2)} |`);
-console.log(`\n| memory | RSS (MB) | baseline: bare node (MB) |\n|---|---|---|\n| idle daemon (embedded defaults) | ${daemonRss.toFixed(1)} | ${bareRss.toFixed(1)} |`);
+console.log(
+  `\n| memory | RSS (MB) | baseline: bare node (MB) |\n|---|---|---|\n| idle daemon (embedded defaults) | ${daemonRss.toFixed(1)} | ${bareRss.toFixed(1)} |`,
+);

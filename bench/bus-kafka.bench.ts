@@ -37,7 +37,9 @@ const payload = 'x'.repeat(1024);
 const prefix = `bench${Date.now().toString(36)}${randomBytes(2).toString('hex')}.`;
 
 function events(): CloudEvent[] {
-  return Array.from({ length: N }, (_, i) => makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:bench', subject: `s${i % 64}`, data: { seq: i, payload } }));
+  return Array.from({ length: N }, (_, i) =>
+    makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:bench', subject: `s${i % 64}`, data: { seq: i, payload } }),
+  );
 }
 
 /** Runs `publishChunk` over N items in chunks, `CONCURRENCY` chunks in flight. */
@@ -70,7 +72,14 @@ function cpuNow(): number {
 
 async function benchBus(): Promise<Result> {
   const evs = events();
-  const bus = new KafkaBus({ brokers, clientId: 'bench-bus', topicPrefix: `${prefix}bus.`, partitions: PARTITIONS, maxInFlight: 2048, partitionsConsumedConcurrently: PARTITIONS });
+  const bus = new KafkaBus({
+    brokers,
+    clientId: 'bench-bus',
+    topicPrefix: `${prefix}bus.`,
+    partitions: PARTITIONS,
+    maxInFlight: 2048,
+    partitionsConsumedConcurrently: PARTITIONS,
+  });
   await bus.start();
   let handled = 0;
   const group = 'bench-bus';

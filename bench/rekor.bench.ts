@@ -99,5 +99,7 @@ else {
   console.log(`machine: ${result.machine}  date: ${result.date}`);
   console.log(`ECDSA P-256 verify:        ${result.ecdsaP256VerifiesPerCpuSec} /CPU-s (one core)`);
   console.log(`fully verified entries:    ${result.verifiedEntriesPerCpuSec} /CPU-s (parse + leaf hash + inclusion + SET + identity)`);
-  console.log(`ratio to crypto bound:     ${(result.ratioToCryptoBound * 100).toFixed(1)} % median of ${rounds} paired rounds (${(result.ratioOfTotals * 100).toFixed(1)} % of totals; target >= 70 %)`);
+  console.log(
+    `ratio to crypto bound:     ${(result.ratioToCryptoBound * 100).toFixed(1)} % median of ${rounds} paired rounds (${(result.ratioOfTotals * 100).toFixed(1)} % of totals; target >= 70 %)`,
+  );
 }

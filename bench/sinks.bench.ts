@@ -35,9 +35,13 @@ const N = 20_000;
 const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
 const findings: Finding[] = Array.from({ length: N }, (_, i) =>
   makeFinding({
-    findingId: `bench-${i}`, dedupKey: `key-${i % KEYS}`, severity: severities[i % 5]!,
-    category: i % 3 === 0 ? 'infrastructure' : 'security', rule: i % 2 ? 'tlog.consistency_failed' : 'registry.new_maintainer',
-    subject: i % 4 ? 'rekor.sigstore.dev' : 'ghcr.io/acme/app', labels: { team: i % 2 ? 'sec' : 'ops' },
+    findingId: `bench-${i}`,
+    dedupKey: `key-${i % KEYS}`,
+    severity: severities[i % 5]!,
+    category: i % 3 === 0 ? 'infrastructure' : 'security',
+    rule: i % 2 ? 'tlog.consistency_failed' : 'registry.new_maintainer',
+    subject: i % 4 ? 'rekor.sigstore.dev' : 'ghcr.io/acme/app',
+    labels: { team: i % 2 ? 'sec' : 'ops' },
   }),
 );
 const encoded = findings.map((f) => JSON.stringify(f));
@@ -59,20 +63,24 @@ const rows: Row[] = [];
 const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
 {
   const seen = new Map<string, number>();
-  rows.push(measure('baseline: JSON.parse + Map lookup/update', 'findings/s', N, (i) => {
-    const f = JSON.parse(encoded[i]!) as Finding;
-    seen.set(f.dedupKey, (seen.get(f.dedupKey) ?? 0) + 1);
-  }));
+  rows.push(
+    measure('baseline: JSON.parse + Map lookup/update', 'findings/s', N, (i) => {
+      const f = JSON.parse(encoded[i]!) as Finding;
+      seen.set(f.dedupKey, (seen.get(f.dedupKey) ?? 0) + 1);
+    }),
+  );
 }
 progress('baseline done');
 rows.push(measure('routing only (4 routes, compiled matchers)', 'findings/s', N, (i) => void router.route(findings[i]!)));
 {
   const { engine, close } = engineOn(':memory:');
   let now = 0;
-  rows.push(measure('JSON.parse + routing + dedup/aggregation (SQLite :memory:)', 'findings/s', N, (i) => {
-    const f = JSON.parse(encoded[i]!) as Finding;
-    engine.ingest({ ...f, findingId: `m-${i}` }, ++now);
-  }));
+  rows.push(
+    measure('JSON.parse + routing + dedup/aggregation (SQLite :memory:)', 'findings/s', N, (i) => {
+      const f = JSON.parse(encoded[i]!) as Finding;
+      engine.ingest({ ...f, findingId: `m-${i}` }, ++now);
+    }),
+  );
   close();
 }
 progress('memory engine done');
@@ -80,10 +88,12 @@ const dir = mkdtempSync(join(tmpdir(), 'cw-bench-'));
 {
   const { engine, close } = engineOn(join(dir, 'durable.sqlite'));
   let now = 0;
-  rows.push(measure('JSON.parse + routing + dedup/aggregation (SQLite file, WAL, synchronous=FULL)', 'findings/s', 5000, (i) => {
-    const f = JSON.parse(encoded[i]!) as Finding;
-    engine.ingest({ ...f, findingId: `d-${i}` }, ++now);
-  }));
+  rows.push(
+    measure('JSON.parse + routing + dedup/aggregation (SQLite file, WAL, synchronous=FULL)', 'findings/s', 5000, (i) => {
+      const f = JSON.parse(encoded[i]!) as Finding;
+      engine.ingest({ ...f, findingId: `d-${i}` }, ++now);
+    }),
+  );
   close();
 }
 progress('durable engine done');
@@ -111,12 +121,20 @@ for (let i = 0; i < queuedTarget; i++) {
 }
 const ingestRate = (queuedTarget / (performance.now() - t0)) * 1000;
 const queued = pipeline.pending('down');
-const dbBytes = statSync(pipeline.dbFile).size + (() => { try { return statSync(`${pipeline.dbFile}-wal`).size; } catch { return 0; } })();
+const dbBytes =
+  statSync(pipeline.dbFile).size +
+  (() => {
+    try {
+      return statSync(`${pipeline.dbFile}-wal`).size;
+    } catch {
+      return 0;
+    }
+  })();
 await pipeline.stop();
 rmSync(dir, { recursive: true, force: true });
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${mb(totalmem()) / 1024 | 0} GiB, ${platform()}/${arch()}, Node ${process.version}`;
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${(mb(totalmem()) / 1024) | 0} GiB, ${platform()}/${arch()}, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 const lines = [
   '# Alert pipeline benchmarks (sinks/shared)',
@@ -135,7 +153,7 @@ const lines = [
   ...rows.map((r) => `| ${r.name} | ${fmt(r.rate)} ${r.unit} | ${(r.rate / rows[0]!.rate).toFixed(3)}x |`),
   '',
   'The durable row is the production configuration: one SQLite transaction (fsync) per finding, because the',
-  'bus offset is committed only after the finding\'s dedup state and outbox rows are durable.',
+  "bus offset is committed only after the finding's dedup state and outbox rows are durable.",
   '',
   `## Memory with a sink down and ${fmt(queuedTarget)} notifications queued`,
   '',
@@ -147,7 +165,7 @@ const lines = [
   ...samples.map((s) => `| ${fmt(s.queued)} | ${s.rssMb} | ${s.heapMb} |`),
   '',
   'Heap stays flat: queued notifications live only in the SQLite outbox; the delivery worker holds one row at a time.',
-  'RSS includes SQLite\'s page cache (bounded by its cache_size) and the V8 heap reserve.',
+  "RSS includes SQLite's page cache (bounded by its cache_size) and the V8 heap reserve.",
   '',
 ];
 const report = lines.join('\n');

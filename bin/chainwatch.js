@@ -16,4 +16,4 @@ if (!existsSync(entry)) {
 const { main } = await import(pathToFileURL(entry).href);
 const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 // Exit explicitly: client libraries (Kafka, HTTP agents) may keep handles open after a command finished.
-process.exit(typeof code === "number" ? code : 0);
+process.exit(typeof code === 'number' ? code : 0);

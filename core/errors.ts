@@ -9,11 +9,7 @@ export class ChainwatchError<Code extends string = string> extends Error {
   /** Milliseconds the peer asked us to wait (HTTP Retry-After, Kafka throttle), when known. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: Code,
-    message: string,
-    opts: { cause?: unknown; retriable?: boolean; retryAfterMs?: number } = {},
-  ) {
+  constructor(code: Code, message: string, opts: { cause?: unknown; retriable?: boolean; retryAfterMs?: number } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
@@ -22,21 +18,10 @@ export class ChainwatchError<Code extends string = string> extends Error {
   }
 }
 
-export type EventErrorCode =
-  | 'EVENT_MALFORMED_JSON'
-  | 'EVENT_INVALID_ENVELOPE'
-  | 'EVENT_UNKNOWN_TYPE'
-  | 'EVENT_INVALID_DATA'
-  | 'EVENT_TOO_LARGE';
+export type EventErrorCode = 'EVENT_MALFORMED_JSON' | 'EVENT_INVALID_ENVELOPE' | 'EVENT_UNKNOWN_TYPE' | 'EVENT_INVALID_DATA' | 'EVENT_TOO_LARGE';
 export class EventError extends ChainwatchError<EventErrorCode> {}
 
-export type BusErrorCode =
-  | 'BUS_NOT_STARTED'
-  | 'BUS_STOPPED'
-  | 'BUS_UNAVAILABLE'
-  | 'BUS_PUBLISH_FAILED'
-  | 'BUS_COMMIT_FAILED'
-  | 'BUS_INVALID_TOPIC';
+export type BusErrorCode = 'BUS_NOT_STARTED' | 'BUS_STOPPED' | 'BUS_UNAVAILABLE' | 'BUS_PUBLISH_FAILED' | 'BUS_COMMIT_FAILED' | 'BUS_INVALID_TOPIC';
 export class BusError extends ChainwatchError<BusErrorCode> {}
 
 export type HandlerErrorCode = 'HANDLER_FAILED' | 'HANDLER_RETRIES_EXHAUSTED' | 'HANDLER_TIMEOUT';
@@ -53,13 +38,7 @@ export class ConfigError extends ChainwatchError<ConfigErrorCode> {
 }
 
 export type HttpErrorCode =
-  | 'HTTP_UNREACHABLE'
-  | 'HTTP_TIMEOUT'
-  | 'HTTP_RATE_LIMITED'
-  | 'HTTP_SERVER_ERROR'
-  | 'HTTP_CLIENT_ERROR'
-  | 'HTTP_BODY_TOO_LARGE'
-  | 'HTTP_BAD_RESPONSE';
+  'HTTP_UNREACHABLE' | 'HTTP_TIMEOUT' | 'HTTP_RATE_LIMITED' | 'HTTP_SERVER_ERROR' | 'HTTP_CLIENT_ERROR' | 'HTTP_BODY_TOO_LARGE' | 'HTTP_BAD_RESPONSE';
 /** Raised by adapters at the edge; 408/429/5xx/network are retriable, other 4xx are not. */
 export class HttpError extends ChainwatchError<HttpErrorCode> {
   readonly status: number | undefined;

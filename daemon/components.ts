@@ -58,8 +58,10 @@ export function buildComponents(cfg: Sections, publicUrl?: string): BuiltCompone
     out.push({ kind: 'collector', name: `collector.rekor:${log.vantage}:${log.url}`, create: (ctx) => createRekor(log, ctx) });
   }
   const { logIntegrity, identityWatch } = cfg.detectors;
-  if (logIntegrity && logIntegrity.enabled !== false) out.push({ kind: 'detector', name: 'detector.log-integrity', create: (ctx) => createLogIntegrityDetector(logIntegrity, ctx) });
-  if (identityWatch && identityWatch.enabled !== false) out.push({ kind: 'detector', name: 'detector.identity-watch', create: (ctx) => createIdentityWatchDetector(identityWatch, ctx) });
+  if (logIntegrity && logIntegrity.enabled !== false)
+    out.push({ kind: 'detector', name: 'detector.log-integrity', create: (ctx) => createLogIntegrityDetector(logIntegrity, ctx) });
+  if (identityWatch && identityWatch.enabled !== false)
+    out.push({ kind: 'detector', name: 'detector.identity-watch', create: (ctx) => createIdentityWatchDetector(identityWatch, ctx) });
   const audit = cfg.sinks.audit;
   if (audit.enabled) out.push({ kind: 'sink', name: 'sink.audit', create: (ctx) => createAuditSink(audit, ctx) });
   const alerts = cfg.sinks.alerts;

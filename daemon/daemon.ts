@@ -19,7 +19,11 @@ export async function createBus(config: Config, logger: Logger, metrics: PromMet
   const kind = config.bus.kind;
   switch (kind) {
     case 'embedded':
-      return new EmbeddedBus({ ...config.bus.embedded, path: config.bus.embedded.path ?? join(config.dataDir, 'bus.db') }, logger.child({ component: 'bus.embedded' }), metrics);
+      return new EmbeddedBus(
+        { ...config.bus.embedded, path: config.bus.embedded.path ?? join(config.dataDir, 'bus.db') },
+        logger.child({ component: 'bus.embedded' }),
+        metrics,
+      );
     case 'kafka': {
       // Loaded only when configured: the embedded default never loads a Kafka client.
       const { KafkaBus } = await import('../bus/kafka/index.js');

@@ -22,7 +22,10 @@ export class PromMetrics implements Metrics {
     return { set: (labels: Labels, value: number) => g.set(labels, value) };
   }
   histogram(name: string, help: string, labelNames: readonly string[] = [], buckets?: number[]): Histogram {
-    const h = this.get(name, () => new client.Histogram({ name: `chainwatch_${name}`, help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) }));
+    const h = this.get(
+      name,
+      () => new client.Histogram({ name: `chainwatch_${name}`, help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) }),
+    );
     return { observe: (labels: Labels, value: number) => h.observe(labels, value) };
   }
 

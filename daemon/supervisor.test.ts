@@ -6,7 +6,15 @@ import { Supervisor } from './supervisor.js';
 function ctxFactory() {
   const bus = new MemoryBus();
   const state = new MemoryStateStore();
-  return (name: string, fail: (err: unknown) => void): ComponentContext => ({ bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/tmp', fail, now: () => new Date() });
+  return (name: string, fail: (err: unknown) => void): ComponentContext => ({
+    bus,
+    state,
+    logger: silentLogger,
+    metrics: noopMetrics,
+    dataDir: '/tmp',
+    fail,
+    now: () => new Date(),
+  });
 }
 
 describe('Supervisor', () => {
@@ -28,7 +36,16 @@ describe('Supervisor', () => {
             flush: async () => {},
           }),
         },
-        { kind: 'sink', name: 'stable', create: (): Component => ({ name: 'stable', start: async () => void stable.push('start'), stop: async () => void stable.push('stop'), flush: async () => {} }) },
+        {
+          kind: 'sink',
+          name: 'stable',
+          create: (): Component => ({
+            name: 'stable',
+            start: async () => void stable.push('start'),
+            stop: async () => void stable.push('stop'),
+            flush: async () => {},
+          }),
+        },
       ],
       { minBackoffMs: 10, maxBackoffMs: 50, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
     );
@@ -57,7 +74,13 @@ describe('Supervisor', () => {
         return { name, start: async () => void (name === 'c' && starts++), stop: async () => void order.push(name), flush: async () => {} };
       },
     });
-    const sup = new Supervisor([make('sink', 's'), make('detector', 'd'), make('collector', 'c')], { minBackoffMs: 5, maxBackoffMs: 5, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics });
+    const sup = new Supervisor([make('sink', 's'), make('detector', 'd'), make('collector', 'c')], {
+      minBackoffMs: 5,
+      maxBackoffMs: 5,
+      context: ctxFactory(),
+      logger: silentLogger,
+      metrics: noopMetrics,
+    });
     await sup.start();
     fail!(new Error('background loop died'));
     await new Promise((r) => setTimeout(r, 100));
@@ -126,7 +149,14 @@ describe('Supervisor: crash races', () => {
             return {
               name: 'slow-stop',
               start: async () => {},
-              stop: () => new Promise<void>((r) => (releaseStop = () => { stopped = true; r(); })),
+              stop: () =>
+                new Promise<void>(
+                  (r) =>
+                    (releaseStop = () => {
+                      stopped = true;
+                      r();
+                    }),
+                ),
               flush: async () => {},
             };
           },

@@ -34,8 +34,20 @@ export class Supervisor {
   private readonly restartsTotal;
   private readonly upGauge;
 
-  constructor(specs: BuiltComponent[], private readonly opts: SupervisorOptions) {
-    this.slots = specs.map((spec) => ({ spec, instance: undefined, state: 'stopped', restarts: 0, lastError: undefined, timer: undefined, generation: 0, stopping: undefined }));
+  constructor(
+    specs: BuiltComponent[],
+    private readonly opts: SupervisorOptions,
+  ) {
+    this.slots = specs.map((spec) => ({
+      spec,
+      instance: undefined,
+      state: 'stopped',
+      restarts: 0,
+      lastError: undefined,
+      timer: undefined,
+      generation: 0,
+      stopping: undefined,
+    }));
     this.restartsTotal = opts.metrics.counter('component_restarts_total', 'Component restarts after a crash', ['component']);
     this.upGauge = opts.metrics.gauge('component_up', '1 when the component is running', ['component']);
   }

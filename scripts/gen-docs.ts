@@ -25,7 +25,18 @@ export function eventsMarkdown(): string {
   ];
   for (const t of eventTypes()) lines.push(`| \`${t.type}\` | ${t.family} / \`${topicFor(t.family)}\` | ${t.subject} | ${t.description} |`);
   for (const t of eventTypes()) {
-    lines.push('', `## ${t.type}`, '', t.description, '', '`data` JSON Schema:', '', '```json', JSON.stringify(z.toJSONSchema(t.schema, { io: 'input', unrepresentable: 'any' }), null, 2), '```');
+    lines.push(
+      '',
+      `## ${t.type}`,
+      '',
+      t.description,
+      '',
+      '`data` JSON Schema:',
+      '',
+      '```json',
+      JSON.stringify(z.toJSONSchema(t.schema, { io: 'input', unrepresentable: 'any' }), null, 2),
+      '```',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

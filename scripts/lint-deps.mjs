@@ -50,7 +50,7 @@ function check(file) {
     if (!spec.startsWith('.')) continue;
     const target = relative(root, resolve(dirname(file), spec));
     const [ttop, tsub] = target.split(sep);
-    if (ttop === '..' || ttop === top && !(isolated.has(top) && tsub !== sub && target.includes(sep))) continue;
+    if (ttop === '..' || (ttop === top && !(isolated.has(top) && tsub !== sub && target.includes(sep)))) continue;
     if (ttop === top && tsub === 'shared') continue; // <folder>/shared/ holds code its siblings share
     if (ttop === top) {
       problems.push(`${rel}: ${top}/${sub} imports ${top}/${tsub} (siblings meet only through events on the bus)`);

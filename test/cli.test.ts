@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { built, runCli } from './helpers/daemon-process.js';
 
-const COMMANDS = ['run', 'config check', 'config schema', 'events publish', 'events tail', 'verify-bundle', 'verify-checkpoint', 'audit', 'sinks dead-letters', 'version'];
+const COMMANDS = [
+  'run',
+  'config check',
+  'config schema',
+  'events publish',
+  'events tail',
+  'verify-bundle',
+  'verify-checkpoint',
+  'audit',
+  'sinks dead-letters',
+  'version',
+];
 
 describe.skipIf(!built())('chainwatch CLI', () => {
   it('lists every command and answers --help for each', async () => {
@@ -56,8 +67,11 @@ describe.skipIf(!built())('chainwatch CLI', () => {
 
   it('events publish reports invalid lines by number, publishes the rest; events tail reads them back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-cli-'));
-    const ev = (seq: number) => JSON.stringify({ specversion: '1.0', id: `id-${seq}`, source: 'urn:cli-test', type: 'dev.chainwatch.system.probe.v1', subject: 's', data: { seq } });
-    const input = [ev(1), '{broken', '', JSON.stringify({ specversion: '1.0', id: 'x', source: 's', type: 'dev.chainwatch.nope.v1', data: {} }), ev(2)].join('\n');
+    const ev = (seq: number) =>
+      JSON.stringify({ specversion: '1.0', id: `id-${seq}`, source: 'urn:cli-test', type: 'dev.chainwatch.system.probe.v1', subject: 's', data: { seq } });
+    const input = [ev(1), '{broken', '', JSON.stringify({ specversion: '1.0', id: 'x', source: 's', type: 'dev.chainwatch.nope.v1', data: {} }), ev(2)].join(
+      '\n',
+    );
     const pub = await runCli(['events', 'publish', 'system', '-', '--data-dir', dir], input);
     expect(pub.code).toBe(1);
     expect(pub.stderr).toMatch(/^line 2: EVENT_MALFORMED_JSON/m);
@@ -65,7 +79,10 @@ describe.skipIf(!built())('chainwatch CLI', () => {
     expect(pub.stderr).toContain('published 2 event(s) to chainwatch.system; skipped 2 invalid line(s)');
     const tail = await runCli(['events', 'tail', 'chainwatch.system', '--from-beginning', '--max', '2', '--timeout', '20', '--data-dir', dir]);
     expect(tail.code).toBe(0);
-    const lines = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: { id: string } });
+    const lines = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: { id: string } });
     expect(lines.map((l) => l.event.id).sort()).toEqual(['id-1', 'id-2']);
     const ok = await runCli(['events', 'publish', 'system', '--data-dir', dir], ev(3));
     expect(ok.code).toBe(0);

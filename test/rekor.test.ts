@@ -36,7 +36,21 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     const f = join(dir, `artifact-${i}`);
     writeFileSync(f, `chainwatch integration artifact ${i} ${process.pid} ${Date.now()}\n`);
     await run('openssl', ['dgst', '-sha256', '-sign', join(dir, 'key.pem'), '-out', `${f}.sig`, f]);
-    await run(cli, ['upload', '--rekor_server', url, '--type', 'hashedrekord', '--pki-format', 'x509', '--artifact', f, '--signature', `${f}.sig`, '--public-key', join(dir, 'key.pub')]);
+    await run(cli, [
+      'upload',
+      '--rekor_server',
+      url,
+      '--type',
+      'hashedrekord',
+      '--pki-format',
+      'x509',
+      '--artifact',
+      f,
+      '--signature',
+      `${f}.sig`,
+      '--public-key',
+      join(dir, 'key.pub'),
+    ]);
     digests.set(createHash('sha256').update(readFileSync(f)).digest('hex'), i);
   }
   async function treeSize(): Promise<number> {
@@ -53,7 +67,9 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
   beforeAll(async () => {
     await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, 'key.pem')]);
     await run('openssl', ['ec', '-in', join(dir, 'key.pem'), '-pubout', '-out', join(dir, 'key.pub')]);
-    keyFingerprint = createHash('sha256').update(createPublicKey(readFileSync(join(dir, 'key.pub'))).export({ type: 'spki', format: 'der' })).digest('hex');
+    keyFingerprint = createHash('sha256')
+      .update(createPublicKey(readFileSync(join(dir, 'key.pub'))).export({ type: 'spki', format: 'der' }))
+      .digest('hex');
     publicKey = await (await fetch(`${url}/api/v1/log/publicKey`)).text();
     if (process.env.CHAINWATCH_TEST_REKOR_PUBKEY) {
       // The service generated the signing key: what the log serves must be that key.
@@ -63,7 +79,17 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     startIndex = await treeSize();
   });
 
-  const ctx = (bus: MemoryBus, state: SqliteStateStore) => ({ bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: dir, fail: (e: unknown) => { throw e; }, now: () => new Date() });
+  const ctx = (bus: MemoryBus, state: SqliteStateStore) => ({
+    bus,
+    state,
+    logger: silentLogger,
+    metrics: noopMetrics,
+    dataDir: dir,
+    fail: (e: unknown) => {
+      throw e;
+    },
+    now: () => new Date(),
+  });
 
   it('tails, verifies, survives a restart mid-tail with no gap and no unverified event', async () => {
     for (let i = 0; i < 6; i++) await upload();
@@ -98,7 +124,10 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     const indexes = [...new Set(got.map((e) => e.logIndex))].sort((a, b) => a - b);
     expect(indexes).toEqual(Array.from({ length: 15 }, (_, k) => startIndex + k)); // no gap
     expect(got.length).toBe(15); // and, with commit-after-publish, no duplicate either
-    const checkpoints = bus.events('chainwatch.tlog').filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1').map((e) => e.data as { treeSize: number; rootHash: string; signatureVerified: boolean });
+    const checkpoints = bus
+      .events('chainwatch.tlog')
+      .filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1')
+      .map((e) => e.data as { treeSize: number; rootHash: string; signatureVerified: boolean });
     const anomalies = bus.events('chainwatch.tlog').filter((e) => e.type === 'dev.chainwatch.tlog.anomaly.v1');
     expect(anomalies).toEqual([]);
     const maxVerified = Math.max(...checkpoints.map((c) => c.treeSize));
@@ -121,17 +150,46 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     const cert = join(dir, 'cert.pem');
     const hexOf = (t: string): string => Buffer.from(t).toString('hex');
     await run('openssl', [
-      'req', '-x509', '-new', '-key', join(dir, 'key.pem'), '-days', '1', '-subj', '/O=sigstore.dev', '-out', cert,
-      '-addext', 'subjectAltName=URI:https://github.com/chainwatch/demo/.github/workflows/release.yml@refs/heads/main',
-      '-addext', `1.3.6.1.4.1.57264.1.1=DER:${hexOf('https://token.actions.githubusercontent.com')}`,
-      '-addext', '1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:https://token.actions.githubusercontent.com',
-      '-addext', '1.3.6.1.4.1.57264.1.12=ASN1:UTF8String:https://github.com/chainwatch/demo',
-      '-addext', '1.3.6.1.4.1.57264.1.14=ASN1:UTF8String:refs/heads/main',
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      join(dir, 'key.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/O=sigstore.dev',
+      '-out',
+      cert,
+      '-addext',
+      'subjectAltName=URI:https://github.com/chainwatch/demo/.github/workflows/release.yml@refs/heads/main',
+      '-addext',
+      `1.3.6.1.4.1.57264.1.1=DER:${hexOf('https://token.actions.githubusercontent.com')}`,
+      '-addext',
+      '1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:https://token.actions.githubusercontent.com',
+      '-addext',
+      '1.3.6.1.4.1.57264.1.12=ASN1:UTF8String:https://github.com/chainwatch/demo',
+      '-addext',
+      '1.3.6.1.4.1.57264.1.14=ASN1:UTF8String:refs/heads/main',
     ]);
     const f = join(dir, 'cert-artifact');
     writeFileSync(f, `certificate-signed ${Date.now()}\n`);
     await run('openssl', ['dgst', '-sha256', '-sign', join(dir, 'key.pem'), '-out', `${f}.sig`, f]);
-    await run(cli, ['upload', '--rekor_server', url, '--type', 'hashedrekord', '--pki-format', 'x509', '--artifact', f, '--signature', `${f}.sig`, '--public-key', cert]);
+    await run(cli, [
+      'upload',
+      '--rekor_server',
+      url,
+      '--type',
+      'hashedrekord',
+      '--pki-format',
+      'x509',
+      '--artifact',
+      f,
+      '--signature',
+      `${f}.sig`,
+      '--public-key',
+      cert,
+    ]);
     const bus = new MemoryBus();
     const state = new SqliteStateStore(join(dir, 'state-cert.db'));
     const c = createRekorCollector({ url, publicKey, start: { index: from }, pollIntervalMs: 200 }, ctx(bus, state)) as RekorCollector;

@@ -21,7 +21,11 @@ const DEFAULT_IDENTITY =
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 const EXPECTED_CASES = 70;
 
-const cases = rd.skip ? [] : readdirSync(BASE).filter((n) => statSync(join(BASE, n)).isDirectory()).sort();
+const cases = rd.skip
+  ? []
+  : readdirSync(BASE)
+      .filter((n) => statSync(join(BASE, n)).isDirectory())
+      .sort();
 
 function harnessArgs(name: string, artifactMode: 'file' | 'digest'): string[] {
   const dir = join(BASE, name);
@@ -35,9 +39,7 @@ function harnessArgs(name: string, artifactMode: 'file' | 'digest'): string[] {
   return [
     '--bundle',
     join(dir, 'bundle.sigstore.json'),
-    ...(key
-      ? ['--key', key]
-      : ['--certificate-identity', text('identity') ?? DEFAULT_IDENTITY, '--certificate-oidc-issuer', text('issuer') ?? DEFAULT_ISSUER]),
+    ...(key ? ['--key', key] : ['--certificate-identity', text('identity') ?? DEFAULT_IDENTITY, '--certificate-oidc-issuer', text('issuer') ?? DEFAULT_ISSUER]),
     '--trusted-root',
     file('trusted_root.json') ?? PROD_ROOT,
     artifactMode === 'file' ? artifact : `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`,

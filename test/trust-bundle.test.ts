@@ -35,7 +35,12 @@ describe.skipIf(rd.skip)('verifyBundle (realdata conformance bundles)', () => {
   const artifact = (): Buffer => readFileSync(join(BASE, 'a.txt'));
 
   it('returns the verified identity of a keyless message signature', () => {
-    const result = verifyBundle({ bundle: read('happy-path-v0.3', 'bundle.sigstore.json'), artifact: artifact(), policy: { identity: IDENTITY, issuer: ISSUER }, trustedRoot: prodRoot() });
+    const result = verifyBundle({
+      bundle: read('happy-path-v0.3', 'bundle.sigstore.json'),
+      artifact: artifact(),
+      policy: { identity: IDENTITY, issuer: ISSUER },
+      trustedRoot: prodRoot(),
+    });
     expect(result).toMatchObject({ content: 'messageSignature', identity: IDENTITY, issuer: ISSUER, payload: undefined });
   });
 
@@ -48,13 +53,22 @@ describe.skipIf(rd.skip)('verifyBundle (realdata conformance bundles)', () => {
   });
 
   it('returns the in-toto payload of a DSSE bundle', () => {
-    const result = verifyBundle({ bundle: read('happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json'), artifact: artifact(), policy: { identity: IDENTITY, issuer: ISSUER }, trustedRoot: prodRoot() });
+    const result = verifyBundle({
+      bundle: read('happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json'),
+      artifact: artifact(),
+      policy: { identity: IDENTITY, issuer: ISSUER },
+      trustedRoot: prodRoot(),
+    });
     expect(result.content).toBe('dsseEnvelope');
     expect(result.payload?.type).toBe('application/vnd.in-toto+json');
   });
 
   it('refuses a DSSE bundle for an artifact that is not one of its subjects', () => {
-    const input = { bundle: read('happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json'), policy: { identity: IDENTITY, issuer: ISSUER }, trustedRoot: prodRoot() };
+    const input = {
+      bundle: read('happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json'),
+      policy: { identity: IDENTITY, issuer: ISSUER },
+      trustedRoot: prodRoot(),
+    };
     expect(codeOf({ ...input, artifact: Buffer.from('something else') })).toBe('BUNDLE_ARTIFACT_MISMATCH');
   });
 
@@ -86,7 +100,9 @@ describe.skipIf(rd.skip)('verifyBundle (realdata conformance bundles)', () => {
     const bundle = read('managed-key-happy-path', 'bundle.sigstore.json');
     expect(verifyBundle({ bundle, artifact: artifact(), policy: { key }, trustedRoot: prodRoot() }).identity).toBeUndefined();
     expect(codeOf({ bundle, artifact: artifact(), policy: { identity: IDENTITY, issuer: ISSUER }, trustedRoot: prodRoot() })).toBe('BUNDLE_KEY_INVALID');
-    expect(codeOf({ bundle: read('happy-path-v0.3', 'bundle.sigstore.json'), artifact: artifact(), policy: { key }, trustedRoot: prodRoot() })).toBe('BUNDLE_KEY_INVALID');
+    expect(codeOf({ bundle: read('happy-path-v0.3', 'bundle.sigstore.json'), artifact: artifact(), policy: { key }, trustedRoot: prodRoot() })).toBe(
+      'BUNDLE_KEY_INVALID',
+    );
   });
 });
 
@@ -121,8 +137,15 @@ describe.skipIf(rd.skip)('verify-bundle command', () => {
 
   it('reports an unreadable bundle or artifact as a failed verification', async () => {
     const o = quietIO();
-    expect(await verifyBundleCommand(['--bundle', join(BASE, 'missing.json'), '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, a], o)).toBe(1);
+    expect(
+      await verifyBundleCommand(['--bundle', join(BASE, 'missing.json'), '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, a], o),
+    ).toBe(1);
     expect(o.err()).toContain('INPUT_UNREADABLE');
-    expect(await verifyBundleCommand(['--bundle', bundle, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, join(BASE, 'missing.txt')], quietIO())).toBe(1);
+    expect(
+      await verifyBundleCommand(
+        ['--bundle', bundle, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, join(BASE, 'missing.txt')],
+        quietIO(),
+      ),
+    ).toBe(1);
   });
 });

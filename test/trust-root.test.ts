@@ -79,8 +79,23 @@ describe('trusted root: staging and files', () => {
     ['not JSON', '{"mediaType": '],
     ['not an object', '[]'],
     ['wrong media type', JSON.stringify({ mediaType: 'application/json', tlogs: [] })],
-    ['tlog without key', JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [{ baseUrl: 'x', logId: { keyId: 'AA==' } }] })],
-    ['undecodable key', JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [{ baseUrl: 'x', logId: { keyId: 'AA==' }, publicKey: { rawBytes: 'AAAA', keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2021-01-01T00:00:00Z' } } }] })],
+    [
+      'tlog without key',
+      JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [{ baseUrl: 'x', logId: { keyId: 'AA==' } }] }),
+    ],
+    [
+      'undecodable key',
+      JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+        tlogs: [
+          {
+            baseUrl: 'x',
+            logId: { keyId: 'AA==' },
+            publicKey: { rawBytes: 'AAAA', keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2021-01-01T00:00:00Z' } },
+          },
+        ],
+      }),
+    ],
   ])('rejects a bad file (%s) as TRUST_ROOT_INVALID', async (_why, text) => {
     const path = join(tmp, `bad-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(path, text);
@@ -111,7 +126,11 @@ describe.skipIf(rd.skip)('trusted root: real roots (realdata)', () => {
   it('fetches staging through TUF from the staging TUF root.json, and reports TUF_UNAVAILABLE when it cannot', async () => {
     // Unroutable mirror: deterministic offline behaviour; there is no embedded staging fallback.
     const err = await rejection(
-      loadTrustedRoot({ kind: 'staging', tufRootPath: STAGING_TUF_ROOT, tuf: { mirrorURL: 'http://127.0.0.1:9', cachePath: join(tmp, 'tuf-s'), timeoutMs: 2_000 } }),
+      loadTrustedRoot({
+        kind: 'staging',
+        tufRootPath: STAGING_TUF_ROOT,
+        tuf: { mirrorURL: 'http://127.0.0.1:9', cachePath: join(tmp, 'tuf-s'), timeoutMs: 2_000 },
+      }),
     );
     expect(err).toBeInstanceOf(TrustError);
     expect((err as TrustError).code).toBe('TUF_UNAVAILABLE');

@@ -1,7 +1,16 @@
 import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
-import { PolicyError, VerificationError, Verifier, toSignedEntity, toTrustMaterial, type SignedEntity, type Signer, type TrustMaterial } from '@sigstore/verify';
+import {
+  PolicyError,
+  VerificationError,
+  Verifier,
+  toSignedEntity,
+  toTrustMaterial,
+  type SignedEntity,
+  type Signer,
+  type TrustMaterial,
+} from '@sigstore/verify';
 import { describeError } from '../core/errors.js';
 import { DigestSignatureContent } from './digest-signature.js';
 import { BundleVerifyError, type BundleVerifyErrorCode } from './errors.js';
@@ -53,9 +62,7 @@ export function verifyBundle(input: VerifyBundleInput): VerifiedBundle {
     identity: signer.identity?.subjectAlternativeName,
     issuer: signer.identity?.extensions?.issuer,
     payload:
-      bundle.content.$case === 'dsseEnvelope'
-        ? { type: bundle.content.dsseEnvelope.payloadType, bytes: bundle.content.dsseEnvelope.payload }
-        : undefined,
+      bundle.content.$case === 'dsseEnvelope' ? { type: bundle.content.dsseEnvelope.payloadType, bytes: bundle.content.dsseEnvelope.payload } : undefined,
   };
 }
 

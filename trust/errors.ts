@@ -4,11 +4,7 @@ import { ChainwatchError } from '../core/errors.js';
  * Failures while obtaining a Sigstore trusted root. Only TUF_UNAVAILABLE is retriable: the
  * repository may come back, while an unreadable or malformed root stays that way.
  */
-export type TrustErrorCode =
-  | 'TRUST_ROOT_UNREADABLE'
-  | 'TRUST_ROOT_INVALID'
-  | 'TRUST_ROOT_UNAVAILABLE'
-  | 'TUF_UNAVAILABLE';
+export type TrustErrorCode = 'TRUST_ROOT_UNREADABLE' | 'TRUST_ROOT_INVALID' | 'TRUST_ROOT_UNAVAILABLE' | 'TUF_UNAVAILABLE';
 
 export class TrustError extends ChainwatchError<TrustErrorCode> {
   constructor(code: TrustErrorCode, message: string, cause?: unknown) {

@@ -1,7 +1,15 @@
 // Public surface of trust/: Sigstore trusted roots, bundle verification, checkpoint verification
 // and the conformance CLI commands. Imports only core (scripts/lint-deps.mjs).
 export * from './errors.js';
-export { loadTrustedRoot, readTrustedRootFile, parseTrustedRoot, embeddedProductionRoot, fetchTrustedRootViaTuf, PRODUCTION_TUF_URL, STAGING_TUF_URL } from './trusted-root.js';
+export {
+  loadTrustedRoot,
+  readTrustedRootFile,
+  parseTrustedRoot,
+  embeddedProductionRoot,
+  fetchTrustedRootViaTuf,
+  PRODUCTION_TUF_URL,
+  STAGING_TUF_URL,
+} from './trusted-root.js';
 export type { TrustedRootSource, TufOptions, LoadedTrustedRoot } from './trusted-root.js';
 export { logKeys, ctLogKeys, isKeyValidAt } from './log-keys.js';
 export type { LogKey } from './log-keys.js';

@@ -16,9 +16,7 @@ import { TrustError } from './errors.js';
  * - file: a private or pinned root by path (also what --trusted-root uses).
  */
 export type TrustedRootSource =
-  | { kind: 'production'; tuf?: TufOptions | false }
-  | { kind: 'staging'; tufRootPath?: string; tuf?: TufOptions }
-  | { kind: 'file'; path: string };
+  { kind: 'production'; tuf?: TufOptions | false } | { kind: 'staging'; tufRootPath?: string; tuf?: TufOptions } | { kind: 'file'; path: string };
 
 export interface TufOptions {
   /** Whole-refresh budget; TUF talks to a CDN, so a slow answer is treated as no answer. */
@@ -160,7 +158,10 @@ function findProblem(json: unknown): string | undefined {
   for (const field of ['tlogs', 'ctlogs', 'certificateAuthorities', 'timestampAuthorities']) {
     if (json[field] !== undefined && !Array.isArray(json[field])) return `${field} is not a list`;
   }
-  const logs = [...((json.tlogs as unknown[]) ?? []).map((l) => ['tlogs', l] as const), ...((json.ctlogs as unknown[]) ?? []).map((l) => ['ctlogs', l] as const)];
+  const logs = [
+    ...((json.tlogs as unknown[]) ?? []).map((l) => ['tlogs', l] as const),
+    ...((json.ctlogs as unknown[]) ?? []).map((l) => ['ctlogs', l] as const),
+  ];
   for (const [field, log] of logs) {
     if (!isObj(log) || !isObj(log.publicKey) || typeof log.publicKey.rawBytes !== 'string' || !log.publicKey.rawBytes) {
       return `${field}: entry without publicKey.rawBytes`;

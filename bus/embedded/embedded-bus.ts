@@ -107,9 +107,13 @@ export class EmbeddedBus implements Bus {
   private append(rows: { topic: string; key: string; value: Buffer; headers: Record<string, string> | undefined }[]): void {
     const store = this.requireStore();
     if (rows.length === 0) return;
-    for (const r of rows) if (!/^[A-Za-z0-9._-]{1,200}$/.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
+    for (const r of rows)
+      if (!/^[A-Za-z0-9._-]{1,200}$/.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
     try {
-      store.appendTx.immediate(rows.map((r) => ({ ...r, partition: partitionOf(r.key, this.config.partitions) })), Date.now());
+      store.appendTx.immediate(
+        rows.map((r) => ({ ...r, partition: partitionOf(r.key, this.config.partitions) })),
+        Date.now(),
+      );
     } catch (err) {
       throw new BusError('BUS_PUBLISH_FAILED', 'embedded bus append failed', { cause: err, retriable: true });
     }
@@ -180,31 +184,35 @@ function prepare(db: Database.Database): Store {
      ON CONFLICT (topic, partition) DO UPDATE SET next_offset = next_offset + excluded.next_offset RETURNING next_offset`,
   );
   const insert = db.prepare('INSERT INTO records (topic, partition, offset, key, headers, value, ts) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const appendTx = db.transaction((rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => {
-    // Reserve a dense offset range per (topic, partition) inside the write transaction, so that
-    // concurrent writers (daemon + CLI) never collide and order within a partition is total.
-    const groups = new Map<string, typeof rows>();
-    for (const r of rows) {
-      const k = `${r.topic}\0${r.partition}`;
-      const g = groups.get(k);
-      if (g) g.push(r);
-      else groups.set(k, [r]);
-    }
-    for (const g of groups.values()) {
-      const first = g[0]!;
-      const { next_offset } = bump.get(first.topic, first.partition, g.length) as { next_offset: number };
-      let offset = next_offset - g.length;
-      for (const r of g) {
-        insert.run(r.topic, r.partition, offset++, r.key, r.headers && Object.keys(r.headers).length ? JSON.stringify(r.headers) : null, r.value, ts);
+  const appendTx = db.transaction(
+    (rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => {
+      // Reserve a dense offset range per (topic, partition) inside the write transaction, so that
+      // concurrent writers (daemon + CLI) never collide and order within a partition is total.
+      const groups = new Map<string, typeof rows>();
+      for (const r of rows) {
+        const k = `${r.topic}\0${r.partition}`;
+        const g = groups.get(k);
+        if (g) g.push(r);
+        else groups.set(k, [r]);
       }
-    }
-  });
+      for (const g of groups.values()) {
+        const first = g[0]!;
+        const { next_offset } = bump.get(first.topic, first.partition, g.length) as { next_offset: number };
+        let offset = next_offset - g.length;
+        for (const r of g) {
+          insert.run(r.topic, r.partition, offset++, r.key, r.headers && Object.keys(r.headers).length ? JSON.stringify(r.headers) : null, r.value, ts);
+        }
+      }
+    },
+  );
   return {
     appendTx,
     fetch: db.prepare('SELECT offset, key, headers, value, ts FROM records WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?'),
     end: db.prepare('SELECT next_offset FROM partitions WHERE topic = ? AND partition = ?').pluck(),
     committed: db.prepare('SELECT committed FROM offsets WHERE grp = ? AND topic = ? AND partition = ?').pluck(),
-    commit: db.prepare('INSERT INTO offsets (grp, topic, partition, committed) VALUES (?, ?, ?, ?) ON CONFLICT (grp, topic, partition) DO UPDATE SET committed = excluded.committed'),
+    commit: db.prepare(
+      'INSERT INTO offsets (grp, topic, partition, committed) VALUES (?, ?, ?, ?) ON CONFLICT (grp, topic, partition) DO UPDATE SET committed = excluded.committed',
+    ),
     lag: db.prepare(
       `SELECT p.topic, p.partition, p.next_offset - COALESCE(o.committed, 0) AS lag FROM partitions p
        LEFT JOIN offsets o ON o.grp = ? AND o.topic = p.topic AND o.partition = p.partition ORDER BY p.topic, p.partition`,

@@ -12,7 +12,9 @@ import {
 } from '../../core/index.js';
 
 export interface Store {
-  appendTx: Transaction<(rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => void>;
+  appendTx: Transaction<
+    (rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => void
+  >;
   fetch: Statement;
   end: Statement;
   committed: Statement;
@@ -206,7 +208,19 @@ export class EmbeddedSubscription implements Subscription {
         timestampMs: row.ts,
       };
       try {
-        await processRecord(rec, { group: this.group, handler: this.opts.handler, retry: this.deps.retry, raw: this.opts.raw ?? false, deadLetter: this.deps.deadLetter, metrics: this.deps.metrics, logger: this.deps.logger }, this.abort.signal);
+        await processRecord(
+          rec,
+          {
+            group: this.group,
+            handler: this.opts.handler,
+            retry: this.deps.retry,
+            raw: this.opts.raw ?? false,
+            deadLetter: this.deps.deadLetter,
+            metrics: this.deps.metrics,
+            logger: this.deps.logger,
+          },
+          this.abort.signal,
+        );
       } catch (err) {
         // Only a failed dead-letter write lands here: keep the position, retry next round.
         this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');

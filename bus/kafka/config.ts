@@ -38,7 +38,10 @@ export const kafkaBusConfigSchema = z
     brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1),
     clientId: z.string().min(1).default('chainwatch'),
     /** Prepended to every topic on the wire (isolates test runs or tenants); callers never see it. */
-    topicPrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+    topicPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]*$/)
+      .default(''),
     /** Partitions of topics the bus creates; also the upper bound of useful group members. */
     partitions: z.number().int().positive().default(6),
     /** -1 = the broker's default.replication.factor. */

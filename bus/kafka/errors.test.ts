@@ -20,7 +20,10 @@ describe('kafkajs error classification', () => {
   it('looks through NumberOfRetriesExceeded and AggregateError to the cause', () => {
     const exhausted = kjs('KafkaJSNumberOfRetriesExceeded', { retriable: false, cause: kjs('KafkaJSConnectionError') });
     expect(isTransientKafkaError(exhausted)).toBe(true);
-    const mixed = Object.assign(new Error('x'), { name: 'KafkaJSAggregateError', errors: [kjs('KafkaJSConnectionError'), kjs('KafkaJSProtocolError', { retriable: false, type: 'MESSAGE_TOO_LARGE' })] });
+    const mixed = Object.assign(new Error('x'), {
+      name: 'KafkaJSAggregateError',
+      errors: [kjs('KafkaJSConnectionError'), kjs('KafkaJSProtocolError', { retriable: false, type: 'MESSAGE_TOO_LARGE' })],
+    });
     expect(isTransientKafkaError(mixed)).toBe(false);
   });
 

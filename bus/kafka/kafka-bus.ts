@@ -248,7 +248,9 @@ export class KafkaBus implements Bus {
       const last = err instanceof RetryError ? err.cause : err;
       const bus = last instanceof BusError ? last : toBusError(last, 'BUS_PUBLISH_FAILED', what);
       if (bus.retriable) this.health_.failed(`${what}: ${bus.code}`);
-      throw err instanceof RetryError ? new BusError(bus.code, `${what} gave up after ${err.attempts} attempt(s)`, { cause: err, retriable: bus.retriable }) : bus;
+      throw err instanceof RetryError
+        ? new BusError(bus.code, `${what} gave up after ${err.attempts} attempt(s)`, { cause: err, retriable: bus.retriable })
+        : bus;
     }
   }
 

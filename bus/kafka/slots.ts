@@ -23,7 +23,8 @@ export class Slots {
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next(); // hand the slot over directly
+    if (next)
+      next(); // hand the slot over directly
     else this.free++;
   }
 }

@@ -162,7 +162,14 @@ export class KafkaSubscription implements Subscription {
     // member evicted, so keep beating while the batch is open (kafkajs throttles the calls).
     const beat = setInterval(() => void heartbeat().catch(() => undefined), this.deps.config.heartbeatIntervalMs);
     try {
-      const done = await this.handleRecords(batch.topic, batch.partition, batch.messages, halted, (err) => (failure ??= err), () => failure);
+      const done = await this.handleRecords(
+        batch.topic,
+        batch.partition,
+        batch.messages,
+        halted,
+        (err) => (failure ??= err),
+        () => failure,
+      );
       if (done > 0) {
         const last = batch.messages[done - 1]!.offset;
         await this.commit(batch.topic, batch.partition, last, batch.highWatermark, resolveOffset, commitOffsetsIfNecessary);

@@ -16,7 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const rec = loadRecording();
-const [head1, head2] = rec.heads as [typeof rec.heads[0], typeof rec.heads[0]];
+const [head1, head2] = rec.heads as [(typeof rec.heads)[0], (typeof rec.heads)[0]];
 const N = head2.treeSize;
 
 function ctx(bus: MemoryBus, state = new MemoryStateStore()): ComponentContext {
@@ -24,7 +24,10 @@ function ctx(bus: MemoryBus, state = new MemoryStateStore()): ComponentContext {
 }
 const entries = (bus: MemoryBus): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
 const tlog = (bus: MemoryBus): CloudEvent[] => bus.events('chainwatch.tlog');
-const anomalies = (bus: MemoryBus): TlogAnomaly[] => tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.anomaly.v1').map((e) => e.data as TlogAnomaly);
+const anomalies = (bus: MemoryBus): TlogAnomaly[] =>
+  tlog(bus)
+    .filter((e) => e.type === 'dev.chainwatch.tlog.anomaly.v1')
+    .map((e) => e.data as TlogAnomaly);
 let dump = (): string => '';
 async function until(what: string, pred: () => boolean, ms = 8000): Promise<void> {
   const end = Date.now() + ms;
@@ -48,7 +51,10 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
   let bus: MemoryBus;
   let collectors: RekorCollector[];
   const make = async (over: Partial<RekorCollectorConfigInput> = {}, state?: MemoryStateStore): Promise<RekorCollector> => {
-    const c = createRekorCollector({ url: fake.url, publicKey: rec.publicKey, start: 'beginning', pollIntervalMs: 30, batchSize: 4, concurrency: 2, ...over }, ctx(bus, state)) as RekorCollector;
+    const c = createRekorCollector(
+      { url: fake.url, publicKey: rec.publicKey, start: 'beginning', pollIntervalMs: 30, batchSize: 4, concurrency: 2, ...over },
+      ctx(bus, state),
+    ) as RekorCollector;
     collectors.push(c);
     await c.start();
     return c;
@@ -79,7 +85,12 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     expect(got[0]!.signers[0]!.kind).toBe('publicKey');
     const cert = got[N - 1]!.signers[0]!;
     expect(cert).toMatchObject({ kind: 'certificate', issuer: 'https://token.actions.githubusercontent.com', san: expect.stringContaining('release.yml') });
-    expect(cert.github).toMatchObject({ repository: 'https://github.com/chainwatch/demo', ref: 'refs/heads/main', trigger: 'push', runnerEnvironment: 'github-hosted' });
+    expect(cert.github).toMatchObject({
+      repository: 'https://github.com/chainwatch/demo',
+      ref: 'refs/heads/main',
+      trigger: 'push',
+      runnerEnvironment: 'github-hosted',
+    });
     expect(cert.extensions['1.3.6.1.4.1.57264.1.1']).toBe('https://token.actions.githubusercontent.com');
     const cps = tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1');
     expect(cps[0]!.data).toMatchObject({ treeSize: N, signatureVerified: true });
@@ -94,7 +105,9 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     await until('first half', () => entries(bus).length === head1.treeSize);
     fake.head = head2;
     await until('all entries', () => entries(bus).length === N);
-    const cps = tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1').map((e) => e.data as { treeSize: number; consistentWith?: number });
+    const cps = tlog(bus)
+      .filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1')
+      .map((e) => e.data as { treeSize: number; consistentWith?: number });
     expect(cps.map((c) => c.treeSize)).toEqual([head1.treeSize, head2.treeSize]);
     expect(cps[1]!.consistentWith).toBe(head1.treeSize);
     await c1.stop();
@@ -108,7 +121,10 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
   });
 
   it('re-publishes an unchanged verified checkpoint only once per heartbeat interval', async () => {
-    const cps = () => tlog(bus).filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1').map((e) => e.data as { treeSize: number; consistentWith?: number });
+    const cps = () =>
+      tlog(bus)
+        .filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1')
+        .map((e) => e.data as { treeSize: number; consistentWith?: number });
     const quiet = await make({ checkpointHeartbeatMs: 3_600_000 });
     await until('all entries', () => entries(bus).length === N);
     const settled = cps().length;

@@ -33,7 +33,12 @@ export function createRekorCollector(config: RekorCollectorConfigInput | RekorCo
     return new RekorCollector(parsed, ctx);
   } catch (err) {
     if (err instanceof RekorError && err.code === 'REKOR_KEY_INVALID') {
-      throw new ConfigError('CONFIG_INVALID', 'rekor collector config invalid: publicKey is not a usable PEM key', [{ path: 'publicKey', message: 'not a PEM SPKI key' }], err);
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        'rekor collector config invalid: publicKey is not a usable PEM key',
+        [{ path: 'publicKey', message: 'not a PEM SPKI key' }],
+        err,
+      );
     }
     throw err;
   }
@@ -134,15 +139,19 @@ export class RekorCollector implements Component {
       signal,
       cursor: () => this.current,
       retry: (what, fn) =>
-        withRetry((_attempt, s) => fn(s ?? signal), {
-          maxAttempts: 4,
-          baseDelayMs: 200,
-          maxDelayMs: 10_000,
-          onRetry: (err, attempt, delayMs) => {
-            this.ctx.logger.warn({ log: this.origin, what, attempt, delayMs, code: describeError(err).code }, 'rekor request failed; retrying');
-            void this.report(err, { what, attempt, delayMs });
+        withRetry(
+          (_attempt, s) => fn(s ?? signal),
+          {
+            maxAttempts: 4,
+            baseDelayMs: 200,
+            maxDelayMs: 10_000,
+            onRetry: (err, attempt, delayMs) => {
+              this.ctx.logger.warn({ log: this.origin, what, attempt, delayMs, code: describeError(err).code }, 'rekor request failed; retrying');
+              void this.report(err, { what, attempt, delayMs });
+            },
           },
-        }, signal),
+          signal,
+        ),
       checkpointVerified: async (cp, consistentWith) => {
         this.origin = cp.origin;
         await this.ctx.bus.publish(this.checkpointEvent(cp, consistentWith));

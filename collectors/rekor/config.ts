@@ -19,9 +19,15 @@ export const rekorCollectorConfigSchema = z.object({
   batchSize: z.number().int().min(1).max(1000).default(50),
   /** Batches fetched in parallel; publication stays in log order. */
   concurrency: z.number().int().min(1).max(64).default(4),
-  rateLimit: z.object({ requestsPerSecond: z.number().positive().default(20), burst: z.number().int().positive().optional() }).default({ requestsPerSecond: 20 }),
+  rateLimit: z
+    .object({ requestsPerSecond: z.number().positive().default(20), burst: z.number().int().positive().optional() })
+    .default({ requestsPerSecond: 20 }),
   /** Largest response body accepted (bytes); larger ones fail with HTTP_BODY_TOO_LARGE. */
-  maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   requestTimeoutMs: z.number().int().positive().default(30_000),
   /** Name of this vantage point in checkpoint/anomaly events. */
   vantage: z.string().min(1).default('primary'),

@@ -139,7 +139,6 @@ function readTlv(buf: Uint8Array, pos: number, limit: number): Tlv {
   return { tag, start: p, end: p + len };
 }
 
-
 function decodeOid(b: Uint8Array): string {
   const parts: number[] = [];
   let v = 0;
@@ -189,7 +188,7 @@ function walkCertificate(bytes: Uint8Array): { extensions: Record<string, string
     const out: { extensions: Record<string, string>; san?: string; notBefore?: string; notAfter?: string } = { extensions: {} };
     // TBSCertificate: [0] version?, serial, signature, issuer, validity, subject, spki, [1]?, [2]?, [3] extensions
     let field = 0;
-    for (let p = tbs.start; p < tbs.end; ) {
+    for (let p = tbs.start; p < tbs.end;) {
       const f = readTlv(der, p, tbs.end);
       p = f.end;
       if (field === 0 && f.tag === 0xa0) continue; // version does not count
@@ -211,7 +210,7 @@ function walkCertificate(bytes: Uint8Array): { extensions: Record<string, string
 
 /** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
 function readExtensions(der: Buffer, seq: Tlv, out: { extensions: Record<string, string>; san?: string }): void {
-  for (let p = seq.start; p < seq.end; ) {
+  for (let p = seq.start; p < seq.end;) {
     const ext = readTlv(der, p, seq.end);
     p = ext.end;
     const oidT = readTlv(der, ext.start, ext.end);
@@ -223,7 +222,7 @@ function readExtensions(der: Buffer, seq: Tlv, out: { extensions: Record<string,
     else if (kind === 'san' && out.san === undefined) {
       const names = readTlv(der, valT.start, valT.end);
       // GeneralName [1] rfc822Name / [6] uniformResourceIdentifier, both IA5 (implicit tags)
-      for (let q = names.start; q < names.end; ) {
+      for (let q = names.start; q < names.end;) {
         const g = readTlv(der, q, names.end);
         q = g.end;
         if (g.tag === 0x81 || g.tag === 0x86) {

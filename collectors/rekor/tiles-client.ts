@@ -43,7 +43,7 @@ export class TileLogClient {
   async entryBundle(n: number, width: number, signal?: AbortSignal): Promise<Buffer[]> {
     const body = await this.get(`tile/entries/${tileIndexPath(n)}${width < TILE_WIDTH ? `.p/${width}` : ''}`, signal);
     const out: Buffer[] = [];
-    for (let p = 0; p < body.length; ) {
+    for (let p = 0; p < body.length;) {
       if (p + 2 > body.length) throw new RekorError('REKOR_RESPONSE_MALFORMED', `entry bundle ${n} is truncated`);
       const len = body.readUInt16BE(p);
       if (p + 2 + len > body.length) throw new RekorError('REKOR_RESPONSE_MALFORMED', `entry bundle ${n} is truncated`);

@@ -1,4 +1,3 @@
-
 import type { CloudEvent } from '../../core/events/envelope.js';
 import { CompactRange, decompose } from '../../core/tlog/compact.js';
 import { TlogError } from '../../core/tlog/errors.js';
@@ -46,8 +45,8 @@ export class TilesFollower implements Follower {
     if (!prev || prev.head?.size !== cp.size || !prev.range) await host.commit([], cursor);
 
     const step = Math.max(1, Math.ceil(config.batchSize / TILE_WIDTH)) * TILE_WIDTH;
-    for (let from = cursor.verified; from < cp.size && !host.signal.aborted; ) {
-      const to = Math.min(cp.size, (Math.floor(from / TILE_WIDTH) * TILE_WIDTH) + step);
+    for (let from = cursor.verified; from < cp.size && !host.signal.aborted;) {
+      const to = Math.min(cp.size, Math.floor(from / TILE_WIDTH) * TILE_WIDTH + step);
       const entries = await this.fetchEntries(host, client, from, to, cp.size);
       cursor = { ...cursor, fetched: Math.max(cursor.fetched, to) };
       const hashes = entries.map((e) => leafHash(e));
@@ -70,7 +69,8 @@ export class TilesFollower implements Follower {
     }
     if (prev.size > 0) {
       const left = CompactRange.fromHashes(0, prev.size, await tiles.subtrees(0, prev.size));
-      if (!left.root().equals(prevRoot)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `tiles of size ${next.size} do not contain the verified tree of size ${prev.size}`);
+      if (!left.root().equals(prevRoot))
+        throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `tiles of size ${next.size} do not contain the verified tree of size ${prev.size}`);
       left.merge(CompactRange.fromHashes(prev.size, next.size, await tiles.subtrees(prev.size, next.size)));
       if (!left.root().equals(next.root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `tiles do not reproduce the root of size ${next.size}`);
     }
@@ -164,4 +164,3 @@ function startIndex(start: FollowerHost['config']['start'], size: number): numbe
   if (start === 'beginning') return 0;
   return Math.min(start.index, size);
 }
-

@@ -54,8 +54,16 @@ describe('RekorCollector (tiles) as a full auditor', () => {
     return c;
   };
   const entries = (): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
-  const anomalies = (): TlogAnomaly[] => bus.events('chainwatch.tlog').filter((e) => e.type.endsWith('anomaly.v1')).map((e) => e.data as TlogAnomaly);
-  const checkpoints = () => bus.events('chainwatch.tlog').filter((e) => e.type.endsWith('checkpoint.v1')).map((e) => e.data as { treeSize: number; consistentWith?: number });
+  const anomalies = (): TlogAnomaly[] =>
+    bus
+      .events('chainwatch.tlog')
+      .filter((e) => e.type.endsWith('anomaly.v1'))
+      .map((e) => e.data as TlogAnomaly);
+  const checkpoints = () =>
+    bus
+      .events('chainwatch.tlog')
+      .filter((e) => e.type.endsWith('checkpoint.v1'))
+      .map((e) => e.data as { treeSize: number; consistentWith?: number });
   async function until(what: string, pred: () => boolean): Promise<void> {
     const end = Date.now() + 10_000;
     while (!pred()) {
@@ -109,7 +117,11 @@ describe('RekorCollector (tiles) as a full auditor', () => {
     log.size = 600;
     log.hook = (_req, res, path) => {
       if (path !== '/tile/entries/001') return false;
-      const bad = Buffer.concat(leaves.slice(256, 512).flatMap((e, i) => [Buffer.from([e.length >> 8, e.length & 0xff]), i === 3 ? Buffer.from(e.toString().replace('sha256', 'sha512')) : e]));
+      const bad = Buffer.concat(
+        leaves
+          .slice(256, 512)
+          .flatMap((e, i) => [Buffer.from([e.length >> 8, e.length & 0xff]), i === 3 ? Buffer.from(e.toString().replace('sha256', 'sha512')) : e]),
+      );
       res.writeHead(200).end(bad);
       return true;
     };

@@ -105,7 +105,13 @@ export class V1Follower implements Follower {
         try {
           const p = e.verification?.inclusionProof;
           if (p) await anchor(p.treeSize, p.rootHash, p.checkpoint);
-          const v = verifyV1Entry(e, idx, { key, shardOffset: offset, verifySet: config.verifySet, log: { origin: cp.origin, url: host.publicUrl }, verifiedRoot: (n) => roots.get(n) });
+          const v = verifyV1Entry(e, idx, {
+            key,
+            shardOffset: offset,
+            verifySet: config.verifySet,
+            log: { origin: cp.origin, url: host.publicUrl },
+            verifiedRoot: (n) => roots.get(n),
+          });
           for (const w of v.warnings) events.push(host.anomalyEvent(w, { logIndex: idx, uuid: e.uuid }));
           events.push(host.entryEvent(v.data));
         } catch (err) {

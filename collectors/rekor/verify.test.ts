@@ -18,7 +18,8 @@ try {
   console.warn(`SKIP: real test data not found at ${REALDATA} (set CHAINWATCH_REALDATA)`);
 }
 const rd = (p: string): string => readFileSync(join(REALDATA, p), 'utf8');
-const body = (bundle: string): string => JSON.parse(rd(`sigstore/conformance/bundle-verify/${bundle}/bundle.sigstore.json`)).verificationMaterial.tlogEntries[0].canonicalizedBody;
+const body = (bundle: string): string =>
+  JSON.parse(rd(`sigstore/conformance/bundle-verify/${bundle}/bundle.sigstore.json`)).verificationMaterial.tlogEntries[0].canonicalizedBody;
 
 describe.skipIf(!present)('checkpoint verification on real signed tree heads', () => {
   it('verifies rekor.sigstore.dev and a local Rekor', () => {

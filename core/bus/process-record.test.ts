@@ -22,8 +22,21 @@ describe('processRecord', () => {
       metrics: busMetrics(noopMetrics),
       logger: silentLogger,
     };
-    await processRecord({ topic: 'chainwatch.system', partition: 0, offset: '0', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 }, deps, new AbortController().signal);
-    await processRecord({ topic: 'chainwatch.system', partition: 0, offset: '1', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 }, { ...deps, handler: async () => { throw new Error('x'); } }, new AbortController().signal);
+    await processRecord(
+      { topic: 'chainwatch.system', partition: 0, offset: '0', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 },
+      deps,
+      new AbortController().signal,
+    );
+    await processRecord(
+      { topic: 'chainwatch.system', partition: 0, offset: '1', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 },
+      {
+        ...deps,
+        handler: async () => {
+          throw new Error('x');
+        },
+      },
+      new AbortController().signal,
+    );
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(['handle chainwatch.system', 'handle chainwatch.system']);
     expect(spans[0]!.attributes['cloudevents.event_type']).toBe(ProbeEvent.type);

@@ -64,30 +64,34 @@ export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps
   const record = { topic: rec.topic, partition: rec.partition, offset: rec.offset, key: rec.key, headers: rec.headers, event };
   const started = performance.now();
   try {
-    await tracer.startActiveSpan(`handle ${rec.topic}`, { attributes: { 'messaging.destination.name': rec.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } }, async (span) => {
-      try {
-        await withRetry(
-          async () => {
-            try {
-              await deps.handler(record, signal);
-            } catch (err) {
-              // Handlers may throw anything; every failure is retriable here unless the
-              // handler says otherwise with a ChainwatchError whose retriable flag is false.
-              if (err instanceof HandlerError && !err.retriable) throw err;
-              throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
-            }
-          },
-          deps.retry,
-          signal,
-        );
-        span.setStatus({ code: SpanStatusCode.OK });
-      } catch (err) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err).code });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    await tracer.startActiveSpan(
+      `handle ${rec.topic}`,
+      { attributes: { 'messaging.destination.name': rec.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } },
+      async (span) => {
+        try {
+          await withRetry(
+            async () => {
+              try {
+                await deps.handler(record, signal);
+              } catch (err) {
+                // Handlers may throw anything; every failure is retriable here unless the
+                // handler says otherwise with a ChainwatchError whose retriable flag is false.
+                if (err instanceof HandlerError && !err.retriable) throw err;
+                throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
+              }
+            },
+            deps.retry,
+            signal,
+          );
+          span.setStatus({ code: SpanStatusCode.OK });
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err).code });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
   } catch (err) {
     if (signal.aborted) throw err; // shutting down: do not commit, the record is redelivered
     const root = err instanceof Error && err.cause instanceof HandlerError ? err.cause : err;

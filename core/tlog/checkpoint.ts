@@ -61,11 +61,7 @@ export interface VerifiedCheckpoint extends VerifiedNote {
  * Syntax goes first so a malformed body reports CHECKPOINT_MALFORMED; nothing from the body is
  * returned unless the signatures verified.
  */
-export function openCheckpoint(
-  envelope: string | Uint8Array,
-  verifiers: readonly NoteVerifier[],
-  opts: OpenCheckpointOptions = {},
-): VerifiedCheckpoint {
+export function openCheckpoint(envelope: string | Uint8Array, verifiers: readonly NoteVerifier[], opts: OpenCheckpointOptions = {}): VerifiedCheckpoint {
   const { verifyNoteOpts, origin } = splitOpts(opts);
   const parsed = parseNote(envelope);
   const checkpoint = parseCheckpoint(parsed.text);

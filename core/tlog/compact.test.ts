@@ -41,7 +41,14 @@ describe('CompactRange', () => {
   });
 
   it('merges arbitrary adjacent ranges into the same result as appending', () => {
-    for (const [a, b, c] of [[0, 5, 13], [0, 8, 8], [0, 1, 260], [3, 4, 100], [7, 64, 129], [100, 128, 256]] as const) {
+    for (const [a, b, c] of [
+      [0, 5, 13],
+      [0, 8, 8],
+      [0, 1, 260],
+      [3, 4, 100],
+      [7, 64, 129],
+      [100, 128, 256],
+    ] as const) {
       const left = CompactRange.empty(a);
       left.appendMany(leaves.slice(a, b));
       const right = CompactRange.empty(b);
@@ -90,7 +97,12 @@ describe('verifyLeavesAgainstRoot', () => {
 
   it('extends a persisted prior range to a new checkpoint, batch by batch', () => {
     let verified = CompactRange.empty();
-    for (const [s, e] of [[0, 1], [1, 64], [64, 65], [65, 200]] as const) {
+    for (const [s, e] of [
+      [0, 1],
+      [1, 64],
+      [64, 65],
+      [65, 200],
+    ] as const) {
       const sthSize = e; // the log published a checkpoint at exactly the end of each batch
       const sthRoot = mth(leaves.slice(0, sthSize));
       const persisted = JSON.parse(JSON.stringify(verified)) as unknown;
@@ -155,7 +167,10 @@ describe('verifyLeavesAgainstRoot (property)', () => {
       expectTlogError(() => verifyLeavesAgainstRoot(start, tampered, size, root, { kind: 'prior', range: prior, right }), 'TLOG_ROOT_MISMATCH');
       if (right.length > 0) {
         const badRight = right.map((h, i) => (i === 0 ? leafHash(h) : h));
-        expectTlogError(() => verifyLeavesAgainstRoot(start, leaves.slice(start, end), size, root, { kind: 'prior', range: prior, right: badRight }), 'TLOG_ROOT_MISMATCH');
+        expectTlogError(
+          () => verifyLeavesAgainstRoot(start, leaves.slice(start, end), size, root, { kind: 'prior', range: prior, right: badRight }),
+          'TLOG_ROOT_MISMATCH',
+        );
       }
     });
   }

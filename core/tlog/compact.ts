@@ -25,7 +25,7 @@ export function decompose(begin: number, end: number): number[] {
   toU64(end, 'end');
   if (end < begin) throw new TlogError('TLOG_RANGE_INVALID', `range end ${end} is before begin ${begin}`);
   const levels: number[] = [];
-  for (let b = begin; b < end; ) {
+  for (let b = begin; b < end;) {
     let level = 0;
     let width = 1;
     // Widths are powers of two, so division and modulo stay exact on safe integers.
@@ -67,19 +67,31 @@ export class CompactRange {
     if (hashes.length !== want) {
       throw new TlogError('TLOG_RANGE_INVALID', `range [${begin}, ${end}) needs ${want} hashes, got ${hashes.length}`);
     }
-    return new CompactRange(begin, end, hashes.map((h, i) => Buffer.from(checkHash(h, `hashes[${i}]`))));
+    return new CompactRange(
+      begin,
+      end,
+      hashes.map((h, i) => Buffer.from(checkHash(h, `hashes[${i}]`))),
+    );
   }
 
   /** Restores a range persisted with toJSON(). Input is treated as untrusted. */
   static fromJSON(json: unknown): CompactRange {
     const j = json as Partial<CompactRangeJSON> | null;
     if (
-      typeof j !== 'object' || j === null || typeof j.begin !== 'number' || typeof j.end !== 'number' ||
-      !Array.isArray(j.hashes) || !j.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))
+      typeof j !== 'object' ||
+      j === null ||
+      typeof j.begin !== 'number' ||
+      typeof j.end !== 'number' ||
+      !Array.isArray(j.hashes) ||
+      !j.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))
     ) {
       throw new TlogError('TLOG_RANGE_INVALID', 'compact range JSON must be {begin, end, hashes: hex[]}');
     }
-    return CompactRange.fromHashes(j.begin, j.end, j.hashes.map((h) => Buffer.from(h, 'hex')));
+    return CompactRange.fromHashes(
+      j.begin,
+      j.end,
+      j.hashes.map((h) => Buffer.from(h, 'hex')),
+    );
   }
 
   get begin(): number {
@@ -102,10 +114,7 @@ export class CompactRange {
   }
 
   equals(other: CompactRange): boolean {
-    return (
-      this.#begin === other.#begin && this.#end === other.#end &&
-      this.#hashes.every((h, i) => h.equals(other.#hashes[i]!))
-    );
+    return this.#begin === other.#begin && this.#end === other.#end && this.#hashes.every((h, i) => h.equals(other.#hashes[i]!));
   }
 
   /** Appends one leaf hash (SHA-256(0x00||entry)) at index end. Amortised one node hash per leaf. */

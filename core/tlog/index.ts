@@ -26,23 +26,8 @@ export {
   type NoteVerifier,
   type TrustedRootTlog,
 } from './keys.js';
-export {
-  addSignatures,
-  signNote,
-  signNoteEcdsa,
-  signNoteEd25519,
-  verifyNote,
-  type VerifiedNote,
-  type VerifyNoteOptions,
-} from './signed.js';
-export {
-  formatCheckpoint,
-  openCheckpoint,
-  parseCheckpoint,
-  type Checkpoint,
-  type OpenCheckpointOptions,
-  type VerifiedCheckpoint,
-} from './checkpoint.js';
+export { addSignatures, signNote, signNoteEcdsa, signNoteEd25519, verifyNote, type VerifiedNote, type VerifyNoteOptions } from './signed.js';
+export { formatCheckpoint, openCheckpoint, parseCheckpoint, type Checkpoint, type OpenCheckpointOptions, type VerifiedCheckpoint } from './checkpoint.js';
 export {
   consistencyProof,
   consistencyRanges,

@@ -10,8 +10,7 @@ import { toU64 } from './verify.js';
  *   and "right" covers [end, size), each in compact-range order (left to right).
  */
 export type LeafRunAnchor =
-  | { kind: 'prior'; range: CompactRange; right?: readonly Uint8Array[] }
-  | { kind: 'proof'; left: readonly Uint8Array[]; right: readonly Uint8Array[] };
+  { kind: 'prior'; range: CompactRange; right?: readonly Uint8Array[] } | { kind: 'proof'; left: readonly Uint8Array[]; right: readonly Uint8Array[] };
 
 /**
  * Verifies that `leafHashes` are leaves [startIndex, startIndex + n) of the tree of `size` leaves

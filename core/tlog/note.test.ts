@@ -156,7 +156,11 @@ describe('signing and verifying notes', () => {
 
 describe('verifier keys (vkey)', () => {
   it('round-trips Ed25519, ECDSA and cosignature vkeys', () => {
-    for (const [type, key] of [['ed25519', ed.publicKey], ['ecdsa', ec.publicKey], ['cosignature-v1', witness.publicKey]] as const) {
+    for (const [type, key] of [
+      ['ed25519', ed.publicKey],
+      ['ecdsa', ec.publicKey],
+      ['cosignature-v1', witness.publicKey],
+    ] as const) {
       const vkey = formatVerifierKey('example.com/k', type, key);
       const v = parseVerifierKey(vkey);
       expect(v.type).toBe(type);

@@ -84,7 +84,13 @@ function checkEntry(e: TlogEntry, verifiers: NoteVerifier[]): void {
   const p = e.inclusionProof!;
   const leaf = leafHash(Buffer.from(e.canonicalizedBody, 'base64'));
   const root = Buffer.from(p.rootHash, 'base64');
-  verifyInclusion(leaf, Number(p.logIndex), Number(p.treeSize), p.hashes.map((h) => Buffer.from(h, 'base64')), root);
+  verifyInclusion(
+    leaf,
+    Number(p.logIndex),
+    Number(p.treeSize),
+    p.hashes.map((h) => Buffer.from(h, 'base64')),
+    root,
+  );
   if (!p.checkpoint) return;
   const { checkpoint } = openCheckpoint(p.checkpoint.envelope, verifiers);
   if (checkpoint.size !== Number(p.treeSize) || !checkpoint.rootHash.equals(root)) {

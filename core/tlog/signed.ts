@@ -29,11 +29,7 @@ export interface VerifiedNote {
  * NOTE_MALFORMED / NOTE_NO_SIGNATURE (parse), NOTE_SIGNATURE_INVALID (a known key's signature
  * fails), NOTE_UNKNOWN_KEY (no signature from any known key), NOTE_QUORUM_NOT_MET.
  */
-export function verifyNote(
-  input: string | Uint8Array | Note,
-  verifiers: readonly NoteVerifier[],
-  opts: VerifyNoteOptions = {},
-): VerifiedNote {
+export function verifyNote(input: string | Uint8Array | Note, verifiers: readonly NoteVerifier[], opts: VerifyNoteOptions = {}): VerifiedNote {
   const note = typeof input === 'string' || input instanceof Uint8Array ? parseNote(input) : input;
   const msg = Buffer.from(note.text, 'utf8');
   const verifiedBy: NoteVerifier[] = [];

@@ -193,7 +193,11 @@ export class TreeBuilder {
   static fromFrontier(size: number, hashes: readonly Uint8Array[], stride: number = DEFAULT_STRIDE): TreeBuilder {
     const ids = rangeNodes({ start: 0, end: size });
     if (ids.length !== hashes.length) throw new TlogError('TLOG_RANGE_INVALID', `frontier of ${size} needs ${ids.length} hashes`);
-    return new TreeBuilder(size, ids.map((id, i) => ({ level: id.level, hash: hashes[i]! })), stride);
+    return new TreeBuilder(
+      size,
+      ids.map((id, i) => ({ level: id.level, hash: hashes[i]! })),
+      stride,
+    );
   }
 
   get size(): number {

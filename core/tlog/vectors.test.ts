@@ -72,11 +72,23 @@ describe.skipIf(rd.skip)('transparency-dev/merkle vectors', () => {
       if (name.startsWith('inclusion')) {
         kind = 'inclusion';
         run = () =>
-          verifyInclusion(b64(v.leafHash as string), v.leafIdx as number, v.treeSize as number, ((v.proof as string[] | null) ?? []).map(b64), b64(v.root as string));
+          verifyInclusion(
+            b64(v.leafHash as string),
+            v.leafIdx as number,
+            v.treeSize as number,
+            ((v.proof as string[] | null) ?? []).map(b64),
+            b64(v.root as string),
+          );
       } else {
         kind = 'consistency';
         run = () =>
-          verifyConsistency(v.size1 as number, v.size2 as number, ((v.proof as string[] | null) ?? []).map(b64), b64(v.root1 as string), b64(v.root2 as string));
+          verifyConsistency(
+            v.size1 as number,
+            v.size2 as number,
+            ((v.proof as string[] | null) ?? []).map(b64),
+            b64(v.root1 as string),
+            b64(v.root2 as string),
+          );
       }
       if (wantErr) {
         expectTlogError(run, expectedCodes(desc, kind));
@@ -105,9 +117,11 @@ describe.skipIf(rd.skip)('RFC 6962 reference tree', () => {
   it('hasher vectors match', () => {
     for (const hv of ref!.hasherVectors) {
       const got =
-        hv.op === 'emptyRoot' ? EMPTY_ROOT
-        : hv.op === 'hashLeaf' ? leafHash(Buffer.from(hv.inputHex!, 'hex'))
-        : nodeHash(Buffer.from(hv.leftHex!, 'hex'), Buffer.from(hv.rightHex!, 'hex'));
+        hv.op === 'emptyRoot'
+          ? EMPTY_ROOT
+          : hv.op === 'hashLeaf'
+            ? leafHash(Buffer.from(hv.inputHex!, 'hex'))
+            : nodeHash(Buffer.from(hv.leftHex!, 'hex'), Buffer.from(hv.rightHex!, 'hex'));
       expect(got.toString('hex'), hv.op).toBe(hv.want);
     }
   });

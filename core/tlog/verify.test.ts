@@ -43,10 +43,7 @@ describe('inclusion proofs (property)', () => {
       expectTlogError(() => verifyInclusion(tree[index]!, index, size, [...proof, root], root), 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
       if (size > 1) {
         const other = (index + 1 + r(size - 1)) % size;
-        expectTlogError(
-          () => verifyInclusion(tree[index]!, other, size, proof, root),
-          ['TLOG_INCLUSION_MISMATCH', 'TLOG_INCLUSION_BAD_PROOF_LENGTH'],
-        );
+        expectTlogError(() => verifyInclusion(tree[index]!, other, size, proof, root), ['TLOG_INCLUSION_MISMATCH', 'TLOG_INCLUSION_BAD_PROOF_LENGTH']);
       }
       expectTlogError(() => verifyInclusion(tree[index]!, size, size, proof, root), 'TLOG_INDEX_OUT_OF_RANGE');
     });

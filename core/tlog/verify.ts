@@ -86,12 +86,7 @@ function chainBorderRight(seed: Uint8Array, proof: readonly Uint8Array[], from: 
  * Recomputes the root of a tree of `size` leaves from the hash of leaf `index` and its audit path.
  * Throws TLOG_INDEX_OUT_OF_RANGE, TLOG_BAD_HASH_SIZE or TLOG_INCLUSION_BAD_PROOF_LENGTH.
  */
-export function rootFromInclusionProof(
-  leafHash: Uint8Array,
-  index: number,
-  size: number,
-  proof: readonly Uint8Array[],
-): Buffer {
+export function rootFromInclusionProof(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[]): Buffer {
   const i = toU64(index, 'index');
   const n = toU64(size, 'size');
   if (i >= n) throw new TlogError('TLOG_INDEX_OUT_OF_RANGE', `index ${index} is not below tree size ${size}`);
@@ -107,13 +102,7 @@ export function rootFromInclusionProof(
 }
 
 /** Verifies that `leafHash` is leaf `index` of the tree of `size` leaves with root `root`. */
-export function verifyInclusion(
-  leafHash: Uint8Array,
-  index: number,
-  size: number,
-  proof: readonly Uint8Array[],
-  root: Uint8Array,
-): void {
+export function verifyInclusion(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): void {
   const calc = rootFromInclusionProof(leafHash, index, size, proof);
   if (!equalBytes(calc, root)) {
     throw new TlogError('TLOG_INCLUSION_MISMATCH', `inclusion proof for index ${index} does not lead to the expected root`);
@@ -126,13 +115,7 @@ export function verifyInclusion(
  * the empty tree, so such a "proof" proves nothing and callers should not rely on one.
  * Equal sizes need an empty proof and equal roots.
  */
-export function verifyConsistency(
-  size1: number,
-  size2: number,
-  proof: readonly Uint8Array[],
-  root1: Uint8Array,
-  root2: Uint8Array,
-): void {
+export function verifyConsistency(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array): void {
   const n1 = toU64(size1, 'size1');
   const n2 = toU64(size2, 'size2');
   // A newer tree smaller than the older one is a log misbehaving (or a caller mixing up arguments).
@@ -158,10 +141,7 @@ export function verifyConsistency(
   const seedIsRoot1 = n1 === 1n << BigInt(shift);
   const start = seedIsRoot1 ? 0 : 1;
   if (proof.length !== start + inner + d.border) {
-    throw new TlogError(
-      'TLOG_CONSISTENCY_BAD_PROOF_LENGTH',
-      `consistency proof has ${proof.length} hashes, want ${start + inner + d.border}`,
-    );
+    throw new TlogError('TLOG_CONSISTENCY_BAD_PROOF_LENGTH', `consistency proof has ${proof.length} hashes, want ${start + inner + d.border}`);
   }
   checkProofHashes(proof);
   const seed = seedIsRoot1 ? root1 : proof[0]!;

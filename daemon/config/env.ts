@@ -81,7 +81,11 @@ function coerce(leaf: AnySchema, raw: string): unknown {
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'array':
       if (raw.trim().startsWith('[')) return parseJson(raw);
-      return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => coerce(unwrap((defOf(leaf) as unknown as { element: AnySchema }).element), s));
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => coerce(unwrap((defOf(leaf) as unknown as { element: AnySchema }).element), s));
     default:
       return parseJson(raw);
   }

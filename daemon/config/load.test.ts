@@ -23,7 +23,13 @@ describe('loadConfig', () => {
     const f = file('http:\n  port: 9000\ninstance: from-file\nbus:\n  embedded:\n    partitions: 2\n');
     const { config, ignoredEnv } = loadConfig({
       file: f,
-      env: { CHAINWATCH_INSTANCE: 'from-env', CHAINWATCH_HTTP__PORT: '9100', CHAINWATCH_BUS__EMBEDDED__FSYNC: 'true', CHAINWATCH_NOPE: 'x', CHAINWATCH_CACHE: '/c' },
+      env: {
+        CHAINWATCH_INSTANCE: 'from-env',
+        CHAINWATCH_HTTP__PORT: '9100',
+        CHAINWATCH_BUS__EMBEDDED__FSYNC: 'true',
+        CHAINWATCH_NOPE: 'x',
+        CHAINWATCH_CACHE: '/c',
+      },
       flags: { 'http.port': 9200 },
     });
     expect(config.instance).toBe('from-env');
@@ -75,12 +81,16 @@ describe('loadConfig', () => {
   it('resolves secrets from env and files and registers them for redaction', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-sec-'));
     writeFileSync(join(dir, 'pw'), 'file-secret-value\n');
-    const f = file(`bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { file: ${join(dir, 'pw')} }\n`);
+    const f = file(
+      `bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { file: ${join(dir, 'pw')} }\n`,
+    );
     const { config, redactor } = loadConfig({ file: f, env: {} });
     expect((config.bus.kafka?.sasl as { password: string }).password).toBe('file-secret-value');
     expect(redactor.redact('oops file-secret-value leaked')).toBe('oops [REDACTED] leaked');
     expect(() => loadConfig({ file: f.replace(/$/, ''), env: {}, flags: {} })).not.toThrow();
-    const g = file('bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { env: NOT_SET_ANYWHERE }\n');
+    const g = file(
+      'bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { env: NOT_SET_ANYWHERE }\n',
+    );
     expect(() => loadConfig({ file: g, env: {} })).toThrow(expect.objectContaining({ code: 'CONFIG_SECRET_UNREADABLE' }));
   });
 

@@ -38,7 +38,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       const v = fromEnv.get(i.path);
       if (v) i.message += ` (from environment variable ${v})`;
     }
-    throw new ConfigError('CONFIG_INVALID', `invalid configuration${opts.file ? ` in ${opts.file}` : ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `invalid configuration${opts.file ? ` in ${opts.file}` : ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
   }
   const config = res.data;
   config.dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
@@ -51,7 +55,12 @@ function readYaml(file: string): Record<string, unknown> {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
-    throw new ConfigError('CONFIG_PARSE', `cannot parse ${file} (${where}): ${e.code}`, [{ path: '(file)', message: `${where}: ${e.message.split('\n')[0]}` }], e);
+    throw new ConfigError(
+      'CONFIG_PARSE',
+      `cannot parse ${file} (${where}): ${e.code}`,
+      [{ path: '(file)', message: `${where}: ${e.message.split('\n')[0]}` }],
+      e,
+    );
   }
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};

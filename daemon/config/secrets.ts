@@ -7,11 +7,7 @@ import { ConfigError } from '../../core/index.js';
  * `{ file: PATH }` (an inline string is accepted for local testing). Resolved values are
  * registered with the Redactor so they are scrubbed from every log line.
  */
-export const secretRefSchema = z.union([
-  z.string().min(1),
-  z.object({ env: z.string().min(1) }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-]);
+export const secretRefSchema = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
 export class Redactor {
@@ -35,12 +31,20 @@ export function resolveSecret(ref: SecretRef, path: string, redactor: Redactor, 
   if (typeof ref === 'string') value = ref;
   else if ('env' in ref) {
     value = env[ref.env];
-    if (value === undefined) throw new ConfigError('CONFIG_SECRET_UNREADABLE', `${path}: environment variable ${ref.env} is not set`, [{ path, message: `environment variable ${ref.env} is not set` }]);
+    if (value === undefined)
+      throw new ConfigError('CONFIG_SECRET_UNREADABLE', `${path}: environment variable ${ref.env} is not set`, [
+        { path, message: `environment variable ${ref.env} is not set` },
+      ]);
   } else {
     try {
       value = readFileSync(ref.file, 'utf8').trim();
     } catch (err) {
-      throw new ConfigError('CONFIG_SECRET_UNREADABLE', `${path}: cannot read secret file ${ref.file}`, [{ path, message: `cannot read secret file ${ref.file}` }], err);
+      throw new ConfigError(
+        'CONFIG_SECRET_UNREADABLE',
+        `${path}: cannot read secret file ${ref.file}`,
+        [{ path, message: `cannot read secret file ${ref.file}` }],
+        err,
+      );
     }
   }
   redactor.add(value);

@@ -2,7 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CloudEvent, ConfigError, type ComponentContext, type Finding, makeEvent, MemoryStateStore, noopMetrics, RekorEntryEvent, type Signer, silentLogger, topicFor } from '../../core/index.js';
+import {
+  type CloudEvent,
+  ConfigError,
+  type ComponentContext,
+  type Finding,
+  makeEvent,
+  MemoryStateStore,
+  noopMetrics,
+  RekorEntryEvent,
+  type Signer,
+  silentLogger,
+  topicFor,
+} from '../../core/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
 import { signerFromFile } from '../../test/helpers/fulcio.js';
 import { MemoryBus } from '../../core/testing/memory-bus.js';
@@ -20,7 +32,15 @@ const EXAMPLES = join(import.meta.dirname, '..', '..', 'rules', 'examples');
 interface Bundle {
   messageSignature?: { messageDigest: { digest: string } };
   dsseEnvelope?: { payload: string };
-  verificationMaterial: { tlogEntries: { logIndex: string; integratedTime: string; kindVersion: { kind: string }; canonicalizedBody: string; inclusionProof: { logIndex: string; treeSize: string; rootHash: string } }[] };
+  verificationMaterial: {
+    tlogEntries: {
+      logIndex: string;
+      integratedTime: string;
+      kindVersion: { kind: string };
+      canonicalizedBody: string;
+      inclusionProof: { logIndex: string; treeSize: string; rootHash: string };
+    }[];
+  };
 }
 
 function entryEvent(bundleFile: string, signer: Signer, opts: { url?: string; id?: string } = {}): CloudEvent {
@@ -30,7 +50,9 @@ function entryEvent(bundleFile: string, signer: Signer, opts: { url?: string; id
     ? Buffer.from(b.messageSignature.messageDigest.digest, 'base64').toString('hex')
     : (JSON.parse(Buffer.from(b.dsseEnvelope!.payload, 'base64').toString('utf8')) as { subject: { digest: { sha256: string } }[] }).subject[0]!.digest.sha256;
   // Entry UUID = RFC 6962 leaf hash of the canonical body, as Rekor computes it.
-  const uuid = createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(t.canonicalizedBody, 'base64')])).digest('hex');
+  const uuid = createHash('sha256')
+    .update(Buffer.concat([Buffer.from([0]), Buffer.from(t.canonicalizedBody, 'base64')]))
+    .digest('hex');
   return makeEvent({
     type: RekorEntryEvent.type,
     source: 'chainwatch://collectors/rekor',
@@ -55,14 +77,30 @@ function entryEvent(bundleFile: string, signer: Signer, opts: { url?: string; id
 
 async function harness(config: Record<string, unknown>) {
   const bus = new MemoryBus();
-  const ctx: ComponentContext = { bus, state: new MemoryStateStore(), logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', fail: (e) => { throw e; }, now: () => new Date() };
+  const ctx: ComponentContext = {
+    bus,
+    state: new MemoryStateStore(),
+    logger: silentLogger,
+    metrics: noopMetrics,
+    dataDir: '/nonexistent',
+    fail: (e) => {
+      throw e;
+    },
+    now: () => new Date(),
+  };
   const detector = createIdentityWatchDetector(config as never, ctx);
   await detector.start();
   const feed = async (...evs: CloudEvent[]) => {
     for (const e of evs) await bus.publish(e);
     await bus.drain();
   };
-  return { bus, detector, feed, findings: () => bus.events(topicFor('findings')).map((e) => e.data as Finding), dead: () => bus.events(`${topicFor('rekor')}.dlq`) };
+  return {
+    bus,
+    detector,
+    feed,
+    findings: () => bus.events(topicFor('findings')).map((e) => e.data as Finding),
+    dead: () => bus.events(`${topicFor('rekor')}.dlq`),
+  };
 }
 
 const PY_BUNDLE = 'sigstore/sigstore-python/integration/Python-3.12.5.tgz.sigstore';
@@ -86,7 +124,14 @@ describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificat
     await h.feed(ev);
     const [f, ...rest] = h.findings();
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ rule: 'identity.unexpected_signer', detector: 'identity-watch', severity: 'critical', category: 'security', status: 'firing', causedBy: [ev.id] });
+    expect(f).toMatchObject({
+      rule: 'identity.unexpected_signer',
+      detector: 'identity-watch',
+      severity: 'critical',
+      category: 'security',
+      status: 'firing',
+      causedBy: [ev.id],
+    });
     expect(f!.dedupKey).toMatch(/^identity\.unexpected_signer\|python-release-managers\|[0-9a-f]{16}$/);
     expect(f!.subject).toBe(`sha256:${(ev.data as { artifact: { digests: { value: string }[] } }).artifact.digests[0]!.value}`);
     expect(f!.evidence).toMatchObject({
@@ -105,8 +150,17 @@ describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificat
     await h.feed(ev);
     const [f] = h.findings();
     const uuid = (ev.data as { uuid: string }).uuid;
-    expect(f).toMatchObject({ rule: 'identity.expected_signer', severity: 'info', category: 'security', status: 'firing', dedupKey: `identity.expected_signer|example-package-slsa|${uuid}` });
-    expect(f!.evidence).toMatchObject({ allowedBy: 'slsa generator v2.1.0 from main', workflow: { sourceRepository: 'github.com/slsa-framework/example-package', trigger: 'workflow_dispatch' } });
+    expect(f).toMatchObject({
+      rule: 'identity.expected_signer',
+      severity: 'info',
+      category: 'security',
+      status: 'firing',
+      dedupKey: `identity.expected_signer|example-package-slsa|${uuid}`,
+    });
+    expect(f!.evidence).toMatchObject({
+      allowedBy: 'slsa generator v2.1.0 from main',
+      workflow: { sourceRepository: 'github.com/slsa-framework/example-package', trigger: 'workflow_dispatch' },
+    });
     expect(f!.links.map((l) => l.title)).toEqual(['log entry', 'workflow run']);
     await h.detector.stop();
   });
@@ -119,7 +173,14 @@ describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificat
           name: 'beacon',
           severity: 'high',
           match: { repositories: ['github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon'] },
-          expected: [{ name: 'tagged release', workflowRefs: ['.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/tags/v*'], refs: ['refs/tags/v*'], triggers: ['push'] }],
+          expected: [
+            {
+              name: 'tagged release',
+              workflowRefs: ['.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/tags/v*'],
+              refs: ['refs/tags/v*'],
+              triggers: ['push'],
+            },
+          ],
         },
       ],
     };
@@ -128,13 +189,19 @@ describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificat
     const [f] = h.findings();
     expect(f).toMatchObject({ rule: 'identity.unexpected_signer', severity: 'high' });
     expect(f!.links[0]).toEqual({ title: 'log entry', url: 'https://rekor.internal.example' });
-    expect(f!.evidence).toMatchObject({ workflow: { ref: 'refs/heads/main', trigger: 'workflow_dispatch' }, refusals: [{ expected: 'tagged release', failed: ['refs', 'triggers', 'workflowRefs'] }] });
+    expect(f!.evidence).toMatchObject({
+      workflow: { ref: 'refs/heads/main', trigger: 'workflow_dispatch' },
+      refusals: [{ expected: 'tagged release', failed: ['refs', 'triggers', 'workflowRefs'] }],
+    });
     await h.detector.stop();
   });
 
   it('the same entry event delivered twice gives one finding id; same rogue identity shares a dedupKey', async () => {
     const h = await harness({ policyFile: join(EXAMPLES, 'reusable-workflow.yaml') });
-    const rogue = { ...cert('slsa-gha-generic-v2.1.0.pem'), extensions: { ...cert('slsa-gha-generic-v2.1.0.pem').extensions, '1.3.6.1.4.1.57264.1.14': 'refs/heads/attacker' } };
+    const rogue = {
+      ...cert('slsa-gha-generic-v2.1.0.pem'),
+      extensions: { ...cert('slsa-gha-generic-v2.1.0.pem').extensions, '1.3.6.1.4.1.57264.1.14': 'refs/heads/attacker' },
+    };
     const ev = entryEvent(SLSA_BUNDLE, rogue);
     const other = entryEvent(SLSA_BUNDLE, rogue); // a second signature by the same identity
     await h.feed(ev, ev, other);
@@ -155,10 +222,20 @@ describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificat
 });
 
 describe('identity-watch configuration', () => {
-  const ctx = (): ComponentContext => ({ bus: new MemoryBus(), state: new MemoryStateStore(), logger: silentLogger, metrics: noopMetrics, dataDir: '/x', fail() {}, now: () => new Date() });
+  const ctx = (): ComponentContext => ({
+    bus: new MemoryBus(),
+    state: new MemoryStateStore(),
+    logger: silentLogger,
+    metrics: noopMetrics,
+    dataDir: '/x',
+    fail() {},
+    now: () => new Date(),
+  });
 
   it('a bad policy file fails start() with a coded error and the key path', async () => {
-    const d = createIdentityWatchDetector({ policyFile: '/policies/p.yaml' }, ctx(), { readFile: async () => 'version: 1\nwatches:\n  - name: a\n    match: { repositories: [x/y] }\n    expected: [{ name: e, ref: main }]\n' });
+    const d = createIdentityWatchDetector({ policyFile: '/policies/p.yaml' }, ctx(), {
+      readFile: async () => 'version: 1\nwatches:\n  - name: a\n    match: { repositories: [x/y] }\n    expected: [{ name: e, ref: main }]\n',
+    });
     const err = await d.start().then(
       () => undefined,
       (e: unknown) => e,

@@ -28,10 +28,26 @@ export function verdictFinding(cfg: IdentityWatchConfig, ev: CloudEvent, entry: 
     issuer: c.issuer,
     fingerprintSha256: c.fingerprint,
     signerKind: c.kind,
-    workflow: { workflowRef: c.workflowRef, sourceRepository: c.sourceRepository, ref: c.ref, sha: c.sha, trigger: c.trigger, runnerEnvironment: c.runnerEnvironment, runInvocationUri: signer?.github?.runInvocationUri },
+    workflow: {
+      workflowRef: c.workflowRef,
+      sourceRepository: c.sourceRepository,
+      ref: c.ref,
+      sha: c.sha,
+      trigger: c.trigger,
+      runnerEnvironment: c.runnerEnvironment,
+      runInvocationUri: signer?.github?.runInvocationUri,
+    },
     matchedBy: v.matchedBy,
     digests,
-    log: { origin: entry.log.origin, url: entry.log.url, logIndex: entry.logIndex, treeIndex: entry.treeIndex, uuid: entry.uuid, integratedTime: entry.integratedTime, kind: entry.kind },
+    log: {
+      origin: entry.log.origin,
+      url: entry.log.url,
+      logIndex: entry.logIndex,
+      treeIndex: entry.treeIndex,
+      uuid: entry.uuid,
+      integratedTime: entry.integratedTime,
+      kind: entry.kind,
+    },
     ...(v.kind === 'unexpected' ? { refusals: v.refusals } : { allowedBy: v.allowedBy }),
   };
   const links = [{ title: 'log entry', url: entryLink(cfg, entry) }];
@@ -48,7 +64,8 @@ export function verdictFinding(cfg: IdentityWatchConfig, ev: CloudEvent, entry: 
   };
   const idParts = [ev.id, v.signerIndex];
   if (v.kind === 'unexpected') {
-    const why = v.refusals.length === 0 ? 'no signer is expected' : `not allowed by ${v.refusals.map((r) => `"${r.expected}" (${r.failed.join(', ')})`).join('; ')}`;
+    const why =
+      v.refusals.length === 0 ? 'no signer is expected' : `not allowed by ${v.refusals.map((r) => `"${r.expected}" (${r.failed.join(', ')})`).join('; ')}`;
     return findingEvent(
       {
         ...common,

@@ -35,7 +35,11 @@ export const logIntegrityConfigSchema = z
     stale: z
       .object({
         /** A log whose verified checkpoint has not moved for this long is stale. */
-        afterMs: z.number().int().positive().default(30 * 60_000),
+        afterMs: z
+          .number()
+          .int()
+          .positive()
+          .default(30 * 60_000),
         /** Per-origin override of afterMs (quiet private logs grow slowly). */
         perOrigin: z.record(z.string().min(1), z.number().int().positive()).default({}),
         /**

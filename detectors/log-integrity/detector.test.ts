@@ -26,14 +26,32 @@ const at = (min: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + min * 
 function harness(state = new MemoryStateStore(), config: Record<string, unknown> = {}) {
   const bus = new MemoryBus();
   const failures: unknown[] = [];
-  const ctx: ComponentContext = { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', fail: (e) => failures.push(e), now: () => clock };
+  const ctx: ComponentContext = {
+    bus,
+    state,
+    logger: silentLogger,
+    metrics: noopMetrics,
+    dataDir: '/nonexistent',
+    fail: (e) => failures.push(e),
+    now: () => clock,
+  };
   const detector = createLogIntegrityDetector({ stale: { checkIntervalMs: 0, afterMs: 30 * 60_000 }, ...config }, ctx);
   const findings = () => bus.events(topicFor('findings')).map((e) => e.data as Finding);
   return { bus, state, detector, findings, failures };
 }
 
 const ORIGIN = 'log.example.test - 42';
-function checkpoint(p: { size: number; root: string; vantage?: string; verified?: boolean; consistentWith?: number; min?: number; origin?: string; note?: string; id?: string }): CloudEvent {
+function checkpoint(p: {
+  size: number;
+  root: string;
+  vantage?: string;
+  verified?: boolean;
+  consistentWith?: number;
+  min?: number;
+  origin?: string;
+  note?: string;
+  id?: string;
+}): CloudEvent {
   return makeEvent({
     type: CheckpointObservedEvent.type,
     source: 'chainwatch://collectors/rekor',
@@ -153,12 +171,26 @@ describe('log-integrity: resolution of infrastructure trouble', () => {
       type: TlogAnomalyEvent.type,
       source: 'chainwatch://collectors/rekor',
       subject: 'https://log.example.test',
-      data: { origin: 'https://log.example.test', url: 'https://log.example.test', vantage: 'primary', kind: 'unreachable', code: 'HTTP_UNREACHABLE', message: 'down', evidence: {}, observedAt: at(0) },
+      data: {
+        origin: 'https://log.example.test',
+        url: 'https://log.example.test',
+        vantage: 'primary',
+        kind: 'unreachable',
+        code: 'HTTP_UNREACHABLE',
+        message: 'down',
+        evidence: {},
+        observedAt: at(0),
+      },
     });
     await feed(h, early, checkpoint({ size: 10, root: rootOf(1), vantage: 'mirror-eu' }));
     expect(h.findings().filter((f) => f.status === 'resolved')).toEqual([]); // another vantage does not clear it
     await feed(h, checkpoint({ size: 10, root: rootOf(1), vantage: 'primary', min: 1 }));
-    expect(h.findings().filter((f) => f.status === 'resolved').map((f) => f.dedupKey)).toEqual(['tlog.unreachable|https://log.example.test|primary']);
+    expect(
+      h
+        .findings()
+        .filter((f) => f.status === 'resolved')
+        .map((f) => f.dedupKey),
+    ).toEqual(['tlog.unreachable|https://log.example.test|primary']);
     await feed(h, checkpoint({ size: 11, root: rootOf(2), vantage: 'primary', min: 2 }));
     expect(h.findings().filter((f) => f.status === 'resolved')).toHaveLength(1); // once
   });
@@ -181,16 +213,36 @@ describe('log-integrity: resolution of infrastructure trouble', () => {
 
 describe('log-integrity: split view', () => {
   it('two vantages, one size, two roots -> critical split-view finding with both views', async () => {
-    await feed(h, checkpoint({ size: 100, root: rootOf(1), vantage: 'primary' }), checkpoint({ size: 100, root: rootOf(9), vantage: 'witness:https://w.example', min: 1 }));
+    await feed(
+      h,
+      checkpoint({ size: 100, root: rootOf(1), vantage: 'primary' }),
+      checkpoint({ size: 100, root: rootOf(9), vantage: 'witness:https://w.example', min: 1 }),
+    );
     const [f] = h.findings();
-    expect(f).toMatchObject({ rule: 'tlog.split_view', severity: 'critical', category: 'security', status: 'firing', dedupKey: `tlog.split_view|${ORIGIN}|100` });
-    expect(f!.evidence).toMatchObject({ treeSize: 100, sameVantage: false, first: { vantage: 'primary', rootHash: rootOf(1) }, second: { vantage: 'witness:https://w.example', rootHash: rootOf(9) } });
+    expect(f).toMatchObject({
+      rule: 'tlog.split_view',
+      severity: 'critical',
+      category: 'security',
+      status: 'firing',
+      dedupKey: `tlog.split_view|${ORIGIN}|100`,
+    });
+    expect(f!.evidence).toMatchObject({
+      treeSize: 100,
+      sameVantage: false,
+      first: { vantage: 'primary', rootHash: rootOf(1) },
+      second: { vantage: 'witness:https://w.example', rootHash: rootOf(9) },
+    });
     expect(f!.causedBy).toHaveLength(2);
   });
 
   it('agreeing vantages and hex/base64 spellings of one root are no split view', async () => {
     const hex = Buffer.alloc(32, 1).toString('hex');
-    await feed(h, checkpoint({ size: 100, root: rootOf(1) }), checkpoint({ size: 100, root: hex, vantage: 'mirror' }), checkpoint({ size: 100, root: rootOf(1), vantage: 'witness' }));
+    await feed(
+      h,
+      checkpoint({ size: 100, root: rootOf(1) }),
+      checkpoint({ size: 100, root: hex, vantage: 'mirror' }),
+      checkpoint({ size: 100, root: rootOf(1), vantage: 'witness' }),
+    );
     expect(h.findings()).toEqual([]);
   });
 
@@ -229,7 +281,11 @@ describe('log-integrity: split view', () => {
   const rd = realdata();
   describe.skipIf(rd.skip)('with the real rekor.sigstore.dev checkpoint (realdata)', () => {
     it('a forged root at the real tree size from a mirror is a split view', async () => {
-      const info = JSON.parse(readFileSync(join(rd.dir, 'rekor/api/log-info-rekor.sigstore.dev-treesize-266676745.json'), 'utf8')) as { rootHash: string; signedTreeHead: string; treeSize: number };
+      const info = JSON.parse(readFileSync(join(rd.dir, 'rekor/api/log-info-rekor.sigstore.dev-treesize-266676745.json'), 'utf8')) as {
+        rootHash: string;
+        signedTreeHead: string;
+        treeSize: number;
+      };
       const [origin, size, root] = info.signedTreeHead.split('\n') as [string, string, string];
       expect(Number(size)).toBe(info.treeSize);
       const forged = Buffer.from(root, 'base64');

@@ -12,14 +12,7 @@ import {
 import { parseConfig } from '../../core/config.js';
 import { findingsCounter } from '../shared/findings.js';
 import { type LogIntegrityConfig, type LogIntegrityConfigInput, logIntegrityConfigSchema } from './config.js';
-import {
-  anomalyFinding,
-  type Checkpoint,
-  infraResolvedFinding,
-  splitViewFinding,
-  staleFinding,
-  unverifiedCheckpointFinding,
-} from './findings.js';
+import { anomalyFinding, type Checkpoint, infraResolvedFinding, splitViewFinding, staleFinding, unverifiedCheckpointFinding } from './findings.js';
 import { type OriginRecord, OriginStore } from './origin-state.js';
 import { isInfrastructure, ruleForAnomaly } from './rules.js';
 
@@ -238,7 +231,15 @@ export class LogIntegrityDetector implements Component {
 
   private staleFacts(rec: OriginRecord) {
     const f = rec.freshness!;
-    return { origin: rec.origin, url: rec.url, mode: this.config.stale.mode, lastSize: f.lastSize, lastVerifiedAt: f.lastVerifiedAt, lastGrowthAt: f.lastGrowthAt, afterMs: this.staleAfter(rec.origin) };
+    return {
+      origin: rec.origin,
+      url: rec.url,
+      mode: this.config.stale.mode,
+      lastSize: f.lastSize,
+      lastVerifiedAt: f.lastVerifiedAt,
+      lastGrowthAt: f.lastGrowthAt,
+      afterMs: this.staleAfter(rec.origin),
+    };
   }
 
   private async publish(out: Out[]): Promise<void> {

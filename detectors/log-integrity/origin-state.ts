@@ -78,6 +78,12 @@ export class OriginStore {
   }
 
   private fromJson(json: OriginJson): OriginRecord {
-    return { origin: json.origin, url: json.url, freshness: json.freshness, openInfra: json.openInfra ?? {}, views: new OriginViews(this.maxSizes, json.views ?? []) };
+    return {
+      origin: json.origin,
+      url: json.url,
+      freshness: json.freshness,
+      openInfra: json.openInfra ?? {},
+      views: new OriginViews(this.maxSizes, json.views ?? []),
+    };
   }
 }

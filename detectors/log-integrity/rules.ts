@@ -21,17 +21,47 @@ export interface RuleSpec {
 }
 
 export const RULES = {
-  signatureInvalid: { rule: 'tlog.signature_invalid', category: 'security', severity: 'signatureInvalid', scope: 'origin', title: 'Tree head with an invalid signature' },
-  consistencyFailed: { rule: 'tlog.consistency_failed', category: 'security', severity: 'consistencyFailed', scope: 'origin', title: 'Consistency proof failed (possible fork)' },
+  signatureInvalid: {
+    rule: 'tlog.signature_invalid',
+    category: 'security',
+    severity: 'signatureInvalid',
+    scope: 'origin',
+    title: 'Tree head with an invalid signature',
+  },
+  consistencyFailed: {
+    rule: 'tlog.consistency_failed',
+    category: 'security',
+    severity: 'consistencyFailed',
+    scope: 'origin',
+    title: 'Consistency proof failed (possible fork)',
+  },
   treeShrank: { rule: 'tlog.tree_shrank', category: 'security', severity: 'treeShrank', scope: 'origin', title: 'Tree size went backwards' },
-  inclusionFailed: { rule: 'tlog.inclusion_failed', category: 'security', severity: 'inclusionFailed', scope: 'entry', title: 'Entry failed its inclusion proof' },
+  inclusionFailed: {
+    rule: 'tlog.inclusion_failed',
+    category: 'security',
+    severity: 'inclusionFailed',
+    scope: 'entry',
+    title: 'Entry failed its inclusion proof',
+  },
   setInvalid: { rule: 'tlog.set_invalid', category: 'security', severity: 'setInvalid', scope: 'entry', title: 'Entry with an invalid signed entry timestamp' },
   entryMalformed: { rule: 'tlog.entry_malformed', category: 'security', severity: 'entryMalformed', scope: 'entry', title: 'Malformed log entry' },
   unreachable: { rule: 'tlog.unreachable', category: 'infrastructure', severity: 'infrastructure', scope: 'vantage', title: 'Log unreachable' },
   serverError: { rule: 'tlog.server_error', category: 'infrastructure', severity: 'infrastructure', scope: 'vantage', title: 'Log answers with server errors' },
   rateLimited: { rule: 'tlog.rate_limited', category: 'infrastructure', severity: 'infrastructure', scope: 'vantage', title: 'Log rate-limits us' },
-  malformedResponse: { rule: 'tlog.malformed_response', category: 'infrastructure', severity: 'infrastructure', scope: 'vantage', title: 'Log returned a malformed response' },
-  splitView: { rule: 'tlog.split_view', category: 'security', severity: 'splitView', scope: 'origin', title: 'Split view: two different roots for one tree size' },
+  malformedResponse: {
+    rule: 'tlog.malformed_response',
+    category: 'infrastructure',
+    severity: 'infrastructure',
+    scope: 'vantage',
+    title: 'Log returned a malformed response',
+  },
+  splitView: {
+    rule: 'tlog.split_view',
+    category: 'security',
+    severity: 'splitView',
+    scope: 'origin',
+    title: 'Split view: two different roots for one tree size',
+  },
   stale: { rule: 'tlog.stale', category: 'security', severity: 'stale', scope: 'origin', title: 'Log is stale: no new verified checkpoint' },
 } as const satisfies Record<string, RuleSpec>;
 

@@ -48,7 +48,11 @@ export function claimsOf(s: Signer): SignerClaims {
 /** "https://github.com/Acme/App", "github.com/acme/app", "acme/app" -> "github.com/acme/app". */
 export function normalizeRepository(v: string | undefined): string | undefined {
   if (!v) return undefined;
-  let r = v.trim().replace(/^https?:\/\//, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  let r = v
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
   if (r.split('/').length === 2) r = `github.com/${r}`; // bare owner/repo: GitHub is the only host that issues those claims
   return r.toLowerCase();
 }

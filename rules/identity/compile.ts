@@ -71,7 +71,11 @@ export function compileIdentityPolicy(policy: IdentityPolicy): CompiledPolicy {
             if (failed.length > 0) refusals.push({ expected: a.name, failed });
             return failed.length === 0;
           });
-          out.push(allowedBy ? { kind: 'expected', watch, signerIndex, claims, matchedBy, allowedBy: allowedBy.name } : { kind: 'unexpected', watch, signerIndex, claims, matchedBy, refusals });
+          out.push(
+            allowedBy
+              ? { kind: 'expected', watch, signerIndex, claims, matchedBy, allowedBy: allowedBy.name }
+              : { kind: 'unexpected', watch, signerIndex, claims, matchedBy, refusals },
+          );
         }
       });
       return out;
@@ -117,7 +121,8 @@ function compileMatch(w: Watch, wi: number): Probe[] {
   }
   for (const [name, vals] of Object.entries(m.fulcioExtensions ?? {})) {
     const oid = resolveExtensionKey(name);
-    if (!oid) throw new PolicyError('POLICY_BAD_PATTERN', '<compiled>', [{ path: at('fulcioExtensions', name), message: `unknown Fulcio extension "${name}"` }]);
+    if (!oid)
+      throw new PolicyError('POLICY_BAD_PATTERN', '<compiled>', [{ path: at('fulcioExtensions', name), message: `unknown Fulcio extension "${name}"` }]);
     const values = new Set(vals);
     probes.push((c) => {
       const v = c.extensions[oid];
@@ -148,7 +153,12 @@ function compileExpected(e: ExpectedSigner): Check[] {
   add('sans', e.sans, (c) => c.san);
   add('refs', e.refs, (c) => c.ref);
   add('triggers', e.triggers, (c) => c.trigger);
-  add('repositories', e.repositories, (c) => c.sourceRepository, (s) => normalizeRepository(s) ?? s);
+  add(
+    'repositories',
+    e.repositories,
+    (c) => c.sourceRepository,
+    (s) => normalizeRepository(s) ?? s,
+  );
   add('runnerEnvironments', e.runnerEnvironments, (c) => c.runnerEnvironment);
   if (e.fingerprints) {
     const set = new Set(e.fingerprints.map(normalizeFingerprint));

@@ -6,12 +6,7 @@ import { ChainwatchError } from '../../core/index.js';
  * and, when the YAML was parsed, its line and column, so the message is actionable.
  */
 export type PolicyErrorCode =
-  | 'POLICY_NOT_FOUND'
-  | 'POLICY_UNREADABLE'
-  | 'POLICY_YAML_SYNTAX'
-  | 'POLICY_INVALID'
-  | 'POLICY_BAD_PATTERN'
-  | 'POLICY_DUPLICATE_NAME';
+  'POLICY_NOT_FOUND' | 'POLICY_UNREADABLE' | 'POLICY_YAML_SYNTAX' | 'POLICY_INVALID' | 'POLICY_BAD_PATTERN' | 'POLICY_DUPLICATE_NAME';
 
 export interface PolicyIssue {
   path: string;
@@ -25,7 +20,14 @@ export class PolicyError extends ChainwatchError<PolicyErrorCode> {
   readonly issues: readonly PolicyIssue[];
   constructor(code: PolicyErrorCode, file: string, issues: PolicyIssue[], cause?: unknown) {
     const where = (i: PolicyIssue) => `${file}${i.line !== undefined ? `:${i.line}:${i.col ?? 1}` : ''} ${i.path || '(root)'}`;
-    super(code, `identity policy ${code}: ${issues.slice(0, 5).map((i) => `${where(i)}: ${i.message}`).join('; ')}`, { cause, retriable: false });
+    super(
+      code,
+      `identity policy ${code}: ${issues
+        .slice(0, 5)
+        .map((i) => `${where(i)}: ${i.message}`)
+        .join('; ')}`,
+      { cause, retriable: false },
+    );
     this.file = file;
     this.issues = issues;
   }

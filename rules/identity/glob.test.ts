@@ -39,6 +39,11 @@ describe('claims', () => {
       extensions: {},
       github: { ref: 'refs/tags/v1', trigger: 'push' },
     });
-    expect(c).toMatchObject({ sourceRepository: 'github.com/acme/app', workflowRef: 'acme/app/.github/workflows/release.yml@refs/tags/v1', ref: 'refs/tags/v1', trigger: 'push' });
+    expect(c).toMatchObject({
+      sourceRepository: 'github.com/acme/app',
+      workflowRef: 'acme/app/.github/workflows/release.yml@refs/tags/v1',
+      ref: 'refs/tags/v1',
+      trigger: 'push',
+    });
   });
 });

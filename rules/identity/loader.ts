@@ -29,7 +29,11 @@ export function parseIdentityPolicy(text: string, file = '<inline>'): IdentityPo
     throw new PolicyError(
       'POLICY_YAML_SYNTAX',
       file,
-      doc.errors.map((e) => ({ path: '', message: `${e.code}: ${e.message.split('\n')[0]}`, ...(e.linePos ? { line: e.linePos[0].line, col: e.linePos[0].col } : {}) })),
+      doc.errors.map((e) => ({
+        path: '',
+        message: `${e.code}: ${e.message.split('\n')[0]}`,
+        ...(e.linePos ? { line: e.linePos[0].line, col: e.linePos[0].col } : {}),
+      })),
     );
   }
   const locate: Locate = (path) => {
@@ -92,9 +96,9 @@ function checkSemantics(policy: IdentityPolicy, file: string, locate: Locate): v
   const dupes: PolicyIssue[] = [];
   const seen = new Set<string>();
   policy.watches.forEach((w, wi) => {
-    if (seen.has(w.name)) dupes.push({ path: `watches.${wi}.name`, message: `watch name "${w.name}" used twice (names key findings)`, ...locate(['watches', wi, 'name']) });
+    if (seen.has(w.name))
+      dupes.push({ path: `watches.${wi}.name`, message: `watch name "${w.name}" used twice (names key findings)`, ...locate(['watches', wi, 'name']) });
     seen.add(w.name);
   });
   if (dupes.length > 0) throw new PolicyError('POLICY_DUPLICATE_NAME', file, dupes);
 }
-

@@ -90,9 +90,12 @@ export const expectedSignerSchema = z
   })
   .strict()
   // An empty `extensions: {}` adds no check at all, so it must not count as a constraint.
-  .refine((e) => Object.entries(e).some(([k, v]) => k !== 'name' && v !== undefined && (Array.isArray(v) || typeof v !== 'object' || Object.keys(v).length > 0)), {
-    message: 'an expected signer must constrain at least one claim (it would allow everyone)',
-  });
+  .refine(
+    (e) => Object.entries(e).some(([k, v]) => k !== 'name' && v !== undefined && (Array.isArray(v) || typeof v !== 'object' || Object.keys(v).length > 0)),
+    {
+      message: 'an expected signer must constrain at least one claim (it would allow everyone)',
+    },
+  );
 
 const severity = z.enum(SEVERITIES);
 const onExpected = z.enum(['ignore', 'record']);

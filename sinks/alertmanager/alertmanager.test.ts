@@ -11,8 +11,15 @@ describe('Alertmanager alert mapping', () => {
     const n = makeNotification({ occurrences: 3 }, { labels: { 'team.name': 'sec' }, tenant: 'acme' });
     const a = toAlertmanagerAlert(n, cfg, now);
     expect(a.labels).toMatchObject({
-      alertname: n.finding.rule, severity: 'critical', category: 'security', dedupKey: n.dedupKey, subject: n.finding.subject,
-      route: 'security', tenant: 'acme', cluster: 'prod', team_name: 'sec',
+      alertname: n.finding.rule,
+      severity: 'critical',
+      category: 'security',
+      dedupKey: n.dedupKey,
+      subject: n.finding.subject,
+      route: 'security',
+      tenant: 'acme',
+      cluster: 'prod',
+      team_name: 'sec',
     });
     expect(a.annotations).toMatchObject({ summary: n.finding.summary, audit_url: n.auditUrl, occurrences: '3', notification_id: n.id });
     expect(JSON.parse(a.annotations.evidence!)).toEqual(n.finding.evidence);
@@ -21,7 +28,7 @@ describe('Alertmanager alert mapping', () => {
     expect(a.generatorURL).toBe(n.auditUrl);
   });
 
-  it('resolves with the trigger\'s label set and endsAt = now', () => {
+  it("resolves with the trigger's label set and endsAt = now", () => {
     const trigger = toAlertmanagerAlert(makeNotification(), cfg, now);
     const resolve = toAlertmanagerAlert(makeNotification({ action: 'resolve', externalRef: JSON.stringify(trigger.labels) }, { severity: 'info' }), cfg, now);
     expect(resolve.labels).toEqual(trigger.labels);

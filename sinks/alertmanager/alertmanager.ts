@@ -27,7 +27,10 @@ export const alertmanagerSinkConfigSchema = z
     generatorUrl: z.string().url().optional(),
     /** Sent as `Authorization: Bearer <token>`. */
     token: secretSchema.optional(),
-    basicAuth: z.object({ username: z.string().min(1), password: secretSchema }).strict().optional(),
+    basicAuth: z
+      .object({ username: z.string().min(1), password: secretSchema })
+      .strict()
+      .optional(),
     /** Static labels added to every alert (e.g. {cluster: "prod"}). */
     labels: z.record(z.string(), z.string()).default({}),
   })

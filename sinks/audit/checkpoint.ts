@@ -95,4 +95,3 @@ export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now:
 export function openAuditCheckpoint(note: string, verifier: NoteVerifier): Checkpoint {
   return openCheckpoint(note, [verifier], { origin: verifier.name }).checkpoint;
 }
-

@@ -38,11 +38,24 @@ const USAGE = `usage: chainwatch audit <command> [--data-dir DIR] [--config FILE
   checkpoint                             sign a checkpoint of the current tree now`;
 
 const OPTIONS = {
-  'data-dir': { type: 'string' }, config: { type: 'string' },
-  since: { type: 'string' }, until: { type: 'string' }, subject: { type: 'string' }, digest: { type: 'string' },
-  identity: { type: 'string' }, type: { type: 'string' }, kind: { type: 'string' }, severity: { type: 'string' },
-  limit: { type: 'string' }, after: { type: 'string' }, desc: { type: 'boolean' }, json: { type: 'boolean' }, csv: { type: 'boolean' },
-  vkey: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  subject: { type: 'string' },
+  digest: { type: 'string' },
+  identity: { type: 'string' },
+  type: { type: 'string' },
+  kind: { type: 'string' },
+  severity: { type: 'string' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
+  desc: { type: 'boolean' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  vkey: { type: 'string' },
+  checkpoint: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -104,7 +117,8 @@ function time(v: string | undefined, deps: AuditCliDeps, flag: string): string |
 }
 
 function buildQuery(v: Values, deps: AuditCliDeps): AuditQuery {
-  if (v.severity && !(SEVERITIES as readonly string[]).includes(v.severity)) throw new AuditError('AUDIT_USAGE', `--severity is one of ${SEVERITIES.join(', ')}`);
+  if (v.severity && !(SEVERITIES as readonly string[]).includes(v.severity))
+    throw new AuditError('AUDIT_USAGE', `--severity is one of ${SEVERITIES.join(', ')}`);
   if (v.kind && !(AUDIT_KINDS as readonly string[]).includes(v.kind)) throw new AuditError('AUDIT_USAGE', `--kind is one of ${AUDIT_KINDS.join(', ')}`);
   const int = (s: string | undefined, flag: string): number | undefined => {
     if (s === undefined) return undefined;
@@ -141,7 +155,13 @@ async function query(store: AuditStore, v: Values, deps: AuditCliDeps): Promise<
   } else {
     const rows = [COLUMNS.map((c) => c.toUpperCase()), ...page.records.map((r) => COLUMNS.map((c) => cell(r, c).replace(/\s+/g, ' ')))];
     const widths = COLUMNS.map((_, k) => Math.min(60, Math.max(...rows.map((r) => r[k]!.length))));
-    for (const r of rows) deps.out(r.map((s, k) => (s.length > widths[k]! ? `${s.slice(0, widths[k]! - 1)}…` : s.padEnd(widths[k]!))).join('  ').trimEnd());
+    for (const r of rows)
+      deps.out(
+        r
+          .map((s, k) => (s.length > widths[k]! ? `${s.slice(0, widths[k]! - 1)}…` : s.padEnd(widths[k]!)))
+          .join('  ')
+          .trimEnd(),
+      );
     if (page.next !== undefined) deps.out(`(more: --after ${page.next})`);
   }
   return 0;
@@ -178,10 +198,15 @@ async function verify(store: AuditStore, v: Values, deps: AuditCliDeps): Promise
   const extra = (v.checkpoint ?? []).map((f) => readFileSync(f, 'utf8'));
   const report = await verifyAuditTrail(store, parseVerifierKey(vkey), { extraCheckpoints: extra });
   if (v.json) deps.out(JSON.stringify(report, null, 2));
-  else if (report.ok) deps.out(`audit trail intact: ${report.records} records, ${report.checkpoints} checkpoints${report.latest ? `, latest size ${report.latest.size} root ${report.latest.rootHash}` : ''}`);
+  else if (report.ok)
+    deps.out(
+      `audit trail intact: ${report.records} records, ${report.checkpoints} checkpoints${report.latest ? `, latest size ${report.latest.size} root ${report.latest.rootHash}` : ''}`,
+    );
   else {
     const p = report.problem!;
-    deps.out(`audit trail BROKEN: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`);
+    deps.out(
+      `audit trail BROKEN: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`,
+    );
   }
   return report.ok ? 0 : 1;
 }

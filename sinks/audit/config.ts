@@ -21,7 +21,10 @@ const searchBackend = z.object({
   url: z.string().url(),
   /** Which official client speaks to the cluster. `elasticsearch` is tested against OpenSearch only. */
   client: z.enum(['opensearch', 'elasticsearch']).default('opensearch'),
-  indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase index name prefix').default('chainwatch-audit'),
+  indexPrefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase index name prefix')
+    .default('chainwatch-audit'),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   /** Delete monthly indices older than this many days (ISM policy on OpenSearch); absent keeps forever. */
@@ -32,7 +35,10 @@ const searchBackend = z.object({
 export const auditConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** Names this deployment in the checkpoint origin: chainwatch.audit/<instance>. */
-  instance: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('default'),
+  instance: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore')
+    .default('default'),
   group: z.string().min(1).default('chainwatch-audit'),
   backend: z.discriminatedUnion('kind', [sqliteBackend, searchBackend]).default({ kind: 'sqlite' }),
   checkpointEvery: z.number().int().positive().default(1000),

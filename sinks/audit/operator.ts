@@ -28,7 +28,14 @@ export async function appendOperatorAction(store: AuditStore, a: OperatorAction)
       identity: a.actor,
       ...(a.subject ? { subject: a.subject } : {}),
       ...(a.subject && /^(sha256|sha384|sha512):[0-9a-f]{32,128}$/.test(a.subject) ? { digest: a.subject } : {}),
-      payload: { action: a.action, actor: a.actor, at, ...(a.text !== undefined ? { text: a.text } : {}), ...(a.subject ? { subject: a.subject } : {}), ...(a.details ? { details: a.details } : {}) },
+      payload: {
+        action: a.action,
+        actor: a.actor,
+        at,
+        ...(a.text !== undefined ? { text: a.text } : {}),
+        ...(a.subject ? { subject: a.subject } : {}),
+        ...(a.details ? { details: a.details } : {}),
+      },
     },
   ]);
   return record!;

@@ -25,9 +25,7 @@ export interface RecordProof {
 
 /** Resolves an index ("42"), a record id, an event id or a finding id to a record with its proof. */
 export async function getRecordWithProof(store: AuditStore, ref: string | number): Promise<RecordProof | undefined> {
-  const record = typeof ref === 'number' || /^\d+$/.test(ref)
-    ? await store.get({ index: Number(ref) })
-    : await store.get({ id: ref });
+  const record = typeof ref === 'number' || /^\d+$/.test(ref) ? await store.get({ index: Number(ref) }) : await store.get({ id: ref });
   if (!record) return undefined;
   const out: RecordProof = {
     format: 'chainwatch.audit.proof/v1',
@@ -60,6 +58,12 @@ export function verifyRecordProof(p: RecordProof, vkey: string): { treeSize: num
   if (cp.size !== p.treeSize) throw new AuditError('AUDIT_RECORD_INVALID', 'proof tree size differs from the checkpoint size');
   if (p.record.index !== p.index) throw new AuditError('AUDIT_RECORD_INVALID', 'record index differs from the proof index');
   const leaf = leafHash(Buffer.from(canonicalJson(p.record), 'utf8'));
-  verifyInclusion(leaf, p.index, cp.size, p.inclusionProof.map((h) => Buffer.from(h, 'hex')), cp.rootHash);
+  verifyInclusion(
+    leaf,
+    p.index,
+    cp.size,
+    p.inclusionProof.map((h) => Buffer.from(h, 'hex')),
+    cp.rootHash,
+  );
   return { treeSize: cp.size, rootHash: cp.rootHash.toString('hex') };
 }

@@ -91,8 +91,13 @@ export function parseRecordBody(body: string): AuditRecord {
   }
   const r = v as Partial<AuditRecord> | null;
   if (
-    typeof r !== 'object' || r === null || !Number.isSafeInteger(r.index) || typeof r.id !== 'string' ||
-    typeof r.type !== 'string' || typeof r.time !== 'string' || typeof r.recordedAt !== 'string' ||
+    typeof r !== 'object' ||
+    r === null ||
+    !Number.isSafeInteger(r.index) ||
+    typeof r.id !== 'string' ||
+    typeof r.type !== 'string' ||
+    typeof r.time !== 'string' ||
+    typeof r.recordedAt !== 'string' ||
     !(AUDIT_KINDS as readonly string[]).includes(r.kind as string)
   ) {
     throw new AuditError('AUDIT_RECORD_INVALID', 'stored record lacks index, id, kind, type, time or recordedAt');

@@ -46,8 +46,19 @@ function probe(offset: number): BusRecord {
 
 function finding(offset: number): BusRecord {
   const data = {
-    findingId: `f-${offset}`, rule: 'tlog.consistency_failed', detector: 'log-integrity', severity: 'critical', category: 'security',
-    status: 'firing', dedupKey: 'k', summary: 'fork', subject: 'rekor.sigstore.dev', labels: {}, evidence: {}, links: [], causedBy: [],
+    findingId: `f-${offset}`,
+    rule: 'tlog.consistency_failed',
+    detector: 'log-integrity',
+    severity: 'critical',
+    category: 'security',
+    status: 'firing',
+    dedupKey: 'k',
+    summary: 'fork',
+    subject: 'rekor.sigstore.dev',
+    labels: {},
+    evidence: {},
+    links: [],
+    causedBy: [],
     observedAt: new Date().toISOString(),
   };
   const event = makeEvent({ type: 'dev.chainwatch.finding.v1', source: 'detector', subject: 'rekor.sigstore.dev', data });

@@ -1,13 +1,5 @@
 import { join } from 'node:path';
-import {
-  type BusRecord,
-  type Component,
-  type ComponentContext,
-  EVENT_FAMILIES,
-  type Subscription,
-  topicFor,
-  withRetry,
-} from '../../core/index.js';
+import { type BusRecord, type Component, type ComponentContext, EVENT_FAMILIES, type Subscription, topicFor, withRetry } from '../../core/index.js';
 import { auditOrigin, type CheckpointKey, loadOrCreateCheckpointKey, signCheckpoint } from './checkpoint.js';
 import { type AuditConfig, parseAuditConfig } from './config.js';
 import { createAuditStore } from './factory.js';
@@ -83,7 +75,10 @@ export class AuditSink implements Component {
       fromBeginning: true,
       handler: (rec) => this.#handle(rec),
     });
-    this.#timer = setInterval(() => void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed')), this.config.checkpointIntervalMs);
+    this.#timer = setInterval(
+      () => void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed')),
+      this.config.checkpointIntervalMs,
+    );
     this.#timer.unref();
     this.#started = true;
     this.ctx.logger.info({ origin: this.#key.origin, vkey: this.#key.vkey }, 'audit sink started');
@@ -166,21 +161,24 @@ export class AuditSink implements Component {
     // Durable now: resolving lets the bus commit these offsets.
     for (const w of batch) w.resolve();
     this.#sinceCheckpoint += batch.length;
-    if (this.#sinceCheckpoint >= this.config.checkpointEvery) void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
+    if (this.#sinceCheckpoint >= this.config.checkpointEvery)
+      void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
   }
 
   /** Serialised so two triggers (count and timer) never race on the same size. */
   #checkpoint(): Promise<unknown> {
     const key = this.#key;
     if (!key) return Promise.resolve();
-    this.#checkpointing = this.#checkpointing.catch(() => undefined).then(async () => {
-      this.#sinceCheckpoint = 0;
-      const cp = await signCheckpoint(this.store, key, this.ctx.now());
-      if (cp) {
-        this.#metrics.treeSize.set({}, cp.size);
-        this.ctx.logger.debug({ size: cp.size }, 'audit checkpoint signed');
-      }
-    });
+    this.#checkpointing = this.#checkpointing
+      .catch(() => undefined)
+      .then(async () => {
+        this.#sinceCheckpoint = 0;
+        const cp = await signCheckpoint(this.store, key, this.ctx.now());
+        if (cp) {
+          this.#metrics.treeSize.set({}, cp.size);
+          this.ctx.logger.debug({ size: cp.size }, 'audit checkpoint signed');
+        }
+      });
     return this.#checkpointing;
   }
 

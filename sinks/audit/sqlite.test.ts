@@ -83,7 +83,14 @@ describe('SqliteAuditStore append-only guards', () => {
     }
     const [a, b] = pair;
     const entry = (id: string, subject: string, digest: string, identity?: string): AuditEntry => ({
-      kind: 'event', id, type: 'dev.chainwatch.test.v1', time: '2026-01-01T00:00:00.000Z', subject, digest, ...(identity ? { identity } : {}), payload: {},
+      kind: 'event',
+      id,
+      type: 'dev.chainwatch.test.v1',
+      time: '2026-01-01T00:00:00.000Z',
+      subject,
+      digest,
+      ...(identity ? { identity } : {}),
+      payload: {},
     });
     const s = new SqliteAuditStore({ path: join(mkdtempSync(join(tmpdir(), 'cw-audit-keys-')), 'a.db') });
     await s.open();
@@ -122,7 +129,8 @@ describe('SqliteAuditStore append-only guards', () => {
       raw.close();
       const s2 = new SqliteAuditStore({ path: p });
       await s2.open();
-      if (q) expect((await s2.query(q(entries[target]!))).records.map((r) => r.index)).not.toContain(target); // the query now lies
+      if (q)
+        expect((await s2.query(q(entries[target]!))).records.map((r) => r.index)).not.toContain(target); // the query now lies
       else expect(await s2.get({ id: entries[target]!.id })).toBeUndefined();
       const report = await verifyAuditTrail(s2, key.verifier);
       await s2.close();

@@ -125,7 +125,10 @@ export class SqliteAuditStore implements AuditStore {
       db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
       const cols = db.prepare("SELECT name FROM pragma_table_info('audit_records')").all() as { name: string }[];
       if (cols.some((c) => c.name === 'subject')) {
-        throw new AuditError('AUDIT_STORE_UNAVAILABLE', 'the audit database has the old one-table layout (before audit_fields); move it aside and start a new one');
+        throw new AuditError(
+          'AUDIT_STORE_UNAVAILABLE',
+          'the audit database has the old one-table layout (before audit_fields); move it aside and start a new one',
+        );
       }
       db.exec(SCHEMA);
       for (const t of TRIGGERS) db.exec(t);
@@ -172,8 +175,24 @@ export class SqliteAuditStore implements AuditStore {
           const f = p.fields;
           const pos = p.record.position;
           rec.run(i, p.body, p.leafHash);
-          fld.run(i, f.id, f.kind, f.type, f.time, f.subject, f.digest, f.identity, f.severity, pos?.topic ?? null, pos?.partition ?? null, pos?.offset ?? null,
-            searchKey(f.id), keyOf(f.subject), f.digest !== null && f.digest !== f.subject ? searchKey(f.digest) : null, keyOf(f.identity));
+          fld.run(
+            i,
+            f.id,
+            f.kind,
+            f.type,
+            f.time,
+            f.subject,
+            f.digest,
+            f.identity,
+            f.severity,
+            pos?.topic ?? null,
+            pos?.partition ?? null,
+            pos?.offset ?? null,
+            searchKey(f.id),
+            keyOf(f.subject),
+            f.digest !== null && f.digest !== f.subject ? searchKey(f.digest) : null,
+            keyOf(f.identity),
+          );
         }
         for (const n of batch.nodes) node.run(n.id.level, n.id.index, n.hash);
       }).immediate();
@@ -191,9 +210,14 @@ export class SqliteAuditStore implements AuditStore {
 
   async get(ref: { index: number } | { id: string }): Promise<AuditRecord | undefined> {
     const db = this.#conn();
-    const row = ('index' in ref
-      ? this.#stmt('SELECT body FROM audit_records WHERE idx = ?').get(ref.index)
-      : this.#stmt('SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx WHERE f.id_key = ? AND f.id = ? ORDER BY f.idx LIMIT 1').get(searchKey(ref.id), ref.id)) as { body: string } | undefined;
+    const row = (
+      'index' in ref
+        ? this.#stmt('SELECT body FROM audit_records WHERE idx = ?').get(ref.index)
+        : this.#stmt('SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx WHERE f.id_key = ? AND f.id = ? ORDER BY f.idx LIMIT 1').get(
+            searchKey(ref.id),
+            ref.id,
+          )
+    ) as { body: string } | undefined;
     return row ? parseRecordBody(row.body) : undefined;
   }
 
@@ -237,7 +261,10 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async leafHashes(start: number, end: number): Promise<Buffer[]> {
-    const rows = this.#stmt('SELECT idx, leaf_hash FROM audit_records WHERE idx >= ? AND idx < ? ORDER BY idx').all(start, end) as Pick<ScanRow, 'idx' | 'leaf_hash'>[];
+    const rows = this.#stmt('SELECT idx, leaf_hash FROM audit_records WHERE idx >= ? AND idx < ? ORDER BY idx').all(start, end) as Pick<
+      ScanRow,
+      'idx' | 'leaf_hash'
+    >[];
     if (rows.length !== end - start || rows.some((r, i) => r.idx !== start + i)) {
       throw new AuditError('AUDIT_NOT_FOUND', `leaf hashes [${start}, ${end}) are not all stored`);
     }
@@ -288,12 +315,19 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async listCheckpoints(): Promise<StoredCheckpoint[]> {
-    const rows = this.#stmt('SELECT size, root_hash, note, created_at FROM audit_checkpoints ORDER BY size').all() as { size: number; root_hash: string; note: string; created_at: string }[];
+    const rows = this.#stmt('SELECT size, root_hash, note, created_at FROM audit_checkpoints ORDER BY size').all() as {
+      size: number;
+      root_hash: string;
+      note: string;
+      created_at: string;
+    }[];
     return rows.map((r) => ({ size: r.size, rootHash: r.root_hash, note: r.note, createdAt: r.created_at }));
   }
 
   async recentPositions(limit: number): Promise<BusPosition[]> {
-    return this.#stmt('SELECT topic, partition, bus_offset AS offset FROM audit_fields WHERE topic IS NOT NULL ORDER BY idx DESC LIMIT ?').all(limit) as BusPosition[];
+    return this.#stmt('SELECT topic, partition, bus_offset AS offset FROM audit_fields WHERE topic IS NOT NULL ORDER BY idx DESC LIMIT ?').all(
+      limit,
+    ) as BusPosition[];
   }
 
   /** Statements are prepared once per SQL text and reused for the life of the connection. */

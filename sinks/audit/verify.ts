@@ -73,7 +73,11 @@ function openCheckpoints(stored: string[], extra: readonly string[], verifier: N
       cp = openAuditCheckpoint(note, verifier);
     } catch (err) {
       const size = /\n(\d+)\n/.exec(note)?.[1];
-      return fail({ code: 'CHECKPOINT_SIGNATURE_INVALID', ...(size ? { checkpointSize: Number(size) } : {}), detail: `checkpoint does not verify: ${describeError(err).code}` });
+      return fail({
+        code: 'CHECKPOINT_SIGNATURE_INVALID',
+        ...(size ? { checkpointSize: Number(size) } : {}),
+        detail: `checkpoint does not verify: ${describeError(err).code}`,
+      });
     }
     const seen = bySize.get(cp.size);
     if (seen && !seen.rootHash.equals(cp.rootHash)) {
@@ -134,7 +138,12 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
         if (!builder.root().equals(cp.rootHash)) {
           // Leaves and nodes were rewritten consistently: only the signature knows. The first
           // record not covered by an intact earlier checkpoint is as precise as that allows.
-          fail({ code: 'CHECKPOINT_ROOT_MISMATCH', index: prevCovered, checkpointSize: cp.size, detail: `records ${prevCovered}..${cp.size - 1} no longer match the checkpoint of size ${cp.size}` });
+          fail({
+            code: 'CHECKPOINT_ROOT_MISMATCH',
+            index: prevCovered,
+            checkpointSize: cp.size,
+            detail: `records ${prevCovered}..${cp.size - 1} no longer match the checkpoint of size ${cp.size}`,
+          });
         }
         prevCovered = cp.size;
       }
@@ -143,7 +152,8 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
     if (rows.length - skip < batch) break;
   }
   const beyond = cps.find((c) => c.size > next);
-  if (beyond) fail({ code: 'CHECKPOINT_BEYOND_RECORDS', index: next, checkpointSize: beyond.size, detail: `records from ${next} to ${beyond.size - 1} were dropped` });
+  if (beyond)
+    fail({ code: 'CHECKPOINT_BEYOND_RECORDS', index: next, checkpointSize: beyond.size, detail: `records from ${next} to ${beyond.size - 1} were dropped` });
   return next;
 }
 
@@ -172,7 +182,12 @@ async function checkConsistency(store: AuditStore, cps: Checkpoint[]): Promise<v
       const proof = await consistencyProof(a.size, b.size, (ids) => store.nodes(ids));
       verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
     } catch (err) {
-      fail({ code: 'CHECKPOINT_INCONSISTENT', index: a.size, checkpointSize: b.size, detail: `checkpoints ${a.size} and ${b.size} are not consistent: ${describeError(err).code}` });
+      fail({
+        code: 'CHECKPOINT_INCONSISTENT',
+        index: a.size,
+        checkpointSize: b.size,
+        detail: `checkpoints ${a.size} and ${b.size} are not consistent: ${describeError(err).code}`,
+      });
     }
   }
 }

@@ -31,7 +31,10 @@ export const emailSinkConfigSchema = z
       })
       .strict()
       .default({ rejectUnauthorized: true, minVersion: 'TLSv1.2' }),
-    auth: z.object({ user: z.string().min(1), password: secretSchema }).strict().optional(),
+    auth: z
+      .object({ user: z.string().min(1), password: secretSchema })
+      .strict()
+      .optional(),
     from: z.string().min(3),
     to: z.array(z.string().min(3)).min(1),
     cc: z.array(z.string().min(3)).default([]),
@@ -55,7 +58,7 @@ export function classifySmtpError(sink: string, err: unknown): SinkError {
   if (e.code === 'ETLS' || e.code === 'EREQUIRETLS' || (e.originalCode !== undefined && TLS_VERIFY.test(e.originalCode))) {
     return new SinkError('SINK_CONFIG', what);
   }
-  if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'ECONFIG' || e.code === 'EENVELOPE' && e.responseCode === undefined) {
+  if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'ECONFIG' || (e.code === 'EENVELOPE' && e.responseCode === undefined)) {
     return new SinkError(e.code === 'EENVELOPE' ? 'SINK_REJECTED' : 'SINK_CONFIG', what);
   }
   if (e.responseCode !== undefined) {
@@ -94,7 +97,10 @@ export class EmailSink implements AlertSink {
   readonly name: string;
   private transport: Transporter | undefined;
 
-  constructor(private readonly cfg: EmailSinkConfig, deps: { transport?: Transporter } = {}) {
+  constructor(
+    private readonly cfg: EmailSinkConfig,
+    deps: { transport?: Transporter } = {},
+  ) {
     this.name = cfg.name;
     this.transport = deps.transport;
   }

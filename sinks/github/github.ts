@@ -6,18 +6,20 @@ import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/inde
 import { commentBody, issueBody, issueTitle, notificationMarker } from './markdown.js';
 
 /** `token` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
-export const githubSinkConfigSchema = z.object({
-  name: z.string().min(1),
-  kind: z.literal('github').default('github'),
-  /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
-  baseUrl: z.url().default('https://api.github.com'),
-  owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/),
-  repo: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
-  /** Fine-grained PAT or installation token with issues:write: a secret. */
-  token: secretSchema,
-  labels: z.array(z.string().min(1).max(50)).default(['chainwatch']),
-  apiVersion: z.string().default('2022-11-28'),
-}).strict();
+export const githubSinkConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.literal('github').default('github'),
+    /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
+    baseUrl: z.url().default('https://api.github.com'),
+    owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/),
+    repo: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+    /** Fine-grained PAT or installation token with issues:write: a secret. */
+    token: secretSchema,
+    labels: z.array(z.string().min(1).max(50)).default(['chainwatch']),
+    apiVersion: z.string().default('2022-11-28'),
+  })
+  .strict();
 export type GitHubSinkConfig = z.input<typeof githubSinkConfigSchema>;
 
 interface IssueJson {
@@ -59,7 +61,10 @@ export class GitHubSink implements AlertSink {
       case 'resolve':
         if (!open) return n.externalRef ? { externalRef: n.externalRef } : {};
         await this.#comment(open.number!, n, 'Resolved by chainwatch:', signal);
-        await this.#json({ method: 'PATCH', path: `/issues/${open.number}`, what: 'close issue', json: { state: 'closed', state_reason: 'completed' } }, signal);
+        await this.#json(
+          { method: 'PATCH', path: `/issues/${open.number}`, what: 'close issue', json: { state: 'closed', state_reason: 'completed' } },
+          signal,
+        );
         return { externalRef: String(open.number) };
     }
   }
@@ -82,7 +87,10 @@ export class GitHubSink implements AlertSink {
 
   async #create(n: Notification, signal: AbortSignal): Promise<number> {
     const labels = [...new Set([...this.#cfg.labels, githubDedupLabel(n.dedupKey)])];
-    const created = (await this.#json({ method: 'POST', path: '/issues', what: 'create issue', json: { title: issueTitle(n), body: issueBody(n), labels } }, signal)) as IssueJson;
+    const created = (await this.#json(
+      { method: 'POST', path: '/issues', what: 'create issue', json: { title: issueTitle(n), body: issueBody(n), labels } },
+      signal,
+    )) as IssueJson;
     if (typeof created.number !== 'number') throw new HttpError('HTTP_BAD_RESPONSE', `sink ${this.name}: reply without number [create issue]`);
     return created.number;
   }
@@ -108,7 +116,10 @@ export class GitHubSink implements AlertSink {
       reclassify: (err, headers) => {
         const limit = githubRateLimit(err.status ?? 0, headers);
         if (!limit?.rateLimited) return undefined;
-        return new HttpError('HTTP_RATE_LIMITED', `sink ${this.name}: rate limited (${err.status})`, { ...(err.status !== undefined ? { status: err.status } : {}), ...(limit.retryAfterMs !== undefined ? { retryAfterMs: limit.retryAfterMs } : {}) });
+        return new HttpError('HTTP_RATE_LIMITED', `sink ${this.name}: rate limited (${err.status})`, {
+          ...(err.status !== undefined ? { status: err.status } : {}),
+          ...(limit.retryAfterMs !== undefined ? { retryAfterMs: limit.retryAfterMs } : {}),
+        });
       },
       fetchImpl: this.deps.fetch,
     });

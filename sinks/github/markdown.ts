@@ -33,7 +33,11 @@ export function issueBody(n: Notification): string {
   const parts = [
     `**${cell(f.summary)}**`,
     f.description ?? '',
-    '| Field | Value |\n| --- | --- |\n' + rows.filter((r): r is [string, string] => !!r[1]).map(([k, v]) => `| ${k} | ${cell(v)} |`).join('\n'),
+    '| Field | Value |\n| --- | --- |\n' +
+      rows
+        .filter((r): r is [string, string] => !!r[1])
+        .map(([k, v]) => `| ${k} | ${cell(v)} |`)
+        .join('\n'),
     evidence(f.evidence),
     links(n),
     marker(n),
@@ -43,7 +47,11 @@ export function issueBody(n: Notification): string {
 }
 
 export function commentBody(n: Notification, lead: string): string {
-  const parts = [`**${lead}** ${occurrencesLine(n)}.`, n.action === 'resolve' ? '' : evidence(n.finding.evidence), `<!-- chainwatch ${notificationMarker(n.id)} -->`];
+  const parts = [
+    `**${lead}** ${occurrencesLine(n)}.`,
+    n.action === 'resolve' ? '' : evidence(n.finding.evidence),
+    `<!-- chainwatch ${notificationMarker(n.id)} -->`,
+  ];
   return parts.filter(Boolean).join('\n\n');
 }
 

@@ -55,7 +55,8 @@ export function descriptionDoc(n: Notification): AdfDoc {
     ['Observed at', f.observedAt],
   ];
   const content: AdfBlock[] = [paragraph(text(f.summary, { type: 'strong' }))];
-  if (f.description) content.push(paragraph(text(f.description.length > DESCRIPTION_MAX ? `${f.description.slice(0, DESCRIPTION_MAX)}… (truncated)` : f.description)));
+  if (f.description)
+    content.push(paragraph(text(f.description.length > DESCRIPTION_MAX ? `${f.description.slice(0, DESCRIPTION_MAX)}… (truncated)` : f.description)));
   content.push(heading('Details'), {
     type: 'bulletList',
     content: [

@@ -8,22 +8,24 @@ import { parseConfig, type Secret, secretSchema, SinkError, wireCall } from '../
 export const JIRA_PRIORITY: Record<Severity, string> = { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low', info: 'Lowest' };
 
 /** `apiToken` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
-export const jiraSinkConfigSchema = z.object({
-  name: z.string().min(1),
-  kind: z.literal('jira').default('jira'),
-  /** https://<site>.atlassian.net */
-  baseUrl: z.url(),
-  email: z.string().min(1),
-  /** Atlassian API token (Basic auth email:token): a secret. */
-  apiToken: secretSchema,
-  projectKey: z.string().regex(/^[A-Z][A-Z0-9_]+$/),
-  issueType: z.string().min(1).default('Task'),
-  /** Name of the workflow transition that closes the issue (case-insensitive). */
-  doneTransition: z.string().min(1).default('Done'),
-  labels: z.array(z.string().regex(/^\S{1,255}$/)).default(['chainwatch']),
-  /** Severity → priority name (missing severities use JIRA_PRIORITY); false when the create screen has no priority field. */
-  priorities: z.union([z.literal(false), z.partialRecord(z.enum(SEVERITIES), z.string().min(1))]).default(JIRA_PRIORITY),
-}).strict();
+export const jiraSinkConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.literal('jira').default('jira'),
+    /** https://<site>.atlassian.net */
+    baseUrl: z.url(),
+    email: z.string().min(1),
+    /** Atlassian API token (Basic auth email:token): a secret. */
+    apiToken: secretSchema,
+    projectKey: z.string().regex(/^[A-Z][A-Z0-9_]+$/),
+    issueType: z.string().min(1).default('Task'),
+    /** Name of the workflow transition that closes the issue (case-insensitive). */
+    doneTransition: z.string().min(1).default('Done'),
+    labels: z.array(z.string().regex(/^\S{1,255}$/)).default(['chainwatch']),
+    /** Severity → priority name (missing severities use JIRA_PRIORITY); false when the create screen has no priority field. */
+    priorities: z.union([z.literal(false), z.partialRecord(z.enum(SEVERITIES), z.string().min(1))]).default(JIRA_PRIORITY),
+  })
+  .strict();
 export type JiraSinkConfig = z.input<typeof jiraSinkConfigSchema>;
 
 interface OpenIssue {
@@ -78,15 +80,22 @@ export class JiraSink implements AlertSink {
   async #findOpen(n: Notification, signal: AbortSignal): Promise<OpenIssue | undefined> {
     if (n.externalRef) {
       try {
-        const issue = (await this.#json({ method: 'GET', path: `/rest/api/3/issue/${encodeURIComponent(n.externalRef)}?fields=status,description`, what: 'get issue' }, signal)) as IssueJson;
-        if (issue.fields?.status?.statusCategory?.key !== 'done') return { key: issue.key ?? n.externalRef, description: JSON.stringify(issue.fields?.description ?? '') };
+        const issue = (await this.#json(
+          { method: 'GET', path: `/rest/api/3/issue/${encodeURIComponent(n.externalRef)}?fields=status,description`, what: 'get issue' },
+          signal,
+        )) as IssueJson;
+        if (issue.fields?.status?.statusCategory?.key !== 'done')
+          return { key: issue.key ?? n.externalRef, description: JSON.stringify(issue.fields?.description ?? '') };
       } catch (err) {
         // Deleted or moved out of reach: fall back to the label search.
         if (!(err instanceof HttpError && err.status === 404)) throw err;
       }
     }
     const jql = `project = "${this.#cfg.projectKey}" AND labels = "${jiraDedupLabel(n.dedupKey)}" AND statusCategory != Done ORDER BY created ASC`;
-    const found = (await this.#json({ method: 'POST', path: '/rest/api/3/search/jql', what: 'search', json: { jql, fields: ['status', 'description'], maxResults: 5 } }, signal)) as { issues?: IssueJson[] };
+    const found = (await this.#json(
+      { method: 'POST', path: '/rest/api/3/search/jql', what: 'search', json: { jql, fields: ['status', 'description'], maxResults: 5 } },
+      signal,
+    )) as { issues?: IssueJson[] };
     const first = found.issues?.find((i) => typeof i.key === 'string');
     return first ? { key: first.key!, description: JSON.stringify(first.fields?.description ?? '') } : undefined;
   }
@@ -109,7 +118,10 @@ export class JiraSink implements AlertSink {
   }
 
   async #comment(key: string, n: Notification, lead: string, signal: AbortSignal): Promise<void> {
-    await this.#json({ method: 'POST', path: `/rest/api/3/issue/${encodeURIComponent(key)}/comment`, what: 'add comment', json: { body: commentDoc(n, lead) } }, signal);
+    await this.#json(
+      { method: 'POST', path: `/rest/api/3/issue/${encodeURIComponent(key)}/comment`, what: 'add comment', json: { body: commentDoc(n, lead) } },
+      signal,
+    );
   }
 
   async #transitionDone(key: string, signal: AbortSignal): Promise<void> {
@@ -118,7 +130,8 @@ export class JiraSink implements AlertSink {
     const wanted = this.#cfg.doneTransition.toLowerCase();
     const t = list.transitions?.find((x) => x.name?.toLowerCase() === wanted);
     // A workflow without that transition is a configuration problem: retrying will not help.
-    if (!t?.id) throw new SinkError('SINK_CONFIG', `sink ${this.name}: no transition named "${this.#cfg.doneTransition}" available on ${key} [transition issue]`);
+    if (!t?.id)
+      throw new SinkError('SINK_CONFIG', `sink ${this.name}: no transition named "${this.#cfg.doneTransition}" available on ${key} [transition issue]`);
     await this.#json({ method: 'POST', path, what: 'transition issue', json: { transition: { id: t.id } } }, signal);
   }
 

@@ -36,13 +36,16 @@ async function journal(events: number): Promise<unknown[]> {
   for (let i = 0; i < events; i++) await ctx.bus.publish(findingEvent(makeFinding()));
   await ctx.bus.waitCommitted('sink.journal', topicFor('findings'));
   await sink.stop();
-  return readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => {
-    try {
-      return JSON.parse(l) as unknown;
-    } catch {
-      return 'UNPARSABLE';
-    }
-  });
+  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        return 'UNPARSABLE';
+      }
+    });
 }
 
 describe('journal sink', () => {

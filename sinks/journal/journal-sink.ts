@@ -75,5 +75,5 @@ class JournalSink implements Component {
 
 /** writeSync may accept only part of the buffer (e.g. a nearly full disk): write the rest too. */
 function writeAll(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
 }

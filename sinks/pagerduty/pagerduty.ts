@@ -5,19 +5,21 @@ import { HttpError } from '../../core/index.js';
 import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/index.js';
 
 /** `routingKey` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
-export const pagerDutySinkConfigSchema = z.object({
-  name: z.string().min(1),
-  kind: z.literal('pagerduty').default('pagerduty'),
-  /** Integration (routing) key of an Events API v2 integration: a secret. */
-  routingKey: secretSchema,
-  baseUrl: z.url().default('https://events.pagerduty.com'),
-  /** Shown as the event's client in PagerDuty. */
-  client: z.string().min(1).default('chainwatch'),
-  /** Finding links sent as event links (the audit link is extra). */
-  maxLinks: z.number().int().min(0).max(20).default(5),
-  /** Optional images (e.g. a dashboard snapshot) sent with every trigger. */
-  images: z.array(z.object({ src: z.url(), href: z.url().optional(), alt: z.string().optional() }).strict()).default([]),
-}).strict();
+export const pagerDutySinkConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.literal('pagerduty').default('pagerduty'),
+    /** Integration (routing) key of an Events API v2 integration: a secret. */
+    routingKey: secretSchema,
+    baseUrl: z.url().default('https://events.pagerduty.com'),
+    /** Shown as the event's client in PagerDuty. */
+    client: z.string().min(1).default('chainwatch'),
+    /** Finding links sent as event links (the audit link is extra). */
+    maxLinks: z.number().int().min(0).max(20).default(5),
+    /** Optional images (e.g. a dashboard snapshot) sent with every trigger. */
+    images: z.array(z.object({ src: z.url(), href: z.url().optional(), alt: z.string().optional() }).strict()).default([]),
+  })
+  .strict();
 export type PagerDutySinkConfig = z.input<typeof pagerDutySinkConfigSchema>;
 
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
@@ -88,7 +90,9 @@ export class PagerDutySink implements AlertSink {
     });
     const dedupKey = res.json<{ dedup_key?: unknown }>().dedup_key;
     if (typeof dedupKey !== 'string' || dedupKey === '') {
-      throw new HttpError('HTTP_BAD_RESPONSE', `sink ${this.name}: HTTP ${res.status} without dedup_key [enqueue ${event.event_action}]`, { status: res.status });
+      throw new HttpError('HTTP_BAD_RESPONSE', `sink ${this.name}: HTTP ${res.status} without dedup_key [enqueue ${event.event_action}]`, {
+        status: res.status,
+      });
     }
     return { externalRef: dedupKey };
   }

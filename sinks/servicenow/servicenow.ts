@@ -16,27 +16,29 @@ export const SERVICENOW_URGENCY_IMPACT: Record<Severity, { urgency: Level; impac
 
 const level = z.enum(['1', '2', '3']);
 /** `password`/`token` arrive resolved: the daemon resolves `{ env }`/`{ file }` references first. */
-export const serviceNowSinkConfigSchema = z.object({
-  name: z.string().min(1),
-  kind: z.literal('servicenow').default('servicenow'),
-  /** https://<instance>.service-now.com */
-  instanceUrl: z.url(),
-  /** Basic auth (integration user) or an OAuth bearer token; both are secrets. */
-  auth: z.union([
-    z.object({ username: z.string().min(1), password: secretSchema }).strict(),
-    z.object({ token: secretSchema }).strict(),
-  ]),
-  table: z.string().regex(/^[a-z0-9_]+$/).default('incident'),
-  category: z.string().min(1).default('software'),
-  subcategory: z.string().min(1).optional(),
-  /** sys_id or name of the assignment group. */
-  assignmentGroup: z.string().min(1).optional(),
-  callerId: z.string().min(1).optional(),
-  /** Resolution code required by the incident data policy on state 6. */
-  closeCode: z.string().min(1).default('Solution provided'),
-  /** Overrides per severity; missing severities use SERVICENOW_URGENCY_IMPACT. */
-  urgencyImpact: z.partialRecord(z.enum(SEVERITIES), z.object({ urgency: level, impact: level }).strict()).default(SERVICENOW_URGENCY_IMPACT),
-}).strict();
+export const serviceNowSinkConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    kind: z.literal('servicenow').default('servicenow'),
+    /** https://<instance>.service-now.com */
+    instanceUrl: z.url(),
+    /** Basic auth (integration user) or an OAuth bearer token; both are secrets. */
+    auth: z.union([z.object({ username: z.string().min(1), password: secretSchema }).strict(), z.object({ token: secretSchema }).strict()]),
+    table: z
+      .string()
+      .regex(/^[a-z0-9_]+$/)
+      .default('incident'),
+    category: z.string().min(1).default('software'),
+    subcategory: z.string().min(1).optional(),
+    /** sys_id or name of the assignment group. */
+    assignmentGroup: z.string().min(1).optional(),
+    callerId: z.string().min(1).optional(),
+    /** Resolution code required by the incident data policy on state 6. */
+    closeCode: z.string().min(1).default('Solution provided'),
+    /** Overrides per severity; missing severities use SERVICENOW_URGENCY_IMPACT. */
+    urgencyImpact: z.partialRecord(z.enum(SEVERITIES), z.object({ urgency: level, impact: level }).strict()).default(SERVICENOW_URGENCY_IMPACT),
+  })
+  .strict();
 export type ServiceNowSinkConfig = z.input<typeof serviceNowSinkConfigSchema>;
 
 interface Record_ {
@@ -86,17 +88,27 @@ export class ServiceNowSink implements AlertSink {
         if (!open) return { externalRef: await this.#create(n, signal) };
         // A redelivered trigger whose create already landed must not add a work note either.
         if (!(open.description ?? '').includes(`Notification: ${n.id}`)) {
-          await this.#patch(open.sys_id!, { work_notes: clip(`Still firing: ${occurrences(n)}.\n\nEvidence:\n${evidence(n)}\n\nNotification: ${n.id}`) }, 'add work note', signal);
+          await this.#patch(
+            open.sys_id!,
+            { work_notes: clip(`Still firing: ${occurrences(n)}.\n\nEvidence:\n${evidence(n)}\n\nNotification: ${n.id}`) },
+            'add work note',
+            signal,
+          );
         }
         return { externalRef: open.sys_id! };
       case 'resolve':
         if (!open) return n.externalRef ? { externalRef: n.externalRef } : {};
-        await this.#patch(open.sys_id!, {
-          state: '6',
-          close_code: this.#cfg.closeCode,
-          close_notes: clip(`Resolved by chainwatch: the condition cleared (${occurrences(n)}).`),
-          work_notes: clip(`Resolved by chainwatch. Notification: ${n.id}`),
-        }, 'resolve incident', signal);
+        await this.#patch(
+          open.sys_id!,
+          {
+            state: '6',
+            close_code: this.#cfg.closeCode,
+            close_notes: clip(`Resolved by chainwatch: the condition cleared (${occurrences(n)}).`),
+            work_notes: clip(`Resolved by chainwatch. Notification: ${n.id}`),
+          },
+          'resolve incident',
+          signal,
+        );
         return { externalRef: open.sys_id! };
     }
   }
@@ -105,7 +117,9 @@ export class ServiceNowSink implements AlertSink {
     const fields = 'sys_id,number,state,active,description';
     if (n.externalRef && /^[0-9a-f]{32}$/.test(n.externalRef)) {
       try {
-        const one = (await this.#json({ method: 'GET', path: `/${n.externalRef}?sysparm_fields=${fields}`, what: 'get incident' }, signal)) as { result?: Record_ };
+        const one = (await this.#json({ method: 'GET', path: `/${n.externalRef}?sysparm_fields=${fields}`, what: 'get incident' }, signal)) as {
+          result?: Record_;
+        };
         const r = one.result;
         if (r?.sys_id && r.active === 'true' && !['6', '7', '8'].includes(r.state ?? '')) return r;
       } catch (err) {
@@ -178,7 +192,9 @@ function occurrences(n: Notification): string {
 }
 
 function evidence(n: Notification): string {
-  return Object.entries(n.finding.evidence).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n');
+  return Object.entries(n.finding.evidence)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('\n');
 }
 
 function description(n: Notification): string {
@@ -192,7 +208,9 @@ function description(n: Notification): string {
     f.description ?? '',
     links.length ? `Links:\n${links.map((l) => `- ${l.title}: ${l.url}`).join('\n')}` : '',
     `Evidence:\n${evidence(n)}`,
-  ].filter(Boolean).join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /** String fields default to 4000 characters on the incident table. */

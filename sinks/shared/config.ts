@@ -19,23 +19,29 @@ export const durationSchema = z.union([z.number().int().nonnegative(), z.string(
 
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-const regexString = z.string().min(1).refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
+const regexString = z
+  .string()
+  .min(1)
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not a valid regular expression' },
+  );
 
 export const routeMatchSchema = z
   .object({
     /** Minimum severity (inclusive): "high" matches high and critical. */
     severity: z.enum(SEVERITIES).optional(),
-    category: z.union([z.enum(FINDING_CATEGORIES), z.array(z.enum(FINDING_CATEGORIES)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    category: z
+      .union([z.enum(FINDING_CATEGORIES), z.array(z.enum(FINDING_CATEGORIES)).min(1)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
     /** Rule names; a trailing `*` matches a prefix ("tlog.*"). */
     rule: stringOrList.optional(),
     tenant: stringOrList.optional(),
@@ -118,7 +124,10 @@ export const alertPipelineConfigSchema = z
     retention: durationSchema.default(7 * 86_400_000),
     delivery: deliverySchema.default(deliverySchema.parse({})),
     /** SQLite file name under ctx.dataDir. */
-    file: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('alerts.sqlite'),
+    file: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('alerts.sqlite'),
   })
   .strict();
 

@@ -27,8 +27,16 @@ export interface DeadLetter {
 
 function toDeadLetter(r: DeadLetterRow): DeadLetter {
   return {
-    id: r.id, sink: r.sink, route: r.route, dedupKey: r.dedup_key, action: r.action, attempts: r.attempts,
-    code: r.code, reason: r.reason, createdAt: new Date(r.created_at).toISOString(), deadAt: new Date(r.dead_at).toISOString(),
+    id: r.id,
+    sink: r.sink,
+    route: r.route,
+    dedupKey: r.dedup_key,
+    action: r.action,
+    attempts: r.attempts,
+    code: r.code,
+    reason: r.reason,
+    createdAt: new Date(r.created_at).toISOString(),
+    deadAt: new Date(r.dead_at).toISOString(),
   };
 }
 

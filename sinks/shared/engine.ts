@@ -74,14 +74,29 @@ export class AlertEngine {
     const json = JSON.stringify(f);
     if (!prev || prev.open === 0) {
       const s: StateRow = {
-        route: r.name, dedup_key: f.dedupKey, open: 1, window_seq: (prev?.window_seq ?? 0) + 1,
-        window_start: nowMs, window_end: nowMs + r.dedupWindowMs, first_seen: f.observedAt, last_seen: f.observedAt,
-        occurrences: 1, pending: 1, sent: 0, held: 0, finding: json, updated_at: nowMs,
+        route: r.name,
+        dedup_key: f.dedupKey,
+        open: 1,
+        window_seq: (prev?.window_seq ?? 0) + 1,
+        window_start: nowMs,
+        window_end: nowMs + r.dedupWindowMs,
+        first_seen: f.observedAt,
+        last_seen: f.observedAt,
+        occurrences: 1,
+        pending: 1,
+        sent: 0,
+        held: 0,
+        finding: json,
+        updated_at: nowMs,
       };
       return this.tryEmit(r, s, 'trigger', nowMs);
     }
     const s: StateRow = {
-      ...prev, occurrences: prev.occurrences + 1, pending: prev.pending + 1, finding: json, updated_at: nowMs,
+      ...prev,
+      occurrences: prev.occurrences + 1,
+      pending: prev.pending + 1,
+      finding: json,
+      updated_at: nowMs,
       first_seen: f.observedAt < prev.first_seen ? f.observedAt : prev.first_seen,
       last_seen: f.observedAt > prev.last_seen ? f.observedAt : prev.last_seen,
     };
@@ -104,8 +119,16 @@ export class AlertEngine {
       return 0;
     }
     const s: StateRow = {
-      ...prev, open: 0, held: 0, pending: 0, window_seq: prev.window_seq + 1, window_start: nowMs, window_end: nowMs,
-      last_seen: f.observedAt > prev.last_seen ? f.observedAt : prev.last_seen, finding: JSON.stringify(f), updated_at: nowMs,
+      ...prev,
+      open: 0,
+      held: 0,
+      pending: 0,
+      window_seq: prev.window_seq + 1,
+      window_start: nowMs,
+      window_end: nowMs,
+      last_seen: f.observedAt > prev.last_seen ? f.observedAt : prev.last_seen,
+      finding: JSON.stringify(f),
+      updated_at: nowMs,
     };
     const n = this.emit(r, s, 'resolve', nowMs);
     this.st.statePut.run(s);
@@ -160,8 +183,13 @@ export class AlertEngine {
     for (const sink of r.sinks) {
       const n: Notification = {
         id: notificationId(r.name, sink, s.dedup_key, action, s.window_seq, s.window_start),
-        action, route: r.name, dedupKey: s.dedup_key, finding,
-        occurrences: s.occurrences, firstSeen: s.first_seen, lastSeen: s.last_seen,
+        action,
+        route: r.name,
+        dedupKey: s.dedup_key,
+        finding,
+        occurrences: s.occurrences,
+        firstSeen: s.first_seen,
+        lastSeen: s.last_seen,
       };
       const audit = this.auditLink(finding);
       if (audit) n.auditUrl = audit;

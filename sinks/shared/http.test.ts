@@ -10,7 +10,9 @@ function resetMidBody(status: number): typeof fetch {
         c.enqueue(new TextEncoder().encode('{"ok":'));
       },
       pull(c) {
-        c.error(new TypeError('terminated', { cause: Object.assign(new Error('other side closed https://hooks.example/T0/SECRET'), { code: 'UND_ERR_SOCKET' }) }));
+        c.error(
+          new TypeError('terminated', { cause: Object.assign(new Error('other side closed https://hooks.example/T0/SECRET'), { code: 'UND_ERR_SOCKET' }) }),
+        );
       },
     });
     return new Response(body, { status });
@@ -20,7 +22,11 @@ function resetMidBody(status: number): typeof fetch {
 describe('httpRequest', () => {
   it('classifies a connection lost while reading the body as a retriable HttpError without the URL', async () => {
     for (const status of [200, 503]) {
-      const err = await httpRequest({ url: 'https://hooks.example/T0/SECRET', body: {}, sink: 'soc' }, new AbortController().signal, resetMidBody(status)).catch((e: unknown) => e);
+      const err = await httpRequest(
+        { url: 'https://hooks.example/T0/SECRET', body: {}, sink: 'soc' },
+        new AbortController().signal,
+        resetMidBody(status),
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpError);
       expect((err as HttpError).code).toBe('HTTP_UNREACHABLE');
       expect((err as HttpError).retriable).toBe(true);

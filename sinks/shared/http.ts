@@ -33,7 +33,9 @@ export async function httpRequest(req: HttpRequest, signal: AbortSignal, fetchIm
     res = await fetchImpl(req.url, { method: req.method ?? 'POST', headers, body, signal, redirect: 'manual' });
   } catch (err) {
     const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';
-    throw new HttpError(timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE', `sink ${req.sink}: ${timedOut ? 'timed out' : 'request failed'} (${errorName(err)})`, { cause: scrub(err) });
+    throw new HttpError(timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE', `sink ${req.sink}: ${timedOut ? 'timed out' : 'request failed'} (${errorName(err)})`, {
+      cause: scrub(err),
+    });
   }
   let text: string;
   try {
@@ -43,7 +45,11 @@ export async function httpRequest(req: HttpRequest, signal: AbortSignal, fetchIm
     // The connection broke (or the attempt timed out) while the body was read: as retriable as a
     // failure before the status line, and undici's error may name the URL.
     const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';
-    throw new HttpError(timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE', `sink ${req.sink}: ${timedOut ? 'timed out' : 'connection lost'} reading the response (${errorName(err)})`, { status: res.status, cause: scrub(err) });
+    throw new HttpError(
+      timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE',
+      `sink ${req.sink}: ${timedOut ? 'timed out' : 'connection lost'} reading the response (${errorName(err)})`,
+      { status: res.status, cause: scrub(err) },
+    );
   }
   const out: HttpResponse = {
     status: res.status,

@@ -105,7 +105,10 @@ describe('dedup, aggregation, resolve', () => {
     ctx.clock.ms += 6 * 60_000;
     p.ingest(makeFinding({ dedupKey: 'k' }));
     await p.drain();
-    expect(s.delivered.map((n) => [n.action, n.occurrences])).toEqual([['trigger', 1], ['update', 2]]);
+    expect(s.delivered.map((n) => [n.action, n.occurrences])).toEqual([
+      ['trigger', 1],
+      ['update', 2],
+    ]);
   });
 
   it('resolves an open dedupKey, ignores a resolve for an unknown one, and re-triggers afterwards', async () => {
@@ -116,7 +119,11 @@ describe('dedup, aggregation, resolve', () => {
     p.ingest(makeFinding({ dedupKey: 'other', status: 'resolved' }));
     p.ingest(makeFinding({ dedupKey: 'k' }));
     await p.drain();
-    expect(s.delivered.map((n) => [n.dedupKey, n.action])).toEqual([['k', 'trigger'], ['k', 'resolve'], ['k', 'trigger']]);
+    expect(s.delivered.map((n) => [n.dedupKey, n.action])).toEqual([
+      ['k', 'trigger'],
+      ['k', 'resolve'],
+      ['k', 'trigger'],
+    ]);
     expect(new Set(s.delivered.map((n) => n.id)).size).toBe(3);
     expect(ctx.metrics.get('alerts_resolve_unmatched_total', { route: 'security' })).toBe(1);
   });
@@ -165,18 +172,24 @@ describe('throttling', () => {
     await p.flush();
     await p.drain();
     expect(s.delivered.map((n) => [n.dedupKey, n.action, n.occurrences])).toEqual([
-      ['a', 'trigger', 1], ['b', 'trigger', 1], ['c', 'trigger', 2], ['d', 'trigger', 1],
+      ['a', 'trigger', 1],
+      ['b', 'trigger', 1],
+      ['c', 'trigger', 2],
+      ['d', 'trigger', 1],
     ]);
   });
 
-  it('never throttles a resolve; a held trigger\'s counts ride on it', async () => {
+  it("never throttles a resolve; a held trigger's counts ride on it", async () => {
     const s = new RecordingSink('s');
     const p = await pipeline({ routes: [{ name: 'r', sinks: ['s'], throttle: { max: 1, interval: '1h' } }] }, [s]);
     p.ingest(makeFinding({ dedupKey: 'a' }));
     p.ingest(makeFinding({ dedupKey: 'b' }));
     p.ingest(makeFinding({ dedupKey: 'b', status: 'resolved' }));
     await p.drain();
-    expect(s.delivered.map((n) => [n.dedupKey, n.action, n.occurrences])).toEqual([['a', 'trigger', 1], ['b', 'resolve', 1]]);
+    expect(s.delivered.map((n) => [n.dedupKey, n.action, n.occurrences])).toEqual([
+      ['a', 'trigger', 1],
+      ['b', 'resolve', 1],
+    ]);
   });
 });
 
@@ -269,7 +282,10 @@ describe('delivery', () => {
     const p2 = await pipeline({}, [up]);
     p2.ingest(makeFinding({ dedupKey: 'k' })); // within the window: suppressed, even after restart
     await p2.drain();
-    expect(up.delivered.map((n) => [n.dedupKey, n.action])).toEqual([['k', 'trigger'], ['j', 'trigger']]);
+    expect(up.delivered.map((n) => [n.dedupKey, n.action])).toEqual([
+      ['k', 'trigger'],
+      ['j', 'trigger'],
+    ]);
   });
 
   it('commits the bus offset only after the outbox write (consumes from the findings topic)', async () => {
@@ -317,7 +333,17 @@ describe('config', () => {
     const a = new RecordingSink('a');
     const b = new RecordingSink('b');
     try {
-      createAlertPipeline({ routes: [{ name: 'sec', sinks: ['a'], continue: true }, { name: 'other', sinks: [] }, { name: 'sec', sinks: ['b'] }] }, ctx, [a, b]);
+      createAlertPipeline(
+        {
+          routes: [
+            { name: 'sec', sinks: ['a'], continue: true },
+            { name: 'other', sinks: [] },
+            { name: 'sec', sinks: ['b'] },
+          ],
+        },
+        ctx,
+        [a, b],
+      );
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

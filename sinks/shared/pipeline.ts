@@ -59,7 +59,11 @@ export class AlertPipeline implements Component {
     const routes = config.routes ?? defaultRoutes(config, [...names]);
     for (const r of routes) {
       for (const s of r.sinks) {
-        if (!names.has(s)) throw new AlertPipelineError('ALERTS_UNKNOWN_SINK', `route ${r.name} names sink ${JSON.stringify(s)}, which is not configured (have: ${[...names].join(', ') || 'none'})`);
+        if (!names.has(s))
+          throw new AlertPipelineError(
+            'ALERTS_UNKNOWN_SINK',
+            `route ${r.name} names sink ${JSON.stringify(s)}, which is not configured (have: ${[...names].join(', ') || 'none'})`,
+          );
       }
     }
     this.router = new Router(routes, config.dedupWindow);
@@ -78,31 +82,45 @@ export class AlertPipeline implements Component {
     this.db = db;
     this.st = st;
     const m = this.metrics;
-    this.engine = new AlertEngine(db, st, this.router, {
-      suppressed: (route) => m.suppressed.inc({ route }),
-      throttled: (route) => m.throttled.inc({ route }),
-      unrouted: () => m.unrouted.inc(),
-      resolveUnmatched: (route) => m.resolveUnmatched.inc({ route }),
-      enqueued: (sink) => {
-        m.enqueued.inc({ sink });
-        this.setQueued(sink, (this.queued.get(sink) ?? 0) + 1);
-        this.workers.get(sink)?.wake();
+    this.engine = new AlertEngine(
+      db,
+      st,
+      this.router,
+      {
+        suppressed: (route) => m.suppressed.inc({ route }),
+        throttled: (route) => m.throttled.inc({ route }),
+        unrouted: () => m.unrouted.inc(),
+        resolveUnmatched: (route) => m.resolveUnmatched.inc({ route }),
+        enqueued: (sink) => {
+          m.enqueued.inc({ sink });
+          this.setQueued(sink, (this.queued.get(sink) ?? 0) + 1);
+          this.workers.get(sink)?.wake();
+        },
       },
-    }, this.config.auditUrl);
+      this.config.auditUrl,
+    );
     const deadLetter = db.transaction((row: OutboxRow, code: string, reason: string, attempts: number) => {
       st.deadInsert.run({ ...row, attempts, code, reason: reason.slice(0, 2000), dead_at: this.nowMs() });
       st.outboxDelete.run(row.seq);
     });
     for (const sink of this.sinks) {
-      const w = new DeliveryWorker(sink, st, this.config.delivery, {
-        delivered: (s) => m.delivered.inc({ sink: s }),
-        failed: (s, code) => m.failed.inc({ sink: s, code }),
-        retried: (s) => m.retried.inc({ sink: s }),
-        deadLettered: (s) => m.deadLettered.inc({ sink: s }),
-        changed: (s) => this.setQueued(s, Math.max(0, (this.queued.get(s) ?? 1) - 1)),
-        crashed: (err) => this.ctx.fail(new AlertPipelineError('ALERTS_STORE_FAILED', `delivery worker of ${sink.name} failed`, { cause: err })),
-        record: (n, outcome) => this.recordDelivery(sink, n, outcome),
-      }, this.ctx.logger.child({ sink: sink.name }), () => this.nowMs(), deadLetter);
+      const w = new DeliveryWorker(
+        sink,
+        st,
+        this.config.delivery,
+        {
+          delivered: (s) => m.delivered.inc({ sink: s }),
+          failed: (s, code) => m.failed.inc({ sink: s, code }),
+          retried: (s) => m.retried.inc({ sink: s }),
+          deadLettered: (s) => m.deadLettered.inc({ sink: s }),
+          changed: (s) => this.setQueued(s, Math.max(0, (this.queued.get(s) ?? 1) - 1)),
+          crashed: (err) => this.ctx.fail(new AlertPipelineError('ALERTS_STORE_FAILED', `delivery worker of ${sink.name} failed`, { cause: err })),
+          record: (n, outcome) => this.recordDelivery(sink, n, outcome),
+        },
+        this.ctx.logger.child({ sink: sink.name }),
+        () => this.nowMs(),
+        deadLetter,
+      );
       this.workers.set(sink.name, w);
       this.updateQueued(sink.name);
       w.start();
@@ -120,7 +138,10 @@ export class AlertPipeline implements Component {
       await this.doStop(false);
       throw err;
     }
-    this.ctx.logger.info({ group: this.config.group, routes: this.router.routes.map((r) => r.name), sinks: this.sinks.map((s) => s.name) }, 'alert pipeline started');
+    this.ctx.logger.info(
+      { group: this.config.group, routes: this.router.routes.map((r) => r.name), sinks: this.sinks.map((s) => s.name) },
+      'alert pipeline started',
+    );
   }
 
   /**
@@ -193,7 +214,11 @@ export class AlertPipeline implements Component {
   }
 
   /** Publishes the delivery outcome for the audit trail; retried, then the worker crashes (row stays). */
-  private async recordDelivery(sink: AlertSink, n: Notification, o: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string }): Promise<void> {
+  private async recordDelivery(
+    sink: AlertSink,
+    n: Notification,
+    o: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string },
+  ): Promise<void> {
     const data: DeliveryRecord = {
       notificationId: n.id,
       sink: sink.name,
@@ -207,7 +232,13 @@ export class AlertPipeline implements Component {
       at: new Date(this.nowMs()).toISOString(),
     };
     // The id is stable per (notification, sink, outcome): a repeated record after a crash is recognisable.
-    const ev = makeEvent({ type: DeliveryRecordEvent.type, source: 'urn:chainwatch:sinks', subject: n.finding.subject, id: `${n.id}:${sink.name}:${o.outcome}`, data });
+    const ev = makeEvent({
+      type: DeliveryRecordEvent.type,
+      source: 'urn:chainwatch:sinks',
+      subject: n.finding.subject,
+      id: `${n.id}:${sink.name}:${o.outcome}`,
+      data,
+    });
     await withRetry(() => this.ctx.bus.publish(ev), { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000, isRetriable: () => true });
   }
 

@@ -114,7 +114,9 @@ export function statements(db: Database.Database) {
        VALUES (@route, @dedup_key, @open, @window_seq, @window_start, @window_end, @first_seen, @last_seen,
          @occurrences, @pending, @sent, @held, @finding, @updated_at)`,
     ),
-    stateDue: db.prepare<[number, number], StateRow>('SELECT * FROM alert_state WHERE pending > 0 AND window_end <= ? AND open = 1 AND held = 0 ORDER BY window_end LIMIT ?'),
+    stateDue: db.prepare<[number, number], StateRow>(
+      'SELECT * FROM alert_state WHERE pending > 0 AND window_end <= ? AND open = 1 AND held = 0 ORDER BY window_end LIMIT ?',
+    ),
     stateHeld: db.prepare<[number], StateRow>('SELECT * FROM alert_state WHERE held = 1 ORDER BY updated_at LIMIT ?'),
     statePrune: db.prepare<[number]>('DELETE FROM alert_state WHERE open = 0 AND updated_at < ?'),
     throttleGet: db.prepare<[string], { window_start: number; count: number }>('SELECT window_start, count FROM throttle WHERE route = ?'),
@@ -134,7 +136,9 @@ export function statements(db: Database.Database) {
        VALUES (@id, @sink, @route, @dedup_key, @action, @payload, @created_at, @attempts, @code, @reason, @dead_at)`,
     ),
     refGet: db.prepare<[string, string, string], { external_ref: string }>('SELECT external_ref FROM refs WHERE sink = ? AND route = ? AND dedup_key = ?'),
-    refPut: db.prepare<[string, string, string, string, number]>('INSERT OR REPLACE INTO refs (sink, route, dedup_key, external_ref, updated_at) VALUES (?, ?, ?, ?, ?)'),
+    refPut: db.prepare<[string, string, string, string, number]>(
+      'INSERT OR REPLACE INTO refs (sink, route, dedup_key, external_ref, updated_at) VALUES (?, ?, ?, ?, ?)',
+    ),
   };
 }
 export type Statements = ReturnType<typeof statements>;

@@ -26,7 +26,10 @@ export { MemoryBus };
 export class MemoryMetrics implements Metrics {
   readonly values = new Map<string, number>();
   private key(name: string, labels: Record<string, string> = {}): string {
-    const l = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
+    const l = Object.entries(labels)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     return `${name}{${l}}`;
   }
   get(name: string, labels?: Record<string, string>): number {

@@ -22,7 +22,10 @@ export interface WorkerHooks {
    * Durably records the outcome for the audit trail (a bus event). Awaited BEFORE the row leaves
    * the outbox, so a crash in between repeats the record rather than losing it.
    */
-  record(n: Notification, outcome: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string }): Promise<void>;
+  record(
+    n: Notification,
+    outcome: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string },
+  ): Promise<void>;
 }
 
 export class DeliveryWorker {

@@ -85,17 +85,16 @@ function mrkdwnSection(text: string): SectionBlock {
 
 /** One `key: value` line per evidence entry, values compact JSON, cut to fit one section. */
 function evidenceText(evidence: Record<string, unknown>): string | undefined {
-  const lines = Object.entries(evidence).map(([k, v]) => `${k}: ${truncate(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null', 300)}`);
+  const lines = Object.entries(evidence).map(([k, v]) => `${k}: ${truncate(typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'), 300)}`);
   if (lines.length === 0) return undefined;
   // Room for "*Evidence*\n" and the two fences.
   return truncate(escape(lines.join('\n')), SLACK_LIMITS.sectionText - 20);
 }
 
 function linkButtons(n: Notification, maxLinks: number): ActionsBlock | undefined {
-  const links = [
-    ...(n.auditUrl ? [{ title: 'Audit record', url: n.auditUrl }] : []),
-    ...n.finding.links.slice(0, maxLinks),
-  ].filter((l) => /^https?:\/\//.test(l.url) && l.url.length <= SLACK_LIMITS.buttonUrl);
+  const links = [...(n.auditUrl ? [{ title: 'Audit record', url: n.auditUrl }] : []), ...n.finding.links.slice(0, maxLinks)].filter(
+    (l) => /^https?:\/\//.test(l.url) && l.url.length <= SLACK_LIMITS.buttonUrl,
+  );
   if (links.length === 0) return undefined;
   const elements: Button[] = links.slice(0, SLACK_LIMITS.actionsElements).map((l, i) => ({
     type: 'button',

@@ -21,9 +21,7 @@ export function signWebhook(body: string | Uint8Array, secret: string | Uint8Arr
   return `sha256=${mac.digest('hex')}`;
 }
 
-export type SignatureCheck =
-  | { ok: true; timestampSec: number }
-  | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+export type SignatureCheck = { ok: true; timestampSec: number } | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
 
 type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 

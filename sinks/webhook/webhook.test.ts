@@ -26,7 +26,10 @@ describe('webhook signature', () => {
   });
   it('rejects missing and malformed headers', () => {
     expect(verifyWebhookSignature(body, {}, secret, 300, now)).toEqual({ ok: false, reason: 'missing' });
-    expect(verifyWebhookSignature(body, { 'x-chainwatch-timestamp': 'yesterday', 'x-chainwatch-signature': 'sha256=00' }, secret, 300, now)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyWebhookSignature(body, { 'x-chainwatch-timestamp': 'yesterday', 'x-chainwatch-signature': 'sha256=00' }, secret, 300, now)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
   });
   it('reads a Headers object too', () => {
     const h = new Headers(headers(now));
@@ -54,12 +57,22 @@ describe('WebhookSink', () => {
   });
 
   it('classifies 429 (with Retry-After), 5xx, 4xx and network errors, never echoing the URL', async () => {
-    const respond = (status: number, headers: Record<string, string> = {}) => async () => new Response('no', { status, headers });
+    const respond =
+      (status: number, headers: Record<string, string> = {}) =>
+      async () =>
+        new Response('no', { status, headers });
     const cases: [typeof fetch, string, boolean, number | undefined][] = [
       [respond(429, { 'retry-after': '7' }), 'HTTP_RATE_LIMITED', true, 7000],
       [respond(503), 'HTTP_SERVER_ERROR', true, undefined],
       [respond(404), 'HTTP_CLIENT_ERROR', false, undefined],
-      [async () => { throw new TypeError('fetch failed https://hooks.example/T0K3N'); }, 'HTTP_UNREACHABLE', true, undefined],
+      [
+        async () => {
+          throw new TypeError('fetch failed https://hooks.example/T0K3N');
+        },
+        'HTTP_UNREACHABLE',
+        true,
+        undefined,
+      ],
     ];
     for (const [f, code, retriable, retryAfterMs] of cases) {
       const sink = createWebhookSink({ name: 'hook', webhookUrl: 'https://hooks.example/T0K3N' }, { fetch: f });

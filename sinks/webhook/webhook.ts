@@ -42,9 +42,16 @@ export interface WebhookPayload {
 
 export function webhookPayload(n: Notification): WebhookPayload {
   return {
-    version: 1, id: n.id, action: n.action, route: n.route, dedupKey: n.dedupKey, occurrences: n.occurrences,
-    firstSeen: n.firstSeen, lastSeen: n.lastSeen,
-    ...(n.auditUrl ? { auditUrl: n.auditUrl } : {}), ...(n.externalRef ? { externalRef: n.externalRef } : {}),
+    version: 1,
+    id: n.id,
+    action: n.action,
+    route: n.route,
+    dedupKey: n.dedupKey,
+    occurrences: n.occurrences,
+    firstSeen: n.firstSeen,
+    lastSeen: n.lastSeen,
+    ...(n.auditUrl ? { auditUrl: n.auditUrl } : {}),
+    ...(n.externalRef ? { externalRef: n.externalRef } : {}),
     finding: n.finding,
   };
 }

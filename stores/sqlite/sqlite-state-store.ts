@@ -23,9 +23,11 @@ export class SqliteStateStore implements StateStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID');
     this.sGet = this.db.prepare('SELECT value FROM state WHERE key = ?').pluck();
-    this.sPut = this.db.prepare('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    this.sPut = this.db.prepare(
+      'INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    );
     this.sDel = this.db.prepare('DELETE FROM state WHERE key = ?');
-    this.sList = this.db.prepare("SELECT key FROM state WHERE key >= ? AND key < ? || char(1114111) ORDER BY key").pluck();
+    this.sList = this.db.prepare('SELECT key FROM state WHERE key >= ? AND key < ? || char(1114111) ORDER BY key').pluck();
   }
 
   async get<T>(key: string): Promise<T | undefined> {

@@ -10,7 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { sqliteTamperer } from '../../sinks/audit/testing/sqlite-tamper.js';
 import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
 
-const ev = (seq: number) => JSON.stringify({ specversion: '1.0', id: `audit-e2e-${seq}`, source: 'urn:e2e', type: 'dev.chainwatch.system.probe.v1', subject: `subj-${seq}`, data: { seq } });
+const ev = (seq: number) =>
+  JSON.stringify({
+    specversion: '1.0',
+    id: `audit-e2e-${seq}`,
+    source: 'urn:e2e',
+    type: 'dev.chainwatch.system.probe.v1',
+    subject: `subj-${seq}`,
+    data: { seq },
+  });
 
 describe.skipIf(!built())('audit trail through the daemon and CLI', () => {
   it('records, proves, annotates, verifies, and names a tampered record', async () => {
@@ -19,10 +27,14 @@ describe.skipIf(!built())('audit trail through the daemon and CLI', () => {
     try {
       const pub = await runCli(['events', 'publish', 'system', '--data-dir', dir], [1, 2, 3, 4, 5].map(ev).join('\n'));
       expect(pub.code).toBe(0);
-      await waitUntil(async () => {
-        const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir]);
-        return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 5;
-      }, 60_000, 'five audited events');
+      await waitUntil(
+        async () => {
+          const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir]);
+          return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 5;
+        },
+        60_000,
+        'five audited events',
+      );
 
       const note = await runCli(['audit', 'note', 'release 1.2.3 signature reviewed', '--subject', 'subj-3', '--data-dir', dir]);
       expect(note.code).toBe(0);

@@ -15,7 +15,11 @@ const run = randomBytes(4).toString('hex');
 
 /** Raw REST, as an attacker with cluster credentials would use it (no client, no guards). */
 async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, body: await res.json().catch(() => undefined) };
 }
 

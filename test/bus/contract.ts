@@ -6,16 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Bus,
-  type BusRecord,
-  DLQ_HEADERS,
-  deadLetterTopic,
-  EventError,
-  makeEvent,
-  ProbeEvent,
-  topicFor,
-} from '../../core/index.js';
+import { type Bus, type BusRecord, DLQ_HEADERS, deadLetterTopic, EventError, makeEvent, ProbeEvent, topicFor } from '../../core/index.js';
 
 export interface BusEnv {
   open(): Promise<Bus>;
@@ -89,8 +80,18 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       const a: number[] = [];
       const b: number[] = [];
       const groupA = `a-${randomUUID()}`;
-      const subA = await bus.subscribe({ group: groupA, topics: [SYSTEM], handler: async (r) => void a.push((r.event.data as { seq: number }).seq), fromBeginning: true });
-      await bus.subscribe({ group: `b-${randomUUID()}`, topics: [SYSTEM], handler: async (r) => void b.push((r.event.data as { seq: number }).seq), fromBeginning: true });
+      const subA = await bus.subscribe({
+        group: groupA,
+        topics: [SYSTEM],
+        handler: async (r) => void a.push((r.event.data as { seq: number }).seq),
+        fromBeginning: true,
+      });
+      await bus.subscribe({
+        group: `b-${randomUUID()}`,
+        topics: [SYSTEM],
+        handler: async (r) => void b.push((r.event.data as { seq: number }).seq),
+        fromBeginning: true,
+      });
       await bus.publish(Array.from({ length: 20 }, (_, i) => probe(i)));
       await waitFor(() => a.length >= 20 && b.length >= 20, timeout, 'both groups');
       await subA.stop();
@@ -170,8 +171,19 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       const bus = await openBus(await makeEnv());
       const ok: number[] = [];
       const codes: string[] = [];
-      await bus.subscribe({ group: `g-${randomUUID()}`, topics: [SYSTEM], fromBeginning: true, handler: async (r) => void ok.push((r.event.data as { seq: number }).seq) });
-      await bus.subscribe({ group: `d-${randomUUID()}`, topics: [deadLetterTopic(SYSTEM)], fromBeginning: true, raw: true, handler: async (r) => void codes.push(r.headers[DLQ_HEADERS.code]!) });
+      await bus.subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [SYSTEM],
+        fromBeginning: true,
+        handler: async (r) => void ok.push((r.event.data as { seq: number }).seq),
+      });
+      await bus.subscribe({
+        group: `d-${randomUUID()}`,
+        topics: [deadLetterTopic(SYSTEM)],
+        fromBeginning: true,
+        raw: true,
+        handler: async (r) => void codes.push(r.headers[DLQ_HEADERS.code]!),
+      });
       await bus.publishRaw(SYSTEM, [
         { key: 'x', value: Buffer.from('{not json') },
         { key: 'x', value: Buffer.from(JSON.stringify({ ...probe(5), type: 'dev.chainwatch.unknown.v1' })) },
@@ -185,7 +197,12 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
     it('pause stops delivery and resume continues it', async () => {
       const bus = await openBus(await makeEnv());
       const seen: number[] = [];
-      const sub = await bus.subscribe({ group: `g-${randomUUID()}`, topics: [SYSTEM], fromBeginning: true, handler: async (r) => void seen.push((r.event.data as { seq: number }).seq) });
+      const sub = await bus.subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [SYSTEM],
+        fromBeginning: true,
+        handler: async (r) => void seen.push((r.event.data as { seq: number }).seq),
+      });
       await bus.publish(probe(1));
       await waitFor(() => seen.length === 1, timeout, 'first');
       sub.pause();
@@ -202,7 +219,12 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       expect(bus.health().ready).toBe(true);
       const group = `g-${randomUUID()}`;
       const seen: number[] = [];
-      const sub = await bus.subscribe({ group, topics: [SYSTEM], fromBeginning: true, handler: async (r) => void seen.push((r.event.data as { seq: number }).seq) });
+      const sub = await bus.subscribe({
+        group,
+        topics: [SYSTEM],
+        fromBeginning: true,
+        handler: async (r) => void seen.push((r.event.data as { seq: number }).seq),
+      });
       await bus.publish(Array.from({ length: 5 }, (_, i) => probe(i)));
       await waitFor(() => seen.length === 5, timeout, 'five');
       await sub.stop();

@@ -15,12 +15,20 @@ import { probe } from './contract.js';
 describe('embedded bus retention', () => {
   it('drops records beyond the per-partition count and older than the age limit', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'cw-bus-')), 'bus.db');
-    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ partitions: 1, retention: { maxAgeHours: 1, maxRecordsPerPartition: 5, checkIntervalMs: 3_600_000 } }), path });
+    const bus = new EmbeddedBus({
+      ...embeddedBusConfigSchema.parse({ partitions: 1, retention: { maxAgeHours: 1, maxRecordsPerPartition: 5, checkIntervalMs: 3_600_000 } }),
+      path,
+    });
     await bus.start();
     await bus.publish(Array.from({ length: 12 }, (_, i) => probe(i, 'one')));
     expect(bus.applyRetention()).toBe(7);
     const seen: number[] = [];
-    await bus.subscribe({ group: 'g', topics: ['chainwatch.system'], fromBeginning: true, handler: async (r) => void seen.push((r.event.data as { seq: number }).seq) });
+    await bus.subscribe({
+      group: 'g',
+      topics: ['chainwatch.system'],
+      fromBeginning: true,
+      handler: async (r) => void seen.push((r.event.data as { seq: number }).seq),
+    });
     await new Promise((r) => setTimeout(r, 400));
     expect(seen).toEqual([7, 8, 9, 10, 11]);
     // Everything is older than the age limit two hours from now.

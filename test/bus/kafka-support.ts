@@ -29,14 +29,14 @@ const buses: KafkaBus[] = [];
 export function makeKafkaBus(overrides: Partial<KafkaBusConfigInput> = {}): KafkaBus {
   const bus = new KafkaBus(
     {
-    brokers: (kafkaSvc.value ?? '127.0.0.1:19092').split(','),
-    clientId: 'chainwatch-test',
-    topicPrefix: randomPrefix(),
-    partitions: 3,
-    healthProbeMs: 500,
-    drainTimeoutMs: 5_000,
-    logLevel: 'error',
-    ...overrides,
+      brokers: (kafkaSvc.value ?? '127.0.0.1:19092').split(','),
+      clientId: 'chainwatch-test',
+      topicPrefix: randomPrefix(),
+      partitions: 3,
+      healthProbeMs: 500,
+      drainTimeoutMs: 5_000,
+      logLevel: 'error',
+      ...overrides,
     },
     { logger: testLogger },
   );

@@ -111,7 +111,11 @@ describe.skipIf(!built())('daemon process', () => {
           await waitUntil(() => journalSeqs(journal).has(42), 60_000, 'event after the bad ones');
           // Two consumer groups read chainwatch.system (the journal and the audit trail, on by
           // default); each dead-letters what it cannot use, independently.
-          await waitUntil(async () => (await metricValue(d.url, 'chainwatch_bus_events_dead_lettered_total', { topic: 'chainwatch.system' })) === 4, 30_000, 'dlq metric');
+          await waitUntil(
+            async () => (await metricValue(d.url, 'chainwatch_bus_events_dead_lettered_total', { topic: 'chainwatch.system' })) === 4,
+            30_000,
+            'dlq metric',
+          );
           expect(await metricValue(d.url, 'chainwatch_bus_events_failed_total', { code: 'EVENT_MALFORMED_JSON' })).toBe(2);
           expect(await metricValue(d.url, 'chainwatch_bus_events_failed_total', { code: 'EVENT_UNKNOWN_TYPE' })).toBe(2);
           const started = Date.now();

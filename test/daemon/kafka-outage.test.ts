@@ -32,7 +32,10 @@ describe.skipIf(kafka.skip || !built())('daemon during a Kafka broker outage', (
     const dir = mkdtempSync(join(tmpdir(), 'cw-outage-'));
     const prefix = `o${randomUUID().slice(0, 8)}.`;
     const cfg = join(dir, 'chainwatch.yaml');
-    writeFileSync(cfg, `bus:\n  kind: kafka\n  kafka:\n    brokers: ["${kafka.value}"]\n    topicPrefix: "${prefix}"\n    partitions: 2\n    healthProbeMs: 500\nsinks:\n  journal:\n    path: journal.jsonl\n`);
+    writeFileSync(
+      cfg,
+      `bus:\n  kind: kafka\n  kafka:\n    brokers: ["${kafka.value}"]\n    topicPrefix: "${prefix}"\n    partitions: 2\n    healthProbeMs: 500\nsinks:\n  journal:\n    path: journal.jsonl\n`,
+    );
     const journal = join(dir, 'journal.jsonl');
     const producer = new KafkaBus({ brokers: [kafka.value!], topicPrefix: prefix, partitions: 2 });
     await producer.start();

@@ -24,12 +24,19 @@ describe.skipIf(!built())('daemon tracing', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const dir = mkdtempSync(join(tmpdir(), 'cw-otel-'));
     const cfg = join(dir, 'chainwatch.yaml');
-    writeFileSync(cfg, `tracing:\n  otlpEndpoint: http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces\n  serviceName: chainwatch-test\nsinks:\n  journal:\n    path: journal.jsonl\n`);
+    writeFileSync(
+      cfg,
+      `tracing:\n  otlpEndpoint: http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces\n  serviceName: chainwatch-test\nsinks:\n  journal:\n    path: journal.jsonl\n`,
+    );
     const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
     try {
       const ev = JSON.stringify({ specversion: '1.0', id: 'otel-1', source: 'urn:t', type: 'dev.chainwatch.system.probe.v1', subject: 's', data: { seq: 1 } });
       expect((await runCli(['events', 'publish', 'system', '--data-dir', dir], ev)).code).toBe(0);
-      await waitUntil(async () => (await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir])).stdout.includes('otel-1'), 30_000, 'event handled');
+      await waitUntil(
+        async () => (await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir])).stdout.includes('otel-1'),
+        30_000,
+        'event handled',
+      );
       d.child.kill('SIGTERM'); // shutdown flushes the batch span processor
       expect(await d.exited).toBe(0);
       const all = Buffer.concat(bodies.map((b) => b.body)).toString('latin1');

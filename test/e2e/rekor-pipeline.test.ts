@@ -29,18 +29,35 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
     for (const k of ['watched', 'other']) {
       await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, `${k}.pem`)]);
       await run('openssl', ['ec', '-in', join(dir, `${k}.pem`), '-pubout', '-out', join(dir, `${k}.pub`)]);
-      keys[k] = createHash('sha256').update(createPublicKey(readFileSync(join(dir, `${k}.pub`))).export({ type: 'spki', format: 'der' })).digest('hex');
+      keys[k] = createHash('sha256')
+        .update(createPublicKey(readFileSync(join(dir, `${k}.pub`))).export({ type: 'spki', format: 'der' }))
+        .digest('hex');
     }
     let n = 0;
     const upload = async (key: string): Promise<string> => {
       const f = join(dir, `artifact-${n++}`);
       writeFileSync(f, `e2e artifact ${n} ${Date.now()}\n`);
       await run('openssl', ['dgst', '-sha256', '-sign', join(dir, `${key}.pem`), '-out', `${f}.sig`, f]);
-      await run(cli, ['upload', '--rekor_server', url, '--type', 'hashedrekord', '--pki-format', 'x509', '--artifact', f, '--signature', `${f}.sig`, '--public-key', join(dir, `${key}.pub`)]);
+      await run(cli, [
+        'upload',
+        '--rekor_server',
+        url,
+        '--type',
+        'hashedrekord',
+        '--pki-format',
+        'x509',
+        '--artifact',
+        f,
+        '--signature',
+        `${f}.sig`,
+        '--public-key',
+        join(dir, `${key}.pub`),
+      ]);
       return createHash('sha256').update(readFileSync(f)).digest('hex');
     };
 
-    const hooks: { dedupKey: string; auditUrl?: string; finding: { rule: string; severity: string; category: string; evidence: Record<string, unknown> } }[] = [];
+    const hooks: { dedupKey: string; auditUrl?: string; finding: { rule: string; severity: string; category: string; evidence: Record<string, unknown> } }[] =
+      [];
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -84,10 +101,14 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
       expect(JSON.stringify(page)).not.toContain(otherDigest);
       expect(page.auditUrl).toMatch(/^http:\/\/chainwatch\.e2e:8080\/audit\/records\//);
 
-      await waitUntil(async () => {
-        const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.rekor.entry.v1', '--json', '--data-dir', dir]);
-        return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 2;
-      }, 30_000, 'both verified entries in the audit trail');
+      await waitUntil(
+        async () => {
+          const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.rekor.entry.v1', '--json', '--data-dir', dir]);
+          return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 2;
+        },
+        30_000,
+        'both verified entries in the audit trail',
+      );
       const findingId = decodeURIComponent(page.auditUrl!.split('/').pop()!);
       const rec = await fetch(`${d.url}/audit/records/${encodeURIComponent(findingId)}`);
       expect(rec.status).toBe(200);

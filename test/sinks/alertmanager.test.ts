@@ -65,7 +65,13 @@ describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => 
     expect(await p.drain()).toBe(true);
     const [a] = await waitFor('alert in Alertmanager', async () => ((await alerts()).length ? alerts() : undefined));
     expect(a!.labels).toMatchObject({
-      alertname: f.rule, severity: 'critical', category: 'security', dedupKey: f.dedupKey, subject: f.subject, team: 'sec', route: 'security',
+      alertname: f.rule,
+      severity: 'critical',
+      category: 'security',
+      dedupKey: f.dedupKey,
+      subject: f.subject,
+      team: 'sec',
+      route: 'security',
     });
     expect(a!.annotations).toMatchObject({ summary: f.summary, audit_url: `https://chainwatch.example/audit/${f.findingId}` });
     expect(JSON.parse(a!.annotations.evidence!)).toEqual(f.evidence);

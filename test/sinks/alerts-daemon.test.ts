@@ -78,11 +78,15 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
       next.data.dedupKey = 'another-key';
       expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], JSON.stringify(next))).code).toBe(0);
       let listed = '';
-      await waitUntil(async () => {
-        const l = await runCli(['sinks', 'dead-letters', 'list', '--json', '--config', cfg, '--data-dir', dir]);
-        listed = l.stdout;
-        return l.code === 0 && listed.includes('another-key');
-      }, 30_000, 'dead letter');
+      await waitUntil(
+        async () => {
+          const l = await runCli(['sinks', 'dead-letters', 'list', '--json', '--config', cfg, '--data-dir', dir]);
+          listed = l.stdout;
+          return l.code === 0 && listed.includes('another-key');
+        },
+        30_000,
+        'dead letter',
+      );
       reject = false;
       const before = received.length;
       const replay = await runCli(['sinks', 'dead-letters', 'replay', '--all', '--config', cfg, '--data-dir', dir]);
@@ -91,12 +95,18 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
 
       // Every delivery and every give-up is in the audit trail, as a delivery record.
       let outcomes: string[] = [];
-      await waitUntil(async () => {
-        const q = await runCli(['audit', 'query', '--kind', 'delivery', '--json', '--data-dir', dir]);
-        if (q.code !== 0) return false;
-        outcomes = (JSON.parse(q.stdout) as { records: { payload: { data: { outcome: string; sink: string } } }[] }).records.map((r) => r.payload.data.outcome);
-        return outcomes.filter((o) => o === 'delivered').length >= 3;
-      }, 30_000, 'delivery records in the audit trail');
+      await waitUntil(
+        async () => {
+          const q = await runCli(['audit', 'query', '--kind', 'delivery', '--json', '--data-dir', dir]);
+          if (q.code !== 0) return false;
+          outcomes = (JSON.parse(q.stdout) as { records: { payload: { data: { outcome: string; sink: string } } }[] }).records.map(
+            (r) => r.payload.data.outcome,
+          );
+          return outcomes.filter((o) => o === 'delivered').length >= 3;
+        },
+        30_000,
+        'delivery records in the audit trail',
+      );
       expect(outcomes).toContain('dead_lettered');
     } finally {
       d.child.kill('SIGTERM');

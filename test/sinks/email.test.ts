@@ -33,10 +33,15 @@ describe.skipIf(smtp.skip || api.skip)('e-mail sink against Mailpit (STARTTLS + 
   function sinkConfig(over: Record<string, unknown> = {}) {
     const [host, port] = smtp.value!.split(':');
     return {
-      name: 'mail', host, port: Number(port), requireTLS: true,
+      name: 'mail',
+      host,
+      port: Number(port),
+      requireTLS: true,
       tls: { ca: readFileSync(process.env.CHAINWATCH_TEST_SMTP_CA!, 'utf8'), servername: 'localhost' },
       auth: { user: process.env.CHAINWATCH_TEST_SMTP_USER, password: process.env.CHAINWATCH_TEST_SMTP_PASSWORD },
-      from: 'Chainwatch <alerts@chainwatch.example>', to: [`soc+${run}@example.org`], timeout: '5s',
+      from: 'Chainwatch <alerts@chainwatch.example>',
+      to: [`soc+${run}@example.org`],
+      timeout: '5s',
       ...over,
     };
   }

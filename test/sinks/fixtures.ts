@@ -67,11 +67,7 @@ export function notification(input: FindingInput, action: NotificationAction, ov
 export const signal = (): AbortSignal => new AbortController().signal;
 
 /** Runs `fn`, expects an HttpError, checks class/code/retriable and that no secret leaked. */
-export async function expectHttpError(
-  fn: () => Promise<unknown>,
-  code: HttpError['code'],
-  secrets: readonly string[],
-): Promise<HttpError> {
+export async function expectHttpError(fn: () => Promise<unknown>, code: HttpError['code'], secrets: readonly string[]): Promise<HttpError> {
   let caught: unknown;
   try {
     await fn();

@@ -30,7 +30,9 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
     expect(issue.title.length).toBeLessThanOrEqual(256);
     expect(issue.body).toContain('### Evidence');
     expect(issue.body).toContain(n.auditUrl);
-    expect(gh.server.requests.every((r) => r.headers['x-github-api-version'] === '2022-11-28' && r.headers.accept === 'application/vnd.github+json')).toBe(true);
+    expect(gh.server.requests.every((r) => r.headers['x-github-api-version'] === '2022-11-28' && r.headers.accept === 'application/vnd.github+json')).toBe(
+      true,
+    );
     expect(gh.lastInvalid).toBe('');
   });
 
@@ -91,7 +93,11 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
 
   it('primary rate limit (403, remaining 0) waits until x-ratelimit-reset; secondary (429) honours retry-after', async () => {
     const reset = Math.floor(Date.now() / 1000) + 60;
-    gh.server.failNext(1, { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: '{"message":"API rate limit exceeded"}' });
+    gh.server.failNext(1, {
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: '{"message":"API rate limit exceeded"}',
+    });
     const primary = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', [gh.token]);
     expect(primary.retryAfterMs).toBeGreaterThan(50_000);
     expect(primary.retryAfterMs).toBeLessThanOrEqual(60_000);

@@ -16,9 +16,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(
-  handle: (req: Recorded, res: ServerResponse) => number | Promise<number>,
-): Promise<TestServer> {
+export async function startServer(handle: (req: Recorded, res: ServerResponse) => number | Promise<number>): Promise<TestServer> {
   const requests: Recorded[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -42,10 +40,11 @@ export async function startServer(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

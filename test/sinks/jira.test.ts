@@ -104,7 +104,9 @@ describe('JiraSink against the Jira Cloud v3 stand-in', () => {
 
   it('401 (bad token) is non-retriable and never leaks the token or the Basic credential', async () => {
     const other = make({ apiToken: 'ATATT3xWrongTokenButStillSecret111' });
-    const err = await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', ['ATATT3xWrongTokenButStillSecret111']);
+    const err = await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [
+      'ATATT3xWrongTokenButStillSecret111',
+    ]);
     expect(err.status).toBe(401);
   });
 
@@ -121,6 +123,8 @@ describe('JiraSink against the Jira Cloud v3 stand-in', () => {
     expect(checkAdf('plain text')).not.toEqual([]);
     expect(checkAdf({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] })).not.toEqual([]);
     expect(checkAdf({ type: 'doc', version: 1, content: [{ type: 'text', text: 'bare' }] })).not.toEqual([]);
-    expect(checkAdf({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x', marks: [{ type: 'link' }] }] }] })).not.toEqual([]);
+    expect(
+      checkAdf({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x', marks: [{ type: 'link' }] }] }] }),
+    ).not.toEqual([]);
   });
 });

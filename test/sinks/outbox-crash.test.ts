@@ -9,7 +9,10 @@ const CHILD = join(import.meta.dirname, 'procs', 'outbox-child.ts');
 
 function runChild(dataDir: string, url: string): { proc: ChildProcess; exit: Promise<number | null>; out: string[] } {
   const out: string[] = [];
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, url], { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, url], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   proc.stdout!.on('data', (b: Buffer) => out.push(...b.toString().split('\n').filter(Boolean)));
   const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return { proc, exit, out };

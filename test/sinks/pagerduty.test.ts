@@ -58,12 +58,18 @@ describe('PagerDutySink against the Events API v2 stand-in', () => {
 
   it('an invalid event is a non-retriable 400', async () => {
     const wrong = createPagerDutySink({ name: 'x', routingKey: 'NotTheRightKeyButSecret000000000', baseUrl: pd.server.url });
-    const err = await expectHttpError(() => wrong.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', ['NotTheRightKeyButSecret000000000']);
+    const err = await expectHttpError(() => wrong.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [
+      'NotTheRightKeyButSecret000000000',
+    ]);
     expect(err.status).toBe(400);
   });
 
   it('429 with Retry-After is retriable with retryAfterMs', async () => {
-    pd.server.failNext(1, { status: 429, headers: { 'retry-after': '30' }, body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly."}' });
+    pd.server.failNext(1, {
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly."}',
+    });
     const err = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', [pd.routingKey]);
     expect(err.retryAfterMs).toBe(30_000);
   });

@@ -9,7 +9,13 @@ describe('ServiceNowSink against the Table API stand-in', () => {
   let sink: AlertSink;
   const secrets = (): string[] => [snow.password, snow.bearerToken, Buffer.from(`${snow.username}:${snow.password}`).toString('base64')];
   const make = (over: Record<string, unknown> = {}): AlertSink =>
-    createServiceNowSink({ name: 'snow', instanceUrl: snow.server.url, auth: { username: snow.username, password: snow.password }, category: 'security', ...over });
+    createServiceNowSink({
+      name: 'snow',
+      instanceUrl: snow.server.url,
+      auth: { username: snow.username, password: snow.password },
+      category: 'security',
+      ...over,
+    });
 
   beforeAll(async () => {
     await snow.start();
@@ -74,18 +80,27 @@ describe('ServiceNowSink against the Table API stand-in', () => {
   });
 
   it('maps medium/low/info onto P3/P4/P5', async () => {
-    for (const severity of ['medium', 'low', 'info'] as const) await sink.deliver(notification({ ...rekorFork, severity, dedupKey: `k-${severity}` }, 'trigger'), signal());
+    for (const severity of ['medium', 'low', 'info'] as const)
+      await sink.deliver(notification({ ...rekorFork, severity, dedupKey: `k-${severity}` }, 'trigger'), signal());
     expect([...snow.incidents.values()].map((i) => i.fields.priority)).toEqual(['3', '4', '5']);
   });
 
   it('401 is non-retriable and leaks neither password nor Basic credential', async () => {
     const wrong = 'Wr0ngButSecretPassword!!';
-    const err = await expectHttpError(() => make({ auth: { username: snow.username, password: wrong } }).deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [wrong, Buffer.from(`${snow.username}:${wrong}`).toString('base64')]);
+    const err = await expectHttpError(
+      () => make({ auth: { username: snow.username, password: wrong } }).deliver(notification(rekorFork, 'trigger'), signal()),
+      'HTTP_CLIENT_ERROR',
+      [wrong, Buffer.from(`${snow.username}:${wrong}`).toString('base64')],
+    );
     expect(err.status).toBe(401);
   });
 
   it('400 for an invalid choice (misconfigured category) is non-retriable', async () => {
-    const err = await expectHttpError(() => make({ category: 'not-a-category' }).deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', secrets());
+    const err = await expectHttpError(
+      () => make({ category: 'not-a-category' }).deliver(notification(rekorFork, 'trigger'), signal()),
+      'HTTP_CLIENT_ERROR',
+      secrets(),
+    );
     expect(err.status).toBe(400);
   });
 

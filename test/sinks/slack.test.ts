@@ -52,7 +52,13 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
   });
 
   it('keeps oversized findings inside the Block Kit limits', async () => {
-    const huge = { ...rekorFork, summary: 'x'.repeat(1000), description: '<&>'.repeat(5000), evidence: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'.repeat(500)])), links: Array.from({ length: 40 }, (_, i) => ({ title: 't'.repeat(200), url: `https://example.org/${i}` })) };
+    const huge = {
+      ...rekorFork,
+      summary: 'x'.repeat(1000),
+      description: '<&>'.repeat(5000),
+      evidence: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'.repeat(500)])),
+      links: Array.from({ length: 40 }, (_, i) => ({ title: 't'.repeat(200), url: `https://example.org/${i}` })),
+    };
     await sink.deliver(notification(huge, 'trigger'), signal());
     expect(slack.messages).toHaveLength(1);
     expect(checkBlocks(slack.messages[0]!.blocks)).toEqual([]);
@@ -97,7 +103,10 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
   it('an unreachable endpoint is retriable and its URL is redacted', async () => {
     const dead = 'http://127.0.0.1:9/services/T1/B1/deadTokenQwerty123456';
     const other = createSlackSink({ name: 'x', webhookUrl: dead });
-    await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), AbortSignal.timeout(5000)), 'HTTP_UNREACHABLE', [dead, 'deadTokenQwerty123456']);
+    await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), AbortSignal.timeout(5000)), 'HTTP_UNREACHABLE', [
+      dead,
+      'deadTokenQwerty123456',
+    ]);
   });
 
   it('a slow endpoint times out as a retriable HTTP_TIMEOUT', async () => {

@@ -48,10 +48,16 @@ export class GitHubStandin extends Standin {
 
   protected handle(req: RecordedRequest): Reply {
     const auth = req.headers.authorization ?? '';
-    if (auth !== `Bearer ${this.token}` && auth !== `token ${this.token}`) return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
-    if (!req.headers['user-agent']) return { status: 403, body: { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.', documentation_url: DOCS } };
+    if (auth !== `Bearer ${this.token}` && auth !== `token ${this.token}`)
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
+    if (!req.headers['user-agent'])
+      return {
+        status: 403,
+        body: { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.', documentation_url: DOCS },
+      };
     const version = req.headers['x-github-api-version'];
-    if (version !== undefined && version !== '2022-11-28' && version !== '2026-03-10') return { status: 400, body: { message: `API version '${String(version)}' is not supported.`, documentation_url: DOCS } };
+    if (version !== undefined && version !== '2022-11-28' && version !== '2026-03-10')
+      return { status: 400, body: { message: `API version '${String(version)}' is not supported.`, documentation_url: DOCS } };
     const route = ROUTES.find((r) => r.method === req.method && r.re.test(req.path));
     if (!route) return notFound();
     const m = req.path.match(route.re)!;
@@ -70,7 +76,15 @@ export class GitHubStandin extends Standin {
     switch (op.operationId) {
       case 'issues/create': {
         const n = this.issues.size + 1;
-        const created: GitHubIssue = { number: n, title: String(body.title), body: (body.body as string | undefined) ?? null, labels: labelNames(body.labels), state: 'open', state_reason: null, comments: [] };
+        const created: GitHubIssue = {
+          number: n,
+          title: String(body.title),
+          body: (body.body as string | undefined) ?? null,
+          labels: labelNames(body.labels),
+          state: 'open',
+          state_reason: null,
+          comments: [],
+        };
         this.issues.set(n, created);
         return { status: 201, body: this.#view(created) };
       }
@@ -87,7 +101,8 @@ export class GitHubStandin extends Standin {
         return { status: 200, body: this.#view(issue!) };
       case 'issues/update':
         if (body.state === 'closed' || body.state === 'open') {
-          if (body.state !== issue!.state) issue!.state_reason = (body.state_reason as string | null | undefined) ?? (body.state === 'closed' ? 'completed' : 'reopened');
+          if (body.state !== issue!.state)
+            issue!.state_reason = (body.state_reason as string | null | undefined) ?? (body.state === 'closed' ? 'completed' : 'reopened');
           issue!.state = body.state;
         }
         if (typeof body.title === 'string') issue!.title = body.title;
@@ -96,7 +111,14 @@ export class GitHubStandin extends Standin {
         return { status: 200, body: this.#view(issue!) };
       case 'issues/create-comment':
         issue!.comments.push(String(body.body));
-        return { status: 201, body: { id: 9000 + issue!.comments.length, body: body.body, html_url: `https://github.com/${this.owner}/${this.repo}/issues/${issue!.number}#issuecomment-${9000 + issue!.comments.length}` } };
+        return {
+          status: 201,
+          body: {
+            id: 9000 + issue!.comments.length,
+            body: body.body,
+            html_url: `https://github.com/${this.owner}/${this.repo}/issues/${issue!.number}#issuecomment-${9000 + issue!.comments.length}`,
+          },
+        };
       default:
         return notFound();
     }

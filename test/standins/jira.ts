@@ -42,7 +42,8 @@ export class JiraStandin extends Standin {
 
   protected handle(req: RecordedRequest): Reply {
     const expected = `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) return { status: 401, body: { errorMessages: ['Client must be authenticated to access this resource.'], errors: {} } };
+    if (req.headers.authorization !== expected)
+      return { status: 401, body: { errorMessages: ['Client must be authenticated to access this resource.'], errors: {} } };
     if (req.method !== 'GET' && (req.json === INVALID_JSON || !isObject(req.json))) return bad(['Unexpected character in request body.']);
     const body = req.json as Record<string, unknown>;
     let m: RegExpMatchArray | null;
@@ -59,7 +60,16 @@ export class JiraStandin extends Standin {
         return { status: 201, body: { id: String(10_000 + issue.comments.length), body: body.body } };
       }
       if (m[2] === '/transitions' && req.method === 'GET') {
-        return { status: 200, body: { transitions: TRANSITIONS.filter((t) => t.to !== issue.status).map((t) => ({ id: t.id, name: t.name, to: { name: t.to, statusCategory: { key: STATUS_CATEGORY[t.to] } } })) } };
+        return {
+          status: 200,
+          body: {
+            transitions: TRANSITIONS.filter((t) => t.to !== issue.status).map((t) => ({
+              id: t.id,
+              name: t.name,
+              to: { name: t.to, statusCategory: { key: STATUS_CATEGORY[t.to] } },
+            })),
+          },
+        };
       }
       if (m[2] === '/transitions' && req.method === 'POST') {
         const id = isObject(body.transition) ? body.transition.id : undefined;
@@ -82,12 +92,22 @@ export class JiraStandin extends Standin {
     if (typeof f.summary !== 'string' || f.summary.trim() === '') errors.summary = 'You must specify a summary of the issue.';
     else if (f.summary.length > 255) errors.summary = 'Summary must be less than 255 characters.';
     else if (/[\r\n]/.test(f.summary)) errors.summary = 'The summary is invalid because it contains newline characters.';
-    if (f.description !== undefined && checkAdf(f.description).length) errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format).';
-    if (f.labels !== undefined && (!Array.isArray(f.labels) || f.labels.some((l) => typeof l !== 'string' || !/^\S{1,255}$/.test(l)))) errors.labels = 'The label must not contain spaces and be at most 255 characters.';
-    if (f.priority !== undefined && (!isObject(f.priority) || !this.priorities.has(String(f.priority.name)))) errors.priority = `Specify a valid priority name.`;
+    if (f.description !== undefined && checkAdf(f.description).length)
+      errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format).';
+    if (f.labels !== undefined && (!Array.isArray(f.labels) || f.labels.some((l) => typeof l !== 'string' || !/^\S{1,255}$/.test(l))))
+      errors.labels = 'The label must not contain spaces and be at most 255 characters.';
+    if (f.priority !== undefined && (!isObject(f.priority) || !this.priorities.has(String(f.priority.name))))
+      errors.priority = `Specify a valid priority name.`;
     if (Object.keys(errors).length) return bad([], errors);
     const key = `${this.projectKey}-${++this.#seq}`;
-    this.issues.set(key, { id: String(10_000 + this.#seq), key, fields: { ...f, labels: (f.labels as string[]) ?? [] } as JiraIssue['fields'], status: 'To Do', comments: [], created: this.#seq });
+    this.issues.set(key, {
+      id: String(10_000 + this.#seq),
+      key,
+      fields: { ...f, labels: (f.labels as string[]) ?? [] } as JiraIssue['fields'],
+      status: 'To Do',
+      comments: [],
+      created: this.#seq,
+    });
     return { status: 201, body: { id: String(10_000 + this.#seq), key, self: `${this.server.url}/rest/api/3/issue/${10_000 + this.#seq}` } };
   }
 
@@ -102,7 +122,12 @@ export class JiraStandin extends Standin {
       if (!c) return bad([`Error in the JQL Query: cannot parse '${clause}'.`]);
       const [, field, op, quoted, bare] = c;
       const value = quoted ?? bare!;
-      const get = (i: JiraIssue): string[] => (field === 'project' ? [this.projectKey] : field === 'labels' ? i.fields.labels : [STATUS_CATEGORY[i.status] === 'done' ? 'Done' : STATUS_CATEGORY[i.status] === 'new' ? 'To Do' : 'In Progress']);
+      const get = (i: JiraIssue): string[] =>
+        field === 'project'
+          ? [this.projectKey]
+          : field === 'labels'
+            ? i.fields.labels
+            : [STATUS_CATEGORY[i.status] === 'done' ? 'Done' : STATUS_CATEGORY[i.status] === 'new' ? 'To Do' : 'In Progress'];
       preds.push((i) => get(i).some((v) => v.toLowerCase() === value.toLowerCase()) === (op === '='));
     }
     let found = [...this.issues.values()].filter((i) => preds.every((p) => p(i))).sort((a, b) => a.created - b.created);

@@ -59,22 +59,33 @@ export function checkEvent(e: Record<string, unknown>, size: number): string[] {
   if (size > 512 * 1024) errs.push('Event object exceeds 512 KB');
   for (const k of Object.keys(e)) if (!TOP_LEVEL.has(k)) errs.push(`'${k}' is not a recognised field`);
   if (typeof e.routing_key !== 'string' || e.routing_key.length !== 32) errs.push("'routing_key' must be a 32 character string");
-  if (typeof e.event_action !== 'string' || !ACTIONS.has(e.event_action)) errs.push("'event_action' is invalid (must be one of: trigger, acknowledge, resolve)");
-  if (e.dedup_key !== undefined && (typeof e.dedup_key !== 'string' || e.dedup_key.length === 0 || e.dedup_key.length > 255)) errs.push("'dedup_key' must be a string of at most 255 characters");
+  if (typeof e.event_action !== 'string' || !ACTIONS.has(e.event_action))
+    errs.push("'event_action' is invalid (must be one of: trigger, acknowledge, resolve)");
+  if (e.dedup_key !== undefined && (typeof e.dedup_key !== 'string' || e.dedup_key.length === 0 || e.dedup_key.length > 255))
+    errs.push("'dedup_key' must be a string of at most 255 characters");
   if (e.event_action !== 'trigger' && e.dedup_key === undefined) errs.push("'dedup_key' is required for acknowledge and resolve");
   if (e.event_action === 'trigger') checkPayload(e.payload, errs);
   for (const k of ['client', 'client_url'] as const) if (e[k] !== undefined && typeof e[k] !== 'string') errs.push(`'${k}' must be a string`);
   if (e.links !== undefined) {
     if (!Array.isArray(e.links)) errs.push("'links' must be an array");
-    else e.links.forEach((l, i) => {
-      if (!isObject(l) || typeof l.href !== 'string' || (l.text !== undefined && typeof l.text !== 'string')) errs.push(`'links[${i}]' must be {href, text?}`);
-    });
+    else
+      e.links.forEach((l, i) => {
+        if (!isObject(l) || typeof l.href !== 'string' || (l.text !== undefined && typeof l.text !== 'string'))
+          errs.push(`'links[${i}]' must be {href, text?}`);
+      });
   }
   if (e.images !== undefined) {
     if (!Array.isArray(e.images)) errs.push("'images' must be an array");
-    else e.images.forEach((m, i) => {
-      if (!isObject(m) || typeof m.src !== 'string' || (m.href !== undefined && typeof m.href !== 'string') || (m.alt !== undefined && typeof m.alt !== 'string')) errs.push(`'images[${i}]' must be {src, href?, alt?}`);
-    });
+    else
+      e.images.forEach((m, i) => {
+        if (
+          !isObject(m) ||
+          typeof m.src !== 'string' ||
+          (m.href !== undefined && typeof m.href !== 'string') ||
+          (m.alt !== undefined && typeof m.alt !== 'string')
+        )
+          errs.push(`'images[${i}]' must be {src, href?, alt?}`);
+      });
   }
   return errs;
 }
@@ -85,8 +96,10 @@ function checkPayload(p: unknown, errs: string[]): void {
   if (typeof p.summary !== 'string' || p.summary.length === 0) errs.push("'payload.summary' is missing or blank");
   else if (p.summary.length > 1024) errs.push("'payload.summary' is longer than 1024 characters");
   if (typeof p.source !== 'string' || p.source.length === 0) errs.push("'payload.source' is missing or blank");
-  if (typeof p.severity !== 'string' || !SEVERITIES.has(p.severity)) errs.push("'payload.severity' is invalid (must be one of: critical, error, warning, info)");
-  if (p.timestamp !== undefined && (typeof p.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(p.timestamp))) errs.push("'payload.timestamp' must be ISO 8601");
+  if (typeof p.severity !== 'string' || !SEVERITIES.has(p.severity))
+    errs.push("'payload.severity' is invalid (must be one of: critical, error, warning, info)");
+  if (p.timestamp !== undefined && (typeof p.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(p.timestamp)))
+    errs.push("'payload.timestamp' must be ISO 8601");
   for (const k of ['component', 'group', 'class'] as const) if (p[k] !== undefined && typeof p[k] !== 'string') errs.push(`'payload.${k}' must be a string`);
   if (p.custom_details !== undefined && !isObject(p.custom_details)) errs.push("'payload.custom_details' must be an object");
 }

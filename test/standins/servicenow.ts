@@ -19,15 +19,50 @@ export interface Incident {
   created: number;
 }
 
-const WRITABLE = new Set(['short_description', 'description', 'urgency', 'impact', 'category', 'subcategory', 'assignment_group', 'caller_id', 'correlation_id', 'correlation_display', 'contact_type', 'work_notes', 'comments', 'state', 'close_code', 'close_notes']);
+const WRITABLE = new Set([
+  'short_description',
+  'description',
+  'urgency',
+  'impact',
+  'category',
+  'subcategory',
+  'assignment_group',
+  'caller_id',
+  'correlation_id',
+  'correlation_display',
+  'contact_type',
+  'work_notes',
+  'comments',
+  'state',
+  'close_code',
+  'close_notes',
+]);
 const QUERYABLE = new Set(['sys_id', 'number', 'correlation_id', 'active', 'state', 'category', 'sys_created_on', 'priority']);
-const MAX: Record<string, number> = { short_description: 160, description: 4000, work_notes: 4000, close_notes: 4000, correlation_id: 100, correlation_display: 100 };
+const MAX: Record<string, number> = {
+  short_description: 160,
+  description: 4000,
+  work_notes: 4000,
+  close_notes: 4000,
+  correlation_id: 100,
+  correlation_display: 100,
+};
 const CHOICES: Record<string, string[]> = {
   urgency: ['1', '2', '3'],
   impact: ['1', '2', '3'],
   state: ['1', '2', '3', '6', '7', '8'],
   category: ['inquiry', 'software', 'hardware', 'network', 'database', 'security'],
-  close_code: ['Duplicate', 'Known error', 'No resolution provided', 'Resolved by caller', 'Resolved by change', 'Resolved by problem', 'Resolved by request', 'Solution provided', 'Workaround provided', 'User error'],
+  close_code: [
+    'Duplicate',
+    'Known error',
+    'No resolution provided',
+    'Resolved by caller',
+    'Resolved by change',
+    'Resolved by problem',
+    'Resolved by request',
+    'Solution provided',
+    'Workaround provided',
+    'User error',
+  ],
 };
 const PRIORITY: Record<string, string> = { '11': '1', '12': '2', '21': '2', '13': '3', '22': '3', '31': '3', '23': '4', '32': '4', '33': '5' };
 
@@ -49,11 +84,13 @@ export class ServiceNowStandin extends Standin {
 
   protected handle(req: RecordedRequest): Reply {
     const basic = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    if (req.headers.authorization !== basic && req.headers.authorization !== `Bearer ${this.bearerToken}`) return fail(401, 'User Not Authenticated', 'Required to provide Auth information');
+    if (req.headers.authorization !== basic && req.headers.authorization !== `Bearer ${this.bearerToken}`)
+      return fail(401, 'User Not Authenticated', 'Required to provide Auth information');
     const m = req.path.match(/^\/api\/now\/table\/([a-z0-9_]+)(?:\/([0-9a-f]{32}))?$/);
     if (!m) return fail(400, 'Requested URI does not represent any resource', '');
     if (m[1] !== 'incident') return fail(400, `Invalid table ${m[1]}`, '');
-    if (req.method !== 'GET' && (req.json === INVALID_JSON || !isObject(req.json))) return fail(400, 'Exception while reading request', 'The payload is not valid JSON.');
+    if (req.method !== 'GET' && (req.json === INVALID_JSON || !isObject(req.json)))
+      return fail(400, 'Exception while reading request', 'The payload is not valid JSON.');
     const body = req.json as Record<string, unknown>;
     const fields = req.query.get('sysparm_fields')?.split(',');
     if (!m[2]) {

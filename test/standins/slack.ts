@@ -69,11 +69,13 @@ export function checkBlocks(blocks: unknown): string[] {
         break;
       case 'context':
         if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 10) errs.push(`${at}.elements must hold 1..10 items`);
-        else b.elements.forEach((e, j) => {
-          if (isObject(e) && e.type === 'image') {
-            if (typeof e.alt_text !== 'string' || (typeof e.image_url !== 'string' && !isObject(e.slack_file))) errs.push(`${at}.elements[${j}] image invalid`);
-          } else textObject(e, `${at}.elements[${j}]`, 3000, errs);
-        });
+        else
+          b.elements.forEach((e, j) => {
+            if (isObject(e) && e.type === 'image') {
+              if (typeof e.alt_text !== 'string' || (typeof e.image_url !== 'string' && !isObject(e.slack_file)))
+                errs.push(`${at}.elements[${j}] image invalid`);
+            } else textObject(e, `${at}.elements[${j}]`, 3000, errs);
+          });
         break;
       case 'actions':
         if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 25) errs.push(`${at}.elements must hold 1..25 items`);

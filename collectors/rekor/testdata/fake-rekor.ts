@@ -29,7 +29,10 @@ export interface EntryJson {
   integratedTime: number;
   logID: string;
   logIndex: number;
-  verification: { inclusionProof: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number }; signedEntryTimestamp: string };
+  verification: {
+    inclusionProof: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number };
+    signedEntryTimestamp: string;
+  };
 }
 
 export function loadRecording(): Recording {

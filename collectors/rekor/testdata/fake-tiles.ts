@@ -30,7 +30,10 @@ export class FakeTileLog {
     const rootHash = root ?? cr.root();
     const text = `${this.origin}\n${size}\n${rootHash.toString('base64')}\n`;
     const key = createPrivateKey(this.signerPem);
-    const hint = createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest().subarray(0, 4);
+    const hint = createHash('sha256')
+      .update(createPublicKey(key).export({ type: 'spki', format: 'der' }))
+      .digest()
+      .subarray(0, 4);
     return `${text}\n\u2014 ${this.origin} ${Buffer.concat([hint, sign('sha256', Buffer.from(text), key)]).toString('base64')}\n`;
   }
 

@@ -20,18 +20,14 @@ export function mth(leaves: readonly Buffer[]): Buffer {
 export function path(m: number, leaves: readonly Buffer[]): Buffer[] {
   if (leaves.length <= 1) return [];
   const k = split(leaves.length);
-  return m < k
-    ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))]
-    : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
+  return m < k ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))] : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
 }
 
 function subproof(m: number, leaves: readonly Buffer[], b: boolean): Buffer[] {
   const n = leaves.length;
   if (m === n) return b ? [] : [mth(leaves)];
   const k = split(n);
-  return m <= k
-    ? [...subproof(m, leaves.slice(0, k), b), mth(leaves.slice(k))]
-    : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
+  return m <= k ? [...subproof(m, leaves.slice(0, k), b), mth(leaves.slice(k))] : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
 }
 
 export function consistencyProof(m: number, leaves: readonly Buffer[]): Buffer[] {

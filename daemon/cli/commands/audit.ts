@@ -19,7 +19,12 @@ See docs/audit.md.`,
   rawArgs: true,
   async run({ argv }, io) {
     // Only --config/--data-dir matter here; the audit CLI validates everything else itself.
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' } }, strict: false, allowPositionals: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' } },
+      strict: false,
+      allowPositionals: true,
+    });
     const { config } = loadConfig({ file: values.config as string | undefined, env: io.env, flags: { dataDir: values['data-dir'] as string | undefined } });
     return auditCommand(argv, auditCliDeps(config, io));
   },

@@ -18,17 +18,15 @@ function io() {
 describe('events commands reject bad numeric options with a usage error', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'cw-cli-'));
 
-  it.each([
-    [['--timeout', 'soon']],
-    [['--max', 'lots', '--timeout', '1']],
-    [['--max', '0', '--timeout', '1']],
-    [['--timeout', '-5']],
-  ])('events tail %j', async (extra) => {
-    const t = io();
-    const code = await main(['events', 'tail', 'chainwatch.system', '--data-dir', dir(), ...extra], t.io);
-    expect(code).toBe(2);
-    expect(t.err.join('')).toContain('chainwatch events tail:');
-  });
+  it.each([[['--timeout', 'soon']], [['--max', 'lots', '--timeout', '1']], [['--max', '0', '--timeout', '1']], [['--timeout', '-5']]])(
+    'events tail %j',
+    async (extra) => {
+      const t = io();
+      const code = await main(['events', 'tail', 'chainwatch.system', '--data-dir', dir(), ...extra], t.io);
+      expect(code).toBe(2);
+      expect(t.err.join('')).toContain('chainwatch events tail:');
+    },
+  );
 
   it.each([[['--batch-size', 'big']], [['--batch-size', '0']], [['--batch-size', '2.5']]])('events publish %j', async (extra) => {
     const d = dir();

@@ -8,4 +8,15 @@ import { verifyBundle, verifyCheckpoint } from './trust.js';
 import { versionCommand } from './version.js';
 
 /** Every `chainwatch` command. Capabilities add theirs here. */
-export const commands: Command[] = [runCommand, configCheckCommand, configSchemaCommand, eventsPublishCommand, eventsTailCommand, verifyBundle, verifyCheckpoint, audit, sinksDeadLetters, versionCommand];
+export const commands: Command[] = [
+  runCommand,
+  configCheckCommand,
+  configSchemaCommand,
+  eventsPublishCommand,
+  eventsTailCommand,
+  verifyBundle,
+  verifyCheckpoint,
+  audit,
+  sinksDeadLetters,
+  versionCommand,
+];

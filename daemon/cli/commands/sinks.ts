@@ -12,7 +12,12 @@ export const sinksDeadLetters: Command = {
   Replayed notifications go back to their sink's outbox; a running daemon delivers them.`,
   rawArgs: true,
   async run({ argv }, io) {
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' } }, strict: false, allowPositionals: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' }, 'data-dir': { type: 'string' } },
+      strict: false,
+      allowPositionals: true,
+    });
     const { config } = loadConfig({ file: values.config as string | undefined, env: io.env, flags: { dataDir: values['data-dir'] as string | undefined } });
     const rest = stripOption(stripOption(argv, '--config', '-c'), '--data-dir');
     if (config.sinks.alerts?.file) rest.push('--file', config.sinks.alerts.file);

@@ -1,6 +1,13 @@
 import { Client } from '@elastic/elasticsearch';
 import { Transport, type TransportOptions } from '@elastic/transport';
-import { networkError, PASS_THROUGH_STATUSES, type SearchRequest, type SearchResponse, type SearchTransport, type SearchTransportOptions } from './transport.js';
+import {
+  networkError,
+  PASS_THROUGH_STATUSES,
+  type SearchRequest,
+  type SearchResponse,
+  type SearchTransport,
+  type SearchTransportOptions,
+} from './transport.js';
 
 /**
  * The Elasticsearch client refuses servers that do not answer with `x-elastic-product:
@@ -35,7 +42,13 @@ export class ElasticsearchJs implements SearchTransport {
   async request<T>(req: SearchRequest): Promise<SearchResponse<T>> {
     try {
       const res = await this.#client.transport.request<T>(
-        { method: req.method, path: req.path, ...(req.querystring ? { querystring: req.querystring } : {}), ...(req.body !== undefined ? { body: req.body as any } : {}), ...(req.bulkBody ? { bulkBody: req.bulkBody as any } : {}) },
+        {
+          method: req.method,
+          path: req.path,
+          ...(req.querystring ? { querystring: req.querystring } : {}),
+          ...(req.body !== undefined ? { body: req.body as any } : {}),
+          ...(req.bulkBody ? { bulkBody: req.bulkBody as any } : {}),
+        },
         { ignore: PASS_THROUGH_STATUSES, meta: true },
       );
       return { status: res.statusCode ?? 0, body: res.body };

@@ -11,8 +11,7 @@ import type { PreparedRecord } from '../record.js';
  * Every document is written with op_type=create and a deterministic id, so nothing is ever
  * overwritten through the API we use. Field names follow ECS where ECS has one.
  */
-export const recordsIndex = (prefix: string, at: Date): string =>
-  `${prefix}-${at.getUTCFullYear()}.${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+export const recordsIndex = (prefix: string, at: Date): string => `${prefix}-${at.getUTCFullYear()}.${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
 export const recordsPattern = (prefix: string): string => `${prefix}-*`;
 export const nodesIndex = (prefix: string): string => `${prefix}.nodes`;
 export const checkpointsIndex = (prefix: string): string => `${prefix}.checkpoints`;
@@ -38,17 +37,34 @@ export function indexTemplate(prefix: string, replicas: number): object {
           message: { type: 'text' },
           event: {
             properties: {
-              id: kw, kind: kw, category: kw, type: kw, action: kw, dataset: kw,
-              severity: { type: 'integer' }, created: { type: 'date' },
+              id: kw,
+              kind: kw,
+              category: kw,
+              type: kw,
+              action: kw,
+              dataset: kw,
+              severity: { type: 'integer' },
+              created: { type: 'date' },
             },
           },
           chainwatch: {
             properties: {
               audit: {
                 properties: {
-                  index: { type: 'long' }, id: kw, kind: kw, type: kw, subject: kw, digest: kw, identity: kw,
-                  severity: kw, recorded_at: { type: 'date' }, topic: kw, partition: { type: 'integer' },
-                  offset: { type: 'long' }, body: stored, leaf_hash: stored,
+                  index: { type: 'long' },
+                  id: kw,
+                  kind: kw,
+                  type: kw,
+                  subject: kw,
+                  digest: kw,
+                  identity: kw,
+                  severity: kw,
+                  recorded_at: { type: 'date' },
+                  topic: kw,
+                  partition: { type: 'integer' },
+                  offset: { type: 'long' },
+                  body: stored,
+                  leaf_hash: stored,
                 },
               },
             },
@@ -61,7 +77,18 @@ export function indexTemplate(prefix: string, replicas: number): object {
 
 export const sideIndexBody = (replicas: number): object => ({
   settings: { number_of_shards: 1, number_of_replicas: replicas, 'index.translog.durability': 'request' },
-  mappings: { dynamic: 'strict', properties: { level: { type: 'integer' }, index: { type: 'long' }, hash: stored, size: { type: 'long' }, root_hash: stored, note: stored, created_at: { type: 'date' } } },
+  mappings: {
+    dynamic: 'strict',
+    properties: {
+      level: { type: 'integer' },
+      index: { type: 'long' },
+      hash: stored,
+      size: { type: 'long' },
+      root_hash: stored,
+      note: stored,
+      created_at: { type: 'date' },
+    },
+  },
 });
 
 /**
@@ -103,15 +130,27 @@ export function recordDocument(p: PreparedRecord): object {
     '@timestamp': f.time,
     message: `${f.kind} ${f.type}${f.subject ? ` ${f.subject}` : ''}`,
     event: {
-      id: f.id, ...ECS_KIND[f.kind], action: f.type, dataset: 'chainwatch.audit',
-      ...(f.severity ? { severity: severityRank(f.severity) } : {}), created: r.recordedAt,
+      id: f.id,
+      ...ECS_KIND[f.kind],
+      action: f.type,
+      dataset: 'chainwatch.audit',
+      ...(f.severity ? { severity: severityRank(f.severity) } : {}),
+      created: r.recordedAt,
     },
     chainwatch: {
       audit: {
-        index: r.index, id: f.id, kind: f.kind, type: f.type, subject: f.subject, digest: f.digest, identity: f.identity,
-        severity: f.severity, recorded_at: r.recordedAt,
+        index: r.index,
+        id: f.id,
+        kind: f.kind,
+        type: f.type,
+        subject: f.subject,
+        digest: f.digest,
+        identity: f.identity,
+        severity: f.severity,
+        recorded_at: r.recordedAt,
         ...(r.position ? { topic: r.position.topic, partition: r.position.partition, offset: r.position.offset } : {}),
-        body: p.body, leaf_hash: p.leafHash.toString('hex'),
+        body: p.body,
+        leaf_hash: p.leafHash.toString('hex'),
       },
     },
   };

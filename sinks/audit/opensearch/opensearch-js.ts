@@ -1,5 +1,12 @@
 import { Client } from '@opensearch-project/opensearch';
-import { networkError, PASS_THROUGH_STATUSES, type SearchRequest, type SearchResponse, type SearchTransport, type SearchTransportOptions } from './transport.js';
+import {
+  networkError,
+  PASS_THROUGH_STATUSES,
+  type SearchRequest,
+  type SearchResponse,
+  type SearchTransport,
+  type SearchTransportOptions,
+} from './transport.js';
 
 /** SearchTransport over the official OpenSearch client's transport. */
 export class OpenSearchJs implements SearchTransport {
@@ -18,7 +25,13 @@ export class OpenSearchJs implements SearchTransport {
   async request<T>(req: SearchRequest): Promise<SearchResponse<T>> {
     try {
       const res = await this.#client.transport.request(
-        { method: req.method, path: req.path, ...(req.querystring ? { querystring: req.querystring } : {}), ...(req.body !== undefined ? { body: req.body as any } : {}), ...(req.bulkBody ? { bulkBody: req.bulkBody as any } : {}) },
+        {
+          method: req.method,
+          path: req.path,
+          ...(req.querystring ? { querystring: req.querystring } : {}),
+          ...(req.body !== undefined ? { body: req.body as any } : {}),
+          ...(req.bulkBody ? { bulkBody: req.bulkBody as any } : {}),
+        },
         { ignore: PASS_THROUGH_STATUSES },
       );
       return { status: res.statusCode ?? 0, body: res.body as T };

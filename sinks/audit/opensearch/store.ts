@@ -3,7 +3,18 @@ import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/tree.j
 import { AuditError } from '../errors.js';
 import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow } from '../port.js';
 import { AppendPlanner, parseRecordBody } from '../record.js';
-import { checkpointsIndex, indexTemplate, ismPolicy, nodesIndex, type RecordDoc, recordDocument, recordsIndex, recordsPattern, rowFromHit, sideIndexBody } from './mappings.js';
+import {
+  checkpointsIndex,
+  indexTemplate,
+  ismPolicy,
+  nodesIndex,
+  type RecordDoc,
+  recordDocument,
+  recordsIndex,
+  recordsPattern,
+  rowFromHit,
+  sideIndexBody,
+} from './mappings.js';
 import type { SearchRequest, SearchResponse, SearchTransport } from './transport.js';
 
 export interface OpenSearchAuditStoreOptions {
@@ -76,7 +87,11 @@ export class OpenSearchAuditStore implements AuditStore {
     const batch = this.#planner.prepare(entries, now);
     const lines: unknown[] = [];
     for (const r of batch.records) lines.push({ create: { _index: index, _id: String(r.record.index) } }, recordDocument(r));
-    for (const n of batch.nodes) lines.push({ create: { _index: nodesIndex(this.#p), _id: `${n.id.level}-${n.id.index}` } }, { level: n.id.level, index: n.id.index, hash: n.hash.toString('hex') });
+    for (const n of batch.nodes)
+      lines.push(
+        { create: { _index: nodesIndex(this.#p), _id: `${n.id.level}-${n.id.index}` } },
+        { level: n.id.level, index: n.id.index, hash: n.hash.toString('hex') },
+      );
     try {
       await this.#bulkCreate(lines);
     } catch (err) {
@@ -97,25 +112,28 @@ export class OpenSearchAuditStore implements AuditStore {
   async #bulkCreate(lines: unknown[]): Promise<void> {
     let pending = lines;
     let attempt = 0;
-    await withRetry(async () => {
-      attempt++;
-      const res = await this.#call({ method: 'POST', path: '/_bulk', bulkBody: pending });
-      if (!ok(res.status)) this.#throw(res, 'bulk append');
-      const items = (res.body.items ?? []) as { create: { status: number; error?: { type?: string } } }[];
-      const retry: unknown[] = [];
-      let fatal: string | undefined;
-      items.forEach((it, k) => {
-        const st = it.create.status;
-        if (ok(st) || (st === 409 && attempt > 1)) return;
-        if (st === 429 || st >= 500) retry.push(pending[2 * k], pending[2 * k + 1]);
-        else fatal ??= `${st} ${it.create.error?.type ?? ''}`;
-      });
-      if (fatal) throw new AuditError('AUDIT_WRITE_FAILED', `bulk append refused: ${fatal}`);
-      if (retry.length) {
-        pending = retry;
-        throw new AuditError('AUDIT_STORE_UNAVAILABLE', `${retry.length / 2} bulk items rejected, retrying`, { retriable: true });
-      }
-    }, this.#o.retry ?? { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 });
+    await withRetry(
+      async () => {
+        attempt++;
+        const res = await this.#call({ method: 'POST', path: '/_bulk', bulkBody: pending });
+        if (!ok(res.status)) this.#throw(res, 'bulk append');
+        const items = (res.body.items ?? []) as { create: { status: number; error?: { type?: string } } }[];
+        const retry: unknown[] = [];
+        let fatal: string | undefined;
+        items.forEach((it, k) => {
+          const st = it.create.status;
+          if (ok(st) || (st === 409 && attempt > 1)) return;
+          if (st === 429 || st >= 500) retry.push(pending[2 * k], pending[2 * k + 1]);
+          else fatal ??= `${st} ${it.create.error?.type ?? ''}`;
+        });
+        if (fatal) throw new AuditError('AUDIT_WRITE_FAILED', `bulk append refused: ${fatal}`);
+        if (retry.length) {
+          pending = retry;
+          throw new AuditError('AUDIT_STORE_UNAVAILABLE', `${retry.length / 2} bulk items rejected, retrying`, { retriable: true });
+        }
+      },
+      this.#o.retry ?? { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 },
+    );
   }
 
   async size(): Promise<number> {
@@ -133,10 +151,16 @@ export class OpenSearchAuditStore implements AuditStore {
     const filter: object[] = [];
     const desc = q.order === 'desc';
     if (q.since || q.until) filter.push({ range: { '@timestamp': { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } });
-    for (const [field, v] of [['subject', q.subject], ['digest', q.digest], ['identity', q.identity], ['kind', q.kind]] as const) {
+    for (const [field, v] of [
+      ['subject', q.subject],
+      ['digest', q.digest],
+      ['identity', q.identity],
+      ['kind', q.kind],
+    ] as const) {
       if (v) filter.push({ term: { [`chainwatch.audit.${field}`]: v } });
     }
-    if (q.type) filter.push(q.type.endsWith('*') ? { prefix: { 'chainwatch.audit.type': q.type.slice(0, -1) } } : { term: { 'chainwatch.audit.type': q.type } });
+    if (q.type)
+      filter.push(q.type.endsWith('*') ? { prefix: { 'chainwatch.audit.type': q.type.slice(0, -1) } } : { term: { 'chainwatch.audit.type': q.type } });
     if (q.severity) filter.push({ range: { 'event.severity': { gte: severityRank(q.severity) } } });
     if (q.after !== undefined) filter.push({ range: { 'chainwatch.audit.index': desc ? { lt: q.after } : { gt: q.after } } });
     const limit = Math.min(Math.max(q.limit ?? 100, 1), MAX_PAGE - 1);
@@ -147,7 +171,7 @@ export class OpenSearchAuditStore implements AuditStore {
 
   async leafHashes(start: number, end: number): Promise<Buffer[]> {
     const out: Buffer[] = [];
-    for (let from = start; from < end; ) {
+    for (let from = start; from < end;) {
       const rows = await this.scan(from, Math.min(end - from, MAX_PAGE));
       for (const r of rows) {
         if (r.position !== from) throw new AuditError('AUDIT_NOT_FOUND', `leaf hash ${from} is not stored`);
@@ -192,17 +216,27 @@ export class OpenSearchAuditStore implements AuditStore {
   }
 
   async putCheckpoint(cp: StoredCheckpoint): Promise<void> {
-    await this.#must({
-      method: 'PUT', path: `/${checkpointsIndex(this.#p)}/_create/${cp.size}`,
-      body: { size: cp.size, root_hash: cp.rootHash, note: cp.note, created_at: cp.createdAt },
-    }, `store checkpoint ${cp.size}`);
+    await this.#must(
+      {
+        method: 'PUT',
+        path: `/${checkpointsIndex(this.#p)}/_create/${cp.size}`,
+        body: { size: cp.size, root_hash: cp.rootHash, note: cp.note, created_at: cp.createdAt },
+      },
+      `store checkpoint ${cp.size}`,
+    );
   }
 
   async listCheckpoints(): Promise<StoredCheckpoint[]> {
     await this.#must({ method: 'POST', path: `/${checkpointsIndex(this.#p)}/_refresh` }, 'refresh checkpoints');
-    const res = await this.#must({ method: 'POST', path: `/${checkpointsIndex(this.#p)}/_search`, body: { size: MAX_PAGE, sort: [{ size: 'asc' }] } }, 'list checkpoints');
+    const res = await this.#must(
+      { method: 'POST', path: `/${checkpointsIndex(this.#p)}/_search`, body: { size: MAX_PAGE, sort: [{ size: 'asc' }] } },
+      'list checkpoints',
+    );
     return (res.body.hits.hits as { _source: { size: number; root_hash: string; note: string; created_at: string } }[]).map(({ _source: s }) => ({
-      size: s.size, rootHash: s.root_hash, note: s.note, createdAt: s.created_at,
+      size: s.size,
+      rootHash: s.root_hash,
+      note: s.note,
+      createdAt: s.created_at,
     }));
   }
 
@@ -224,10 +258,15 @@ export class OpenSearchAuditStore implements AuditStore {
       await this.#must({ method: 'POST', path: `/${recordsPattern(this.#p)}/_refresh`, querystring: { allow_no_indices: true } }, 'refresh');
       this.#dirty = false;
     }
-    const res = await this.#must({
-      method: 'POST', path: `/${recordsPattern(this.#p)}/_search`,
-      querystring: { allow_no_indices: true, ignore_unavailable: true }, body: { track_total_hits: false, ...body },
-    }, 'search records');
+    const res = await this.#must(
+      {
+        method: 'POST',
+        path: `/${recordsPattern(this.#p)}/_search`,
+        querystring: { allow_no_indices: true, ignore_unavailable: true },
+        body: { track_total_hits: false, ...body },
+      },
+      'search records',
+    );
     return res.body.hits.hits as Hit[];
   }
 
@@ -244,7 +283,10 @@ export class OpenSearchAuditStore implements AuditStore {
   async #blockClosedMonths(): Promise<void> {
     const current = recordsIndex(this.#p, (this.#o.now ?? (() => new Date()))());
     // provided_name is always set, so every index shows up (a filter on blocks.write alone omits unblocked ones).
-    const res = await this.#must({ method: 'GET', path: `/${recordsPattern(this.#p)}/_settings/index.provided_name,index.blocks.write`, querystring: { allow_no_indices: true } }, 'read index settings');
+    const res = await this.#must(
+      { method: 'GET', path: `/${recordsPattern(this.#p)}/_settings/index.provided_name,index.blocks.write`, querystring: { allow_no_indices: true } },
+      'read index settings',
+    );
     for (const [name, s] of Object.entries(res.body as Record<string, { settings?: { index?: { blocks?: { write?: string } } } }>)) {
       if (name >= current || s.settings?.index?.blocks?.write === 'true') continue;
       await this.#must({ method: 'PUT', path: `/${name}/_settings`, body: { 'index.blocks.write': true } }, `write-block ${name}`);
@@ -255,7 +297,10 @@ export class OpenSearchAuditStore implements AuditStore {
   async #ensureRetention(): Promise<void> {
     const res = await this.#call({ method: 'PUT', path: `/_plugins/_ism/policies/${this.#p}-retention`, body: ismPolicy(this.#p, this.#o.retentionDays) });
     if (ok(res.status) || res.status === 409) return;
-    (this.#o.logger ?? silentLogger).warn({ status: res.status }, 'audit retention policy not installed (no ISM plugin?); monthly indices are kept until deleted by hand');
+    (this.#o.logger ?? silentLogger).warn(
+      { status: res.status },
+      'audit retention policy not installed (no ISM plugin?); monthly indices are kept until deleted by hand',
+    );
   }
 
   async #call(req: SearchRequest): Promise<SearchResponse> {

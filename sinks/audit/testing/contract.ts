@@ -49,7 +49,7 @@ export function sampleEntries(n: number, from = 0): AuditEntry[] {
       subject: i % 3 === 0 ? DIGEST : `subject-${i % 4}`,
       source: 'test',
       position: { topic: 'chainwatch.rekor', partition: 0, offset: i },
-      payload: { seq: i, nested: { b: [1, 2.5, 'x'], a: null }, 'é': true },
+      payload: { seq: i, nested: { b: [1, 2.5, 'x'], a: null }, é: true },
     };
     if (i % 3 === 0) e.digest = DIGEST;
     if (i % 4 === 1) e.identity = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
@@ -82,7 +82,14 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
     async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
       const out: string[] = [];
       const err: string[] = [];
-      const deps: AuditCliDeps = { openStore: () => b.open(), keyDir, instance: 'contract', actor: 'alice@test', out: (l) => out.push(l), err: (l) => err.push(l) };
+      const deps: AuditCliDeps = {
+        openStore: () => b.open(),
+        keyDir,
+        instance: 'contract',
+        actor: 'alice@test',
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      };
       return { code: await auditCommand(argv, deps), out, err };
     }
 
@@ -173,7 +180,8 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
       expect(JSON.parse(res.out.join('\n')).problem).toMatchObject({ code, index });
     }
 
-    it('verify names an edited record', () => tampered((t) => t.editBody(12, (b) => ((b.payload as { seq: number }).seq = 999), false), 'RECORD_HASH_MISMATCH', 12));
+    it('verify names an edited record', () =>
+      tampered((t) => t.editBody(12, (b) => ((b.payload as { seq: number }).seq = 999), false), 'RECORD_HASH_MISMATCH', 12));
     it('verify names an edited record even when its leaf hash was recomputed', () =>
       tampered((t) => t.editBody(17, (b) => (b.subject = 'forged'), true), 'RECORD_FIELDS_MISMATCH', 17));
     it('verify names a deleted record', () => tampered((t) => t.deleteRecord(9), 'RECORD_MISSING', 9));

@@ -10,11 +10,9 @@ import { createWebhookSink } from '../../../sinks/webhook/index.js';
 
 const [dataDir, url] = process.argv.slice(2) as [string, string];
 const ctx = { ...testContext(dataDir), now: () => new Date() };
-const pipeline = createAlertPipeline(
-  { group: 'crash-test', dedupWindow: '1h', delivery: { baseDelay: 20, maxDelay: 100, pollInterval: 50 } },
-  ctx,
-  [createWebhookSink({ name: 'hook', webhookUrl: url, secret: 'k' })],
-);
+const pipeline = createAlertPipeline({ group: 'crash-test', dedupWindow: '1h', delivery: { baseDelay: 20, maxDelay: 100, pollInterval: 50 } }, ctx, [
+  createWebhookSink({ name: 'hook', webhookUrl: url, secret: 'k' }),
+]);
 const findings = [];
 for (let rep = 0; rep < 3; rep++) {
   for (let k = 0; k < 10; k++) findings.push(makeFinding({ findingId: `f-${rep}-${k}`, dedupKey: `key-${k}` }));
