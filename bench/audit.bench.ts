@@ -146,7 +146,7 @@ async function rawBulk(t: SearchTransport, index: string): Promise<number> {
     const lines: unknown[] = [];
     for (let k = i; k < Math.min(N, i + BATCH); k++) lines.push({ index: { _index: index, _id: String(k) } }, { event: JSON.stringify(events[k]) });
     const res = await t.request({ method: 'POST', path: '/_bulk', bulkBody: lines });
-    if (res.status !== 200 || res.body.errors) throw new Error(`raw bulk failed: ${res.status}`);
+    if (res.status !== 200 || (res.body as { errors?: boolean }).errors) throw new Error(`raw bulk failed: ${res.status}`);
   }
   return rate(t0);
 }

@@ -14,7 +14,7 @@ import { CompactRange, leafHash, rootFromInclusionProof, verifyInclusion } from 
 function measure(name: string, unit: string, minMs: number, fn: (n: number) => void): { name: string; unit: string; rate: number } {
   fn(1000); // warm-up
   let n = 1000;
-  let elapsed = 0;
+  let elapsed: number;
   for (;;) {
     const t = performance.now();
     fn(n);

@@ -55,7 +55,7 @@ export function isRetriable(err: unknown): boolean {
 
 /** A short, secret-free description of any thrown value for logs, headers and findings. */
 export function describeError(err: unknown): { code: string; message: string } {
-  if (err instanceof ChainwatchError) return { code: err.code, message: err.message };
+  if (err instanceof ChainwatchError) return { code: (err as ChainwatchError).code, message: err.message };
   if (err instanceof Error) return { code: err.name || 'Error', message: err.message };
   return { code: 'UNKNOWN', message: String(err) };
 }

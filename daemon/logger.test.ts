@@ -9,7 +9,7 @@ describe('logger', () => {
     const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
     const r = new Redactor();
     r.add('hunter2-super-secret');
-    const log = createLogger('info', r, sink as never);
+    const log = createLogger('info', r, sink);
     log.error({ url: 'https://hooks.example/T0/hunter2-super-secret', password: 'other-value' }, 'delivery to hunter2-super-secret failed');
     const out = lines.join('');
     expect(out).not.toContain('hunter2-super-secret');

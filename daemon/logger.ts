@@ -37,5 +37,5 @@ export function createLogger(level: string, redactor: Redactor, destination: pin
       serializers: { err: pino.stdSerializers.err },
     },
     dest,
-  ) as unknown as Logger;
+  );
 }

@@ -66,7 +66,7 @@ export class Supervisor {
   }
 
   async flush(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.instance?.flush().catch(() => undefined)));
+    await Promise.all(this.slots.map(async (s) => s.instance?.flush().catch(() => undefined)));
   }
 
   status(): { name: string; kind: ComponentKind; state: State; ready: boolean; restarts: number; lastError?: string; detail?: string }[] {

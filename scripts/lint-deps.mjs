@@ -71,7 +71,9 @@ function check(file) {
 for (const top of [...Object.keys(allowed), 'deploy']) {
   try {
     if (statSync(join(root, top)).isDirectory()) walk(join(root, top));
-  } catch {}
+  } catch {
+    // a folder that does not exist has nothing to check
+  }
 }
 if (problems.length) {
   console.error(`dependency lint: ${problems.length} violation(s)`);

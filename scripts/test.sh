@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 bash scripts/setup.sh
-echo "== lint (dependency directions) and typecheck" >&2
-node scripts/lint-deps.mjs
-npm run --silent typecheck
+echo "== lint (dependency directions, ESLint, Prettier) and typecheck" >&2
+npm run --silent lint
 
 export CHAINWATCH_RUN=${CHAINWATCH_RUN:-/tmp/chainwatch-run}
 mkdir -p "$CHAINWATCH_RUN"

@@ -69,7 +69,7 @@ export function verifyBundle(input: VerifyBundleInput): VerifiedBundle {
 /** Step 1: JSON shape, media type (v0.1–v0.3) and the fields each version requires. */
 function parseBundle(raw: unknown): Bundle {
   try {
-    const json = typeof raw === 'string' || Buffer.isBuffer(raw) ? JSON.parse(raw.toString()) : raw;
+    const json: unknown = typeof raw === 'string' || Buffer.isBuffer(raw) ? JSON.parse(raw.toString()) : raw;
     const bundle = bundleFromJSON(json);
     // The log index is a uint64 in the protobuf; a negative one is a forged or broken entry.
     for (const entry of bundle.verificationMaterial.tlogEntries) {

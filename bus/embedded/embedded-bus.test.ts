@@ -38,7 +38,7 @@ describe('EmbeddedBus subscription robustness', () => {
     store.commit = {
       run: (...a: unknown[]) => {
         if (failures++ === 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-        return (real.run as (...x: unknown[]) => unknown).apply(real, a);
+        return real.run(...a);
       },
     };
     const seen: number[] = [];
@@ -110,7 +110,7 @@ describe('EmbeddedBus subscription robustness', () => {
           failed = true;
           throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
         }
-        return (real.run as (...x: unknown[]) => unknown).apply(real, a);
+        return real.run(...a);
       },
     };
     await bus.publish(Array.from({ length: 30 }, (_, i) => probe(i, `k-${i}`)));

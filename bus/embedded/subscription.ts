@@ -99,7 +99,7 @@ export class EmbeddedSubscription implements Subscription {
       }
     }
     this.deps.wake.on('append', this.onAppend);
-    this.loop = this.run().catch((err) => this.deps.logger.error({ err }, 'embedded subscription crashed'));
+    this.loop = this.run().catch((err: unknown) => this.deps.logger.error({ err }, 'embedded subscription crashed'));
   }
 
   pause(): void {
@@ -131,7 +131,7 @@ export class EmbeddedSubscription implements Subscription {
           const results = await Promise.allSettled(mine.map(([topic, p]) => this.consumePartition(topic, p)));
           for (const r of results) {
             if (r.status === 'fulfilled') fetched += r.value;
-            else this.deps.logger.error({ err: r.reason }, 'embedded subscription round failed; retrying');
+            else this.deps.logger.error({ err: r.reason as unknown }, 'embedded subscription round failed; retrying');
           }
         }
       } catch (err) {

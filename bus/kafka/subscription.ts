@@ -155,6 +155,8 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
+  // kafkajs builds these payload functions as closures per batch: detaching them is safe.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     let failure: unknown;
     const halted = (): boolean => this.stopping || this.paused || failure !== undefined || !isRunning() || isStale();

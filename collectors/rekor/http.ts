@@ -84,7 +84,7 @@ export async function httpRequest(
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of res.body ?? []) {
+    for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
       total += chunk.byteLength;
       if (total > opts.maxBodyBytes) {
         await res.body?.cancel().catch(() => undefined);

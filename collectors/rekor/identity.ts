@@ -15,7 +15,7 @@ export function signerFromPem(pemOrB64: string): Signer {
   const pem = pemOrB64.includes('-----BEGIN') ? pemOrB64 : Buffer.from(pemOrB64, 'base64').toString('utf8');
   const block = pemBlock(pem);
   if (!block) return { kind: 'unknown', extensions: {} };
-  const der = block[2]!;
+  const der = block[2];
   try {
     if (block[1] === 'CERTIFICATE') return signerFromCertificateDer(der);
     if (block[1] === 'PUBLIC KEY') {

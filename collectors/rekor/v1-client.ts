@@ -91,7 +91,7 @@ export class RekorV1Client {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
         throw new RekorError('REKOR_RESPONSE_MALFORMED', `${safeUrl(url)}: entry is not an object`);
       }
-      for (const [uuid, e] of Object.entries(item)) out.push({ uuid, ...parse(logEntrySchema, e, `${safeUrl(url)} entry`) });
+      for (const [uuid, e] of Object.entries(item as Record<string, unknown>)) out.push({ uuid, ...parse(logEntrySchema, e, `${safeUrl(url)} entry`) });
     }
     return out;
   }

@@ -79,7 +79,7 @@ export class V1Follower implements Follower {
     for (let i = 0; i < Math.min(config.concurrency, count); i++) fetchBatch(i);
     for (let bi = 0; bi < count; bi++) {
       if (host.signal.aborted) {
-        inflight.forEach((p) => p.catch(() => undefined));
+        for (const p of inflight.values()) void p.catch(() => undefined);
         return;
       }
       const [from, to] = batch(bi);
@@ -90,7 +90,7 @@ export class V1Follower implements Follower {
       try {
         entries = await fetched;
       } catch (err) {
-        inflight.forEach((p) => p.catch(() => undefined)); // abandoned: next round refetches
+        for (const p of inflight.values()) void p.catch(() => undefined); // abandoned: next round refetches
         throw err;
       }
       cursor = { ...cursor, fetched: Math.max(cursor.fetched, to) };
@@ -116,7 +116,7 @@ export class V1Follower implements Follower {
           events.push(host.entryEvent(v.data));
         } catch (err) {
           if (host.signal.aborted) {
-            inflight.forEach((p) => p.catch(() => undefined));
+            for (const p of inflight.values()) void p.catch(() => undefined);
             return;
           }
           // Only a verdict on the entry itself lets the cursor move past it. A transport or bus

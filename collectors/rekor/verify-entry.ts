@@ -108,7 +108,7 @@ export function verifySet(
     (bodyIsBase64 || /^[A-Za-z0-9+/=]*$/.test(e.body)) && /^[0-9a-f]*$/.test(e.logID)
       ? setPayload(e.body, e.integratedTime, e.logID, e.logIndex)
       : Buffer.from(canonicalJson({ body: e.body, integratedTime: e.integratedTime, logID: e.logID, logIndex: e.logIndex }));
-  let ok = false;
+  let ok: boolean;
   try {
     ok = cryptoVerify(key.ed25519 ? null : 'sha256', payload, key.key, Buffer.from(setB64, 'base64'));
   } catch {

@@ -52,7 +52,7 @@ describe.skipIf(!present)('checkpoint verification on real signed tree heads', (
     expect(code(() => verifyCheckpoint(info.signedTreeHead, other))).toBe('REKOR_CHECKPOINT_SIGNATURE_INVALID');
     expect(code(() => verifyCheckpoint(info.signedTreeHead.replace('266676745', '266676746'), key))).toBe('REKOR_CHECKPOINT_SIGNATURE_INVALID');
     expect(code(() => verifyCheckpoint(info.signedTreeHead, key, 'other origin'))).toBe('REKOR_CHECKPOINT_ORIGIN_MISMATCH');
-    expect(code(() => verifyCheckpoint(info.signedTreeHead.split('\n\n')[0]!, key))).toBe('REKOR_CHECKPOINT_MALFORMED');
+    expect(code(() => verifyCheckpoint(info.signedTreeHead.split('\n\n')[0], key))).toBe('REKOR_CHECKPOINT_MALFORMED');
     expect(code(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', key))).toBe('REKOR_CHECKPOINT_MALFORMED');
   });
 });

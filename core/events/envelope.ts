@@ -80,7 +80,7 @@ export function parseEnvelope(value: unknown): CloudEvent {
   if (!res.success) {
     throw new EventError('EVENT_INVALID_ENVELOPE', `invalid CloudEvents envelope: ${formatIssues(res.error.issues)}`);
   }
-  return res.data as CloudEvent;
+  return res.data;
 }
 
 export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

@@ -32,7 +32,7 @@ const registry = new Map<string, EventTypeSpec>();
 export function defineEventType<S extends z.ZodType>(spec: EventTypeSpec<S>): EventTypeSpec<S> {
   if (!EVENT_TYPE_PATTERN.test(spec.type)) throw new Error(`bad event type name ${spec.type}`);
   if (registry.has(spec.type)) throw new Error(`event type ${spec.type} defined twice`);
-  registry.set(spec.type, spec as EventTypeSpec);
+  registry.set(spec.type, spec);
   return spec;
 }
 

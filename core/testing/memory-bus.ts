@@ -40,7 +40,7 @@ export class MemoryBus implements Bus {
   async start(): Promise<void> {}
   async stop(): Promise<void> {
     for (const s of this.subs) s.stopped = true;
-    await Promise.all(this.subs.map((s) => s.running));
+    await Promise.all(this.subs.map(async (s) => s.running));
   }
   async flush(): Promise<void> {
     await this.drain();
@@ -116,7 +116,7 @@ export class MemoryBus implements Bus {
   async drain(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
       this.kick();
-      await Promise.all(this.subs.map((s) => s.running));
+      await Promise.all(this.subs.map(async (s) => s.running));
       if (!this.subs.some((s) => this.pendingFor(s))) return;
     }
     throw new Error('MemoryBus.drain: still pending after 1000 rounds');

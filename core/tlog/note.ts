@@ -32,6 +32,7 @@ export const MAX_NOTE_SIGNATURES = 100;
 const SIG_PREFIX = '\u2014 ';
 const KEY_HASH_SIZE = 4;
 // Control characters other than \n are forbidden anywhere (this also rejects CR and tabs).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNICODE_SPACE = /[\s\u0085\u180e\u200b]/u;

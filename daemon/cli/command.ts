@@ -32,7 +32,7 @@ export class UsageError extends ChainwatchError<'CLI_USAGE'> {
 export function parse(cmd: Command, argv: string[]): { values: Record<string, unknown>; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: r.values as Record<string, unknown>, positionals: r.positionals };
+    return { values: r.values, positionals: r.positionals };
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }

@@ -58,11 +58,11 @@ export function resolveSecrets(value: unknown, redactor: Redactor, path = '', en
   if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, redactor, `${path}[${i}]`, env));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const p = path ? `${path}.${k}` : k;
       // `key` is a secret only as a TLS private key (bus.kafka.ssl.key); elsewhere it is a name.
       const secret = SECRET_KEYS.test(k) || (k === 'key' && /(^|\.)ssl$/.test(path));
-      if (secret && (typeof v === 'string' || (v && typeof v === 'object' && ('env' in v || 'file' in v) && Object.keys(v).length === 1))) {
+      if (secret && (typeof v === 'string' || (v !== null && typeof v === 'object' && ('env' in v || 'file' in v) && Object.keys(v).length === 1))) {
         out[k] = resolveSecret(v as SecretRef, p, redactor, env);
       } else out[k] = resolveSecrets(v, redactor, p, env);
     }

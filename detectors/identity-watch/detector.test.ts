@@ -88,7 +88,7 @@ async function harness(config: Record<string, unknown>) {
     },
     now: () => new Date(),
   };
-  const detector = createIdentityWatchDetector(config as never, ctx);
+  const detector = createIdentityWatchDetector(config, ctx);
   await detector.start();
   const feed = async (...evs: CloudEvent[]) => {
     for (const e of evs) await bus.publish(e);

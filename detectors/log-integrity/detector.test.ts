@@ -17,7 +17,7 @@ import {
 } from '../../core/index.js';
 import { MemoryBus } from '../../core/testing/memory-bus.js';
 import { realdata } from '../../test/helpers/services.js';
-import { createLogIntegrityDetector, type LogIntegrityDetector } from './index.js';
+import { createLogIntegrityDetector } from './index.js';
 
 // A clock the test moves by hand: the stale timer is disabled and tick() is called directly.
 let clock = new Date('2026-01-01T00:00:00Z');

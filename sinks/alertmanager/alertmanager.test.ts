@@ -41,7 +41,7 @@ describe('AlertmanagerSink', () => {
     const calls: { url: string; init: RequestInit }[] = [];
     const sink = createAlertmanagerSink(
       { name: 'am', url: 'http://am.example:9093/', token: 's3cr3t' },
-      { fetch: async (url, init) => (calls.push({ url: String(url), init: init! }), new Response('')), now: () => now },
+      { fetch: async (url, init) => (calls.push({ url: url instanceof Request ? url.url : url.toString(), init: init! }), new Response('')), now: () => now },
     );
     const res = await sink.deliver(makeNotification(), new AbortController().signal);
     expect(calls[0]!.url).toBe('http://am.example:9093/api/v2/alerts');

@@ -69,7 +69,7 @@ function sortedCopy(v: unknown, depth: number): unknown {
       for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
       if (!sorted) keys = sortNames(keys);
       // Only a plain object can be handed to JSON.stringify as is (no toJSON, no boxed primitive).
-      const proto = Object.getPrototypeOf(obj);
+      const proto: unknown = Object.getPrototypeOf(obj);
       let out: Record<string, unknown> | undefined = sorted && (proto === Object.prototype || proto === null) ? undefined : {};
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;

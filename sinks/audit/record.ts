@@ -146,7 +146,7 @@ export class AppendPlanner {
     const out: PreparedBatch = { records: [], nodes: [] };
     for (const e of entries) {
       checkEntry(e);
-      const record = dropUndefined({ ...e, index: next.size, recordedAt }) as AuditRecord;
+      const record = dropUndefined<AuditRecord>({ ...e, index: next.size, recordedAt });
       const { body, leafHash: leaf } = encodeRecord(record);
       out.records.push({ record, body, leafHash: leaf, fields: recordFields(record) });
       out.nodes.push(...next.append(leaf));

@@ -221,7 +221,7 @@ function wellFormedDeep(v: unknown, depth = 0): unknown {
 }
 
 /** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */
-export function createAuditSink(config: AuditConfig | unknown, ctx: ComponentContext, store?: AuditStore): AuditSink {
+export function createAuditSink(config: unknown, ctx: ComponentContext, store?: AuditStore): AuditSink {
   const cfg = isParsed(config) ? config : parseAuditConfig(config);
   return new AuditSink(cfg, ctx, store ?? createAuditStore(cfg.backend, { dataDir: ctx.dataDir, logger: ctx.logger }));
 }

@@ -209,7 +209,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async get(ref: { index: number } | { id: string }): Promise<AuditRecord | undefined> {
-    const db = this.#conn();
+    this.#conn(); // AUDIT_STORE_CLOSED once closed, before a cached statement runs
     const row = (
       'index' in ref
         ? this.#stmt('SELECT body FROM audit_records WHERE idx = ?').get(ref.index)
@@ -222,7 +222,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async query(q: AuditQuery): Promise<AuditPage> {
-    const db = this.#conn();
+    this.#conn(); // AUDIT_STORE_CLOSED once closed, before a cached statement runs
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (sql: string, v: unknown): void => {
@@ -246,7 +246,8 @@ export class SqliteAuditStore implements AuditStore {
       args.push(searchKey(q.identity), q.identity);
     }
     if (q.kind) add('f.kind = ?', q.kind);
-    if (q.type) q.type.endsWith('*') ? add("f.type LIKE ? ESCAPE '\\'", `${escapeLike(q.type.slice(0, -1))}%`) : add('f.type = ?', q.type);
+    if (q.type?.endsWith('*')) add("f.type LIKE ? ESCAPE '\\'", `${escapeLike(q.type.slice(0, -1))}%`);
+    else if (q.type) add('f.type = ?', q.type);
     if (q.severity) {
       const atLeast = SEVERITIES.slice(severityRank(q.severity));
       where.push(`f.severity IN (${atLeast.map(() => '?').join(', ')})`);
@@ -272,7 +273,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async nodes(ids: readonly NodeId[]): Promise<Buffer[]> {
-    const db = this.#conn();
+    this.#conn(); // AUDIT_STORE_CLOSED once closed, before a cached statement runs
     const leaf = this.#stmt('SELECT leaf_hash AS hash FROM audit_records WHERE idx = ?');
     const inner = this.#stmt('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?');
     return ids.map((id) => {

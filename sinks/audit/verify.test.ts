@@ -29,7 +29,7 @@ function withForgedTwin(store: SqliteAuditStore, at: number): AuditStore {
       const v = Reflect.get(target, prop, recv) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
-  }) as AuditStore;
+  });
 }
 
 describe('verifyAuditTrail', () => {

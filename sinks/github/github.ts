@@ -80,7 +80,7 @@ export class GitHubSink implements AlertSink {
       }
     }
     const q = new URLSearchParams({ labels: githubDedupLabel(n.dedupKey), state: 'open', sort: 'created', direction: 'asc', per_page: '10' });
-    const list = await this.#json({ method: 'GET', path: `/issues?${q}`, what: 'list issues' }, signal);
+    const list = await this.#json({ method: 'GET', path: `/issues?${q.toString()}`, what: 'list issues' }, signal);
     if (!Array.isArray(list)) throw new HttpError('HTTP_BAD_RESPONSE', `sink ${this.name}: reply is not an array [list issues]`);
     return (list as IssueJson[]).find((i) => !i.pull_request && typeof i.number === 'number');
   }

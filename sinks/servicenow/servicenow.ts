@@ -131,7 +131,7 @@ export class ServiceNowSink implements AlertSink {
       sysparm_fields: fields,
       sysparm_limit: '1',
     });
-    const list = (await this.#json({ method: 'GET', path: `?${q}`, what: 'query incidents' }, signal)) as { result?: Record_[] };
+    const list = (await this.#json({ method: 'GET', path: `?${q.toString()}`, what: 'query incidents' }, signal)) as { result?: Record_[] };
     if (!Array.isArray(list.result)) throw new HttpError('HTTP_BAD_RESPONSE', `sink ${this.name}: reply without result array [query incidents]`);
     return list.result.find((r) => typeof r.sys_id === 'string');
   }

@@ -4,7 +4,7 @@ import { httpRequest } from './http.js';
 
 /** A response whose body stream fails after the status line arrived (connection reset mid-body). */
 function resetMidBody(status: number): typeof fetch {
-  return (async () => {
+  return async () => {
     const body = new ReadableStream<Uint8Array>({
       start(c) {
         c.enqueue(new TextEncoder().encode('{"ok":'));
@@ -16,7 +16,7 @@ function resetMidBody(status: number): typeof fetch {
       },
     });
     return new Response(body, { status });
-  }) as typeof fetch;
+  };
 }
 
 describe('httpRequest', () => {

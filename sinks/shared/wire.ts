@@ -60,7 +60,8 @@ async function head(res: Response): Promise<string> {
   let out = '';
   try {
     while (out.length < DETAIL_BYTES) {
-      const { done, value } = await reader.read();
+      const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      const { done, value } = chunk;
       if (done) break;
       out += decoder.decode(value, { stream: true });
     }

@@ -42,7 +42,10 @@ describe('WebhookSink', () => {
     const seen: { url: string; init: RequestInit }[] = [];
     const sink = createWebhookSink(
       { name: 'hook', webhookUrl: 'https://hooks.example/T0K3N', secret, headers: { 'x-tenant': 'acme' } },
-      { fetch: async (url, init) => (seen.push({ url: String(url), init: init! }), new Response('ok')), nowSec: () => 1_767_225_600 },
+      {
+        fetch: async (url, init) => (seen.push({ url: url instanceof Request ? url.url : url.toString(), init: init! }), new Response('ok')),
+        nowSec: () => 1_767_225_600,
+      },
     );
     const n = makeNotification();
     await sink.deliver(n, new AbortController().signal);

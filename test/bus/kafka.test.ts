@@ -79,7 +79,9 @@ describe.skipIf(kafkaSvc.skip)('KafkaBus (real Kafka)', () => {
       handler: async (r, signal) => {
         if (seqOf(r) >= 5) {
           // Never finishes on its own: stop() aborts it after the drain timeout, uncommitted.
-          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+          await new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))),
+          );
         }
         first.push(seqOf(r));
       },

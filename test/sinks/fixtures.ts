@@ -88,7 +88,7 @@ export function assertNoSecrets(err: unknown, secrets: readonly string[]): void 
   for (let depth = 0; e !== undefined && depth < 5; depth++) {
     const texts: string[] = [];
     if (e instanceof Error) texts.push(e.message, e.stack ?? '');
-    else texts.push(String(e));
+    else texts.push(JSON.stringify(e) ?? '');
     if (e instanceof ChainwatchError || e instanceof Error) {
       for (const v of Object.values(e)) if (typeof v === 'string') texts.push(v);
     }

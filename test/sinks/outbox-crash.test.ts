@@ -13,7 +13,7 @@ function runChild(dataDir: string, url: string): { proc: ChildProcess; exit: Pro
     cwd: join(import.meta.dirname, '..', '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  proc.stdout!.on('data', (b: Buffer) => out.push(...b.toString().split('\n').filter(Boolean)));
+  proc.stdout.on('data', (b: Buffer) => out.push(...b.toString().split('\n').filter(Boolean)));
   const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return { proc, exit, out };
 }

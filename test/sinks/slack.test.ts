@@ -32,7 +32,7 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
     const fields = (blocks[1] as SectionBlock).fields!.map((f) => f.text);
     expect(fields.some((f) => f.includes('critical'))).toBe(true);
     expect(fields.some((f) => f.includes('security'))).toBe(true);
-    const evidence = blocks.find((b) => b.type === 'section' && (b as SectionBlock).text?.text.startsWith('*Evidence*')) as SectionBlock;
+    const evidence = blocks.find((b) => b.type === 'section' && b.text?.text.startsWith('*Evidence*')) as SectionBlock;
     expect(evidence.text!.text).toContain('oldSize: 123456789');
     const actions = blocks.find((b) => b.type === 'actions') as ActionsBlock;
     const urls = actions.elements.map((e) => ('url' in e ? e.url : undefined));

@@ -13,7 +13,7 @@ const SECRET = 'whsec-integration-test';
 function receiver(script: (req: Recorded, n: number) => { status: number; headers?: Record<string, string> }): Promise<TestServer> {
   let n = 0;
   return startServer((req, res) => {
-    const check = verifyWebhookSignature(req.body, req.headers as Record<string, string>, SECRET, 300);
+    const check = verifyWebhookSignature(req.body, req.headers, SECRET, 300);
     if (!check.ok) {
       res.writeHead(401, { 'x-reason': check.reason }).end();
       return 401;

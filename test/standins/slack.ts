@@ -35,7 +35,7 @@ export class SlackStandin extends Standin {
     const errors = msg.blocks === undefined ? [] : checkBlocks(msg.blocks);
     this.lastErrors = errors;
     if (errors.length) return { status: 400, body: 'invalid_blocks' };
-    this.messages.push({ text: msg.text as string | undefined, blocks: (msg.blocks ?? []) as KnownBlock[] });
+    this.messages.push({ text: msg.text, blocks: (msg.blocks ?? []) as KnownBlock[] });
     return { status: 200, body: 'ok' };
   }
 }

@@ -29,8 +29,8 @@ export class OpenSearchJs implements SearchTransport {
           method: req.method,
           path: req.path,
           ...(req.querystring ? { querystring: req.querystring } : {}),
-          ...(req.body !== undefined ? { body: req.body as any } : {}),
-          ...(req.bulkBody ? { bulkBody: req.bulkBody as any } : {}),
+          ...(req.body !== undefined ? { body: req.body as Record<string, unknown> } : {}),
+          ...(req.bulkBody ? { bulkBody: req.bulkBody as Record<string, unknown>[] } : {}),
         },
         { ignore: PASS_THROUGH_STATUSES },
       );

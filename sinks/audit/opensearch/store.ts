@@ -29,6 +29,13 @@ export interface OpenSearchAuditStoreOptions {
 }
 
 type Hit = { _id: string; _source: RecordDoc };
+/** The parts of OpenSearch/Elasticsearch response bodies this store reads. */
+interface Body {
+  error?: { type?: string };
+  items?: unknown[];
+  hits: { hits: unknown[] };
+  docs: unknown[];
+}
 const MAX_PAGE = 10_000;
 const ok = (s: number): boolean => s >= 200 && s < 300;
 
@@ -188,7 +195,7 @@ export class OpenSearchAuditStore implements AuditStore {
     const leafByIndex = new Map<number, Buffer>();
     if (leaves.length) {
       const hits = await this.#search({ query: { terms: { 'chainwatch.audit.index': leaves } }, size: leaves.length, _source: ['chainwatch.audit.leaf_hash'] });
-      for (const h of hits) leafByIndex.set(Number(h._id), Buffer.from(String(h._source.chainwatch?.audit?.leaf_hash ?? ''), 'hex'));
+      for (const h of hits) leafByIndex.set(Number(h._id), Buffer.from(String((h._source.chainwatch?.audit?.leaf_hash as string | undefined) ?? ''), 'hex'));
     }
     const inner = ids.filter((id) => id.level > 0).map((id) => `${id.level}-${id.index}`);
     const innerById = new Map<string, Buffer>();
@@ -287,7 +294,7 @@ export class OpenSearchAuditStore implements AuditStore {
       { method: 'GET', path: `/${recordsPattern(this.#p)}/_settings/index.provided_name,index.blocks.write`, querystring: { allow_no_indices: true } },
       'read index settings',
     );
-    for (const [name, s] of Object.entries(res.body as Record<string, { settings?: { index?: { blocks?: { write?: string } } } }>)) {
+    for (const [name, s] of Object.entries(res.body as unknown as Record<string, { settings?: { index?: { blocks?: { write?: string } } } }>)) {
       if (name >= current || s.settings?.index?.blocks?.write === 'true') continue;
       await this.#must({ method: 'PUT', path: `/${name}/_settings`, body: { 'index.blocks.write': true } }, `write-block ${name}`);
     }
@@ -303,11 +310,11 @@ export class OpenSearchAuditStore implements AuditStore {
     );
   }
 
-  async #call(req: SearchRequest): Promise<SearchResponse> {
-    return this.#o.transport.request(req);
+  async #call(req: SearchRequest): Promise<SearchResponse<Body>> {
+    return this.#o.transport.request<Body>(req);
   }
 
-  async #must(req: SearchRequest, what: string): Promise<SearchResponse> {
+  async #must(req: SearchRequest, what: string): Promise<SearchResponse<Body>> {
     const res = await this.#call(req);
     if (!ok(res.status)) this.#throw(res, what);
     return res;

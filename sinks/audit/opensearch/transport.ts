@@ -18,7 +18,7 @@ export interface SearchRequest {
   bulkBody?: unknown[];
 }
 
-export interface SearchResponse<T = any> {
+export interface SearchResponse<T = unknown> {
   status: number;
   body: T;
 }
@@ -27,7 +27,7 @@ export interface SearchTransport {
   /** The adapter's name, after the client it wraps. */
   readonly client: 'opensearch' | 'elasticsearch';
   /** Resolves for every HTTP status; throws HttpError only when no response came back. */
-  request<T = any>(req: SearchRequest): Promise<SearchResponse<T>>;
+  request<T = unknown>(req: SearchRequest): Promise<SearchResponse<T>>;
   close(): Promise<void>;
 }
 
