@@ -21,10 +21,10 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { makeEvent } from '../core/index.js';
 import { entryFromBusRecord } from '../sinks/audit/record.js';
-import { ElasticsearchJs } from '../sinks/audit/opensearch/elasticsearch-js.js';
-import { OpenSearchJs } from '../sinks/audit/opensearch/opensearch-js.js';
-import { OpenSearchAuditStore } from '../sinks/audit/opensearch/store.js';
-import type { SearchTransport } from '../sinks/audit/opensearch/transport.js';
+import { ElasticsearchJs } from '../sinks/audit/search/elasticsearch-js.js';
+import { OpenSearchJs } from '../sinks/audit/search/opensearch-js.js';
+import { OpenSearchAuditStore } from '../sinks/audit/search/store.js';
+import type { SearchTransport } from '../sinks/audit/search/transport.js';
 import { searchKey, SqliteAuditStore } from '../sinks/audit/sqlite.js';
 import type { AuditEntry } from '../sinks/audit/port.js';
 

@@ -10,7 +10,7 @@
 import { cpus } from 'node:os';
 import { verify } from 'node:crypto';
 import { loadLogKey } from '../collectors/rekor/checkpoint.js';
-import { loadRecording } from '../collectors/rekor/testdata/fake-rekor.js';
+import { loadRecording } from '../collectors/rekor/testing/fake-rekor.js';
 import { hexBytes, type V1LogEntry } from '../collectors/rekor/v1-client.js';
 import { canonicalJson, verifyV1Entry } from '../collectors/rekor/verify-entry.js';
 

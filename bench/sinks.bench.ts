@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Finding, HttpError } from '../core/index.js';
-import { AlertEngine, createAlertPipeline, Router } from '../sinks/shared/index.js';
-import { openAlertDb, statements } from '../sinks/shared/store.js';
-import { makeFinding, RecordingSink, testContext } from '../sinks/shared/testing.js';
+import { AlertEngine, createAlertPipeline, Router } from '../sinks/alerts/index.js';
+import { openAlertDb, statements } from '../sinks/alerts/store.js';
+import { makeFinding, RecordingSink, testContext } from '../core/testing/index.js';
 
 const args = process.argv.slice(2);
 const write = args.includes('--write');

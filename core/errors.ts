@@ -49,6 +49,13 @@ export class HttpError extends ChainwatchError<HttpErrorCode> {
   }
 }
 
+/** A value that RFC 8785 canonical JSON cannot represent (too deep, non-finite, lone surrogate, ...). */
+export class CanonicalJsonError extends ChainwatchError<'CANONICAL_JSON_INVALID'> {
+  constructor(message: string) {
+    super('CANONICAL_JSON_INVALID', message);
+  }
+}
+
 export function isRetriable(err: unknown): boolean {
   return err instanceof ChainwatchError ? err.retriable : false;
 }

@@ -6,7 +6,7 @@ import { createGitHubSink, githubSinkConfigSchema } from '../sinks/github/index.
 import { createJiraSink, jiraSinkConfigSchema } from '../sinks/jira/index.js';
 import { createPagerDutySink, pagerDutySinkConfigSchema } from '../sinks/pagerduty/index.js';
 import { createServiceNowSink, serviceNowSinkConfigSchema } from '../sinks/servicenow/index.js';
-import { alertPipelineConfigSchema, createAlertPipeline } from '../sinks/shared/index.js';
+import { alertPipelineConfigSchema, createAlertPipeline } from '../sinks/alerts/index.js';
 import { createSlackSink, slackSinkConfigSchema } from '../sinks/slack/index.js';
 import { createWebhookSink, webhookSinkConfigSchema } from '../sinks/webhook/index.js';
 

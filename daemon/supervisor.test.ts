@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Component, type ComponentContext, MemoryStateStore, noopMetrics, silentLogger } from '../core/index.js';
-import { MemoryBus } from '../core/testing/memory-bus.js';
+import { type Component, type ComponentContext, noopMetrics, silentLogger } from '../core/index.js';
+import { MemoryStateStore } from '../core/testing/index.js';
+import { MemoryBus } from '../core/testing/index.js';
 import { Supervisor } from './supervisor.js';
 
 function ctxFactory() {

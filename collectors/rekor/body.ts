@@ -1,6 +1,6 @@
 import type { Signer } from '../../core/events/types/rekor.js';
 import { RekorError } from './errors.js';
-import { signerFromPem } from './identity.js';
+import { signerFromPem } from '../../trust/identity.js';
 
 /**
  * Rekor entry bodies (the canonical JSON the leaf hash covers): {apiVersion, kind, spec}.

@@ -1,5 +1,5 @@
 import { HttpError } from '../../core/errors.js';
-import { httpStatusError } from '../../core/http-status.js';
+import { httpStatusError } from '../../core/http/status.js';
 import { sleep } from '../../core/retry.js';
 
 /**

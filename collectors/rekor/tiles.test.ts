@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
 import type { TlogAnomaly } from '../../core/events/types/tlog.js';
-import { MemoryStateStore, noopMetrics, silentLogger } from '../../core/index.js';
+import { noopMetrics, silentLogger } from '../../core/index.js';
+import { MemoryStateStore } from '../../core/testing/index.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
-import { FakeTileLog } from './testdata/fake-tiles.js';
-import { loadRecording } from './testdata/fake-rekor.js';
-import { MemoryBus } from '../../core/testing/memory-bus.js';
+import { FakeTileLog } from './testing/fake-tiles.js';
+import { loadRecording } from './testing/fake-rekor.js';
+import { MemoryBus } from '../../core/testing/index.js';
 import { tileIndexPath } from './tiles-client.js';
 
 /**

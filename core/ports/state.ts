@@ -10,20 +10,3 @@ export interface StateStore {
   /** Keys starting with prefix, sorted. */
   list(prefix: string): Promise<string[]>;
 }
-
-export class MemoryStateStore implements StateStore {
-  private readonly map = new Map<string, string>();
-  async get<T>(key: string): Promise<T | undefined> {
-    const v = this.map.get(key);
-    return v === undefined ? undefined : (JSON.parse(v) as T);
-  }
-  async put<T>(key: string, value: T): Promise<void> {
-    this.map.set(key, JSON.stringify(value));
-  }
-  async delete(key: string): Promise<void> {
-    this.map.delete(key);
-  }
-  async list(prefix: string): Promise<string[]> {
-    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort();
-  }
-}

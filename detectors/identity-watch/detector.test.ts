@@ -8,16 +8,16 @@ import {
   type ComponentContext,
   type Finding,
   makeEvent,
-  MemoryStateStore,
   noopMetrics,
   RekorEntryEvent,
   type Signer,
   silentLogger,
   topicFor,
 } from '../../core/index.js';
+import { MemoryStateStore } from '../../core/testing/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
 import { signerFromFile } from '../../test/helpers/fulcio.js';
-import { MemoryBus } from '../../core/testing/memory-bus.js';
+import { MemoryBus } from '../../core/testing/index.js';
 import { realdata } from '../../test/helpers/services.js';
 import { createIdentityWatchDetector } from './index.js';
 

@@ -8,14 +8,14 @@ import {
   type ComponentContext,
   type Finding,
   makeEvent,
-  MemoryStateStore,
   noopMetrics,
   silentLogger,
   TlogAnomalyEvent,
   type TlogAnomalyKind,
   topicFor,
 } from '../../core/index.js';
-import { MemoryBus } from '../../core/testing/memory-bus.js';
+import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryBus } from '../../core/testing/index.js';
 import { realdata } from '../../test/helpers/services.js';
 import { createLogIntegrityDetector } from './index.js';
 

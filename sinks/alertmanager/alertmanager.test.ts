@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../core/index.js';
-import { makeNotification } from '../shared/testing.js';
+import { makeNotification } from '../../core/testing/index.js';
 import { createAlertmanagerSink, toAlertmanagerAlert } from './alertmanager.js';
 
 const cfg = { ttl: 3_600_000, labels: { cluster: 'prod' } };

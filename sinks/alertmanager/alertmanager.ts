@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
-import { durationSchema, evidenceText, httpRequest, occurrenceLine, parseConfig, secretSchema } from '../shared/index.js';
+import { durationSchema, parseConfig, secretSchema } from '../../core/index.js';
+import { evidenceText, httpRequest, occurrenceLine } from '../shared/index.js';
 
 /**
  * Prometheus Alertmanager, API v2: `POST /api/v2/alerts` with a one-alert array.

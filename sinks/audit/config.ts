@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseConfig, type RetryPolicy } from '../../core/index.js';
-import { durationSchema } from '../shared/config.js';
+import { durationSchema, parseConfig, type RetryPolicy } from '../../core/index.js';
 
 /**
  * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError

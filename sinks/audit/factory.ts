@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from '../../core/index.js';
 import type { AuditBackendConfig } from './config.js';
-import { OpenSearchAuditStore } from './opensearch/store.js';
-import type { SearchRequest, SearchResponse, SearchTransport, SearchTransportOptions } from './opensearch/transport.js';
+import { OpenSearchAuditStore } from './search/store.js';
+import type { SearchRequest, SearchResponse, SearchTransport, SearchTransportOptions } from './search/transport.js';
 import type { AuditStore } from './port.js';
 import { SqliteAuditStore } from './sqlite.js';
 
@@ -46,8 +46,8 @@ class LazyTransport implements SearchTransport {
   #load(): Promise<SearchTransport> {
     this.#inner ??=
       this.client === 'elasticsearch'
-        ? import('./opensearch/elasticsearch-js.js').then((m) => new m.ElasticsearchJs(this.opts))
-        : import('./opensearch/opensearch-js.js').then((m) => new m.OpenSearchJs(this.opts));
+        ? import('./search/elasticsearch-js.js').then((m) => new m.ElasticsearchJs(this.opts))
+        : import('./search/opensearch-js.js').then((m) => new m.OpenSearchJs(this.opts));
     return this.#inner;
   }
   async request<T = unknown>(req: SearchRequest): Promise<SearchResponse<T>> {

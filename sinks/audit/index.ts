@@ -2,13 +2,13 @@
 // operator actions, proofs, verification and the CLI. See docs/audit.md.
 export * from './port.js';
 export { AuditError, type AuditErrorCode, type IntegrityProblem } from './errors.js';
-export { canonicalJson } from './canonical.js';
+export { canonicalJson } from '../../core/canonical-json.js';
 export { auditConfigSchema, parseAuditConfig, type AuditConfig, type AuditConfigInput, type AuditBackendConfig } from './config.js';
 export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite.js';
-export { OpenSearchAuditStore, type OpenSearchAuditStoreOptions } from './opensearch/store.js';
+export { OpenSearchAuditStore, type OpenSearchAuditStoreOptions } from './search/store.js';
 // The client adapters (OpenSearchJs, ElasticsearchJs) are imported from their own files: they
 // load large client libraries, which createAuditStore() loads only when a search backend is used.
-export type { SearchTransport, SearchRequest, SearchResponse, SearchTransportOptions } from './opensearch/transport.js';
+export type { SearchTransport, SearchRequest, SearchResponse, SearchTransportOptions } from './search/transport.js';
 export { createAuditStore, auditDir } from './factory.js';
 export { AuditSink, createAuditSink } from './sink.js';
 export { appendOperatorAction, type OperatorAction } from './operator.js';
@@ -16,4 +16,4 @@ export { auditRecordUrl, getRecordWithProof, verifyRecordProof, type RecordProof
 export { verifyAuditTrail, type IntegrityFailure, type VerifyOptions, type VerifyReport } from './verify.js';
 export { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from './checkpoint.js';
 export { entryFromBusRecord } from './record.js';
-export { auditCommand, type AuditCliDeps } from './cli.js';
+export { auditCommand, type AuditCliDeps } from './commands.js';

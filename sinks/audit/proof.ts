@@ -1,6 +1,6 @@
 import { leafHash, parseVerifierKey, verifyInclusion } from '../../core/tlog/index.js';
 import { inclusionProof } from '../../core/tlog/tree.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import type { AuditRecord, AuditStore } from './port.js';

@@ -1,7 +1,6 @@
-import { type BusRecord, type CloudEvent, familyOf, SEVERITIES, type Severity } from '../../core/index.js';
+import { type BusRecord, CanonicalJsonError, canonicalJson, type CloudEvent, familyOf, SEVERITIES, type Severity } from '../../core/index.js';
 import { leafHash } from '../../core/tlog/hash.js';
 import { TreeBuilder, type NodeId } from '../../core/tlog/tree.js';
-import { canonicalJson } from './canonical.js';
 import { AuditError } from './errors.js';
 import { AUDIT_KINDS, type AuditEntry, type AuditKind, type AuditRecord, type RecordFields } from './port.js';
 
@@ -77,7 +76,13 @@ export function sameFields(a: RecordFields, b: RecordFields): boolean {
 
 /** Canonical body and its leaf hash. */
 export function encodeRecord(r: AuditRecord): { body: string; leafHash: Buffer } {
-  const body = canonicalJson(r);
+  let body: string;
+  try {
+    body = canonicalJson(r);
+  } catch (err) {
+    if (!(err instanceof CanonicalJsonError)) throw err;
+    throw new AuditError('AUDIT_RECORD_INVALID', `record ${r.index} cannot be recorded: ${err.message}`, { cause: err });
+  }
   return { body, leafHash: leafHash(Buffer.from(body, 'utf8')) };
 }
 

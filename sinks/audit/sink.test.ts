@@ -8,12 +8,12 @@ import {
   type ComponentContext,
   EVENT_FAMILIES,
   makeEvent,
-  MemoryStateStore,
   noopMetrics,
   silentLogger,
   type SubscribeOptions,
   topicFor,
 } from '../../core/index.js';
+import { MemoryStateStore } from '../../core/testing/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
 import { parseAuditConfig } from './config.js';

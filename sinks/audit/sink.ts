@@ -4,7 +4,7 @@ import { auditOrigin, type CheckpointKey, loadOrCreateCheckpointKey, signCheckpo
 import { type AuditConfig, parseAuditConfig } from './config.js';
 import { createAuditStore } from './factory.js';
 import type { AuditEntry, AuditStore, BusPosition } from './port.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
 import { entryFromBusRecord } from './record.js';
 

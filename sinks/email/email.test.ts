@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SinkError } from '../shared/errors.js';
-import { makeNotification } from '../shared/testing.js';
+import { SinkError } from '../shared/index.js';
+import { makeNotification } from '../../core/testing/index.js';
 import { classifySmtpError, createEmailSink, emailMessage } from './email.js';
 
 const base = { name: 'mail', host: 'smtp.example', from: 'Chainwatch <alerts@chainwatch.example>', to: ['soc@example.org'] };

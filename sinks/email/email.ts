@@ -1,7 +1,8 @@
 import type { Transporter as NodemailerTransporter } from 'nodemailer';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
-import { durationSchema, formatNotificationText, formatTitle, parseConfig, secretSchema, SinkError } from '../shared/index.js';
+import { durationSchema, parseConfig, secretSchema } from '../../core/index.js';
+import { formatNotificationText, formatTitle, SinkError } from '../shared/index.js';
 
 /**
  * E-mail over SMTP (nodemailer). One message per notification; the Message-ID is derived from

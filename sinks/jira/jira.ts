@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError, SEVERITIES } from '../../core/index.js';
 import { commentDoc, descriptionDoc } from './adf.js';
-import { parseConfig, type Secret, secretSchema, SinkError, wireCall } from '../shared/index.js';
+import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { SinkError, wireCall } from '../shared/index.js';
 
 export const JIRA_PRIORITY: Record<Severity, string> = { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low', info: 'Lowest' };
 

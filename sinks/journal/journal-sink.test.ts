@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { topicFor } from '../../core/index.js';
-import { findingEvent, makeFinding, testContext } from '../shared/testing.js';
+import { findingEvent, makeFinding, testContext } from '../../core/testing/index.js';
 import { createJournalSink, journalSinkConfigSchema } from './journal-sink.js';
 
 // Lets a test make the next writeSync a short write (what a nearly full disk does).

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/index.js';
+import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { wireCall } from '../shared/index.js';
 
 /** `routingKey` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
 export const pagerDutySinkConfigSchema = z

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError, SEVERITIES } from '../../core/index.js';
-import { parseConfig, secretSchema, wireCall } from '../shared/index.js';
+import { parseConfig, secretSchema } from '../../core/index.js';
+import { wireCall } from '../shared/index.js';
 
 type Level = '1' | '2' | '3';
 /** Severity → (urgency, impact); with ServiceNow's default priority lookup: P1 … P5. */

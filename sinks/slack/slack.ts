@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
 import { HttpError } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema, wireCall } from '../shared/index.js';
+import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { wireCall } from '../shared/index.js';
 import { buildSlackMessage } from './format.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../core/index.js';
-import { makeNotification } from '../shared/testing.js';
+import { makeNotification } from '../../core/testing/index.js';
 import { signWebhook, verifyWebhookSignature } from './signature.js';
 import { createWebhookSink } from './webhook.js';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
-import { httpRequest, parseConfig, type Secret, secretSchema } from '../shared/index.js';
+import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { httpRequest } from '../shared/index.js';
 import { signWebhook } from './signature.js';
 
 /**

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../sinks/audit/canonical.js';
-import { ElasticsearchJs } from '../../sinks/audit/opensearch/elasticsearch-js.js';
-import { OpenSearchJs } from '../../sinks/audit/opensearch/opensearch-js.js';
-import { OpenSearchAuditStore } from '../../sinks/audit/opensearch/store.js';
-import type { SearchTransport } from '../../sinks/audit/opensearch/transport.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import { ElasticsearchJs } from '../../sinks/audit/search/elasticsearch-js.js';
+import { OpenSearchJs } from '../../sinks/audit/search/opensearch-js.js';
+import { OpenSearchAuditStore } from '../../sinks/audit/search/store.js';
+import type { SearchTransport } from '../../sinks/audit/search/transport.js';
 import { auditStoreContract, sampleEntries, type Tamperer } from '../../sinks/audit/testing/contract.js';
 import { leafHash } from '../../core/tlog/hash.js';
 import { service } from '../helpers/services.js';

@@ -4,7 +4,7 @@
  * detector and policy tests see exactly what the collector publishes for that certificate.
  */
 import { readFileSync } from 'node:fs';
-import { signerFromPem } from '../../collectors/rekor/identity.js';
+import { signerFromPem } from '../../trust/identity.js';
 import type { Signer } from '../../core/index.js';
 
 export function signerFromFile(path: string): Signer {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertmanagerSink } from '../../sinks/alertmanager/index.js';
-import { type AlertPipeline, createAlertPipeline } from '../../sinks/shared/index.js';
-import { makeFinding, type TestContext, testContext } from '../../sinks/shared/testing.js';
+import { type AlertPipeline, createAlertPipeline } from '../../sinks/alerts/index.js';
+import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
 import { service } from '../helpers/services.js';
 import { startRecordingProxy, type TestServer, waitFor } from './helpers.js';
 

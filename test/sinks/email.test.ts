@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmailSink } from '../../sinks/email/index.js';
-import { type AlertPipeline, createAlertPipeline, listDeadLetters } from '../../sinks/shared/index.js';
-import { makeFinding, type TestContext, testContext } from '../../sinks/shared/testing.js';
+import { type AlertPipeline, createAlertPipeline, listDeadLetters } from '../../sinks/alerts/index.js';
+import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
 import { service } from '../helpers/services.js';
 import { waitFor } from './helpers.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AlertPipeline, createAlertPipeline, deadLettersCommand, listDeadLetters } from '../../sinks/shared/index.js';
-import { makeFinding, type TestContext, testContext } from '../../sinks/shared/testing.js';
+import { type AlertPipeline, createAlertPipeline, deadLettersCommand, listDeadLetters } from '../../sinks/alerts/index.js';
+import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
 import { createWebhookSink, verifyWebhookSignature, type WebhookPayload } from '../../sinks/webhook/index.js';
 import { type Recorded, startServer, type TestServer } from './helpers.js';
 

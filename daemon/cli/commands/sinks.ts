@@ -1,4 +1,4 @@
-import { deadLettersCommand } from '../../../sinks/shared/index.js';
+import { deadLettersCommand } from '../../../sinks/alerts/index.js';
 import { loadConfig } from '../../config/load.js';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConsistency } from '../../../core/tlog/index.js';
 import { consistencyProof, treeRoot } from '../../../core/tlog/tree.js';
 import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from '../checkpoint.js';
-import { auditCommand, type AuditCliDeps } from '../cli.js';
+import { auditCommand, type AuditCliDeps } from '../commands.js';
 import type { IntegrityProblem } from '../errors.js';
 import { appendOperatorAction } from '../operator.js';
 import type { AuditEntry, AuditStore } from '../port.js';

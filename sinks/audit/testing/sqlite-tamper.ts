@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { canonicalJson } from '../canonical.js';
+import { canonicalJson } from '../../../core/canonical-json.js';
 import { leafHash } from '../../../core/tlog/hash.js';
 import type { Tamperer } from './contract.js';
 

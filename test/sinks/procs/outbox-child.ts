@@ -4,8 +4,8 @@
  * drains the outbox and exits 0. The parent SIGKILLs it mid-delivery and starts it again.
  * argv: <dataDir> <receiverUrl>
  */
-import { createAlertPipeline } from '../../../sinks/shared/index.js';
-import { findingEvent, makeFinding, testContext } from '../../../sinks/shared/testing.js';
+import { createAlertPipeline } from '../../../sinks/alerts/index.js';
+import { findingEvent, makeFinding, testContext } from '../../../core/testing/index.js';
 import { createWebhookSink } from '../../../sinks/webhook/index.js';
 
 const [dataDir, url] = process.argv.slice(2) as [string, string];

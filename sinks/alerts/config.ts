@@ -1,21 +1,11 @@
 import { z } from 'zod';
-import { FINDING_CATEGORIES, SEVERITIES } from '../../core/index.js';
+import { durationSchema, FINDING_CATEGORIES, SEVERITIES } from '../../core/index.js';
 
 /**
  * Configuration of the alert pipeline (routing, dedup, aggregation, throttling, outbox delivery).
  * Parsed once at start; a bad value throws ConfigError (core/config.ts parseConfig) so the daemon
  * fails with an actionable message instead of misrouting alerts at 3 a.m.
  */
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** Milliseconds from a number (ms) or "500ms" / "30s" / "5m" / "1h" / "7d". */
-export const durationSchema = z.union([z.number().int().nonnegative(), z.string().regex(DURATION, 'a duration like 30s, 5m, 1h, 7d')]).transform((v) => {
-  if (typeof v === 'number') return v;
-  const m = DURATION.exec(v)!;
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
-});
 
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -144,6 +134,3 @@ export function defaultRoutes(cfg: Pick<AlertPipelineConfig, 'defaultReceivers'>
     { name: 'infrastructure', match: { category: ['infrastructure'] }, sinks: cfg.defaultReceivers.infrastructure ?? [...sinkNames], continue: false },
   ];
 }
-
-/** The one config parser (core/config.ts), re-exported for the sink adapters. */
-export { parseConfig } from '../../core/config.js';

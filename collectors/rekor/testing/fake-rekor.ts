@@ -36,7 +36,7 @@ export interface EntryJson {
 }
 
 export function loadRecording(): Recording {
-  return JSON.parse(readFileSync(new URL('./local-rekor.json', import.meta.url), 'utf8')) as Recording;
+  return JSON.parse(readFileSync(new URL('../testdata/local-rekor.json', import.meta.url), 'utf8')) as Recording;
 }
 
 type Hook = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, HttpError, topicFor } from '../../core/index.js';
 import { AlertPipelineError } from './errors.js';
 import { type AlertPipeline, createAlertPipeline } from './pipeline.js';
-import { findingEvent, makeFinding, RecordingSink, type TestContext, testContext } from './testing.js';
+import { findingEvent, makeFinding, RecordingSink, type TestContext, testContext } from '../../core/testing/index.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
 const fast = { baseDelay: 1, maxDelay: 5, pollInterval: 20, timeout: 2000 };

@@ -1,4 +1,4 @@
-import { AuditError } from './errors.js';
+import { CanonicalJsonError } from './errors.js';
 
 /**
  * Canonical JSON per RFC 8785 (JSON Canonicalization Scheme), the byte string each audit leaf
@@ -42,14 +42,14 @@ const INTEGER_LIKE = /^(?:0|[1-9][0-9]*)$/;
  * drop or replace below them) are returned as they are rather than copied: less garbage.
  */
 function sortedCopy(v: unknown, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw new AuditError('AUDIT_RECORD_INVALID', 'record nests deeper than 100 levels');
+  if (depth > MAX_DEPTH) throw new CanonicalJsonError('value nests deeper than 100 levels');
   if (v === null) return v;
   switch (typeof v) {
     case 'boolean':
     case 'string':
       return v;
     case 'number':
-      if (!Number.isFinite(v)) throw new AuditError('AUDIT_RECORD_INVALID', 'record holds a non-finite number');
+      if (!Number.isFinite(v)) throw new CanonicalJsonError('value holds a non-finite number');
       return v;
     case 'object': {
       if (Array.isArray(v)) {
@@ -86,7 +86,7 @@ function sortedCopy(v: unknown, depth: number): unknown {
       return out ?? obj;
     }
     default:
-      throw new AuditError('AUDIT_RECORD_INVALID', `record holds a ${typeof v}, which JSON cannot express`);
+      throw new CanonicalJsonError(`value holds a ${typeof v}, which JSON cannot express`);
   }
 }
 
@@ -122,13 +122,13 @@ function sortNames(keys: string[]): string[] {
 
 /** The general writer: checks every string, emits members in sorted order whatever their names. */
 function write(v: unknown, depth: number): string {
-  if (depth > MAX_DEPTH) throw new AuditError('AUDIT_RECORD_INVALID', 'record nests deeper than 100 levels');
+  if (depth > MAX_DEPTH) throw new CanonicalJsonError('value nests deeper than 100 levels');
   if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(v)) throw new AuditError('AUDIT_RECORD_INVALID', 'record holds a non-finite number');
+      if (!Number.isFinite(v)) throw new CanonicalJsonError('value holds a non-finite number');
       return JSON.stringify(v);
     case 'string':
       return str(v);
@@ -159,11 +159,11 @@ function write(v: unknown, depth: number): string {
       return `${out}}`;
     }
     default:
-      throw new AuditError('AUDIT_RECORD_INVALID', `record holds a ${typeof v}, which JSON cannot express`);
+      throw new CanonicalJsonError(`value holds a ${typeof v}, which JSON cannot express`);
   }
 }
 
 function str(s: string): string {
-  if (!wellFormed(s)) throw new AuditError('AUDIT_RECORD_INVALID', 'record holds a lone UTF-16 surrogate');
+  if (!wellFormed(s)) throw new CanonicalJsonError('value holds a lone UTF-16 surrogate');
   return JSON.stringify(s);
 }

@@ -1,5 +1,5 @@
-import { HttpError } from './errors.js';
-import { parseRetryAfter } from './retry.js';
+import { HttpError } from '../errors.js';
+import { parseRetryAfter } from '../retry.js';
 
 /**
  * The one table that classifies a non-2xx HTTP status at the edge: 429 rate limited, 408 timeout,

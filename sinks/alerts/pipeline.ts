@@ -14,8 +14,9 @@ import {
   type Subscription,
   topicFor,
   withRetry,
+  parseConfig,
 } from '../../core/index.js';
-import { type AlertPipelineConfig, alertPipelineConfigSchema, defaultRoutes, parseConfig } from './config.js';
+import { type AlertPipelineConfig, alertPipelineConfigSchema, defaultRoutes } from './config.js';
 import { AlertEngine, type IngestResult } from './engine.js';
 import { AlertPipelineError } from './errors.js';
 import { pipelineMetrics } from './metrics.js';
