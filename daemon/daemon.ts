@@ -1,41 +1,21 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmbeddedBus } from '../bus/embedded/index.js';
-import type { Bus, ComponentContext, Logger } from '../core/index.js';
-import { SqliteStateStore } from '../stores/sqlite/sqlite-state-store.js';
-import { buildComponents } from './components.js';
+import type { Bus, CapabilityModule, ComponentContext, Logger } from '../core/index.js';
+import { SqliteStateStore } from '../stores/sqlite/index.js';
+import { createBus } from './bus.js';
 import type { Config } from './config/schema.js';
-import { HttpServer } from './http.js';
+import { HttpServer, type TlsMaterial } from './http/server.js';
 import { PromMetrics } from './metrics.js';
-import { Supervisor } from './supervisor.js';
-import { registerRoutes } from './routes.js';
+import { plan } from './plan.js';
+import { capabilityModules } from './registry.js';
+import { STOP_ORDER, Supervisor } from './supervisor.js';
 
 /**
- * The composition root: builds the bus, the state store and every configured component, and owns
- * the order of start and shutdown. Shutdown: stop intake (collectors), drain consumers (detectors,
- * then sinks) so every handled event is committed, flush and close the bus and stores.
+ * The composition root at run time: the bus, the state store, the supervisor running what the
+ * modules planned, the HTTP server serving what they routed. It owns the order of start and
+ * shutdown: stop intake (collectors), drain consumers (detectors, then sinks) so every handled
+ * event is committed, flush and close the bus and stores. Nothing in here knows any capability.
  */
-export async function createBus(config: Config, logger: Logger, metrics: PromMetrics): Promise<Bus> {
-  const kind = config.bus.kind;
-  switch (kind) {
-    case 'embedded':
-      return new EmbeddedBus(
-        { ...config.bus.embedded, path: config.bus.embedded.path ?? join(config.dataDir, 'bus.db') },
-        logger.child({ component: 'bus.embedded' }),
-        metrics,
-      );
-    case 'kafka': {
-      // Loaded only when configured: the embedded default never loads a Kafka client.
-      const { KafkaBus } = await import('../bus/kafka/index.js');
-      return new KafkaBus({ ...config.bus.kafka!, clientId: config.bus.kafka?.clientId ?? config.instance }, { logger, metrics });
-    }
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown bus kind ${String(never)}`);
-    }
-  }
-}
-
 export class Daemon {
   readonly bus: Bus;
   readonly state: SqliteStateStore;
@@ -45,16 +25,17 @@ export class Daemon {
   private started = false;
   private stopping: Promise<void> | undefined;
 
-  static async create(config: Config, logger: Logger): Promise<Daemon> {
+  static async create(config: Config, logger: Logger, modules: readonly CapabilityModule[] = capabilityModules): Promise<Daemon> {
     const metrics = new PromMetrics();
-    return new Daemon(config, logger, metrics, await createBus(config, logger, metrics));
+    return new Daemon(config, logger, metrics, await createBus(config, logger, metrics), modules);
   }
 
   private constructor(
-    readonly config: Config,
+    private config: Config,
     readonly logger: Logger,
     readonly metrics: PromMetrics,
     bus: Bus,
+    private readonly modules: readonly CapabilityModule[],
   ) {
     mkdirSync(config.dataDir, { recursive: true });
     this.state = new SqliteStateStore(join(config.dataDir, 'state.db'));
@@ -68,7 +49,8 @@ export class Daemon {
       fail,
       now: () => new Date(),
     });
-    this.supervisor = new Supervisor(buildComponents(config, config.http.publicUrl), {
+    const planned = plan(config, modules);
+    this.supervisor = new Supervisor(planned.components, {
       minBackoffMs: config.supervisor.minBackoffMs,
       maxBackoffMs: config.supervisor.maxBackoffMs,
       context,
@@ -79,8 +61,9 @@ export class Daemon {
       ready: () => this.readiness(),
       metrics: async () => ({ body: await this.metrics.text(), contentType: this.metrics.contentType }),
       logger,
+      meter: this.metrics,
     });
-    registerRoutes(this);
+    this.http.setRoutes(planned.routes);
   }
 
   readiness(): { ready: boolean; checks: unknown } {
@@ -91,21 +74,45 @@ export class Daemon {
     return { ready, checks: { draining: this.draining, bus: { kind: this.bus.kind, ...bus }, stateStore: { ready: state }, components } };
   }
 
-  /** Starts everything; returns the bound HTTP port. */
-  async start(): Promise<number> {
-    const port = await this.http.start(this.config.http.host, this.config.http.port);
+  /** Starts everything; returns the bound HTTP port(s). */
+  async start(): Promise<{ port: number; tlsPort?: number }> {
+    const { http } = this.config;
+    const ports = await this.http.start(
+      http.host,
+      http.port,
+      http.tls ? { host: http.tls.host ?? http.host, port: http.tls.port, material: tlsMaterial(http.tls) } : undefined,
+    );
     await this.bus.start();
     await this.supervisor.start();
     this.started = true;
-    this.logger.info({ port, bus: this.bus.kind, dataDir: this.config.dataDir, components: this.supervisor.status().map((c) => c.name) }, 'chainwatch started');
-    return port;
+    this.logger.info(
+      { ...ports, bus: this.bus.kind, dataDir: this.config.dataDir, components: this.supervisor.status().map((c) => c.name) },
+      'chainwatch started',
+    );
+    return ports;
+  }
+
+  /**
+   * Applies a new, already validated config (SIGHUP): components and routes follow it, unchanged
+   * components keep running; the TLS certificate is re-read. Settings that need a restart (data
+   * dir, bus, listeners, instance) are reported, not applied.
+   */
+  async reload(next: Config): Promise<{ started: string[]; stopped: string[]; restarted: string[]; needsRestart: string[] }> {
+    const needsRestart = restartOnly(this.config, next);
+    const planned = plan({ ...next, dataDir: this.config.dataDir, instance: this.config.instance, bus: this.config.bus }, this.modules);
+    this.http.setRoutes(planned.routes); // throws on an invalid route set: nothing changed yet
+    const result = await this.supervisor.reconcile(planned.components);
+    if (next.http.tls && !needsRestart.includes('http.tls')) this.http.reloadTls(tlsMaterial(next.http.tls));
+    this.config = { ...next, dataDir: this.config.dataDir, instance: this.config.instance, bus: this.config.bus };
+    this.logger.info({ ...result, needsRestart }, 'configuration reloaded');
+    if (needsRestart.length) this.logger.warn({ settings: needsRestart }, 'these settings changed but take effect only after a restart');
+    return { ...result, needsRestart };
   }
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.draining = true;
-      await this.supervisor.stop(['collector', 'detector', 'sink']);
-      await this.supervisor.flush();
+      await this.supervisor.stop(STOP_ORDER);
       await this.bus.flush().catch(() => undefined);
       await this.bus.stop();
       this.state.close();
@@ -114,4 +121,27 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+function tlsMaterial(tls: NonNullable<Config['http']['tls']>): TlsMaterial {
+  return {
+    cert: readFileSync(tls.cert, 'utf8'),
+    key: readFileSync(tls.key, 'utf8'),
+    ...(tls.clientCa ? { clientCa: readFileSync(tls.clientCa, 'utf8') } : {}),
+  };
+}
+
+/** Settings a running daemon cannot change in place. */
+function restartOnly(a: Config, b: Config): string[] {
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+  const out: string[] = [];
+  if (a.dataDir !== b.dataDir) out.push('dataDir');
+  if (a.instance !== b.instance) out.push('instance');
+  if (!same(a.bus, b.bus)) out.push('bus');
+  if (a.http.host !== b.http.host || a.http.port !== b.http.port) out.push('http.host/port');
+  if (!same(a.http.tls && { h: a.http.tls.host, p: a.http.tls.port }, b.http.tls && { h: b.http.tls.host, p: b.http.tls.port })) out.push('http.tls');
+  if (a.log.level !== b.log.level) out.push('log.level');
+  if (!same(a.tracing, b.tracing)) out.push('tracing');
+  if (!same(a.supervisor, b.supervisor)) out.push('supervisor');
+  return out;
 }

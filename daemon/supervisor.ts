@@ -1,15 +1,26 @@
-import { type Component, type ComponentContext, describeError, type Logger, type Metrics } from '../core/index.js';
-import type { BuiltComponent, ComponentKind } from './components.js';
+import {
+  backoffDelay,
+  type Component,
+  type ComponentContext,
+  type ComponentKind,
+  type ComponentSpec,
+  describeError,
+  type Logger,
+  type Metrics,
+} from '../core/index.js';
 
 /**
- * Keeps components running: a component whose start() rejects, or that reports a crash through
- * ctx.fail(), is stopped and rebuilt after an exponential backoff; the process stays up and the
- * other components keep working. /readyz reflects each component's state.
+ * Keeps the desired set of components running. reconcile() compares the desired specs with the
+ * running ones by name: new ones start, vanished ones stop, ones whose fingerprint changed are
+ * stopped and built again, the rest are left alone (a config reload, or a log list that changed,
+ * touches only what it must). A component whose start() rejects, or that reports a crash through
+ * ctx.fail(), is stopped and rebuilt after a jittered exponential backoff; the process stays up
+ * and the other components keep working. /readyz reflects each component's state.
  */
 type State = 'starting' | 'running' | 'backoff' | 'stopped';
 
 interface Slot {
-  spec: BuiltComponent;
+  spec: ComponentSpec;
   instance: Component | undefined;
   state: State;
   restarts: number;
@@ -26,51 +37,66 @@ export interface SupervisorOptions {
   context: (name: string, fail: (err: unknown) => void) => ComponentContext;
   logger: Logger;
   metrics: Metrics;
+  /** Injected for tests (jitter). */
+  random?: () => number;
 }
 
+/** Shutdown and replacement order: intake first, so findings produced while draining still reach the sinks. */
+export const STOP_ORDER: readonly ComponentKind[] = ['collector', 'detector', 'sink'];
+
 export class Supervisor {
-  private readonly slots: Slot[];
+  private readonly slots = new Map<string, Slot>();
   private stopping = false;
   private readonly restartsTotal;
   private readonly upGauge;
 
   constructor(
-    specs: BuiltComponent[],
+    specs: readonly ComponentSpec[],
     private readonly opts: SupervisorOptions,
   ) {
-    this.slots = specs.map((spec) => ({
-      spec,
-      instance: undefined,
-      state: 'stopped',
-      restarts: 0,
-      lastError: undefined,
-      timer: undefined,
-      generation: 0,
-      stopping: undefined,
-    }));
+    for (const spec of specs) this.slots.set(spec.name, this.slot(spec));
     this.restartsTotal = opts.metrics.counter('component_restarts_total', 'Component restarts after a crash', ['component']);
     this.upGauge = opts.metrics.gauge('component_up', '1 when the component is running', ['component']);
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.slots.map((s) => this.launch(s)));
+    await Promise.all([...this.slots.values()].map((s) => this.launch(s)));
   }
 
-  /** Stops components of the given kinds in order (e.g. collectors, then detectors, then sinks). */
-  async stop(order: ComponentKind[] = ['collector', 'detector', 'sink']): Promise<void> {
+  /**
+   * Makes the running set match `desired`: stops removed and changed components (collectors,
+   * then detectors, then sinks), then starts new and changed ones. Returns what it did.
+   */
+  async reconcile(desired: readonly ComponentSpec[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    if (this.stopping) return { started: [], stopped: [], restarted: [] };
+    const want = new Map(desired.map((s) => [s.name, s]));
+    if (want.size !== desired.length) throw new Error('component names must be unique');
+    const removed = [...this.slots.values()].filter((s) => !want.has(s.spec.name));
+    const changed = [...this.slots.values()].filter((s) => want.has(s.spec.name) && want.get(s.spec.name)!.fingerprint !== s.spec.fingerprint);
+    for (const kind of STOP_ORDER) await Promise.all([...removed, ...changed].filter((s) => s.spec.kind === kind).map((s) => this.halt(s)));
+    for (const s of removed) this.slots.delete(s.spec.name);
+    const added = desired.filter((s) => !this.slots.has(s.name));
+    for (const s of changed) {
+      s.spec = want.get(s.spec.name)!;
+      s.restarts = 0;
+      s.lastError = undefined;
+    }
+    for (const spec of added) this.slots.set(spec.name, this.slot(spec));
+    await Promise.all([...changed, ...added.map((a) => this.slots.get(a.name)!)].map((s) => this.launch(s)));
+    return { started: added.map((s) => s.name), stopped: removed.map((s) => s.spec.name), restarted: changed.map((s) => s.spec.name) };
+  }
+
+  /** Stops components of the given kinds in order (default: collectors, then detectors, then sinks). */
+  async stop(order: readonly ComponentKind[] = STOP_ORDER): Promise<void> {
     this.stopping = true;
     for (const kind of order) {
-      await Promise.all(this.slots.filter((s) => s.spec.kind === kind).map((s) => this.halt(s)));
+      await Promise.all([...this.slots.values()].filter((s) => s.spec.kind === kind).map((s) => this.halt(s)));
     }
-    await Promise.all(this.slots.map((s) => this.halt(s)));
-  }
-
-  async flush(): Promise<void> {
-    await Promise.all(this.slots.map(async (s) => s.instance?.flush().catch(() => undefined)));
+    await Promise.all([...this.slots.values()].map((s) => this.halt(s)));
   }
 
   status(): { name: string; kind: ComponentKind; state: State; ready: boolean; restarts: number; lastError?: string; detail?: string }[] {
-    return this.slots.map((s) => {
+    return [...this.slots.values()].map((s) => {
       const h = s.state === 'running' ? (s.instance?.health?.() ?? { ready: true }) : { ready: false };
       return {
         name: s.spec.name,
@@ -82,6 +108,10 @@ export class Supervisor {
         ...('detail' in h && h.detail ? { detail: h.detail } : {}),
       };
     });
+  }
+
+  private slot(spec: ComponentSpec): Slot {
+    return { spec, instance: undefined, state: 'stopped', restarts: 0, lastError: undefined, timer: undefined, generation: 0, stopping: undefined };
   }
 
   private async launch(slot: Slot): Promise<void> {
@@ -111,12 +141,26 @@ export class Supervisor {
     if (slot.state === 'backoff' || this.stopping) return;
     // A new generation: later fail() calls of the crashed instance, and its start() if still
     // pending, must neither mark the slot running nor schedule a second restart.
-    slot.generation++;
+    const gen = ++slot.generation;
     const { code, message } = describeError(err);
     slot.lastError = `${code}: ${message}`;
     slot.state = 'backoff';
     this.upGauge.set({ component: slot.spec.name }, 0);
-    const delay = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** Math.min(slot.restarts, 20));
+    // Full jitter (core/retry.ts): components that crashed together (a broker outage) do not all
+    // come back in the same millisecond.
+    // Never sooner than minBackoffMs: a component that fails at once must not spin.
+    const delay = Math.max(
+      this.opts.minBackoffMs,
+      backoffDelay(
+        {
+          maxAttempts: Infinity,
+          baseDelayMs: this.opts.minBackoffMs,
+          maxDelayMs: this.opts.maxBackoffMs,
+          ...(this.opts.random ? { random: this.opts.random } : {}),
+        },
+        Math.min(slot.restarts, 30) + 2,
+      ),
+    );
     this.opts.logger.error({ component: slot.spec.name, code, err: message, retryInMs: delay }, 'component crashed; restarting after backoff');
     const old = slot.instance;
     slot.instance = undefined;
@@ -124,7 +168,8 @@ export class Supervisor {
     slot.stopping = stopping;
     await stopping;
     if (slot.stopping === stopping) slot.stopping = undefined;
-    if (this.stopping) return; // supervisor stop() began meanwhile: no restart
+    // Supervisor stop() began meanwhile, or reconcile() halted/replaced this slot: no restart.
+    if (this.stopping || gen !== slot.generation) return;
     slot.restarts++;
     this.restartsTotal.inc({ component: slot.spec.name });
     slot.timer = setTimeout(() => {

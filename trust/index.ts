@@ -17,6 +17,5 @@ export { verifyBundle } from './bundle.js';
 export type { ArtifactInput, BundlePolicy, VerifyBundleInput, VerifiedBundle } from './bundle.js';
 export { verifyCheckpoint } from './checkpoint.js';
 export type { VerifiedCheckpoint } from './checkpoint.js';
-export { verifyBundleCommand, verifyCheckpointCommand, EXIT_OK, EXIT_FAILED, EXIT_USAGE } from './cli.js';
-export type { CommandIO } from './cli.js';
+export { trustCommands, verifyBundleCommand, verifyCheckpointCommand, type CommandIO, type TrustCommandOptions } from './commands.js';
 export type { TrustedRoot } from '@sigstore/protobuf-specs';

@@ -1,9 +1,12 @@
+import type { z } from 'zod';
 import type { CloudEvent } from '../events/envelope.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { RetryPolicy } from '../retry.js';
 
 /**
  * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (kafkajs).
- * Both pass the same contract suite (test/bus-contract.ts).
+ * Both pass the same contract suite (test/bus/contract.ts).
  *
  * Guarantees every adapter gives:
  * - publish() resolves only once the events are durable (SQLite committed / Kafka acks=all);
@@ -98,3 +101,21 @@ export const DLQ_HEADERS = {
   group: 'x-chainwatch-dlq-group',
   at: 'x-chainwatch-dlq-at',
 } as const;
+
+export type BusKind = Bus['kind'];
+
+/**
+ * A bus adapter as the daemon sees it (bus/<kind>/module.ts): its `bus.<kind>` config section
+ * and a factory. `create` loads the adapter's client library only when called, so the embedded
+ * default never loads a Kafka client.
+ */
+export interface BusModule<S extends z.ZodType = z.ZodType> {
+  readonly kind: BusKind;
+  /** The `bus.<kind>` section, with a default when this kind needs no settings. */
+  readonly schema: S;
+  create(config: z.output<S>, deps: { dataDir: string; instance: string; logger: Logger; metrics: Metrics }): Promise<Bus>;
+}
+
+export function defineBusModule<S extends z.ZodType>(m: BusModule<S>): BusModule<S> {
+  return m;
+}

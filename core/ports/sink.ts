@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Finding } from '../events/types/finding.js';
 
 /**
@@ -37,4 +38,20 @@ export interface AlertSink {
   readonly kind: string;
   deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult>;
   close?(): Promise<void>;
+}
+
+/**
+ * A receiver kind (sinks/<system>/): its config schema (without `name`/`kind`, which the alert
+ * pipeline's `receivers` list adds) and how to build one. The daemon hands the list of receiver
+ * kinds to the alert pipeline's module (daemon/registry.ts), so adding a receiver kind is its
+ * folder plus one registry line.
+ */
+export interface ReceiverModule<S extends z.ZodObject = z.ZodObject> {
+  readonly kind: string;
+  readonly schema: S;
+  create(config: z.output<S>): AlertSink;
+}
+
+export function defineReceiver<S extends z.ZodObject>(r: ReceiverModule<S>): ReceiverModule<S> {
+  return r;
 }

@@ -9,3 +9,4 @@ export { MemoryMetrics } from './memory-metrics.js';
 export { RecordingSink, type SinkBehaviour } from './recording-sink.js';
 export { testContext, type TestContext } from './context.js';
 export { findingEvent, makeFinding, makeNotification } from './fixtures.js';
+export { invokeCommand, type CommandResult } from './command.js';

@@ -1,63 +1,114 @@
-import { ChainwatchError, ConfigError, describeError } from '../../core/index.js';
-import { type Command, EXIT, type Io, parse, reportConfigError, UsageError } from './command.js';
-import { commands } from './commands/index.js';
+import { type CapabilityModule, type CommandIo, type CommandSpec, EXIT, runCommand, silentLogger } from '../../core/index.js';
+import { createBus } from '../bus.js';
+import { loadConfig } from '../config/load.js';
+import { buildConfigSchema, configSchema, sectionOf } from '../config/schema.js';
+import { PromMetrics } from '../metrics.js';
+import { busModules, capabilityModules } from '../registry.js';
+import { configCheckCommand, configSchemaCommand } from './commands/config.js';
+import { eventsPublishCommand, eventsTailCommand } from './commands/events.js';
+import { runDaemonCommand } from './commands/run.js';
+import { versionCommand } from './commands/version.js';
 
 /**
- * `chainwatch` entry point. Commands are found by their longest matching word prefix
- * ("events publish" before "events"); every command answers --help; errors go to stderr
- * with a non-zero exit code.
+ * `chainwatch` entry point: the daemon's own commands plus every command the registry's modules
+ * contribute, all under one contract (core/ports/command.ts). A command is found by its longest
+ * matching word prefix ("audit verify" before "audit"); a group word alone ("audit") lists its
+ * commands. Exit codes: 0 ok, 1 a check failed, 2 usage or config error.
  */
-export async function main(argv: string[], io: Io): Promise<number> {
-  const cmd = findCommand(argv);
-  if (!cmd) {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-      io.stdout.write(topHelp());
-      return argv.length === 0 ? EXIT.usage : EXIT.ok;
-    }
-    io.stderr.write(`chainwatch: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${topHelp()}`);
-    return EXIT.usage;
-  }
-  const rest = argv.slice(cmd.name.split(' ').length);
-  try {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout.write(commandHelp(cmd));
-      return EXIT.ok;
-    }
-    if (cmd.rawArgs) return await cmd.run({ values: {}, positionals: rest, argv: rest }, io);
-    const parsed = parse(cmd, rest);
-    return await cmd.run({ ...parsed, argv: rest }, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`chainwatch ${cmd.name}: ${err.message}\n\n${commandHelp(cmd)}`);
-      return EXIT.usage;
-    }
-    if (err instanceof ConfigError) return reportConfigError(err, io);
-    const { code, message } = describeError(err);
-    io.stderr.write(`chainwatch ${cmd.name}: ${code}: ${message}\n`);
-    return err instanceof ChainwatchError ? EXIT.failure : EXIT.failure;
-  }
+export interface ProcessIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
 }
 
-function findCommand(argv: string[]): Command | undefined {
-  let best: Command | undefined;
-  for (const c of commands) {
-    const words = c.name.split(' ');
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.name.split(' ').length)) best = c;
+interface Entry {
+  spec: CommandSpec;
+  module: CapabilityModule | undefined;
+}
+
+const DAEMON_COMMANDS: readonly CommandSpec[] = [
+  runDaemonCommand,
+  configCheckCommand,
+  configSchemaCommand,
+  eventsPublishCommand,
+  eventsTailCommand,
+  versionCommand,
+];
+
+export function commandTable(modules: readonly CapabilityModule[] = capabilityModules): Entry[] {
+  const entries: Entry[] = [
+    ...DAEMON_COMMANDS.map((spec) => ({ spec, module: undefined })),
+    ...modules.flatMap((module) => (module.commands ?? []).map((spec) => ({ spec: spec, module }))),
+  ];
+  const names = new Set<string>();
+  for (const e of entries) {
+    if (names.has(e.spec.name)) throw new Error(`two commands are named "${e.spec.name}"`);
+    names.add(e.spec.name);
+  }
+  return entries;
+}
+
+export async function main(argv: string[], pio: ProcessIo, modules: readonly CapabilityModule[] = capabilityModules): Promise<number> {
+  const io: CommandIo = {
+    out: (l) => void pio.stdout.write(l.endsWith('\n') ? l : `${l}\n`),
+    err: (l) => void pio.stderr.write(l.endsWith('\n') ? l : `${l}\n`),
+    stdin: pio.stdin,
+    env: pio.env,
+  };
+  const table = commandTable(modules);
+  const entry = longestMatch(table, argv);
+  if (!entry) {
+    const help = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
+    const group = table.filter((e) => argv.length > 0 && !help && e.spec.name.startsWith(`${argv[0]} `));
+    if (group.length > 0 && argv.slice(1).every((a) => a === '--help' || a === '-h')) {
+      // "chainwatch audit": the group's commands (exit 0 when asked with --help).
+      (argv.length > 1 ? io.out : io.err)(listing(group, `chainwatch ${argv[0]} <command> [options]`));
+      return argv.length > 1 ? EXIT.ok : EXIT.usage;
+    }
+    if (help || argv.length === 0) {
+      (help ? io.out : io.err)(listing(table, 'chainwatch <command> [options]'));
+      return help ? EXIT.ok : EXIT.usage;
+    }
+    io.err(`chainwatch: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${listing(table, 'chainwatch <command> [options]')}`);
+    return EXIT.usage;
+  }
+  const { spec, module } = entry;
+  const schema = modules === capabilityModules ? configSchema : buildConfigSchema(modules, busModules);
+  return runCommand(spec, argv.slice(spec.name.split(' ').length), {
+    io,
+    load: async (options) => {
+      const { config } = loadConfig({ file: options.config as string | undefined, env: pio.env, flags: { dataDir: options['data-dir'] }, schema });
+      return {
+        section: module ? sectionOf(config, module) : config,
+        daemon: { dataDir: config.dataDir, instance: config.instance, configFile: options.config as string | undefined },
+        openBus: async () => {
+          const bus = await createBus(config, silentLogger, new PromMetrics(false));
+          await bus.start();
+          return bus;
+        },
+      };
+    },
+  });
+}
+
+function longestMatch(table: Entry[], argv: string[]): Entry | undefined {
+  let best: Entry | undefined;
+  for (const e of table) {
+    const words = e.spec.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.spec.name.split(' ').length)) best = e;
   }
   return best;
 }
 
-function topHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+function listing(entries: Entry[], usage: string): string {
+  const width = Math.max(...entries.map((e) => e.spec.name.length));
   return `chainwatch — software-supply-chain monitoring daemon
 
-Usage: chainwatch <command> [options]   (chainwatch <command> --help for details)
+Usage: ${usage}   (chainwatch <command> --help for details)
 
 Commands:
-${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
-`;
-}
+${entries.map((e) => `  ${e.spec.name.padEnd(width)}  ${e.spec.summary}`).join('\n')}
 
-function commandHelp(cmd: Command): string {
-  return `${cmd.summary}\n\nUsage: ${cmd.usage}\n`;
+Exit codes: 0 ok, 1 check failed, 2 usage or config error.`;
 }

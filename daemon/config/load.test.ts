@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ env: {} });
     expect(config.bus.kind).toBe('embedded');
     expect(config.http.port).toBe(8080);
-    expect(config.bus.embedded.partitions).toBe(4);
+    expect((config.bus.embedded as { partitions: number }).partitions).toBe(4);
   });
 
   it('applies file, then CHAINWATCH_* env, then flags', () => {
@@ -34,14 +34,14 @@ describe('loadConfig', () => {
     });
     expect(config.instance).toBe('from-env');
     expect(config.http.port).toBe(9200);
-    expect(config.bus.embedded.partitions).toBe(2);
-    expect(config.bus.embedded.fsync).toBe(true);
+    expect((config.bus.embedded as { partitions: number }).partitions).toBe(2);
+    expect((config.bus.embedded as { fsync: boolean }).fsync).toBe(true);
     expect(ignoredEnv).toEqual(['CHAINWATCH_NOPE']);
   });
 
   it('parses comma lists from env for arrays', () => {
     const { config } = loadConfig({ env: { CHAINWATCH_BUS__KIND: 'kafka', CHAINWATCH_BUS__KAFKA__BROKERS: '127.0.0.1:1,127.0.0.1:2' } });
-    expect(config.bus.kafka?.brokers).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+    expect((config.bus.kafka as { brokers: string[] } | undefined)?.brokers).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
   });
 
   it('names the path of every bad key and what was expected', () => {
@@ -85,7 +85,7 @@ describe('loadConfig', () => {
       `bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { file: ${join(dir, 'pw')} }\n`,
     );
     const { config, redactor } = loadConfig({ file: f, env: {} });
-    expect((config.bus.kafka?.sasl as { password: string }).password).toBe('file-secret-value');
+    expect(((config.bus.kafka as { sasl: unknown }).sasl as { password: string }).password).toBe('file-secret-value');
     expect(redactor.redact('oops file-secret-value leaked')).toBe('oops [REDACTED] leaked');
     expect(() => loadConfig({ file: f.replace(/$/, ''), env: {}, flags: {} })).not.toThrow();
     const g = file(
@@ -100,7 +100,7 @@ describe('loadConfig', () => {
     writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIsecretmaterial\n-----END PRIVATE KEY-----\n');
     const f = file(`bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    ssl:\n      key: { file: ${JSON.stringify(keyFile)} }\n`);
     const { config, redactor } = loadConfig({ file: f, env: {} });
-    const ssl = config.bus.kafka?.ssl as { key?: string };
+    const ssl = (config.bus.kafka as { ssl: unknown }).ssl as { key?: string };
     expect(ssl.key).toContain('MIIsecretmaterial');
     expect(redactor.redact(`tls error with ${ssl.key}`)).not.toContain('MIIsecretmaterial');
   });

@@ -11,6 +11,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Flag values, as dotted paths: { 'http.port': 9000, dataDir: '/x' }. */
   flags?: Record<string, unknown>;
+  /** The schema to validate against (default: the one derived from daemon/registry.ts). */
+  schema?: typeof configSchema;
 }
 
 export interface LoadedConfig {
@@ -24,13 +26,14 @@ export interface LoadedConfig {
 /** file -> env -> flags -> secrets -> validation. Throws ConfigError with one issue per bad key. */
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
+  const schema = opts.schema ?? configSchema;
   const raw: Record<string, unknown> = opts.file ? readYaml(opts.file) : {};
-  const { overrides, ignored } = envOverrides(configSchema, env);
+  const { overrides, ignored } = envOverrides(schema, env);
   for (const o of overrides) setPath(raw, o.path, o.value);
   for (const [path, value] of Object.entries(opts.flags ?? {})) if (value !== undefined) setPath(raw, path.split('.'), value);
   const redactor = new Redactor();
   const withSecrets = resolveSecrets(raw, redactor, '', env) as Record<string, unknown>;
-  const res = configSchema.safeParse(withSecrets);
+  const res = schema.safeParse(withSecrets);
   if (!res.success) {
     const issues = res.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
     const fromEnv = new Map(overrides.map((o) => [o.path.join('.'), o.variable]));
@@ -44,7 +47,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       issues,
     );
   }
-  const config = res.data;
+  const config = res.data as Config;
   config.dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
   return { config, redactor, ignoredEnv: ignored, file: opts.file };
 }

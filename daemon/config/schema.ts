@@ -1,65 +1,118 @@
 import { z } from 'zod';
-import { embeddedBusConfigSchema } from '../../bus/embedded/index.js';
-import { componentSections } from '../components.js';
-import { kafkaSectionSchema } from '../kafka-config.js';
+import type { BusModule, CapabilityModule, SectionGroup } from '../../core/index.js';
+import { busModules, capabilityModules } from '../registry.js';
 
 /**
  * The daemon's configuration: one YAML file, then CHAINWATCH_* environment overrides, then
- * command-line flags (later wins). Every key is validated here; an unknown key is an error
+ * command-line flags (later wins). The daemon's own sections are declared here; `bus.<kind>` and
+ * `collectors.*`, `detectors.*`, `sinks.*` come from the registry's modules, so the whole file is
+ * validated in one pass and every error names its full key path. An unknown key is an error
  * (typos must not silently disable a detector).
  */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-export const configSchema = z
-  .object({
-    /** Where embedded state lives: bus log, cursors, outboxes, audit store. */
-    dataDir: z.string().min(1).default('./.data'),
-    /** Name of this daemon instance (metrics, audit origin, Kafka client id). */
-    instance: z.string().min(1).default('chainwatch'),
-    http: z
-      .object({
-        host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(8080),
-        /** Base URL under which this daemon is reachable (links to audit records in alerts). */
-        publicUrl: z.string().url().optional(),
-      })
-      .strict()
-      .default({ host: '127.0.0.1', port: 8080 }),
-    log: z
-      .object({ level: z.enum(LOG_LEVELS).default('info') })
-      .strict()
-      .default({ level: 'info' }),
-    bus: z
-      .object({
-        kind: z.enum(['embedded', 'kafka']).default('embedded'),
-        embedded: embeddedBusConfigSchema.default(embeddedBusConfigSchema.parse({})),
-        kafka: kafkaSectionSchema.optional(),
-      })
-      .strict()
-      .default({ kind: 'embedded', embedded: embeddedBusConfigSchema.parse({}) })
-      .refine((b) => b.kind !== 'kafka' || b.kafka !== undefined, { message: 'bus.kind is kafka but bus.kafka is missing', path: ['kafka'] }),
-    shutdown: z
-      .object({ deadlineMs: z.number().int().min(100).max(600_000).default(15_000) })
-      .strict()
-      .default({ deadlineMs: 15_000 }),
-    supervisor: z
-      .object({
-        minBackoffMs: z.number().int().min(1).default(500),
-        maxBackoffMs: z.number().int().min(1).default(60_000),
-      })
-      .strict()
-      .default({ minBackoffMs: 500, maxBackoffMs: 60_000 }),
-    tracing: z
-      .object({
-        /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); spans are only exported when set. */
-        otlpEndpoint: z.string().url().optional(),
-        serviceName: z.string().min(1).default('chainwatch'),
-      })
-      .strict()
-      .default({ serviceName: 'chainwatch' }),
-    ...componentSections,
-  })
-  .strict();
+const baseShape = {
+  /** Where embedded state lives: bus log, cursors, outboxes, audit store. */
+  dataDir: z.string().min(1).default('./.data'),
+  /** Name of this daemon instance (metrics, audit origin). */
+  instance: z.string().min(1).default('chainwatch'),
+  http: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Base URL under which this daemon is reachable (links to audit records in alerts). */
+      publicUrl: z.string().url().optional(),
+      /**
+       * A second, HTTPS listener: serves every route, including HTTPS-only ones (admission
+       * webhooks) and mTLS-authenticated ones. Files are re-read on SIGHUP (certificate rotation).
+       */
+      tls: z
+        .object({
+          host: z.string().min(1).optional(),
+          port: z.number().int().min(0).max(65535).default(8443),
+          /** PEM certificate chain and private key files. */
+          cert: z.string().min(1),
+          key: z.string().min(1),
+          /** PEM of the CA whose client certificates mTLS routes accept. */
+          clientCa: z.string().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .default({ host: '127.0.0.1', port: 8080 }),
+  log: z
+    .object({ level: z.enum(LOG_LEVELS).default('info') })
+    .strict()
+    .default({ level: 'info' }),
+  shutdown: z
+    .object({ deadlineMs: z.number().int().min(100).max(600_000).default(15_000) })
+    .strict()
+    .default({ deadlineMs: 15_000 }),
+  supervisor: z
+    .object({
+      minBackoffMs: z.number().int().min(1).default(500),
+      maxBackoffMs: z.number().int().min(1).default(60_000),
+    })
+    .strict()
+    .default({ minBackoffMs: 500, maxBackoffMs: 60_000 }),
+  tracing: z
+    .object({
+      /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); spans are only exported when set. */
+      otlpEndpoint: z.string().url().optional(),
+      serviceName: z.string().min(1).default('chainwatch'),
+    })
+    .strict()
+    .default({ serviceName: 'chainwatch' }),
+};
 
-export type Config = z.output<typeof configSchema>;
+/** `bus`: `kind` plus one section per adapter (its module's schema). */
+function busSchema(buses: readonly BusModule[]) {
+  const kinds = buses.map((b) => b.kind) as [BusModule['kind'], ...BusModule['kind'][]];
+  return z
+    .object({ kind: z.enum(kinds).default('embedded'), ...Object.fromEntries(buses.map((b) => [b.kind, b.schema])) })
+    .strict()
+    .prefault({})
+    .superRefine((b, ctx) => {
+      if ((b as Record<string, unknown>)[b.kind] === undefined)
+        ctx.addIssue({ code: 'custom', path: [b.kind], message: `bus.kind is ${b.kind} but bus.${b.kind} is missing` });
+    });
+}
+
+/** `collectors` / `detectors` / `sinks`: one key per module section of that group. */
+function groupSchema(modules: readonly CapabilityModule[], group: SectionGroup) {
+  const shape = Object.fromEntries(modules.flatMap((m) => (m.section?.group === group ? [[m.section.key, m.section.schema]] : [])));
+  return z.object(shape).strict().prefault({});
+}
+
+export function buildConfigSchema(modules: readonly CapabilityModule[], buses: readonly BusModule[]) {
+  return z
+    .object({
+      ...baseShape,
+      bus: busSchema(buses),
+      collectors: groupSchema(modules, 'collectors'),
+      detectors: groupSchema(modules, 'detectors'),
+      sinks: groupSchema(modules, 'sinks'),
+    })
+    .strict();
+}
+
+export const configSchema = buildConfigSchema(capabilityModules, busModules);
+
+/**
+ * The parsed config. The daemon's own sections are typed; module sections are read through
+ * `sectionOf()` and typed by each module's own schema.
+ */
+type Base = z.output<z.ZodObject<typeof baseShape>>;
+export type Config = Base & {
+  bus: { kind: BusModule['kind'] } & Record<string, unknown>;
+  collectors: Record<string, unknown>;
+  detectors: Record<string, unknown>;
+  sinks: Record<string, unknown>;
+};
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** A module's parsed section (undefined for modules without one). */
+export function sectionOf(config: Config, m: CapabilityModule): unknown {
+  return m.section ? config[m.section.group][m.section.key] : undefined;
+}

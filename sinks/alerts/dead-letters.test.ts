@@ -2,16 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invokeCommand } from '../../core/testing/index.js';
+import { deadLetterCommands } from './commands.js';
+import { replayDeadLetters } from './dead-letters.js';
 import { AlertPipelineError } from './errors.js';
-import { deadLettersCommand, replayDeadLetters } from './dead-letters.js';
 import { openAlertDb } from './store.js';
 
 let dir: string;
-const io = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out: (l: string) => out.push(l), err: (l: string) => err.push(l), lines: { out, err } };
-};
+const [list, replay] = deadLetterCommands as [(typeof deadLetterCommands)[number], (typeof deadLetterCommands)[number]];
+const run = (spec: typeof list, argv: string[]) => invokeCommand(spec, argv, { section: undefined, dataDir: dir });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'cw-dl-'));
@@ -27,14 +26,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('chainwatch sinks dead-letters', () => {
   it('lists, filtered by sink', async () => {
-    const t = io();
-    expect(await deadLettersCommand(['list', '--sink', 'email', '--data-dir', dir], t)).toBe(0);
-    expect(t.lines.out).toHaveLength(1);
-    expect(t.lines.out[0]!.split('\t').slice(0, 2)).toEqual(['cw-b', 'email']);
+    const r = await run(list, ['--sink', 'email', '--data-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')).toHaveLength(1);
+    expect(r.out.split('\t').slice(0, 2)).toEqual(['cw-b', 'email']);
+    const json = await run(list, ['--json']);
+    expect((JSON.parse(json.out) as { id: string }[]).map((d) => d.id)).toEqual(['cw-a', 'cw-b']);
   });
 
   it('replays by id into the outbox with a fresh attempt budget', async () => {
-    expect(await deadLettersCommand(['replay', 'cw-a', '--data-dir', dir], io())).toBe(0);
+    expect((await run(replay, ['cw-a'])).code).toBe(0);
     const db = openAlertDb(join(dir, 'alerts.sqlite'));
     const rows = db.prepare('SELECT id, sink, attempts, status FROM outbox').all();
     const left = db.prepare('SELECT id FROM dead_letters').all();
@@ -47,10 +48,13 @@ describe('chainwatch sinks dead-letters', () => {
     expect(() => replayDeadLetters(join(dir, 'alerts.sqlite'), { ids: ['cw-a', 'cw-nope'] })).toThrow(
       expect.objectContaining({ name: AlertPipelineError.name, code: 'ALERTS_DEAD_LETTER_NOT_FOUND' }),
     );
-    expect(await deadLettersCommand(['replay', 'cw-nope', '--data-dir', dir], io())).toBe(1);
-    expect(await deadLettersCommand(['replay', '--data-dir', dir], io())).toBe(2);
-    expect(await deadLettersCommand(['list'], io())).toBe(2);
-    expect(await deadLettersCommand(['frobnicate', '--data-dir', dir], io())).toBe(2);
-    expect(await deadLettersCommand(['list', '--data-dir', join(dir, 'missing')], io())).toBe(1);
+    const unknown = await run(replay, ['cw-nope']);
+    expect([unknown.code, unknown.err]).toEqual([1, expect.stringContaining('ALERTS_DEAD_LETTER_NOT_FOUND')]);
+    expect((await run(replay, [])).code).toBe(2); // neither IDs nor --all
+    expect((await run(replay, ['cw-a', '--all'])).code).toBe(2); // both
+    expect((await run(list, ['--frobnicate'])).code).toBe(2);
+    expect((await run(list, ['surplus'])).code).toBe(2);
+    expect((await run(list, ['--file', '../escape.sqlite'])).code).toBe(2);
+    expect((await run(list, ['--data-dir', join(dir, 'missing')])).code).toBe(1);
   });
 });

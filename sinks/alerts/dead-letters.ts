@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { AlertPipelineError } from './errors.js';
 import { type DeadLetterRow, openAlertDb } from './store.js';
 
@@ -8,9 +7,7 @@ import { type DeadLetterRow, openAlertDb } from './store.js';
  * age. They stay in the pipeline database until replayed: a replay moves them back into their
  * sink's outbox with a fresh attempt budget and the SAME notification id (idempotency for the peer).
  * Safe to run while the daemon runs (SQLite WAL + busy timeout; workers poll their outbox).
- *
- *   chainwatch sinks dead-letters list   [--sink NAME] [--json] [--data-dir DIR] [--file NAME]
- *   chainwatch sinks dead-letters replay ID... | --all [--sink NAME] [--data-dir DIR] [--file NAME]
+ * The CLI commands are in commands.ts.
  */
 export interface DeadLetter {
   id: string;
@@ -87,63 +84,4 @@ export function replayDeadLetters(file: string, opts: { ids?: readonly string[];
   } finally {
     db.close();
   }
-}
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  /** Default data dir when --data-dir is absent (the daemon passes its configured one). */
-  dataDir?: string;
-}
-
-const USAGE = 'usage: chainwatch sinks dead-letters list|replay [ID...|--all] [--sink NAME] [--json] [--data-dir DIR] [--file NAME]';
-
-/** `chainwatch sinks dead-letters ...`; returns the process exit code (0 ok, 1 failure, 2 usage). */
-export async function deadLettersCommand(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
-  const [verb, ...rest] = argv;
-  const ids: string[] = [];
-  let sink: string | undefined;
-  let dataDir = io.dataDir;
-  let file = 'alerts.sqlite';
-  let all = false;
-  let json = false;
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
-    const value = (): string | undefined => rest[++i];
-    if (a === '--sink') sink = value();
-    else if (a === '--data-dir') dataDir = value();
-    else if (a === '--file') file = value() ?? file;
-    else if (a === '--all') all = true;
-    else if (a === '--json') json = true;
-    else if (a.startsWith('--')) return usage(io, `unknown option ${a}`);
-    else ids.push(a);
-  }
-  if (!dataDir) return usage(io, '--data-dir is required');
-  const db = join(dataDir, file);
-  try {
-    if (verb === 'list') {
-      const rows = listDeadLetters(db, sink ? { sink } : {});
-      if (json) io.out(JSON.stringify(rows, null, 2));
-      else {
-        for (const r of rows) io.out(`${r.id}\t${r.sink}\t${r.route}\t${r.action}\t${r.code}\tattempts=${r.attempts}\tdead=${r.deadAt}\t${r.dedupKey}`);
-        io.err(`${rows.length} dead letter(s)`);
-      }
-      return 0;
-    }
-    if (verb === 'replay') {
-      if (!all && ids.length === 0) return usage(io, 'replay needs IDs or --all');
-      const n = replayDeadLetters(db, { ids, all, ...(sink ? { sink } : {}) });
-      io.err(`replayed ${n} dead letter(s) into their outboxes`);
-      return 0;
-    }
-    return usage(io, verb ? `unknown command ${verb}` : 'missing command');
-  } catch (err) {
-    io.err(err instanceof AlertPipelineError ? `${err.code}: ${err.message}` : `error: ${(err as Error).message}`);
-    return 1;
-  }
-}
-
-function usage(io: CliIo, why: string): number {
-  io.err(`${why}\n${USAGE}`);
-  return 2;
 }

@@ -5,4 +5,6 @@ export * from './errors.js';
 export * from './routing.js';
 export { AlertEngine, notificationId, type IngestResult } from './engine.js';
 export { AlertPipeline, createAlertPipeline } from './pipeline.js';
-export { deadLettersCommand, listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';
+export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';
+export { deadLetterCommands } from './commands.js';
+export { createAlertsModule, alertsSectionSchema } from './module.js';

@@ -1,214 +1,231 @@
 import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { describeError, SEVERITIES, type Severity } from '../../core/index.js';
+import { type CommandSpec, EXIT, type Invocation, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
 import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
+import type { AuditConfig } from './config.js';
 import { AuditError } from './errors.js';
+import { auditDir, createAuditStore } from './factory.js';
 import { appendOperatorAction } from './operator.js';
 import { AUDIT_KINDS, type AuditKind, type AuditQuery, type AuditRecord, type AuditStore } from './port.js';
 import { getRecordWithProof } from './proof.js';
 import { verifyAuditTrail } from './verify.js';
 
 /**
- * `chainwatch audit query|proof|note|verify|checkpoint`, as a function the daemon's CLI calls.
- * The daemon parses --data-dir / --config and passes what they resolve to as deps; both flags
- * are accepted (and ignored) here so argv can be handed over as is. Returns the exit code.
+ * `chainwatch audit query|proof|note|verify|checkpoint` (docs/audit.md). They read the configured
+ * backend (`sinks.audit.backend`), so `--config`/`--data-dir` select the same trail the daemon writes.
  */
-export interface AuditCliDeps {
-  /** An OPENED store for the configured backend (createAuditStore(...) then open()). */
-  openStore(): Promise<AuditStore>;
-  /** <dataDir>/audit: holds checkpoint-key.pem (0600) and checkpoint-key.vkey. */
-  keyDir: string;
-  /** From config `audit.instance`; names the checkpoint origin. */
-  instance: string;
-  /** Who runs the command (e.g. `${USER}@${hostname}`), recorded on notes. */
-  actor: string;
-  out(line: string): void;
-  err(line: string): void;
-  now?: () => Date;
+type Section = Pick<AuditConfig, 'backend' | 'instance'>;
+type Inv = Invocation<Section>;
+
+export interface AuditCommandDeps {
+  /** Opens the store of the configured backend (tests hand in theirs). */
+  openStore(section: Section, dataDir: string): Promise<AuditStore>;
+  /** Who runs the command, recorded on notes. */
+  actor(): string;
 }
 
-const USAGE = `usage: chainwatch audit <command> [--data-dir DIR] [--config FILE]
-  query   [--since T] [--until T] [--subject S] [--digest D] [--identity I] [--type T[*]] [--kind K]
-          [--severity S] [--limit N] [--after INDEX] [--desc] [--json | --csv]   T: ISO time or 15m/24h/7d ago
-  proof   ID|INDEX                       inclusion proof against the latest signed checkpoint (JSON)
-  note    TEXT [--subject S]             record an analyst's note (an audited operator action)
-  verify  [--vkey FILE] [--checkpoint FILE]... [--json]   exit 0 intact, 1 broken (names the first record)
-  checkpoint                             sign a checkpoint of the current tree now`;
-
-const OPTIONS = {
-  'data-dir': { type: 'string' },
-  config: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  subject: { type: 'string' },
-  digest: { type: 'string' },
-  identity: { type: 'string' },
-  type: { type: 'string' },
-  kind: { type: 'string' },
-  severity: { type: 'string' },
-  limit: { type: 'string' },
-  after: { type: 'string' },
-  desc: { type: 'boolean' },
-  json: { type: 'boolean' },
-  csv: { type: 'boolean' },
-  vkey: { type: 'string' },
-  checkpoint: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type Values = ReturnType<typeof parse>['values'];
-const parse = (argv: string[]) => parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-
-export async function auditCommand(argv: string[], deps: AuditCliDeps): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    deps.err(`${describeError(err).message}\n${USAGE}`);
-    return 2;
-  }
-  const [cmd, ...rest] = parsed.positionals;
-  if (parsed.values.help || !cmd) {
-    deps.out(USAGE);
-    return cmd || parsed.values.help ? 0 : 2;
-  }
-  let store: AuditStore | undefined;
-  try {
-    store = await deps.openStore();
-    switch (cmd) {
-      case 'query':
-        return await query(store, parsed.values, deps);
-      case 'proof':
-        return await proof(store, rest[0], deps);
-      case 'note':
-        return await note(store, rest.join(' '), parsed.values, deps);
-      case 'verify':
-        return await verify(store, parsed.values, deps);
-      case 'checkpoint': {
-        const cp = await signCheckpoint(store, loadOrCreateCheckpointKey(deps.keyDir, auditOrigin(deps.instance)), now(deps));
-        deps.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
-        return 0;
-      }
-      default:
-        deps.err(`unknown audit command ${JSON.stringify(cmd)}\n${USAGE}`);
-        return 2;
+const defaults: AuditCommandDeps = {
+  async openStore(section, dataDir) {
+    const store = createAuditStore(section.backend, { dataDir });
+    await store.open();
+    return store;
+  },
+  actor() {
+    try {
+      return `${userInfo().username}@${hostname()}`;
+    } catch {
+      return 'unknown'; // no passwd entry (containers)
     }
-  } catch (err) {
-    const { code, message } = describeError(err);
-    deps.err(`audit ${cmd}: ${code}: ${message}`);
-    return err instanceof AuditError && err.code === 'AUDIT_USAGE' ? 2 : 1;
-  } finally {
-    await store?.close();
-  }
-}
+  },
+};
 
-const now = (deps: AuditCliDeps): Date => (deps.now ?? (() => new Date()))();
+export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Section>[] {
+  /** Runs `body` with the store open, and closes it whatever happens. */
+  const withStore = async (inv: Inv, body: (store: AuditStore) => Promise<number>): Promise<number> => {
+    const store = await deps.openStore(inv.section, inv.daemon!.dataDir);
+    try {
+      return await body(store);
+    } finally {
+      await store.close();
+    }
+  };
+  const keyDir = (inv: Inv): string => auditDir(inv.daemon!.dataDir);
+
+  return [
+    {
+      name: 'audit query',
+      summary: 'List audit records by time, subject or digest, identity, type, kind or severity',
+      options: {
+        since: { type: 'string', placeholder: 'T', description: 'from this time (ISO 8601, or 15m/24h/7d ago)' },
+        until: { type: 'string', placeholder: 'T', description: 'before this time' },
+        subject: { type: 'string', placeholder: 'S', description: 'records about this subject' },
+        digest: { type: 'string', placeholder: 'D', description: 'records about this artifact digest' },
+        identity: { type: 'string', placeholder: 'I', description: 'records of this signer identity or operator' },
+        type: { type: 'string', placeholder: 'T', description: 'event type; a trailing * matches a prefix' },
+        kind: { type: 'string', placeholder: 'K', description: `record kind: ${AUDIT_KINDS.join(', ')}` },
+        severity: { type: 'string', placeholder: 'S', description: `findings of at least this severity: ${SEVERITIES.join(', ')}` },
+        limit: { type: 'string', placeholder: 'N', description: 'records per page (default 100)' },
+        after: { type: 'string', placeholder: 'INDEX', description: 'the page after this record index' },
+        desc: { type: 'boolean', description: 'newest first' },
+        csv: { type: 'boolean', description: 'print CSV (spreadsheet-safe) instead of a table' },
+      },
+      json: true,
+      config: true,
+      run: (inv) => withStore(inv, (store) => query(store, inv)),
+    },
+    {
+      name: 'audit proof',
+      summary: 'Print a record with its inclusion proof against the latest signed checkpoint (JSON)',
+      args: [{ name: 'ID|INDEX', description: 'the record id, or its position in the log' }],
+      config: true,
+      run: (inv) => withStore(inv, (store) => proof(store, inv.args[0]!, inv, keyDir(inv))),
+    },
+    {
+      name: 'audit note',
+      summary: "Record an analyst's note or acknowledgement (itself an audited operator action)",
+      args: [{ name: 'TEXT', description: 'the note', variadic: true }],
+      options: { subject: { type: 'string', placeholder: 'S', description: 'what the note is about (digest, subject)' } },
+      config: true,
+      run: (inv) =>
+        withStore(inv, async (store) => {
+          const text = inv.args.join(' ');
+          if (!text.trim()) throw new UsageError('audit note needs some text');
+          const subject = inv.options.subject as string | undefined;
+          const r = await appendOperatorAction(store, { actor: deps.actor(), action: 'note', text, ...(subject ? { subject } : {}), time: inv.now() });
+          inv.io.out(`recorded note ${r.id} as audit record ${r.index}`);
+          return EXIT.ok;
+        }),
+    },
+    {
+      name: 'audit verify',
+      summary: 'Check the whole trail: exit 0 intact; 1 naming the first changed, dropped or reordered record',
+      options: {
+        vkey: { type: 'string', placeholder: 'FILE', description: 'verifier key from an independent source (default: the one beside the trail)' },
+        checkpoint: { type: 'string', multiple: true, placeholder: 'FILE', description: 'a checkpoint saved earlier; the trail must be consistent with it' },
+      },
+      json: true,
+      config: true,
+      run: (inv) => withStore(inv, (store) => verify(store, inv, keyDir(inv))),
+    },
+    {
+      name: 'audit checkpoint',
+      summary: 'Sign a checkpoint of the current tree now',
+      config: true,
+      run: (inv) =>
+        withStore(inv, async (store) => {
+          const cp = await signCheckpoint(store, loadOrCreateCheckpointKey(keyDir(inv), auditOrigin(inv.section.instance)), inv.now());
+          inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
+          return EXIT.ok;
+        }),
+    },
+  ];
+}
 
 /** ISO time, or a duration ago ("15m", "24h", "7d"). */
-function time(v: string | undefined, deps: AuditCliDeps, flag: string): string | undefined {
+function time(v: string | undefined, now: Date, flag: string): string | undefined {
   if (v === undefined) return undefined;
   const rel = /^(\d+)(m|h|d)$/.exec(v);
-  if (rel) return new Date(now(deps).getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']).toISOString();
+  if (rel) return new Date(now.getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']).toISOString();
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new AuditError('AUDIT_USAGE', `--${flag} wants an ISO time or 15m/24h/7d`);
+  if (Number.isNaN(t)) throw new UsageError(`--${flag} wants an ISO time or 15m/24h/7d`);
   return new Date(t).toISOString();
 }
 
-function buildQuery(v: Values, deps: AuditCliDeps): AuditQuery {
-  if (v.severity && !(SEVERITIES as readonly string[]).includes(v.severity))
-    throw new AuditError('AUDIT_USAGE', `--severity is one of ${SEVERITIES.join(', ')}`);
-  if (v.kind && !(AUDIT_KINDS as readonly string[]).includes(v.kind)) throw new AuditError('AUDIT_USAGE', `--kind is one of ${AUDIT_KINDS.join(', ')}`);
-  const int = (s: string | undefined, flag: string): number | undefined => {
+function buildQuery(inv: Inv): AuditQuery {
+  const v = inv.options as Record<string, string | boolean | undefined>;
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
+  const severity = str('severity');
+  const kind = str('kind');
+  if (severity && !(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--severity is one of ${SEVERITIES.join(', ')}`);
+  if (kind && !(AUDIT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind is one of ${AUDIT_KINDS.join(', ')}`);
+  const int = (flag: string): number | undefined => {
+    const s = str(flag);
     if (s === undefined) return undefined;
-    if (!/^\d+$/.test(s)) throw new AuditError('AUDIT_USAGE', `--${flag} wants a whole number`);
+    if (!/^\d+$/.test(s)) throw new UsageError(`--${flag} wants a whole number`);
     return Number(s);
   };
-  const q: AuditQuery = { limit: int(v.limit, 'limit') ?? 100, order: v.desc ? 'desc' : 'asc' };
-  const since = time(v.since, deps, 'since');
-  const until = time(v.until, deps, 'until');
-  const after = int(v.after, 'after');
+  const q: AuditQuery = { limit: int('limit') ?? 100, order: v.desc === true ? 'desc' : 'asc' };
+  const since = time(str('since'), inv.now(), 'since');
+  const until = time(str('until'), inv.now(), 'until');
+  const after = int('after');
   if (since) q.since = since;
   if (until) q.until = until;
   if (after !== undefined) q.after = after;
-  if (v.subject) q.subject = v.subject;
-  if (v.digest) q.digest = v.digest;
-  if (v.identity) q.identity = v.identity;
-  if (v.type) q.type = v.type;
-  if (v.kind) q.kind = v.kind as AuditKind;
-  if (v.severity) q.severity = v.severity as Severity;
+  for (const k of ['subject', 'digest', 'identity', 'type'] as const) {
+    const s = str(k);
+    if (s) q[k] = s;
+  }
+  if (kind) q.kind = kind as AuditKind;
+  if (severity) q.severity = severity as Severity;
   return q;
 }
 
 const COLUMNS = ['index', 'time', 'kind', 'type', 'severity', 'subject', 'identity', 'id'] as const;
 const cell = (r: AuditRecord, c: (typeof COLUMNS)[number]): string => String(r[c] ?? '');
+/** Quotes CSV cells, and defuses formula injection (=, +, -, @) for spreadsheet users. */
 const csvCell = (s: string): string => (/[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"` : s);
 
-async function query(store: AuditStore, v: Values, deps: AuditCliDeps): Promise<number> {
-  const page = await store.query(buildQuery(v, deps));
-  if (v.json) {
-    deps.out(JSON.stringify({ records: page.records, ...(page.next !== undefined ? { next: page.next } : {}) }, null, 2));
-  } else if (v.csv) {
-    deps.out(COLUMNS.join(','));
-    for (const r of page.records) deps.out(COLUMNS.map((c) => csvCell(cell(r, c))).join(','));
+async function query(store: AuditStore, inv: Inv): Promise<number> {
+  const q = buildQuery(inv);
+  if (inv.json && inv.options.csv === true) throw new UsageError('--json and --csv exclude each other');
+  const page = await store.query(q);
+  const out = inv.io.out;
+  if (inv.json) {
+    out(JSON.stringify({ records: page.records, ...(page.next !== undefined ? { next: page.next } : {}) }, null, 2));
+  } else if (inv.options.csv === true) {
+    out(COLUMNS.join(','));
+    for (const r of page.records) out(COLUMNS.map((c) => csvCell(cell(r, c))).join(','));
   } else {
     const rows = [COLUMNS.map((c) => c.toUpperCase()), ...page.records.map((r) => COLUMNS.map((c) => cell(r, c).replace(/\s+/g, ' ')))];
     const widths = COLUMNS.map((_, k) => Math.min(60, Math.max(...rows.map((r) => r[k]!.length))));
     for (const r of rows)
-      deps.out(
+      out(
         r
           .map((s, k) => (s.length > widths[k]! ? `${s.slice(0, widths[k]! - 1)}…` : s.padEnd(widths[k]!)))
           .join('  ')
           .trimEnd(),
       );
-    if (page.next !== undefined) deps.out(`(more: --after ${page.next})`);
+    if (page.next !== undefined) out(`(more: --after ${page.next})`);
   }
-  return 0;
+  return EXIT.ok;
 }
 
-async function proof(store: AuditStore, ref: string | undefined, deps: AuditCliDeps): Promise<number> {
-  if (!ref) throw new AuditError('AUDIT_USAGE', 'audit proof needs a record id or index');
+async function proof(store: AuditStore, ref: string, inv: Inv, keyDir: string): Promise<number> {
   const p = await getRecordWithProof(store, ref);
   if (!p) {
-    deps.err(`audit proof: AUDIT_NOT_FOUND: no record ${JSON.stringify(ref)}`);
-    return 1;
+    inv.io.err(`chainwatch audit proof: AUDIT_NOT_FOUND: no record ${JSON.stringify(ref)}`);
+    return EXIT.failed;
   }
   if (!p.checkpoint) {
-    deps.err(`audit proof: AUDIT_NO_CHECKPOINT: record ${p.index} is newer than the latest checkpoint; run \`audit checkpoint\``);
-    return 1;
+    inv.io.err(`chainwatch audit proof: AUDIT_NO_CHECKPOINT: record ${p.index} is newer than the latest checkpoint; run \`chainwatch audit checkpoint\``);
+    return EXIT.failed;
   }
-  const vkey = readVkey(join(deps.keyDir, VKEY_FILE));
-  deps.out(JSON.stringify({ ...p, ...(vkey ? { verifierKey: vkey } : {}) }, null, 2));
-  return 0;
+  const vkey = readVkey(join(keyDir, VKEY_FILE));
+  inv.io.out(JSON.stringify({ ...p, ...(vkey ? { verifierKey: vkey } : {}) }, null, 2));
+  return EXIT.ok;
 }
 
-async function note(store: AuditStore, text: string, v: Values, deps: AuditCliDeps): Promise<number> {
-  if (!text.trim()) throw new AuditError('AUDIT_USAGE', 'audit note needs some text');
-  const r = await appendOperatorAction(store, { actor: deps.actor, action: 'note', text, ...(v.subject ? { subject: v.subject } : {}), time: now(deps) });
-  deps.out(`recorded note ${r.id} as audit record ${r.index}`);
-  return 0;
-}
-
-async function verify(store: AuditStore, v: Values, deps: AuditCliDeps): Promise<number> {
+async function verify(store: AuditStore, inv: Inv, keyDir: string): Promise<number> {
   // An auditor passes --vkey from an independent source; the local copy is a convenience.
-  const vkeyPath = v.vkey ?? join(deps.keyDir, VKEY_FILE);
+  const vkeyPath = (inv.options.vkey as string | undefined) ?? join(keyDir, VKEY_FILE);
   const vkey = readVkey(vkeyPath);
-  if (!vkey) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${vkeyPath}`);
-  const extra = (v.checkpoint ?? []).map((f) => readFileSync(f, 'utf8'));
+  if (!vkey) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${vkeyPath} (give one with --vkey)`);
+  const extra = ((inv.options.checkpoint as string[] | undefined) ?? []).map((f) => readFileSync(f, 'utf8'));
   const report = await verifyAuditTrail(store, parseVerifierKey(vkey), { extraCheckpoints: extra });
-  if (v.json) deps.out(JSON.stringify(report, null, 2));
-  else if (report.ok)
-    deps.out(
+  if (inv.json) inv.io.out(JSON.stringify(report, null, 2));
+  else if (report.ok) {
+    inv.io.out(
       `audit trail intact: ${report.records} records, ${report.checkpoints} checkpoints${report.latest ? `, latest size ${report.latest.size} root ${report.latest.rootHash}` : ''}`,
     );
-  else {
+  } else {
     const p = report.problem!;
-    deps.out(
+    inv.io.out(
       `audit trail BROKEN: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`,
     );
   }
-  return report.ok ? 0 : 1;
+  return report.ok ? EXIT.ok : EXIT.failed;
 }
 
 function readVkey(path: string): string | undefined {

@@ -16,4 +16,5 @@ export { auditRecordUrl, getRecordWithProof, verifyRecordProof, type RecordProof
 export { verifyAuditTrail, type IntegrityFailure, type VerifyOptions, type VerifyReport } from './verify.js';
 export { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from './checkpoint.js';
 export { entryFromBusRecord } from './record.js';
-export { auditCommand, type AuditCliDeps } from './commands.js';
+export { auditCommands, type AuditCommandDeps } from './commands.js';
+export { auditModule } from './module.js';

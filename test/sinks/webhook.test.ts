@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AlertPipeline, createAlertPipeline, deadLettersCommand, listDeadLetters } from '../../sinks/alerts/index.js';
-import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
+import { type AlertPipeline, createAlertPipeline, deadLetterCommands, listDeadLetters } from '../../sinks/alerts/index.js';
+
+import { invokeCommand, makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
 import { createWebhookSink, verifyWebhookSignature, type WebhookPayload } from '../../sinks/webhook/index.js';
 import { type Recorded, startServer, type TestServer } from './helpers.js';
 
@@ -78,12 +79,12 @@ describe('webhook sink through the pipeline, against a local receiver', () => {
     const [dead] = listDeadLetters(p.dbFile);
     expect([dead!.code, dead!.attempts]).toEqual(['HTTP_CLIENT_ERROR', 1]);
 
-    const out: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: () => {} };
-    expect(await deadLettersCommand(['list', '--data-dir', dir, '--json'], io)).toBe(0);
-    expect((JSON.parse(out.join('\n')) as { id: string }[]).map((d) => d.id)).toEqual([dead!.id]);
+    const [list, replay] = deadLetterCommands;
+    const listed = await invokeCommand(list!, ['--data-dir', dir, '--json']);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.out) as { id: string }[]).map((d) => d.id)).toEqual([dead!.id]);
     skew = 0;
-    expect(await deadLettersCommand(['replay', '--all', '--sink', 'hook', '--data-dir', dir], io)).toBe(0);
+    expect((await invokeCommand(replay!, ['--all', '--sink', 'hook', '--data-dir', dir])).code).toBe(0);
     await new Promise((r) => setTimeout(r, 100));
     expect(await p.drain(20_000)).toBe(true);
     expect(server.requests.map((r) => r.status)).toEqual([401, 200]);

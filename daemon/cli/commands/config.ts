@@ -1,18 +1,29 @@
 import { z } from 'zod';
-import { type Command, EXIT, UsageError } from '../command.js';
+import { type CommandSpec, EXIT } from '../../../core/index.js';
 import { loadConfig } from '../../config/load.js';
 import { configSchema } from '../../config/schema.js';
 
-export const configCheckCommand: Command = {
+export const configCheckCommand: CommandSpec = {
   name: 'config check',
   summary: 'Validate a config file (with CHAINWATCH_* overrides); exit 2 naming each bad key',
-  usage: 'chainwatch config check FILE',
-  async run({ positionals }, io) {
-    const file = positionals[0];
-    if (!file || positionals.length > 1) throw new UsageError('expected exactly one FILE');
-    const { config, ignoredEnv } = loadConfig({ file, env: io.env });
-    for (const v of ignoredEnv) io.stderr.write(`warning: ${v} names no config key; ignored\n`);
-    io.stdout.write(`${file}: ok (bus: ${config.bus.kind}, dataDir: ${config.dataDir}, http: ${config.http.host}:${config.http.port})\n`);
+  args: [{ name: 'FILE', description: 'the YAML config file' }],
+  json: true,
+  async run(inv) {
+    const file = inv.args[0]!;
+    const { config, ignoredEnv } = loadConfig({ file, env: inv.io.env });
+    for (const v of ignoredEnv) inv.io.err(`warning: ${v} names no config key; ignored`);
+    inv.io.out(
+      inv.json
+        ? JSON.stringify({
+            file,
+            ok: true,
+            bus: config.bus.kind,
+            dataDir: config.dataDir,
+            http: { host: config.http.host, port: config.http.port },
+            ignoredEnv,
+          })
+        : `${file}: ok (bus: ${config.bus.kind}, dataDir: ${config.dataDir}, http: ${config.http.host}:${config.http.port})`,
+    );
     return EXIT.ok;
   },
 };
@@ -22,12 +33,11 @@ export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
 }
 
-export const configSchemaCommand: Command = {
+export const configSchemaCommand: CommandSpec = {
   name: 'config schema',
   summary: 'Print the JSON Schema of the config file (for editors)',
-  usage: 'chainwatch config schema',
-  async run(_args, io) {
-    io.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  async run(inv) {
+    inv.io.out(JSON.stringify(configJsonSchema(), null, 2));
     return EXIT.ok;
   },
 };

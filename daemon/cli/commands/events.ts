@@ -1,25 +1,40 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type CloudEvent, describeError, EventError, validateEvent } from '../../../core/index.js';
-import { type Command, EXIT, UsageError } from '../command.js';
-import { busOptions, openConfiguredBus, resolveTopic } from './open-bus.js';
+import {
+  type CloudEvent,
+  type CommandSpec,
+  describeError,
+  EVENT_FAMILIES,
+  type EventFamily,
+  EventError,
+  EXIT,
+  topicFor,
+  UsageError,
+  validateEvent,
+} from '../../../core/index.js';
 
-export const eventsPublishCommand: Command = {
+/** Accepts a full topic name ("chainwatch.rekor", "chainwatch.rekor.dlq") or a family ("rekor"). */
+export function resolveTopic(name: string): string {
+  return (EVENT_FAMILIES as readonly string[]).includes(name) ? topicFor(name as EventFamily) : name;
+}
+
+export const eventsPublishCommand: CommandSpec = {
   name: 'events publish',
   summary: 'Publish CloudEvents JSON lines to a topic; invalid lines are reported by number and skipped',
-  usage: `chainwatch events publish TOPIC [FILE|-] [--config FILE] [--data-dir DIR]
-
-  TOPIC is a topic name (chainwatch.system) or an event family (system).
-  Input: one CloudEvents 1.0 JSON object per line (blank lines ignored); stdin when FILE is - or absent.
-  Exit 0 when every line was published, 1 when some were skipped (the valid ones are still published).`,
-  options: { ...busOptions, 'batch-size': { type: 'string' } },
-  async run({ values, positionals }, io) {
-    const [topicArg, file] = positionals;
-    if (!topicArg || positionals.length > 2) throw new UsageError('expected TOPIC [FILE|-]');
+  args: [
+    { name: 'TOPIC', description: 'a topic name (chainwatch.system) or an event family (system)' },
+    { name: 'FILE', description: 'one CloudEvents 1.0 JSON object per line (blank lines ignored); stdin when - or absent', optional: true },
+  ],
+  options: { 'batch-size': { type: 'string', placeholder: 'N', description: 'events per publish (default 500)' } },
+  config: true,
+  description: 'Exit 0 when every line was published, 1 when some were skipped (the valid ones are still published).',
+  async run(inv) {
+    const io = inv.io;
+    const [topicArg, file] = inv.args as [string, string | undefined];
     const topic = resolveTopic(topicArg);
     const input = !file || file === '-' ? io.stdin : createReadStream(file);
-    const batchSize = numberOption(values, 'batch-size', true) ?? 500;
-    const bus = await openConfiguredBus(values, io.env);
+    const batchSize = numberOption(inv.options, 'batch-size', true) ?? 500;
+    const bus = await inv.openBus();
     let lineNo = 0;
     let published = 0;
     let rejected = 0;
@@ -45,7 +60,7 @@ export const eventsPublishCommand: Command = {
         } catch (err) {
           rejected++;
           const { code, message } = describeError(err);
-          io.stderr.write(`line ${lineNo}: ${code}: ${message}\n`);
+          io.err(`line ${lineNo}: ${code}: ${message}`);
           continue;
         }
         if (batch.length >= batchSize) await flush();
@@ -54,13 +69,13 @@ export const eventsPublishCommand: Command = {
     } finally {
       await bus.stop();
     }
-    io.stderr.write(`published ${published} event(s) to ${topic}; skipped ${rejected} invalid line(s)\n`);
-    return rejected > 0 ? EXIT.failure : EXIT.ok;
+    io.err(`published ${published} event(s) to ${topic}; skipped ${rejected} invalid line(s)`);
+    return rejected > 0 ? EXIT.failed : EXIT.ok;
   },
 };
 
 /** A positive number option (an integer when `integer`); anything else is a usage error, not NaN. */
-function numberOption(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
+function numberOption(values: Readonly<Record<string, unknown>>, name: string, integer: boolean): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
@@ -70,23 +85,27 @@ function numberOption(values: Record<string, unknown>, name: string, integer: bo
   return n;
 }
 
-export const eventsTailCommand: Command = {
+export const eventsTailCommand: CommandSpec = {
   name: 'events tail',
   summary: 'Print events of a topic as JSON lines as they arrive',
-  usage: `chainwatch events tail TOPIC [--from-beginning] [--max N] [--timeout SECONDS] [--config FILE] [--data-dir DIR]
-
-  Reads without joining any consumer group of the daemon (nothing is committed).
-  Each line: {"topic","partition","offset","key","headers","event"}. Dead-letter topics (TOPIC.dlq)
-  show the reason in headers x-chainwatch-dlq-*.`,
-  options: { ...busOptions, 'from-beginning': { type: 'boolean' }, max: { type: 'string' }, timeout: { type: 'string' } },
-  async run({ values, positionals }, io) {
-    const [topicArg] = positionals;
-    if (!topicArg || positionals.length > 1) throw new UsageError('expected TOPIC');
-    const topic = resolveTopic(topicArg);
+  args: [{ name: 'TOPIC', description: 'a topic name (chainwatch.system, chainwatch.rekor.dlq) or an event family (system)' }],
+  options: {
+    'from-beginning': { type: 'boolean', description: 'start at the oldest retained event instead of new ones' },
+    max: { type: 'string', placeholder: 'N', description: 'stop after N events' },
+    timeout: { type: 'string', placeholder: 'SECONDS', description: 'stop after this long' },
+  },
+  config: true,
+  description: `Reads without joining any consumer group of the daemon (nothing is committed).
+Each line: {"topic","partition","offset","key","headers","event"}. Dead-letter topics (TOPIC.dlq)
+show the reason in headers x-chainwatch-dlq-*.`,
+  async run(inv) {
+    const io = inv.io;
+    const values = inv.options;
+    const topic = resolveTopic(inv.args[0]!);
     const max = numberOption(values, 'max', true) ?? Infinity;
     const timeoutSeconds = numberOption(values, 'timeout', false);
     const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
-    const bus = await openConfiguredBus(values, io.env);
+    const bus = await inv.openBus();
     let seen = 0;
     let finish!: () => void;
     const finished = new Promise<void>((r) => (finish = r));
@@ -99,7 +118,7 @@ export const eventsTailCommand: Command = {
       handler: async (r) => {
         if (seen >= max) return;
         seen++;
-        io.stdout.write(`${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, headers: r.headers, event: r.event })}\n`);
+        io.out(JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, headers: r.headers, event: r.event }));
         if (seen >= max) finish();
       },
     });

@@ -1,28 +1,35 @@
-import type { Command } from '../command.js';
+import { ConfigError, type CommandSpec, describeError, EXIT } from '../../../core/index.js';
 import { loadConfig } from '../../config/load.js';
 import { Daemon } from '../../daemon.js';
 import { createLogger } from '../../logger.js';
 import { startTracing } from '../../tracing.js';
 
-export const runCommand: Command = {
+/**
+ * `chainwatch run`: the daemon. SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit
+ * 0 within shutdown.deadlineMs; a second signal exits at once. SIGHUP re-reads the config: an
+ * invalid file is logged and ignored, a valid one is applied (components and routes follow it,
+ * unchanged components keep running).
+ */
+export const runDaemonCommand: CommandSpec = {
   name: 'run',
   summary: 'Run the daemon (embedded defaults when no config is given)',
-  usage: `chainwatch run [--config FILE] [--port N] [--data-dir DIR]
-
-  --config FILE    YAML config (see docs/configuration.md; CHAINWATCH_* env vars override it)
-  --port N         HTTP port for /healthz, /readyz, /metrics (default 8080; 0 = any free port)
-  --data-dir DIR   where embedded state lives (default ./.data)
-
-SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutdown.deadlineMs.`,
-  options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, 'data-dir': { type: 'string' } },
-  async run({ values }, io) {
+  options: {
+    config: { type: 'string', short: 'c', placeholder: 'FILE', description: 'YAML config (docs/configuration.md; CHAINWATCH_* variables override it)' },
+    port: {
+      type: 'string',
+      short: 'p',
+      placeholder: 'N',
+      description: 'HTTP port for /healthz, /readyz, /metrics and routes (default 8080; 0 = any free port)',
+    },
+    'data-dir': { type: 'string', placeholder: 'DIR', description: 'where embedded state lives (default ./.data)' },
+  },
+  description: 'SIGTERM/SIGINT: stop intake, drain, commit, exit 0 within shutdown.deadlineMs. SIGHUP: reload the config.',
+  async run(inv) {
+    const values = inv.options;
     // Only digits become a number; anything else ('', '80a') reaches validation as a string and fails there.
     const port = typeof values.port === 'string' && /^\d+$/.test(values.port) ? Number(values.port) : values.port;
-    const loaded = loadConfig({
-      file: values.config as string | undefined,
-      env: io.env,
-      flags: { 'http.port': port, dataDir: values['data-dir'] },
-    });
+    const load = () => loadConfig({ file: values.config as string | undefined, env: inv.io.env, flags: { 'http.port': port, dataDir: values['data-dir'] } });
+    const loaded = load();
     const { config } = loaded;
     const logger = createLogger(config.log.level, loaded.redactor);
     if (loaded.ignoredEnv.length) logger.warn({ variables: loaded.ignoredEnv }, 'ignoring CHAINWATCH_* variables that name no config key');
@@ -33,7 +40,7 @@ SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutd
       const onSignal = (sig: NodeJS.Signals): void => {
         if (signalled) {
           logger.warn({ signal: sig }, 'second signal: exiting now; uncommitted events will be redelivered');
-          resolve(1);
+          resolve(EXIT.failed);
           return;
         }
         signalled = sig;
@@ -41,27 +48,40 @@ SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutd
         const deadline = setTimeout(() => {
           // In-flight events were not committed, so they are redelivered on the next start.
           logger.warn({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown deadline reached; exiting with work in flight');
-          resolve(0);
+          resolve(EXIT.ok);
         }, config.shutdown.deadlineMs);
         deadline.unref();
         daemon
           .stop()
           .then(() => tracing.stop())
           .then(
-            () => resolve(0),
+            () => resolve(EXIT.ok),
             (err: unknown) => {
               logger.error({ err: err instanceof Error ? err.message : String(err) }, 'error during shutdown');
-              resolve(1);
+              resolve(EXIT.failed);
             },
           );
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+    process.on('SIGHUP', () => {
+      if (signalled) return;
+      try {
+        void daemon
+          .reload(load().config)
+          .catch((err: unknown) => logger.error({ err: describeError(err).message }, 'configuration reload failed; the previous one stays in force'));
+      } catch (err) {
+        const issues = err instanceof ConfigError ? err.issues : [];
+        logger.error({ code: describeError(err).code, issues }, 'new configuration is not valid; the previous one stays in force');
+      }
+    });
     process.on('unhandledRejection', (err) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection (kept running)'));
     try {
       const bound = await daemon.start();
-      io.stderr.write(`chainwatch listening on http://${config.http.host}:${bound} (bus: ${config.bus.kind}, data: ${config.dataDir})\n`);
+      inv.io.err(
+        `chainwatch listening on http://${config.http.host}:${bound.port}${bound.tlsPort !== undefined ? ` and https://${config.http.tls?.host ?? config.http.host}:${bound.tlsPort}` : ''} (bus: ${config.bus.kind}, data: ${config.dataDir})`,
+      );
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'startup failed');
       await daemon.stop().catch(() => undefined);

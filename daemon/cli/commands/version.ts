@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type Command, EXIT } from '../command.js';
+import { type CommandSpec, EXIT } from '../../../core/index.js';
 
 export function packageVersion(): string {
-  const url = new URL('../../../../package.json', import.meta.url);
   // dist/daemon/cli/commands -> package.json is 4 levels up when built, 3 from sources.
-  for (const candidate of [url, new URL('../../../package.json', import.meta.url)]) {
+  for (const candidate of [new URL('../../../../package.json', import.meta.url), new URL('../../../package.json', import.meta.url)]) {
     try {
       const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'chainwatch' && pkg.version) return pkg.version;
@@ -15,12 +14,12 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
-export const versionCommand: Command = {
+export const versionCommand: CommandSpec = {
   name: 'version',
   summary: 'Print the chainwatch version',
-  usage: 'chainwatch version',
-  async run(_args, io) {
-    io.stdout.write(`chainwatch ${packageVersion()} (node ${process.version})\n`);
+  json: true,
+  async run(inv) {
+    inv.io.out(inv.json ? JSON.stringify({ chainwatch: packageVersion(), node: process.version }) : `chainwatch ${packageVersion()} (node ${process.version})`);
     return EXIT.ok;
   },
 };

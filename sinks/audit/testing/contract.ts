@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConsistency } from '../../../core/tlog/index.js';
 import { consistencyProof, treeRoot } from '../../../core/tlog/tree.js';
 import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from '../checkpoint.js';
-import { auditCommand, type AuditCliDeps } from '../commands.js';
+import { invokeCommand } from '../../../core/testing/index.js';
+import { auditCommands } from '../commands.js';
 import type { IntegrityProblem } from '../errors.js';
 import { appendOperatorAction } from '../operator.js';
 import type { AuditEntry, AuditStore } from '../port.js';
@@ -65,7 +66,7 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
     let keyDir: string;
     beforeAll(async () => {
       b = await makeBackend();
-      keyDir = mkdtempSync(join(tmpdir(), 'cw-audit-key-'));
+      keyDir = join(mkdtempSync(join(tmpdir(), 'cw-audit-key-')), 'audit');
       key = loadOrCreateCheckpointKey(keyDir, auditOrigin('contract'));
     });
     afterAll(async () => {
@@ -80,17 +81,12 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
     }
 
     async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-      const out: string[] = [];
-      const err: string[] = [];
-      const deps: AuditCliDeps = {
-        openStore: () => b.open(),
-        keyDir,
-        instance: 'contract',
-        actor: 'alice@test',
-        out: (l) => out.push(l),
-        err: (l) => err.push(l),
-      };
-      return { code: await auditCommand(argv, deps), out, err };
+      const commands = auditCommands({ openStore: () => b.open(), actor: () => 'alice@test' });
+      const spec = commands.find((c) => c.name === `audit ${argv[0]}`);
+      if (!spec) throw new Error(`no command audit ${argv[0]}`);
+      // The key lives in <dataDir>/audit: hand the commands a data dir whose audit/ is keyDir.
+      const r = await invokeCommand(spec, argv.slice(1), { section: { instance: 'contract', backend: { kind: 'sqlite' } }, dataDir: dirname(keyDir) });
+      return { code: r.code, out: r.out ? r.out.split('\n') : [], err: r.err ? r.err.split('\n') : [] };
     }
 
     it('appends with consecutive indices, durable across reopen, readable by index and id', async () => {

@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+import { defineBusModule } from '../../core/index.js';
+import { embeddedBusConfigSchema } from './config.js';
+import { EmbeddedBus } from './embedded-bus.js';
+
+/** `bus.kind: embedded` (the default): one SQLite file, `<dataDir>/bus.db` unless `bus.embedded.path` says otherwise. */
+export const embeddedBusModule = defineBusModule({
+  kind: 'embedded',
+  schema: embeddedBusConfigSchema.default(embeddedBusConfigSchema.parse({})),
+  async create(config, deps) {
+    return new EmbeddedBus({ ...config, path: config.path ?? join(deps.dataDir, 'bus.db') }, deps.logger.child({ component: 'bus.embedded' }), deps.metrics);
+  },
+});

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { type Component, type ComponentContext, configFingerprint, defineModule } from '../../core/index.js';
+import { createRekorCollector } from './collector.js';
+import { rekorCollectorConfigSchema } from './config.js';
+import { safeUrl } from './http.js';
+import { publicKeyFromTrustedRoot } from './trust-key.js';
+
+/**
+ * `collectors.rekor`: one entry per followed log and vantage point. Without `publicKey`, the log
+ * key comes from a Sigstore trusted root: `trustedRoot` (a file), else the production root via
+ * TUF, falling back offline to the root embedded in @sigstore/tuf.
+ */
+export const rekorSectionSchema = z
+  .array(
+    rekorCollectorConfigSchema.extend({
+      publicKey: rekorCollectorConfigSchema.shape.publicKey.optional(),
+      trustedRoot: z.string().min(1).optional(),
+    }),
+  )
+  .default([]);
+export type RekorSection = z.output<typeof rekorSectionSchema>;
+
+export const rekorModule = defineModule({
+  id: 'collectors.rekor',
+  summary: 'Follows Rekor v1 and tile-based (v2) transparency logs and publishes every verified entry',
+  section: { group: 'collectors', key: 'rekor', schema: rekorSectionSchema },
+  components: (logs) =>
+    logs.map((log) => ({
+      name: `collector.rekor:${log.vantage}:${safeUrl(log.url)}`,
+      kind: 'collector' as const,
+      fingerprint: configFingerprint(log),
+      create: (ctx: ComponentContext) => withTrustedKey(log, ctx),
+    })),
+});
+
+/** The collector, once its log key is known (from config, or from the trusted root at start). */
+function withTrustedKey(entry: RekorSection[number], ctx: ComponentContext): Component {
+  let inner: Component | undefined;
+  return {
+    name: `collector.rekor:${entry.vantage}:${safeUrl(entry.url)}`,
+    async start() {
+      const { trustedRoot, publicKey, ...rest } = entry;
+      let key = publicKey;
+      if (!key) {
+        const { loadTrustedRoot } = await import('../../trust/index.js');
+        const { root, origin } = await loadTrustedRoot(trustedRoot ? { kind: 'file', path: trustedRoot } : { kind: 'production' });
+        key = publicKeyFromTrustedRoot(root, entry.url);
+        ctx.logger.info({ url: safeUrl(entry.url), trustedRoot: trustedRoot ?? origin }, 'log key taken from the trusted root');
+      }
+      inner = createRekorCollector({ ...rest, publicKey: key }, ctx);
+      await inner.start();
+    },
+    async stop() {
+      await inner?.stop();
+    },
+    async flush() {
+      await inner?.flush();
+    },
+    health: () => inner?.health?.() ?? { ready: inner !== undefined },
+  };
+}

@@ -1,0 +1,50 @@
+import { embeddedBusModule } from '../bus/embedded/module.js';
+import { kafkaBusModule } from '../bus/kafka/module.js';
+import { rekorModule } from '../collectors/rekor/module.js';
+import type { BusModule, CapabilityModule, ReceiverModule } from '../core/index.js';
+import { identityWatchModule } from '../detectors/identity-watch/module.js';
+import { logIntegrityModule } from '../detectors/log-integrity/module.js';
+import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
+import { createAlertsModule } from '../sinks/alerts/module.js';
+import { auditModule } from '../sinks/audit/module.js';
+import { emailReceiver } from '../sinks/email/module.js';
+import { gitHubReceiver } from '../sinks/github/module.js';
+import { jiraReceiver } from '../sinks/jira/module.js';
+import { journalModule } from '../sinks/journal/module.js';
+import { pagerDutyReceiver } from '../sinks/pagerduty/module.js';
+import { serviceNowReceiver } from '../sinks/servicenow/module.js';
+import { slackReceiver } from '../sinks/slack/module.js';
+import { webhookReceiver } from '../sinks/webhook/module.js';
+import { trustModule } from '../trust/module.js';
+
+/**
+ * THE registry: every capability the daemon knows, in one list each. The config schema, the
+ * supervisor's components, the HTTP routes and the CLI commands are all derived from these lists
+ * (docs/architecture.md, "Adding a capability"). Order matters only for help output.
+ */
+
+/** Bus adapters (`bus.kind`). */
+export const busModules: readonly BusModule[] = [embeddedBusModule, kafkaBusModule];
+
+/** Receiver kinds of the alert pipeline (`sinks.alerts.receivers[].kind`). */
+export const receiverModules: readonly ReceiverModule[] = [
+  webhookReceiver,
+  alertmanagerReceiver,
+  emailReceiver,
+  slackReceiver,
+  pagerDutyReceiver,
+  jiraReceiver,
+  gitHubReceiver,
+  serviceNowReceiver,
+];
+
+/** Collectors, detectors, sinks and command-only capabilities. */
+export const capabilityModules: readonly CapabilityModule[] = [
+  rekorModule,
+  logIntegrityModule,
+  identityWatchModule,
+  auditModule,
+  createAlertsModule(receiverModules),
+  journalModule,
+  trustModule,
+] as readonly CapabilityModule[];

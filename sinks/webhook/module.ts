@@ -1,0 +1,5 @@
+import { defineReceiver } from '../../core/index.js';
+import { createWebhookSink, webhookSinkConfigSchema } from './index.js';
+
+/** Receiver kind `webhook` of the alert pipeline (`sinks.alerts.receivers[]`): signed JSON to any HTTPS endpoint (docs/alerts.md). */
+export const webhookReceiver = defineReceiver({ kind: 'webhook', schema: webhookSinkConfigSchema, create: (config) => createWebhookSink(config) });

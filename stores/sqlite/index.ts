@@ -1,0 +1,2 @@
+// Public surface of the SQLite StateStore adapter.
+export { SqliteStateStore } from './sqlite-state-store.js';
