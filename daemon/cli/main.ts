@@ -60,11 +60,12 @@ export async function main(argv: string[], pio: ProcessIo, modules: readonly Cap
   const entry = longestMatch(table, argv);
   if (!entry) {
     const help = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
-    const group = table.filter((e) => argv.length > 0 && !help && e.spec.name.startsWith(`${argv[0]} `));
-    if (group.length > 0 && argv.slice(1).every((a) => a === '--help' || a === '-h')) {
-      // "chainwatch audit": the group's commands (exit 0 when asked with --help).
-      (argv.length > 1 ? io.out : io.err)(listing(group, `chainwatch ${argv[0]} <command> [options]`));
-      return argv.length > 1 ? EXIT.ok : EXIT.usage;
+    const group = groupOf(table, argv);
+    if (!help && group) {
+      // "chainwatch sinks dead-letters": the group's commands (exit 0 when asked with --help).
+      const asked = argv.length > group.words.length;
+      (asked ? io.out : io.err)(listing(group.entries, `chainwatch ${group.words.join(' ')} <command> [options]`));
+      return asked ? EXIT.ok : EXIT.usage;
     }
     if (help || argv.length === 0) {
       (help ? io.out : io.err)(listing(table, 'chainwatch <command> [options]'));
@@ -99,6 +100,18 @@ function longestMatch(table: Entry[], argv: string[]): Entry | undefined {
     if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.spec.name.split(' ').length)) best = e;
   }
   return best;
+}
+
+/** The longest run of leading words that prefixes command names, when only help flags follow it. */
+function groupOf(table: Entry[], argv: string[]): { words: string[]; entries: Entry[] } | undefined {
+  const firstFlag = argv.findIndex((a) => a.startsWith('-'));
+  const words = firstFlag === -1 ? argv : argv.slice(0, firstFlag);
+  for (let k = words.length; k > 0; k--) {
+    const prefix = `${words.slice(0, k).join(' ')} `;
+    const entries = table.filter((e) => e.spec.name.startsWith(prefix));
+    if (entries.length > 0) return argv.slice(k).every((a) => a === '--help' || a === '-h') ? { words: words.slice(0, k), entries } : undefined;
+  }
+  return undefined;
 }
 
 function listing(entries: Entry[], usage: string): string {
