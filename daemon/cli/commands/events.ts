@@ -26,6 +26,7 @@ export const eventsPublishCommand: CommandSpec = {
     { name: 'FILE', description: 'one CloudEvents 1.0 JSON object per line (blank lines ignored); stdin when - or absent', optional: true },
   ],
   options: { 'batch-size': { type: 'string', placeholder: 'N', description: 'events per publish (default 500)' } },
+  json: true,
   config: true,
   description: 'Exit 0 when every line was published, 1 when some were skipped (the valid ones are still published).',
   async run(inv) {
@@ -69,6 +70,7 @@ export const eventsPublishCommand: CommandSpec = {
     } finally {
       await bus.stop();
     }
+    if (inv.json) io.out(JSON.stringify({ topic, published, skipped: rejected }));
     io.err(`published ${published} event(s) to ${topic}; skipped ${rejected} invalid line(s)`);
     return rejected > 0 ? EXIT.failed : EXIT.ok;
   },
