@@ -22,7 +22,7 @@ export async function lintDependencies(root) {
     for (const v of result.summary.violations) {
       // For a deep import the useful hint is which surface to import instead.
       const surface = v.rule.name === 'index-only' && surfacesFor(v.to)[0];
-      const comment = surface ? `import ${surface} instead` : (ruleFor(v)?.comment ?? '');
+      const comment = surface ? `import ${surface} instead; scripts/fix-index-imports.mjs rewrites it` : (ruleFor(v)?.comment ?? '');
       violations.push({ rule: v.rule.name, severity: v.rule.severity, from: v.from, to: v.to, comment });
     }
     violations.push(...findLaundering(result.modules));
