@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,13 @@ describe('dependency lint: the six evasions the regex lint missed', () => {
         'daemon/main.ts': "import { p } from '../plugins/p.js';\nexport const m = p;\n",
       }),
     ).toEqual(['error folder-direction: daemon/main.ts -> plugins/p.ts', 'error unknown-top-level-folder: plugins/ -> plugins/p.ts']);
+  });
+
+  it('rejects a symlinked top-level folder holding code', async () => {
+    const elsewhere = tree({ 'p.ts': 'export const p = 1;\n' });
+    const root = tree(BASE);
+    symlinkSync(elsewhere, join(root, 'vendor'));
+    expect((await lintDependencies(root)).violations.map(show)).toEqual(['error unknown-top-level-folder: vendor/ -> vendor/p.ts']);
   });
 
   it('rejects bus/embedded importing bus/kafka: static, type-only or lazy', async () => {

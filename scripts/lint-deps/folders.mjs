@@ -1,7 +1,7 @@
 // Default-deny for top-level folders: dependency-cruiser only sees the files it is pointed at, so
 // a new folder would go unchecked. Walks the tree once and returns every code file for the other
 // checks.
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CODE_FILE, IGNORED_FOLDERS, KNOWN_FOLDERS, NO_CODE } from './architecture.mjs';
 
@@ -25,13 +25,14 @@ export function scanFolders(root) {
   const violations = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     // Dot-folders (.git, .ci, .tools) and build output are not source folders.
-    if (entry.name.startsWith('.') && entry.isDirectory()) continue;
+    if (entry.name.startsWith('.') && !entry.isFile()) continue;
     if (IGNORED_FOLDERS.includes(entry.name)) continue;
-    if (entry.isFile()) {
-      if (CODE_FILE.test(entry.name)) files.push(entry.name); // root config files (tooling)
+    // A symlinked folder is a folder too (else it would be a way around default-deny).
+    const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(root, entry.name), { throwIfNoEntry: false })?.isDirectory());
+    if (!isDirectory) {
+      if (entry.isFile() && CODE_FILE.test(entry.name)) files.push(entry.name); // root config files (tooling)
       continue;
     }
-    if (!entry.isDirectory()) continue;
     const name = entry.name;
     const inside = codeFilesUnder(root, name);
     if (inside.length === 0) continue;
