@@ -18,9 +18,10 @@ import {
 } from './scripts/lint-deps/architecture.mjs';
 
 const any = (names) => `(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})`;
-// A file of ours, resolved (node builtins, packages and unresolvable names are not folders).
+// A file of ours (dot-folders and paths outside the tree included), resolved: node builtins,
+// packages and unresolvable names are not folders.
 const ours = (pathNot = []) => ({
-  path: '^[^/.][^/]*/',
+  path: '^[^/]+/',
   pathNot: ['^node_modules/', ...pathNot],
   dependencyTypesNot: ['core'],
   couldNotResolve: false,

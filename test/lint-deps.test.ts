@@ -212,6 +212,8 @@ describe('dependency lint: the other rules', () => {
     expect(
       await lint({
         'core/a.ts': "import { s } from '../sinks/slack/index.js';\nexport const a = s;\n",
+        'core/b.ts': "import { h } from '../.hidden/h.js';\nexport const b = h;\n",
+        '.hidden/h.ts': 'export const h = 1;\n',
         'sinks/slack/index.ts': 'export const s = 1;\n',
         'sinks/webhook/index.ts': "import { d } from '../../daemon/x.js';\nexport const w = d;\n",
         'daemon/x.ts': 'export const d = 1;\n',
@@ -226,6 +228,7 @@ describe('dependency lint: the other rules', () => {
       'error bin-loads-dist-only: bin/chainwatch.js -> core/index.ts',
       'error folder-direction: collectors/rekor/d.ts -> detectors/watch/index.ts',
       'error folder-direction: core/a.ts -> sinks/slack/index.ts',
+      'error folder-direction: core/b.ts -> .hidden/h.ts',
       'error folder-direction: detectors/watch/m.test.ts -> collectors/rekor/index.ts',
       'error folder-direction: rules/identity/c.test.ts -> trust/index.ts',
       'error nothing-imports-daemon: sinks/webhook/index.ts -> daemon/x.ts',
