@@ -1,6 +1,6 @@
 // ESLint flat config: typescript-eslint's recommended rules with type information, plus the
 // project's habits (exhaustive switches, no floating promises). Dependency directions are checked
-// by dependency-cruiser (.dependency-cruiser.cjs), formatting by Prettier (.prettierrc.json).
+// by dependency-cruiser (.dependency-cruiser.mjs), formatting by Prettier (.prettierrc.json).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { getTrustedRoot } from '@sigstore/tuf';
 import { toTrustMaterial } from '@sigstore/verify';
@@ -82,7 +82,7 @@ export function embeddedProductionRoot(): TrustedRoot {
   const from = '@sigstore/tuf seeds.json';
   let seeds: unknown;
   try {
-    const path = createRequire(import.meta.url).resolve('@sigstore/tuf/seeds.json');
+    const path = fileURLToPath(import.meta.resolve('@sigstore/tuf/seeds.json'));
     seeds = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new TrustError('TRUST_ROOT_UNREADABLE', `cannot read ${from}`, err);

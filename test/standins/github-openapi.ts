@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
 
 /**
  * Request checks against GitHub's published OpenAPI description (@octokit/openapi, the
@@ -9,8 +9,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
  * into JSON Schema first (`nullable` becomes a null type or branch); `example`/`x-*` are
  * annotations, hence strict: false.
  */
-const require = createRequire(import.meta.url);
-const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
+// ajv-formats is CommonJS: its plugin is the `default` property of what ESM imports.
+const addFormats = ajvFormats.default;
 
 interface Operation {
   operationId: string;
