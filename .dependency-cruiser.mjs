@@ -27,7 +27,7 @@ const ours = (pathNot = []) => ({
   couldNotResolve: false,
 });
 const modules = any(MODULE_FOLDERS);
-const surfaceOfAModule = [`^${modules}/[^/]+/(?:testing/)?index\\.ts$`, `^${modules}/shared/[^/]+/index\\.ts$`];
+const surfaceOfAModule = [`^${modules}/[^/]+/(?:(?:testing/)?index|module)\\.ts$`, `^${modules}/shared/[^/]+/index\\.ts$`];
 
 /** @type {import('dependency-cruiser').IForbiddenRuleType[]} */
 const forbidden = [

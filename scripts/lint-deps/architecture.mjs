@@ -41,11 +41,15 @@ export const IGNORED_FOLDERS = ['node_modules', 'dist', 'coverage'];
 export const MODULE_FOLDERS = ['bus', 'stores', 'collectors', 'detectors', 'sinks', 'rules'];
 /** Of those, the ones whose sub-folders never import each other (only their folder's shared/). */
 export const ISOLATED = ['bus', 'collectors', 'detectors', 'sinks'];
-/** Folders that are one module each, with their public surfaces (paths inside the folder). */
+/**
+ * Folders that are one module each, with their public surfaces (paths inside the folder). A
+ * capability's `module.ts` (its descriptor for daemon/registry.ts) is a surface beside index.ts:
+ * it must be importable without loading everything index.ts exports (bus/kafka's client).
+ */
 export const SINGLE_MODULES = {
   core: ['index.ts', 'tlog/index.ts', 'testing/index.ts', 'sqlite/index.ts'],
-  trust: ['index.ts', 'testing/index.ts'],
-  keys: ['index.ts', 'testing/index.ts'],
+  trust: ['index.ts', 'module.ts', 'testing/index.ts'],
+  keys: ['index.ts', 'module.ts', 'testing/index.ts'],
 };
 
 /** Kafka client packages (and their sub-paths): only bus/kafka may import them. */
@@ -81,7 +85,7 @@ export function moduleOf(path) {
   if (SINGLE_MODULES[top]) return { id: top, surfaces: SINGLE_MODULES[top].map((s) => `${top}/${s}`) };
   if (!MODULE_FOLDERS.includes(top) || parts.length < 3) return undefined;
   const id = `${top}/${sub}`;
-  const surfaces = [`${id}/index.ts`, `${id}/testing/index.ts`];
+  const surfaces = [`${id}/index.ts`, `${id}/module.ts`, `${id}/testing/index.ts`];
   // Nested shared packages (collectors/shared/tiles/) have a surface of their own.
   if (sub === 'shared' && parts.length > 3) surfaces.push(`${id}/${parts[2]}/index.ts`);
   return { id, surfaces };
