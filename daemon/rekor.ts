@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createRekorCollector, publicKeyFromTrustedRoot, rekorCollectorConfigSchema } from '../collectors/rekor/index.js';
+import { createRekorCollector, rekorCollectorConfigSchema } from '../collectors/rekor/index.js';
 import type { Component, ComponentContext } from '../core/index.js';
 
 /**
@@ -24,9 +24,9 @@ export function createRekor(entry: RekorSection[number], ctx: ComponentContext):
       const { trustedRoot, publicKey, ...rest } = entry;
       let key = publicKey;
       if (!key) {
-        const { loadTrustedRoot } = await import('../trust/index.js');
+        const { loadTrustedRoot, logKeyForUrl } = await import('../trust/index.js');
         const { root, origin } = await loadTrustedRoot(trustedRoot ? { kind: 'file', path: trustedRoot } : { kind: 'production' });
-        key = publicKeyFromTrustedRoot(root, entry.url);
+        key = logKeyForUrl(root, entry.url).publicKeyPem;
         ctx.logger.info({ url: entry.url, trustedRoot: trustedRoot ?? origin }, 'log key taken from the trusted root');
       }
       inner = createRekorCollector({ ...rest, publicKey: key }, ctx);

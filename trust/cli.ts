@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { ChainwatchError, describeError } from '../core/errors.js';
+import { TlogError } from '../core/tlog/index.js';
 import { verifyBundle, type ArtifactInput, type BundlePolicy } from './bundle.js';
 import { verifyCheckpoint } from './checkpoint.js';
-import { CheckpointError } from './errors.js';
+import { logKeys } from './log-keys.js';
 import { loadTrustedRoot, type TufOptions } from './trusted-root.js';
 
 /**
@@ -67,14 +68,14 @@ export async function verifyCheckpointCommand(argv: string[], io: CommandIO = de
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const trustedRoot = await rootFor(str(values['trusted-root']), values.staging === true, io);
     const input = checkpointInput(await readText(positionals[0]!, 'checkpoint'));
-    const cp = verifyCheckpoint(input.note, trustedRoot);
+    const { checkpoint: cp, verifiedBy } = verifyCheckpoint(input.note, logKeys(trustedRoot));
     if (input.treeSize !== undefined && String(input.treeSize) !== cp.size.toString()) {
-      throw new CheckpointError('CHECKPOINT_MISMATCH', `checkpoint size ${cp.size} differs from treeSize ${input.treeSize}`);
+      throw new TlogError('CHECKPOINT_MISMATCH', `checkpoint size ${cp.size} differs from treeSize ${input.treeSize}`);
     }
     if (input.rootHashHex !== undefined && cp.rootHash.toString('hex') !== input.rootHashHex.toLowerCase()) {
-      throw new CheckpointError('CHECKPOINT_MISMATCH', 'checkpoint root hash differs from rootHash');
+      throw new TlogError('CHECKPOINT_MISMATCH', 'checkpoint root hash differs from rootHash');
     }
-    io.stdout.write(`OK: ${cp.origin} size ${cp.size} signed by ${cp.verifiedBy.baseUrl}\n`);
+    io.stdout.write(`OK: ${cp.origin} size ${cp.size} signed by ${verifiedBy.baseUrl ?? 'the configured key'}\n`);
   });
 }
 
@@ -185,7 +186,7 @@ function checkpointInput(text: string): { note: string; rootHashHex?: string; tr
   if (typeof o?.envelope === 'string') return { note: o.envelope };
   const fromBundle = o?.verificationMaterial?.tlogEntries?.[0]?.inclusionProof?.checkpoint?.envelope;
   if (typeof fromBundle === 'string') return { note: fromBundle };
-  throw new CheckpointError('CHECKPOINT_MALFORMED', 'JSON input has no signedTreeHead, envelope or bundle checkpoint');
+  throw new TlogError('CHECKPOINT_MALFORMED', 'JSON input has no signedTreeHead, envelope or bundle checkpoint');
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

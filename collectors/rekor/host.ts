@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../../core/events/envelope.js';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
-import type { Checkpoint, LogKey } from './checkpoint.js';
+import type { Checkpoint } from '../../core/tlog/index.js';
+import type { LogKey } from '../../trust/index.js';
 import type { RekorCollectorConfig } from './config.js';
 import type { HttpOptions } from './http.js';
 
@@ -34,10 +35,10 @@ export interface FollowerHost {
   cursor(): Cursor | undefined;
   /** Retries retriable failures (429/5xx/network) with core/retry.ts, reporting each as an anomaly. */
   retry<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
-  /** Publishes a verified checkpoint event (durably) — call only after verification. */
-  checkpointVerified(cp: Checkpoint, consistentWith: number | undefined): Promise<void>;
+  /** Publishes a verified checkpoint event (durably), `note` being the signed note it came in — call only after verification. */
+  checkpointVerified(cp: Checkpoint, note: string, consistentWith: number | undefined): Promise<void>;
   /** The verified head did not move (same size, same root): re-published at most every checkpointHeartbeatMs. */
-  checkpointUnchanged(cp: Checkpoint): Promise<void>;
+  checkpointUnchanged(cp: Checkpoint, note: string): Promise<void>;
   /** Publishes events durably, THEN persists the cursor. Never call with unverified entries. */
   commit(events: CloudEvent[], next: Cursor): Promise<void>;
   /** Publishes an anomaly for a failure (mapped to its kind by error class + code). */

@@ -1,10 +1,7 @@
 import type { CloudEvent } from '../../core/events/envelope.js';
-import { CompactRange, decompose } from '../../core/tlog/compact.js';
-import { TlogError } from '../../core/tlog/errors.js';
-import { leafHash, nodeHash } from '../../core/tlog/hash.js';
-import { verifyLeavesAgainstRoot } from '../../core/tlog/leaves.js';
+import { type Checkpoint, CompactRange, decompose, leafHash, nodeHash, TlogError, verifyLeavesAgainstRoot } from '../../core/tlog/index.js';
+import { verifyCheckpoint } from '../../trust/index.js';
 import { classify } from './body.js';
-import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
 import { RekorError } from './errors.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
 import { TILE_WIDTH, TileLogClient } from './tiles-client.js';
@@ -27,21 +24,25 @@ export class TilesFollower implements Follower {
     const { config, key } = host;
     this.client ??= new TileLogClient(config.url, host.http);
     const client = this.client;
-    const note = await host.retry('checkpoint', (s) => client.checkpoint(s));
-    const cp = verifyCheckpoint(note, key, config.origin);
+    const { checkpoint: cp, note } = verifyCheckpoint(await host.retry('checkpoint', (s) => client.checkpoint(s)), key, { origin: config.origin });
     host.setOrigin(cp.origin);
     const tiles = new TileCache(host, client, cp.size);
     const prev = host.cursor();
 
-    await this.advanceHead(host, tiles, prev?.head, cp);
+    await this.advanceHead(host, tiles, prev?.head, cp, note);
     let cursor: Cursor = prev ?? { fetched: 0, verified: startIndex(config.start, cp.size) };
     let range: CompactRange;
     if (cursor.range) range = CompactRange.fromJSON(cursor.range);
     else {
       range = CompactRange.fromHashes(0, cursor.verified, await tiles.subtrees(0, cursor.verified));
-      range = verifyLeavesAgainstRoot(cursor.verified, [], cp.size, cp.root, { kind: 'prior', range, right: await tiles.subtrees(cursor.verified, cp.size) });
+      range = verifyLeavesAgainstRoot(cursor.verified, [], cp.size, cp.rootHash, {
+        kind: 'prior',
+        range,
+        right: await tiles.subtrees(cursor.verified, cp.size),
+      });
     }
-    cursor = { ...cursor, head: { origin: cp.origin, size: cp.size, rootHash: cp.rootHash }, range: range.toJSON() };
+    const rootB64 = cp.rootHash.toString('base64');
+    cursor = { ...cursor, head: { origin: cp.origin, size: cp.size, rootHash: rootB64 }, range: range.toJSON() };
     if (!prev || prev.head?.size !== cp.size || !prev.range) await host.commit([], cursor);
 
     const step = Math.max(1, Math.ceil(config.batchSize / TILE_WIDTH)) * TILE_WIDTH;
@@ -50,31 +51,31 @@ export class TilesFollower implements Follower {
       const entries = await this.fetchEntries(host, client, from, to, cp.size);
       cursor = { ...cursor, fetched: Math.max(cursor.fetched, to) };
       const hashes = entries.map((e) => leafHash(e));
-      range = verifyLeavesAgainstRoot(from, hashes, cp.size, cp.root, { kind: 'prior', range, right: await tiles.subtrees(to, cp.size) });
+      range = verifyLeavesAgainstRoot(from, hashes, cp.size, cp.rootHash, { kind: 'prior', range, right: await tiles.subtrees(to, cp.size) });
       const events: CloudEvent[] = [];
-      entries.forEach((bytes, i) => events.push(...this.entryEvents(host, cp, from + i, bytes, hashes[i]!)));
+      entries.forEach((bytes, i) => events.push(...this.entryEvents(host, cp, rootB64, from + i, bytes, hashes[i]!)));
       cursor = { ...cursor, verified: to, range: range.toJSON() };
       await host.commit(events, cursor);
       from = to;
     }
   }
 
-  private async advanceHead(host: FollowerHost, tiles: TileCache, prev: Cursor['head'], next: Checkpoint): Promise<void> {
-    if (!prev) return host.checkpointVerified(next, undefined);
+  private async advanceHead(host: FollowerHost, tiles: TileCache, prev: Cursor['head'], next: Checkpoint, note: string): Promise<void> {
+    if (!prev) return host.checkpointVerified(next, note, undefined);
     const prevRoot = Buffer.from(prev.rootHash, 'base64');
     if (next.size < prev.size) throw new TlogError('TLOG_TREE_SHRANK', `tree shrank from ${prev.size} to ${next.size}`);
     if (next.size === prev.size) {
-      if (!prevRoot.equals(next.root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${next.size}`);
-      return host.checkpointUnchanged(next);
+      if (!prevRoot.equals(next.rootHash)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${next.size}`);
+      return host.checkpointUnchanged(next, note);
     }
     if (prev.size > 0) {
       const left = CompactRange.fromHashes(0, prev.size, await tiles.subtrees(0, prev.size));
       if (!left.root().equals(prevRoot))
         throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `tiles of size ${next.size} do not contain the verified tree of size ${prev.size}`);
       left.merge(CompactRange.fromHashes(prev.size, next.size, await tiles.subtrees(prev.size, next.size)));
-      if (!left.root().equals(next.root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `tiles do not reproduce the root of size ${next.size}`);
+      if (!left.root().equals(next.rootHash)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `tiles do not reproduce the root of size ${next.size}`);
     }
-    await host.checkpointVerified(next, prev.size);
+    await host.checkpointVerified(next, note, prev.size);
   }
 
   private async fetchEntries(host: FollowerHost, client: TileLogClient, from: number, to: number, size: number): Promise<Buffer[]> {
@@ -89,7 +90,7 @@ export class TilesFollower implements Follower {
     return all.slice(from - first * TILE_WIDTH, to - first * TILE_WIDTH);
   }
 
-  private entryEvents(host: FollowerHost, cp: Checkpoint, index: number, bytes: Buffer, leaf: Buffer): CloudEvent[] {
+  private entryEvents(host: FollowerHost, cp: Checkpoint, rootB64: string, index: number, bytes: Buffer, leaf: Buffer): CloudEvent[] {
     let body: unknown;
     try {
       body = JSON.parse(bytes.toString('utf8'));
@@ -112,7 +113,7 @@ export class TilesFollower implements Follower {
         bodyB64: bytes.toString('base64'),
         artifact: { digests: parsed.digests },
         signers: parsed.signers,
-        verification: { inclusion: true, set: null, checkpoint: { size: cp.size, rootHash: cp.rootHash } },
+        verification: { inclusion: true, set: null, checkpoint: { size: cp.size, rootHash: rootB64 } },
       }),
     ];
   }
