@@ -4,6 +4,7 @@ import { HttpError } from '../../core/errors.js';
 import type { TlogAnomalyKind } from '../../core/events/types/tlog.js';
 import { TlogError, type TlogErrorCode } from '../../core/tlog/index.js';
 import { logKeyFromPem, verifyCheckpoint, type LogKey } from '../../trust/index.js';
+import { TileLogError } from '../shared/tiles/index.js';
 import { anomalyKind } from './anomaly-kind.js';
 import { RekorError, type RekorErrorCode } from './errors.js';
 import { loadRecording } from './testing/fake-rekor.js';
@@ -59,12 +60,13 @@ describe('anomalyKind', () => {
     for (const [code, kind] of Object.entries(BEFORE)) expect([code, anomalyKind(new TlogError(code as TlogErrorCode, 'x'))]).toEqual([code, kind]);
   });
 
-  it('keeps the Rekor and HTTP mappings', () => {
+  it('keeps the Rekor, tile-log and HTTP mappings', () => {
     for (const [code, kind] of Object.entries(REKOR)) expect([code, anomalyKind(new RekorError(code as RekorErrorCode, 'x'))]).toEqual([code, kind]);
     expect(anomalyKind(new HttpError('HTTP_RATE_LIMITED', 'x'))).toBe('rate_limited');
     expect(anomalyKind(new HttpError('HTTP_SERVER_ERROR', 'x'))).toBe('server_error');
     expect(anomalyKind(new HttpError('HTTP_TIMEOUT', 'x'))).toBe('unreachable');
     expect(anomalyKind(new HttpError('HTTP_BODY_TOO_LARGE', 'x'))).toBe('malformed_response');
+    expect(anomalyKind(new TileLogError('TILES_RESPONSE_MALFORMED', 'x'))).toBe('malformed_response'); // was REKOR_RESPONSE_MALFORMED
     expect(anomalyKind(new Error('anything else'))).toBe('malformed_response');
   });
 

@@ -1,6 +1,7 @@
 import { HttpError } from '../../core/errors.js';
 import type { TlogAnomalyKind } from '../../core/events/types/tlog.js';
 import { TlogError, type TlogErrorCode } from '../../core/tlog/index.js';
+import { TileLogError } from '../shared/tiles/index.js';
 import { RekorError } from './errors.js';
 
 /**
@@ -33,6 +34,16 @@ export function anomalyKind(err: unknown): TlogAnomalyKind {
         return 'entry_malformed';
       case 'REKOR_RESPONSE_MALFORMED':
       case 'REKOR_CONFIG_INVALID':
+        return 'malformed_response';
+      default: {
+        const never: never = err.code;
+        return never;
+      }
+    }
+  }
+  if (err instanceof TileLogError) {
+    switch (err.code) {
+      case 'TILES_RESPONSE_MALFORMED':
         return 'malformed_response';
       default: {
         const never: never = err.code;

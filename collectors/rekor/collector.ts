@@ -12,8 +12,8 @@ import { type RekorCollectorConfig, type RekorCollectorConfigInput, rekorCollect
 import { anomalyKind } from './anomaly-kind.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
 import { type HttpOptions, safeUrl, TokenBucket } from './http.js';
-import { TilesFollower } from './tiles-follower.js';
 import { V1Follower } from './v1-follower.js';
+import { V2Follower } from './v2-follower.js';
 
 /**
  * Follows one transparency log (Rekor v1 REST or a C2SP tile log) and publishes what it verified.
@@ -68,7 +68,7 @@ export class RekorCollector implements Component {
   ) {
     this.name = `rekor:${config.vantage}:${new URL(config.url).host}`;
     this.key = logKeyFromPem(config.publicKey);
-    this.follower = config.kind === 'v1' ? new V1Follower() : new TilesFollower();
+    this.follower = config.kind === 'v1' ? new V1Follower() : new V2Follower();
     const rate = config.rateLimit;
     this.http = { maxBodyBytes: config.maxBodyBytes, timeoutMs: config.requestTimeoutMs, bucket: new TokenBucket(rate.requestsPerSecond, rate.burst) };
     this.stateKey = `rekor:${config.vantage}:${safeUrl(config.url)}:cursor`;

@@ -4,5 +4,4 @@ export { anomalyKind } from './anomaly-kind.js';
 export { rekorCollectorConfigSchema, type RekorCollectorConfig, type RekorCollectorConfigInput } from './config.js';
 export { RekorError, type RekorErrorCode } from './errors.js';
 export { RekorV1Client } from './v1-client.js';
-export { TileLogClient } from './tiles-client.js';
 export type { Cursor } from './host.js';
