@@ -9,14 +9,14 @@
  */
 import { cpus } from 'node:os';
 import { verify } from 'node:crypto';
-import { loadLogKey } from '../collectors/rekor/checkpoint.js';
 import { loadRecording } from '../collectors/rekor/testing/fake-rekor.js';
 import { hexBytes, type V1LogEntry } from '../collectors/rekor/v1-client.js';
 import { canonicalJson, verifyV1Entry } from '../collectors/rekor/verify-entry.js';
+import { logKeyFromPem } from '../trust/index.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
 const rec = loadRecording();
-const key = loadLogKey(rec.publicKey);
+const key = logKeyFromPem(rec.publicKey);
 const entries: V1LogEntry[] = rec.entries.map((o) => {
   const [uuid, e] = Object.entries(o)[0]!;
   return { uuid, ...e };

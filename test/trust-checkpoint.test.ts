@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointError, parseTrustedRoot, verifyCheckpoint, verifyCheckpointCommand, type CommandIO } from '../trust/index.js';
+import { TlogError } from '../core/tlog/index.js';
+import { logKeys, parseTrustedRoot, verifyCheckpoint, verifyCheckpointCommand, type CommandIO } from '../trust/index.js';
 import { realdata } from './helpers/services.js';
 
 const rd = realdata();
@@ -56,8 +57,8 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(CheckpointError);
-    return (err as CheckpointError).code;
+    expect(err).toBeInstanceOf(TlogError);
+    return (err as TlogError).code;
   }
   return undefined;
 }
@@ -76,7 +77,7 @@ describe.skipIf(rd.skip)('verify-checkpoint (realdata Rekor log info)', () => {
   it('rejects it against the staging root: no staging log key signed it', async () => {
     const o = io();
     expect(await verifyCheckpointCommand([PROD_LOG_INFO, '--trusted-root', STAGING], o)).toBe(1);
-    expect(o.err()).toContain('CHECKPOINT_UNVERIFIED');
+    expect(o.err()).toContain('NOTE_UNKNOWN_KEY');
   });
 
   it('verifies a local Rekor against a private root by path, and not without it', async () => {
@@ -92,12 +93,12 @@ describe.skipIf(rd.skip)('verify-checkpoint (realdata Rekor log info)', () => {
 
   it('rejects a tampered tree size, and a JSON rootHash that disagrees with the signed note', async () => {
     const info = JSON.parse(readFileSync(PROD_LOG_INFO, 'utf8')) as { signedTreeHead: string; rootHash: string; treeSize: number };
-    const { root } = { root: parseTrustedRoot(readFileSync(PROD, 'utf8'), PROD) };
-    expect(codeOf(() => verifyCheckpoint(info.signedTreeHead.replace('\n266676745\n', '\n266676746\n'), root))).toBe('CHECKPOINT_UNVERIFIED');
-    const cp = verifyCheckpoint(info.signedTreeHead, root);
+    const keys = logKeys(parseTrustedRoot(readFileSync(PROD, 'utf8'), PROD));
+    expect(codeOf(() => verifyCheckpoint(info.signedTreeHead.replace('\n266676745\n', '\n266676746\n'), keys))).toBe('NOTE_SIGNATURE_INVALID');
+    const { checkpoint: cp, verifiedBy } = verifyCheckpoint(info.signedTreeHead, keys);
     expect(cp.size).toBe(266676745);
     expect(cp.rootHash.toString('hex')).toBe(info.rootHash);
-    expect(cp.verifiedBy.baseUrl).toBe('https://rekor.sigstore.dev');
+    expect(verifiedBy.baseUrl).toBe('https://rekor.sigstore.dev');
 
     const lying = join(tmp, 'lying.json');
     writeFileSync(lying, JSON.stringify({ ...info, rootHash: '00'.repeat(32) }));
@@ -106,10 +107,10 @@ describe.skipIf(rd.skip)('verify-checkpoint (realdata Rekor log info)', () => {
     expect(o.err()).toContain('CHECKPOINT_MISMATCH');
   });
 
-  it('treats notes that do not parse as CHECKPOINT_MALFORMED', () => {
-    const root = parseTrustedRoot(readFileSync(PROD, 'utf8'), PROD);
-    expect(codeOf(() => verifyCheckpoint('rekor.sigstore.dev - 1\n5\nAAAA\n', root))).toBe('CHECKPOINT_MALFORMED');
-    expect(codeOf(() => verifyCheckpoint('origin\nnot-a-size\nAAAA\n\n\u2014 rekor.sigstore.dev AAAAAAAA\n', root))).toBe('CHECKPOINT_MALFORMED');
+  it('treats notes that do not parse as NOTE_MALFORMED or CHECKPOINT_MALFORMED', () => {
+    const keys = logKeys(parseTrustedRoot(readFileSync(PROD, 'utf8'), PROD));
+    expect(codeOf(() => verifyCheckpoint('rekor.sigstore.dev - 1\n5\nAAAA\n', keys))).toBe('NOTE_MALFORMED');
+    expect(codeOf(() => verifyCheckpoint('origin\nnot-a-size\nAAAA\n\n\u2014 rekor.sigstore.dev AAAAAAAA\n', keys))).toBe('CHECKPOINT_MALFORMED');
   });
 
   it('returns usage errors as exit 2', async () => {

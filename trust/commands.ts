@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { ChainwatchError, type CommandSpec, EXIT, runCommand, UsageError } from '../core/index.js';
+import { TlogError } from '../core/tlog/index.js';
 import type { ArtifactInput, BundlePolicy } from './bundle.js';
-import { CheckpointError } from './errors.js';
 import type { TufOptions } from './trusted-root.js';
 
 /**
@@ -83,18 +83,18 @@ export function trustCommands(opts: TrustCommandOptions = {}): CommandSpec[] {
     async run(inv) {
       const trustedRoot = await rootFor(inv.options);
       const input = checkpointInput(await readText(inv.args[0]!, 'checkpoint'));
-      const { verifyCheckpoint } = await import('./checkpoint.js');
-      const cp = verifyCheckpoint(input.note, trustedRoot);
+      const [{ verifyCheckpoint }, { logKeys }] = await Promise.all([import('./checkpoint.js'), import('./log-keys.js')]);
+      const { checkpoint: cp, verifiedBy } = verifyCheckpoint(input.note, logKeys(trustedRoot));
       if (input.treeSize !== undefined && String(input.treeSize) !== cp.size.toString()) {
-        throw new CheckpointError('CHECKPOINT_MISMATCH', `checkpoint size ${cp.size} differs from treeSize ${input.treeSize}`);
+        throw new TlogError('CHECKPOINT_MISMATCH', `checkpoint size ${cp.size} differs from treeSize ${input.treeSize}`);
       }
       if (input.rootHashHex !== undefined && cp.rootHash.toString('hex') !== input.rootHashHex.toLowerCase()) {
-        throw new CheckpointError('CHECKPOINT_MISMATCH', 'checkpoint root hash differs from rootHash');
+        throw new TlogError('CHECKPOINT_MISMATCH', 'checkpoint root hash differs from rootHash');
       }
       inv.io.out(
         inv.json
-          ? JSON.stringify({ verified: true, origin: cp.origin, size: cp.size, rootHash: cp.rootHash.toString('hex'), log: cp.verifiedBy.baseUrl })
-          : `OK: ${cp.origin} size ${cp.size} signed by ${cp.verifiedBy.baseUrl}`,
+          ? JSON.stringify({ verified: true, origin: cp.origin, size: cp.size, rootHash: cp.rootHash.toString('hex'), log: verifiedBy.baseUrl ?? null })
+          : `OK: ${cp.origin} size ${cp.size} signed by ${verifiedBy.baseUrl ?? 'the configured key'}`,
       );
       return EXIT.ok;
     },
@@ -192,5 +192,5 @@ function checkpointInput(text: string): { note: string; rootHashHex?: string; tr
   if (typeof o?.envelope === 'string') return { note: o.envelope };
   const fromBundle = o?.verificationMaterial?.tlogEntries?.[0]?.inclusionProof?.checkpoint?.envelope;
   if (typeof fromBundle === 'string') return { note: fromBundle };
-  throw new CheckpointError('CHECKPOINT_MALFORMED', 'JSON input has no signedTreeHead, envelope or bundle checkpoint');
+  throw new TlogError('CHECKPOINT_MALFORMED', 'JSON input has no signedTreeHead, envelope or bundle checkpoint');
 }

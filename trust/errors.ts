@@ -1,10 +1,11 @@
 import { ChainwatchError } from '../core/errors.js';
 
 /**
- * Failures while obtaining a Sigstore trusted root. Only TUF_UNAVAILABLE is retriable: the
- * repository may come back, while an unreadable or malformed root stays that way.
+ * Failures while obtaining a Sigstore trusted root, or a log key from it. Only TUF_UNAVAILABLE is
+ * retriable: the repository may come back, while an unreadable or malformed root stays that way.
+ * (Checkpoint and log-key material failures are core/tlog TlogError codes: one set for one concept.)
  */
-export type TrustErrorCode = 'TRUST_ROOT_UNREADABLE' | 'TRUST_ROOT_INVALID' | 'TRUST_ROOT_UNAVAILABLE' | 'TUF_UNAVAILABLE';
+export type TrustErrorCode = 'TRUST_ROOT_UNREADABLE' | 'TRUST_ROOT_INVALID' | 'TRUST_ROOT_UNAVAILABLE' | 'TUF_UNAVAILABLE' | 'TRUST_LOG_KEY_NOT_FOUND';
 
 export class TrustError extends ChainwatchError<TrustErrorCode> {
   constructor(code: TrustErrorCode, message: string, cause?: unknown) {
@@ -30,18 +31,6 @@ export type BundleVerifyErrorCode =
 
 export class BundleVerifyError extends ChainwatchError<BundleVerifyErrorCode> {
   constructor(code: BundleVerifyErrorCode, message: string, cause?: unknown) {
-    super(code, message, { cause, retriable: false });
-  }
-}
-
-/**
- * Failures of checkpoint verification: the note did not parse, no trusted log key signed it, or
- * it disagrees with the tree head it came with (Rekor's log info repeats size and root in JSON).
- */
-export type CheckpointErrorCode = 'CHECKPOINT_MALFORMED' | 'CHECKPOINT_UNVERIFIED' | 'CHECKPOINT_MISMATCH';
-
-export class CheckpointError extends ChainwatchError<CheckpointErrorCode> {
-  constructor(code: CheckpointErrorCode, message: string, cause?: unknown) {
     super(code, message, { cause, retriable: false });
   }
 }

@@ -1,5 +1,5 @@
-// Public surface of trust/: Sigstore trusted roots, bundle verification, checkpoint verification
-// and the conformance CLI commands. Imports only core (scripts/lint-deps.mjs).
+// Public surface of trust/: Sigstore trusted roots, transparency-log keys (one LogKey type),
+// bundle verification, checkpoint verification and the conformance CLI commands. Imports only core (scripts/lint-deps.mjs).
 export * from './errors.js';
 export {
   loadTrustedRoot,
@@ -11,11 +11,11 @@ export {
   STAGING_TUF_URL,
 } from './trusted-root.js';
 export type { TrustedRootSource, TufOptions, LoadedTrustedRoot } from './trusted-root.js';
-export { logKeys, ctLogKeys, isKeyValidAt } from './log-keys.js';
-export type { LogKey } from './log-keys.js';
+export { logKeys, ctLogKeys, isKeyValidAt, logKeyFromPem, logKeyForUrl } from './log-keys.js';
+export type { LogKey, LogKeyAlgorithm, LogKeyId } from './log-keys.js';
 export { verifyBundle } from './bundle.js';
 export type { ArtifactInput, BundlePolicy, VerifyBundleInput, VerifiedBundle } from './bundle.js';
 export { verifyCheckpoint } from './checkpoint.js';
-export type { VerifiedCheckpoint } from './checkpoint.js';
+export type { CheckpointVerification, VerifyCheckpointOptions } from './checkpoint.js';
 export { trustCommands, verifyBundleCommand, verifyCheckpointCommand, type CommandIO, type TrustCommandOptions } from './commands.js';
 export type { TrustedRoot } from '@sigstore/protobuf-specs';

@@ -1,4 +1,4 @@
-import { createPrivateKey, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
 import type { CloudEvent } from '../../core/events/envelope.js';
@@ -232,10 +232,24 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     fake.head = { ...head2, signedTreeHead: sth.slice(0, i) + (sth[i] === 'A' ? 'B' : 'A') + sth.slice(i + 1) };
     await make();
     await until('anomaly', () => anomalies(bus).length > 0);
-    expect(anomalies(bus)[0]).toMatchObject({ kind: 'signature_invalid', code: 'REKOR_CHECKPOINT_SIGNATURE_INVALID' });
+    expect(anomalies(bus)[0]).toMatchObject({ kind: 'signature_invalid', code: 'NOTE_SIGNATURE_INVALID' });
     expect(entries(bus)).toEqual([]);
     fake.head = head2;
     await until('entries after recovery', () => entries(bus).length === N);
+  });
+
+  it('reports a signed tree head that does not parse as a malformed response, and one for another origin as a bad signature', async () => {
+    fake.head = { ...head2, signedTreeHead: head2.signedTreeHead.slice(0, head2.signedTreeHead.lastIndexOf('\n\n')) };
+    const origin = head2.signedTreeHead.split('\n')[0]!;
+    const c = await make();
+    await until('malformed anomaly', () => anomalies(bus).length > 0);
+    expect(anomalies(bus)[0]).toMatchObject({ kind: 'malformed_response', code: 'NOTE_MALFORMED' });
+    await c.stop();
+    fake.head = head2;
+    await make({ origin: `${origin}0` });
+    await until('origin anomaly', () => anomalies(bus).length > 1);
+    expect(anomalies(bus)[1]).toMatchObject({ kind: 'signature_invalid', code: 'CHECKPOINT_ORIGIN_MISMATCH' });
+    expect(entries(bus)).toEqual([]);
   });
 
   it('detects a fork: a correctly signed head with another root for a known size', async () => {
@@ -361,5 +375,18 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     }
     const broken = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
     expect(() => createRekorCollector({ url: fake.url, publicKey: broken }, ctx(bus))).toThrow(ConfigError);
+  });
+
+  it('refuses a key type no transparency log uses with a ConfigError on publicKey', () => {
+    const ed448 = generateKeyPairSync('ed448').publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    let thrown: unknown;
+    try {
+      createRekorCollector({ url: fake.url, publicKey: ed448 }, ctx(bus));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((thrown as ConfigError).issues.map((i) => i.path)).toEqual(['publicKey']);
   });
 });

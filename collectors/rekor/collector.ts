@@ -2,18 +2,18 @@ import { ConfigError, describeError, HttpError } from '../../core/errors.js';
 import { parseConfig } from '../../core/config.js';
 import { type CloudEvent, makeEvent } from '../../core/events/envelope.js';
 import { type RekorEntry, RekorEntryEvent } from '../../core/events/types/rekor.js';
-import { CheckpointObservedEvent, TlogAnomalyEvent, type TlogAnomalyKind } from '../../core/events/types/tlog.js';
+import { CheckpointObservedEvent, TlogAnomalyEvent } from '../../core/events/types/tlog.js';
 import type { Component, ComponentContext } from '../../core/ports/component.js';
 import type { Counter, Gauge } from '../../core/ports/metrics.js';
 import { RetryError, sleep, withRetry } from '../../core/retry.js';
-import { TlogError } from '../../core/tlog/errors.js';
-import { type Checkpoint, type LogKey, loadLogKey } from './checkpoint.js';
+import { type Checkpoint, TlogError } from '../../core/tlog/index.js';
+import { type LogKey, logKeyFromPem } from '../../trust/index.js';
 import { type RekorCollectorConfig, type RekorCollectorConfigInput, rekorCollectorConfigSchema } from './config.js';
-import { RekorError } from './errors.js';
+import { anomalyKind } from './anomaly-kind.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
 import { type HttpOptions, safeUrl, TokenBucket } from './http.js';
-import { TilesFollower } from './tiles-follower.js';
 import { V1Follower } from './v1-follower.js';
+import { V2Follower } from './v2-follower.js';
 
 /**
  * Follows one transparency log (Rekor v1 REST or a C2SP tile log) and publishes what it verified.
@@ -32,11 +32,11 @@ export function createRekorCollector(config: RekorCollectorConfigInput | RekorCo
   try {
     return new RekorCollector(parsed, ctx);
   } catch (err) {
-    if (err instanceof RekorError && err.code === 'REKOR_KEY_INVALID') {
+    if (err instanceof TlogError && (err.code === 'KEY_MALFORMED' || err.code === 'KEY_UNSUPPORTED')) {
       throw new ConfigError(
         'CONFIG_INVALID',
         'rekor collector config invalid: publicKey is not a usable PEM key',
-        [{ path: 'publicKey', message: 'not a PEM SPKI key' }],
+        [{ path: 'publicKey', message: err.code === 'KEY_MALFORMED' ? 'not a PEM SPKI key' : 'not a transparency-log key type' }],
         err,
       );
     }
@@ -67,8 +67,8 @@ export class RekorCollector implements Component {
     private readonly ctx: ComponentContext,
   ) {
     this.name = `rekor:${config.vantage}:${new URL(config.url).host}`;
-    this.key = loadLogKey(config.publicKey);
-    this.follower = config.kind === 'v1' ? new V1Follower() : new TilesFollower();
+    this.key = logKeyFromPem(config.publicKey);
+    this.follower = config.kind === 'v1' ? new V1Follower() : new V2Follower();
     const rate = config.rateLimit;
     this.http = { maxBodyBytes: config.maxBodyBytes, timeoutMs: config.requestTimeoutMs, bucket: new TokenBucket(rate.requestsPerSecond, rate.burst) };
     this.stateKey = `rekor:${config.vantage}:${safeUrl(config.url)}:cursor`;
@@ -152,15 +152,15 @@ export class RekorCollector implements Component {
           },
           signal,
         ),
-      checkpointVerified: async (cp, consistentWith) => {
+      checkpointVerified: async (cp, note, consistentWith) => {
         this.origin = cp.origin;
-        await this.ctx.bus.publish(this.checkpointEvent(cp, consistentWith));
+        await this.ctx.bus.publish(this.checkpointEvent(cp, note, consistentWith));
         this.checkpointPublishedAt = this.ctx.now().getTime();
       },
-      checkpointUnchanged: async (cp) => {
+      checkpointUnchanged: async (cp, note) => {
         if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeatMs) return;
         this.origin = cp.origin;
-        await this.ctx.bus.publish(this.checkpointEvent(cp, cp.size));
+        await this.ctx.bus.publish(this.checkpointEvent(cp, note, cp.size));
         this.checkpointPublishedAt = this.ctx.now().getTime();
       },
       commit: async (events, next) => {
@@ -192,7 +192,7 @@ export class RekorCollector implements Component {
     });
   }
 
-  private checkpointEvent(cp: Checkpoint, consistentWith: number | undefined): CloudEvent {
+  private checkpointEvent(cp: Checkpoint, note: string, consistentWith: number | undefined): CloudEvent {
     return makeEvent({
       type: CheckpointObservedEvent.type,
       source: `${SOURCE}/${this.config.vantage}`,
@@ -203,8 +203,8 @@ export class RekorCollector implements Component {
         url: this.publicUrl,
         vantage: this.config.vantage,
         treeSize: cp.size,
-        rootHash: cp.rootHash,
-        note: cp.note,
+        rootHash: cp.rootHash.toString('base64'),
+        note,
         signatureVerified: true,
         ...(consistentWith !== undefined ? { consistentWith } : {}),
         observedAt: this.ctx.now().toISOString(),
@@ -246,45 +246,4 @@ export class RekorCollector implements Component {
       this.ctx.logger.error({ log: this.origin, code: describeError(pubErr).code }, 'could not publish anomaly');
     }
   }
-}
-
-/** Maps a failure to the anomaly kind of core/events/types/tlog.ts, by class and code. */
-export function anomalyKind(err: unknown): TlogAnomalyKind {
-  if (err instanceof HttpError) {
-    switch (err.code) {
-      case 'HTTP_RATE_LIMITED':
-        return 'rate_limited';
-      case 'HTTP_SERVER_ERROR':
-        return 'server_error';
-      case 'HTTP_UNREACHABLE':
-      case 'HTTP_TIMEOUT':
-        return 'unreachable';
-      default:
-        return 'malformed_response';
-    }
-  }
-  if (err instanceof TlogError) {
-    if (err.code === 'TLOG_TREE_SHRANK') return 'tree_shrank';
-    if (err.code.startsWith('TLOG_CONSISTENCY')) return 'consistency_failed';
-    if (err.code.startsWith('NOTE_') || err.code.startsWith('CHECKPOINT_')) return 'signature_invalid';
-    return 'inclusion_failed';
-  }
-  if (err instanceof RekorError) {
-    switch (err.code) {
-      case 'REKOR_CHECKPOINT_SIGNATURE_INVALID':
-      case 'REKOR_CHECKPOINT_ORIGIN_MISMATCH':
-      case 'REKOR_KEY_INVALID':
-        return 'signature_invalid';
-      case 'REKOR_SET_INVALID':
-      case 'REKOR_SET_MISSING':
-        return 'set_invalid';
-      case 'REKOR_ENTRY_MALFORMED':
-      case 'REKOR_ENTRY_NOT_CANONICAL':
-      case 'REKOR_ENTRY_MISMATCH':
-        return 'entry_malformed';
-      default:
-        return 'malformed_response';
-    }
-  }
-  return 'malformed_response';
 }

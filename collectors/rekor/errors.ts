@@ -1,9 +1,9 @@
 import { ChainwatchError } from '../../core/errors.js';
 
 /**
- * Failures of the Rekor / tile-log collector that are not plain HTTP (HttpError) or Merkle
- * (TlogError) failures. None is retriable: a malformed response or a bad signature is evidence,
- * the next poll fetches again anyway.
+ * Failures of the Rekor / tile-log collector that are not plain HTTP (HttpError), Merkle,
+ * checkpoint or log-key (core/tlog TlogError) failures. None is retriable: a malformed response or
+ * a bad signature is evidence, the next poll fetches again anyway.
  */
 export type RekorErrorCode =
   | 'REKOR_RESPONSE_MALFORMED'
@@ -12,10 +12,6 @@ export type RekorErrorCode =
   | 'REKOR_ENTRY_MISMATCH'
   | 'REKOR_SET_INVALID'
   | 'REKOR_SET_MISSING'
-  | 'REKOR_CHECKPOINT_MALFORMED'
-  | 'REKOR_CHECKPOINT_SIGNATURE_INVALID'
-  | 'REKOR_CHECKPOINT_ORIGIN_MISMATCH'
-  | 'REKOR_KEY_INVALID'
   | 'REKOR_CONFIG_INVALID';
 
 export class RekorError extends ChainwatchError<RekorErrorCode> {

@@ -1,11 +1,13 @@
 import type { CloudEvent } from '../../core/events/envelope.js';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
-import type { Checkpoint, LogKey } from './checkpoint.js';
+import type { Checkpoint } from '../../core/tlog/index.js';
+import type { LogKey } from '../../trust/index.js';
 import type { RekorCollectorConfig } from './config.js';
+import type { TileCursor } from '../shared/tiles/index.js';
 import type { HttpOptions } from './http.js';
 
 /**
- * What a follower (one per log protocol: v1-follower.ts, tiles-follower.ts) gets from the
+ * What a follower (one per log protocol: v1-follower.ts, v2-follower.ts) gets from the
  * collector: configuration, the log key, the durable cursor, and the only ways to emit.
  *
  * Cursor invariant (the collector relies on it to resume exactly after a restart or crash):
@@ -16,13 +18,12 @@ import type { HttpOptions } from './http.js';
  *     cursor was written. `fetched` may run ahead of `verified`; it is informational only.
  *   - Restart resumes at `verified`: an entry may be published twice (at-least-once), never skipped.
  */
-export interface Cursor {
-  fetched: number;
-  verified: number;
-  head?: { origin: string; size: number; rootHash: string };
-  /** Tile logs only: compact range of [0, verified) as hex hashes (core/tlog CompactRangeJSON). */
-  range?: { begin: number; end: number; hashes: string[] };
-}
+export type Cursor = TileCursor;
+/*
+ * One persisted shape for both protocols (collectors/shared/tiles TileCursor, the same JSON as
+ * before the tile code moved there): { fetched, verified, head?: { origin, size, rootHash
+ * (base64) }, range? }, where `range`, the compact range of [0, verified), is set for tile logs only.
+ */
 
 export interface FollowerHost {
   readonly config: RekorCollectorConfig;
@@ -34,10 +35,10 @@ export interface FollowerHost {
   cursor(): Cursor | undefined;
   /** Retries retriable failures (429/5xx/network) with core/retry.ts, reporting each as an anomaly. */
   retry<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
-  /** Publishes a verified checkpoint event (durably) — call only after verification. */
-  checkpointVerified(cp: Checkpoint, consistentWith: number | undefined): Promise<void>;
+  /** Publishes a verified checkpoint event (durably), `note` being the signed note it came in — call only after verification. */
+  checkpointVerified(cp: Checkpoint, note: string, consistentWith: number | undefined): Promise<void>;
   /** The verified head did not move (same size, same root): re-published at most every checkpointHeartbeatMs. */
-  checkpointUnchanged(cp: Checkpoint): Promise<void>;
+  checkpointUnchanged(cp: Checkpoint, note: string): Promise<void>;
   /** Publishes events durably, THEN persists the cursor. Never call with unverified entries. */
   commit(events: CloudEvent[], next: Cursor): Promise<void>;
   /** Publishes an anomaly for a failure (mapped to its kind by error class + code). */

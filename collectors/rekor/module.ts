@@ -3,7 +3,6 @@ import { type Component, type ComponentContext, configFingerprint, defineModule 
 import { createRekorCollector } from './collector.js';
 import { rekorCollectorConfigSchema } from './config.js';
 import { safeUrl } from './http.js';
-import { publicKeyFromTrustedRoot } from './trust-key.js';
 
 /**
  * `collectors.rekor`: one entry per followed log and vantage point. Without `publicKey`, the log
@@ -42,9 +41,9 @@ function withTrustedKey(entry: RekorSection[number], ctx: ComponentContext): Com
       const { trustedRoot, publicKey, ...rest } = entry;
       let key = publicKey;
       if (!key) {
-        const { loadTrustedRoot } = await import('../../trust/index.js');
+        const { loadTrustedRoot, logKeyForUrl } = await import('../../trust/index.js');
         const { root, origin } = await loadTrustedRoot(trustedRoot ? { kind: 'file', path: trustedRoot } : { kind: 'production' });
-        key = publicKeyFromTrustedRoot(root, entry.url);
+        key = logKeyForUrl(root, entry.url).publicKeyPem;
         ctx.logger.info({ url: safeUrl(entry.url), trustedRoot: trustedRoot ?? origin }, 'log key taken from the trusted root');
       }
       inner = createRekorCollector({ ...rest, publicKey: key }, ctx);

@@ -7,14 +7,15 @@ import { noopMetrics, silentLogger } from '../../core/index.js';
 import { MemoryStateStore } from '../../core/testing/index.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
-import { FakeTileLog } from './testing/fake-tiles.js';
+import { FakeTileLog } from '../shared/tiles/testing/fake-tile-log.js';
 import { loadRecording } from './testing/fake-rekor.js';
 import { MemoryBus } from '../../core/testing/index.js';
-import { tileIndexPath } from './tiles-client.js';
 
 /**
- * Tile-log (C2SP tlog-tiles / Rekor v2) follower. Leaves are REAL Rekor entry bodies: those recorded
- * from the local Rekor v1 and, when shared/realdata is present, the hashedrekord 0.0.2 body of the
+ * The Rekor collector on a tile log (C2SP tlog-tiles / Rekor v2): the shared tile follower
+ * (collectors/shared/tiles, tested on its own in follower.test.ts) with Rekor v2 entries.
+ * Leaves are REAL Rekor entry bodies: those recorded from the local Rekor v1 and, when
+ * shared/realdata is present, the hashedrekord 0.0.2 body of the
  * sigstore-conformance rekor2-happy-path bundle (a real Rekor v2 entry with a Fulcio certificate).
  * The fake serves tiles computed from them, checkpoint signed with the recording's throw-away key.
  */
@@ -32,14 +33,6 @@ function rekor2Body(): Buffer | undefined {
 const v1Bodies = rec.entries.map((o) => Buffer.from(Object.values(o)[0]!.body, 'base64'));
 const r2 = rekor2Body();
 const leaves = Array.from({ length: 600 }, (_, i) => (i === 5 && r2 ? r2 : v1Bodies[i % v1Bodies.length]!));
-
-describe('tileIndexPath', () => {
-  it('encodes C2SP tile indexes', () => {
-    expect(tileIndexPath(0)).toBe('000');
-    expect(tileIndexPath(1234067)).toBe('x001/x234/067');
-    expect(tileIndexPath(1000)).toBe('x001/000');
-  });
-});
 
 describe('RekorCollector (tiles) as a full auditor', () => {
   let log: FakeTileLog;
@@ -132,7 +125,8 @@ describe('RekorCollector (tiles) as a full auditor', () => {
     log.hook = (_req, res, path) => (path === '/checkpoint' ? (res.writeHead(200).end(log.checkpoint(600, Buffer.alloc(32, 1))), true) : false);
     await until('fork', () => anomalies().some((a) => a.kind === 'consistency_failed' || a.code === 'TLOG_ROOT_MISMATCH'));
     log.hook = (_req, res, path) => (path === '/tile/entries/001' ? (res.writeHead(200).end(Buffer.from([0, 9, 1])), true) : false);
-    await until('truncated bundle', () => anomalies().some((a) => a.code === 'REKOR_RESPONSE_MALFORMED'));
+    await until('truncated bundle', () => anomalies().some((a) => a.code === 'TILES_RESPONSE_MALFORMED'));
+    expect(anomalies().find((a) => a.code === 'TILES_RESPONSE_MALFORMED')!.kind).toBe('malformed_response');
     log.hook = undefined;
     await until('recovered', () => entries().length === 600);
     expect(entries().map((e) => e.logIndex)).toEqual([...Array(600).keys()]);

@@ -1,47 +1,19 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { RekorError } from './errors.js';
 import { type HttpOptions, httpRequest, parseJsonBody, safeUrl } from './http.js';
+import { consistencyProofSchema, logEntrySchema, logInfoSchema } from './v1-schemas.js';
 
 /**
  * Adapter for the Rekor v1 REST API (sigstore/rekor openapi.yaml). It only speaks the wire:
- * every response is checked against a schema (REKOR_RESPONSE_MALFORMED otherwise); verification
- * lives in the collector. Retries are the caller's (withRetry), driven by HttpError.retriable.
+ * every response is checked against a schema (v1-schemas.ts, typed against @sigstore/rekor-types;
+ * REKOR_RESPONSE_MALFORMED otherwise); verification lives in the collector. Retries are the
+ * caller's (withRetry), driven by HttpError.retriable.
  */
-const hex = z.string().regex(/^[0-9a-fA-F]*$/);
-const logInfoSchema = z.object({
-  rootHash: hex,
-  treeSize: z.number().int().nonnegative(),
-  signedTreeHead: z.string().min(1),
-  treeID: z.string().regex(/^[0-9]+$/),
-  inactiveShards: z.array(z.object({ treeSize: z.number().int().nonnegative(), treeID: z.string().optional() })).nullish(),
-});
-export type LogInfo = z.infer<typeof logInfoSchema> & {
+export type V1LogInfo = z.infer<typeof logInfoSchema> & {
   /** Global log index of the active shard's tree index 0 (sum of inactive shard sizes). */
   shardOffset: number;
 };
 
-const proofSchema = z.object({ rootHash: hex.optional(), hashes: z.array(hex) });
-
-export const logEntrySchema = z.object({
-  body: z.string().min(1),
-  integratedTime: z.number().int(),
-  logID: hex.min(1),
-  logIndex: z.number().int().nonnegative(),
-  verification: z
-    .object({
-      inclusionProof: z
-        .object({
-          checkpoint: z.string().optional(),
-          hashes: z.array(hex),
-          logIndex: z.number().int().nonnegative(),
-          rootHash: hex.min(1),
-          treeSize: z.number().int().positive(),
-        })
-        .optional(),
-      signedEntryTimestamp: z.string().optional(),
-    })
-    .optional(),
-});
 export type V1LogEntry = z.infer<typeof logEntrySchema> & { uuid: string };
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
@@ -66,7 +38,7 @@ export class RekorV1Client {
   }
 
   /** GET /api/v1/log: the active shard's signed tree head. */
-  async logInfo(signal?: AbortSignal): Promise<LogInfo> {
+  async logInfo(signal?: AbortSignal): Promise<V1LogInfo> {
     const url = `${this.base}/api/v1/log`;
     const info = parse(logInfoSchema, await this.getJson(url, signal), `${safeUrl(url)}`);
     const shardOffset = (info.inactiveShards ?? []).reduce((a, s) => a + s.treeSize, 0);
@@ -76,7 +48,7 @@ export class RekorV1Client {
   /** GET /api/v1/log/proof: consistency proof between two sizes of the active tree (hashes as bytes). */
   async consistencyProof(firstSize: number, lastSize: number, treeID: string, signal?: AbortSignal): Promise<Buffer[]> {
     const url = `${this.base}/api/v1/log/proof?firstSize=${firstSize}&lastSize=${lastSize}&treeID=${encodeURIComponent(treeID)}`;
-    const proof = parse(proofSchema, await this.getJson(url, signal), `${safeUrl(url)}`);
+    const proof = parse(consistencyProofSchema, await this.getJson(url, signal), `${safeUrl(url)}`);
     return proof.hashes.map((h) => hexBytes(h, 'consistency proof hash'));
   }
 

@@ -1,7 +1,6 @@
 import type { CloudEvent } from '../../core/events/envelope.js';
-import { TlogError } from '../../core/tlog/errors.js';
-import { verifyConsistency } from '../../core/tlog/verify.js';
-import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
+import { type Checkpoint, TlogError, verifyConsistency } from '../../core/tlog/index.js';
+import { verifyCheckpoint } from '../../trust/index.js';
 import { RekorError } from './errors.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
 import { hexBytes, RekorV1Client, RETRIEVE_MAX, type V1LogEntry } from './v1-client.js';
@@ -27,8 +26,8 @@ export class V1Follower implements Follower {
     this.client ??= new RekorV1Client(config.url, host.http);
     const client = this.client;
     const info = await host.retry('log info', (s) => client.logInfo(s));
-    const cp = verifyCheckpoint(info.signedTreeHead, key, config.origin);
-    if (cp.size !== info.treeSize || cp.root.toString('hex') !== info.rootHash.toLowerCase()) {
+    const { checkpoint: cp, note } = verifyCheckpoint(info.signedTreeHead, key, { origin: config.origin });
+    if (cp.size !== info.treeSize || cp.rootHash.toString('hex') !== info.rootHash.toLowerCase()) {
       throw new RekorError('REKOR_RESPONSE_MALFORMED', 'signed tree head does not match treeSize/rootHash of the response');
     }
     host.setOrigin(cp.origin);
@@ -37,7 +36,7 @@ export class V1Follower implements Follower {
 
     // Verified tree heads of this round, by size: the anchors entry proofs may use.
     const roots = new Map<number, Buffer>();
-    let latest = await this.advanceHead(host, prev?.head, cp, info.treeID);
+    let latest = await this.advanceHead(host, prev?.head, cp, note, info.treeID);
     roots.set(latest.size, latest.root);
     if (prev?.head && prev.head.size !== latest.size) roots.set(prev.head.size, Buffer.from(prev.head.rootHash, 'base64'));
 
@@ -47,18 +46,19 @@ export class V1Follower implements Follower {
     if (!prev || prev.head?.size !== latest.size) await host.commit([], cursor);
 
     const end = offset + cp.size;
-    const anchor = async (size: number, rootHex: string, note: string | undefined): Promise<void> => {
+    const anchor = async (size: number, rootHex: string, proofNote: string | undefined): Promise<void> => {
       const known = roots.get(size);
       const root = hexBytes(rootHex, 'inclusion root');
       if (known) {
         if (!known.equals(root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${size}`);
         return;
       }
-      if (!note) throw new RekorError('REKOR_ENTRY_MALFORMED', `inclusion proof for size ${size} carries no checkpoint`);
-      const other = verifyCheckpoint(note, key, cp.origin);
-      if (other.size !== size || !other.root.equals(root)) throw new RekorError('REKOR_ENTRY_MALFORMED', 'inclusion proof checkpoint does not match its root');
+      if (!proofNote) throw new RekorError('REKOR_ENTRY_MALFORMED', `inclusion proof for size ${size} carries no checkpoint`);
+      const other = verifyCheckpoint(proofNote, key, { origin: cp.origin }).checkpoint;
+      if (other.size !== size || !other.rootHash.equals(root))
+        throw new RekorError('REKOR_ENTRY_MALFORMED', 'inclusion proof checkpoint does not match its root');
       if (size > latest.size) {
-        latest = await this.advanceHead(host, { origin: cp.origin, size: latest.size, rootHash: latest.rootHash }, other, info.treeID);
+        latest = await this.advanceHead(host, { origin: cp.origin, size: latest.size, rootHash: latest.rootHash }, other, proofNote, info.treeID);
       } else {
         const proof = await host.retry('consistency proof', (s) => client.consistencyProof(size, latest.size, info.treeID, s));
         verifyConsistency(size, latest.size, proof, root, latest.root);
@@ -139,26 +139,27 @@ export class V1Follower implements Follower {
     host: FollowerHost,
     prev: Cursor['head'],
     next: Checkpoint,
+    note: string,
     treeID: string,
   ): Promise<{ size: number; root: Buffer; rootHash: string }> {
-    const out = { size: next.size, root: next.root, rootHash: next.rootHash };
+    const out = { size: next.size, root: next.rootHash, rootHash: next.rootHash.toString('base64') };
     if (!prev) {
-      await host.checkpointVerified(next, undefined);
+      await host.checkpointVerified(next, note, undefined);
       return out;
     }
     const prevRoot = Buffer.from(prev.rootHash, 'base64');
     if (next.size < prev.size) throw new TlogError('TLOG_TREE_SHRANK', `tree shrank from ${prev.size} to ${next.size}`);
     if (next.size === prev.size) {
-      if (!prevRoot.equals(next.root)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${next.size}`);
-      await host.checkpointUnchanged(next);
+      if (!prevRoot.equals(next.rootHash)) throw new TlogError('TLOG_CONSISTENCY_MISMATCH', `two different roots for tree size ${next.size}`);
+      await host.checkpointUnchanged(next, note);
       return out;
     }
     if (prev.size > 0) {
       const client = this.client!;
       const proof = await host.retry('consistency proof', (s) => client.consistencyProof(prev.size, next.size, treeID, s));
-      verifyConsistency(prev.size, next.size, proof, prevRoot, next.root);
+      verifyConsistency(prev.size, next.size, proof, prevRoot, next.rootHash);
     }
-    await host.checkpointVerified(next, prev.size);
+    await host.checkpointVerified(next, note, prev.size);
     return out;
   }
 

@@ -3,7 +3,7 @@ import type { RekorEntry } from '../../core/events/types/rekor.js';
 import { TlogError } from '../../core/tlog/errors.js';
 import { leafHash } from '../../core/tlog/hash.js';
 import { rootFromInclusionProof } from '../../core/tlog/verify.js';
-import type { LogKey } from './checkpoint.js';
+import type { LogKey } from '../../trust/index.js';
 import { parseBody } from './body.js';
 import { RekorError } from './errors.js';
 import { hexBytes, type V1LogEntry } from './v1-client.js';
@@ -110,7 +110,7 @@ export function verifySet(
       : Buffer.from(canonicalJson({ body: e.body, integratedTime: e.integratedTime, logID: e.logID, logIndex: e.logIndex }));
   let ok: boolean;
   try {
-    ok = cryptoVerify(key.ed25519 ? null : 'sha256', payload, key.key, Buffer.from(setB64, 'base64'));
+    ok = cryptoVerify(key.algorithm === 'ed25519' ? null : 'sha256', payload, key.key, Buffer.from(setB64, 'base64'));
   } catch {
     ok = false;
   }

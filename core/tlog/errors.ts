@@ -30,7 +30,9 @@ export type TlogErrorCode =
   // Checkpoints (C2SP tlog-checkpoint)
   | 'CHECKPOINT_MALFORMED'
   | 'CHECKPOINT_ORIGIN_MISMATCH'
-  // Keys
+  // The checkpoint disagrees with the tree head it came with (Rekor log info JSON, a bundle's proof)
+  | 'CHECKPOINT_MISMATCH'
+  // Keys (note verifiers here; transparency-log keys in trust/log-keys.ts)
   | 'KEY_MALFORMED'
   | 'KEY_UNSUPPORTED';
 

@@ -18,13 +18,11 @@ export {
   ed25519NoteVerifier,
   ed25519RawPublicKey,
   formatVerifierKey,
-  noteVerifierForTrustedRootTlog,
   parseVerifierKey,
   spkiKeyHash,
   type NoteKeyType,
   type NoteSigner,
   type NoteVerifier,
-  type TrustedRootTlog,
 } from './keys.js';
 export { addSignatures, signNote, signNoteEcdsa, signNoteEd25519, verifyNote, type VerifiedNote, type VerifyNoteOptions } from './signed.js';
 export { formatCheckpoint, openCheckpoint, parseCheckpoint, type Checkpoint, type OpenCheckpointOptions, type VerifiedCheckpoint } from './checkpoint.js';

@@ -167,35 +167,6 @@ export function formatVerifierKey(name: string, type: NoteKeyType, publicKey: Pu
   return `${name}+${hash.toString('hex')}+${Buffer.concat([Buffer.from([TYPE_BYTE[type]]), material]).toString('base64')}`;
 }
 
-/** Sigstore trusted_root.json `tlogs[]` entry (only the fields used here). */
-export interface TrustedRootTlog {
-  baseUrl: string;
-  publicKey: { rawBytes: string; keyDetails: string };
-}
-
-/**
- * The note verifier for a Sigstore transparency log: the key name is the host of baseUrl
- * (Rekor v1 signs as "rekor.sigstore.dev", Rekor v2 as "log2025-1.rekor.sigstore.dev").
- */
-export function noteVerifierForTrustedRootTlog(tlog: TrustedRootTlog): NoteVerifier {
-  let name: string;
-  try {
-    name = new URL(tlog.baseUrl).host;
-  } catch (err) {
-    throw new TlogError('KEY_MALFORMED', 'tlog baseUrl is not a URL', err);
-  }
-  const der = strictBase64(tlog.publicKey.rawBytes);
-  if (der === undefined) throw new TlogError('KEY_MALFORMED', 'tlog public key is not base64');
-  switch (tlog.publicKey.keyDetails) {
-    case 'PKIX_ED25519':
-      return ed25519NoteVerifier(name, der);
-    case 'PKIX_ECDSA_P256_SHA_256':
-      return ecdsaNoteVerifier(name, der);
-    default:
-      throw new TlogError('KEY_UNSUPPORTED', `tlog key type ${tlog.publicKey.keyDetails} is not supported`);
-  }
-}
-
 /** Signer for Ed25519 notes (type 0x01). */
 export function ed25519NoteSigner(name: string, privateKey: KeyObject): NoteSigner {
   checkName(name);

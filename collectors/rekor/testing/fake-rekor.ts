@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { InclusionProof, LogEntry } from '@sigstore/rekor-types';
+import type { LogInfo } from '@sigstore/rekor-types/dist/__generated__/index.js';
 
 /**
  * Offline twin of a Rekor v1 server for unit tests and the benchmark. It serves the REAL responses
@@ -17,23 +19,14 @@ export interface Recording {
   /** One {uuid: entry} object per log index. */
   entries: Record<string, EntryJson>[];
 }
-export interface LogInfoJson {
-  rootHash: string;
-  treeSize: number;
-  signedTreeHead: string;
-  treeID: string;
-  [k: string]: unknown;
-}
-export interface EntryJson {
+/** GET /api/v1/log as Rekor's API types it (@sigstore/rekor-types); extra fields are kept verbatim. */
+export type LogInfoJson = LogInfo & { [k: string]: unknown };
+/** One entry of POST /api/v1/log/entries/retrieve, as recorded: every optional part present. */
+export type EntryJson = Omit<LogEntry[string], 'body' | 'verification'> & {
+  /** Base64 of the canonical entry JSON (rekor-types leaves it `any`). */
   body: string;
-  integratedTime: number;
-  logID: string;
-  logIndex: number;
-  verification: {
-    inclusionProof: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number };
-    signedEntryTimestamp: string;
-  };
-}
+  verification: { inclusionProof: InclusionProof; signedEntryTimestamp: string };
+};
 
 export function loadRecording(): Recording {
   return JSON.parse(readFileSync(new URL('../testdata/local-rekor.json', import.meta.url), 'utf8')) as Recording;

@@ -1,0 +1,62 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectTlogError } from '../core/tlog/testing/expect-code.js';
+import { realdata } from '../test/helpers/services.js';
+import { verifyCheckpoint } from './checkpoint.js';
+import { logKeyForUrl, logKeyFromPem, logKeys } from './log-keys.js';
+import { parseTrustedRoot } from './trusted-root.js';
+
+/** Checkpoint verification with LogKeys, on real signed tree heads (rekor.sigstore.dev, a local Rekor). */
+const rd = realdata();
+const read = (p: string): string => readFileSync(join(rd.dir, p), 'utf8');
+const PROD = 'log-info-rekor.sigstore.dev-treesize-266676745';
+const LOCAL = 'log-info-empty-local-rekor';
+
+describe.skipIf(rd.skip)('verifyCheckpoint with log keys', () => {
+  const info = (name: string): { signedTreeHead: string; treeSize: number; rootHash: string } => JSON.parse(read(`rekor/api/${name}.json`));
+  const pemKey = (name: string) => logKeyFromPem(read(`rekor/api/${name}.pub.pem`));
+  const prodRoot = () => parseTrustedRoot(read('sigstore/trusted-roots/prod/trusted_root.json'), 'prod');
+
+  it('verifies rekor.sigstore.dev and a local Rekor with the key each serves', () => {
+    for (const name of [PROD, LOCAL]) {
+      const i = info(name);
+      const v = verifyCheckpoint(i.signedTreeHead, pemKey(name));
+      expect(v.checkpoint.size).toBe(i.treeSize);
+      expect(v.checkpoint.rootHash.toString('hex')).toBe(i.rootHash);
+      expect(v.note).toBe(i.signedTreeHead);
+    }
+  });
+
+  it('verifies with the keys of the production root, and says which one signed', () => {
+    const i = info(PROD);
+    expect(verifyCheckpoint(i.signedTreeHead, logKeys(prodRoot())).verifiedBy.baseUrl).toBe('https://rekor.sigstore.dev');
+    const key = logKeyForUrl(prodRoot(), 'https://rekor.sigstore.dev', { at: new Date('2025-06-01T00:00:00Z') });
+    expect(verifyCheckpoint(i.signedTreeHead, key, { origin: i.signedTreeHead.split('\n')[0] }).checkpoint.size).toBe(i.treeSize);
+  });
+
+  it('a root key claims only signature lines named after its host; a config key claims any name', () => {
+    const renamed = info(PROD).signedTreeHead.replace('\u2014 rekor.sigstore.dev ', '\u2014 rekor.example.org ');
+    expectTlogError(() => verifyCheckpoint(renamed, logKeys(prodRoot())), 'NOTE_UNKNOWN_KEY');
+    expect(verifyCheckpoint(renamed, pemKey(PROD)).checkpoint.size).toBe(info(PROD).treeSize);
+  });
+
+  it('refuses another key, a tampered note and a wrong origin with core/tlog codes', () => {
+    const sth = info(PROD).signedTreeHead;
+    const key = pemKey(PROD);
+    expectTlogError(() => verifyCheckpoint(sth, pemKey(LOCAL)), 'NOTE_UNKNOWN_KEY');
+    expectTlogError(() => verifyCheckpoint(sth.replace('266676745', '266676746'), key), 'NOTE_SIGNATURE_INVALID');
+    expectTlogError(() => verifyCheckpoint(sth, key, { origin: 'other origin' }), 'CHECKPOINT_ORIGIN_MISMATCH');
+    expectTlogError(() => verifyCheckpoint(sth.split('\n\n')[0]!, key), 'NOTE_MALFORMED');
+    expectTlogError(() => verifyCheckpoint(`${sth.split('\n\n')[0]!}\n\n`, key), 'NOTE_NO_SIGNATURE');
+    expectTlogError(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', key), 'CHECKPOINT_MALFORMED');
+  });
+
+  it('says KEY_UNSUPPORTED when no key can verify signed notes, after the syntax checks', () => {
+    const rsa = logKeyFromPem(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'pem', type: 'spki' }) as string);
+    expectTlogError(() => verifyCheckpoint(info(PROD).signedTreeHead, rsa), 'KEY_UNSUPPORTED');
+    expectTlogError(() => verifyCheckpoint(info(PROD).signedTreeHead, [rsa, pemKey(LOCAL)]), 'NOTE_UNKNOWN_KEY');
+    expectTlogError(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', rsa), 'CHECKPOINT_MALFORMED');
+  });
+});
