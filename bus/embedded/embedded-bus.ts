@@ -1,7 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   type Bus,
   BusError,
@@ -23,8 +20,9 @@ import {
   topicFor,
   validateEvent,
 } from '../../core/index.js';
+import { openSqlite, type SqliteDatabase } from '../../core/sqlite/index.js';
 import type { EmbeddedBusConfig } from './config.js';
-import { applyPragmas, partitionOf, SCHEMA } from './schema.js';
+import { BUS_MIGRATIONS, BUS_WAL_AUTOCHECKPOINT, busDurability, partitionOf } from './schema.js';
 import { EmbeddedSubscription, type Store } from './subscription.js';
 
 /**
@@ -33,7 +31,7 @@ import { EmbeddedSubscription, type Store } from './subscription.js';
  */
 export class EmbeddedBus implements Bus {
   readonly kind = 'embedded' as const;
-  private db: Database.Database | undefined;
+  private db: SqliteDatabase | undefined;
   private store: Store | undefined;
   private readonly subs = new Set<EmbeddedSubscription>();
   /** group\0topic\0partition -> member currently handling it (see EmbeddedSubscription). */
@@ -57,10 +55,11 @@ export class EmbeddedBus implements Bus {
 
   async start(): Promise<void> {
     if (this.db) return;
-    mkdirSync(dirname(this.config.path), { recursive: true });
-    const db = new Database(this.config.path);
-    applyPragmas(db, this.config.fsync);
-    db.exec(SCHEMA);
+    const db = openSqlite(this.config.path, {
+      durability: busDurability(this.config.fsync),
+      migrations: BUS_MIGRATIONS,
+      walAutocheckpoint: BUS_WAL_AUTOCHECKPOINT,
+    });
     this.db = db;
     this.store = prepare(db);
     this.stopping = undefined;
@@ -178,7 +177,7 @@ export class EmbeddedBus implements Bus {
   }
 }
 
-function prepare(db: Database.Database): Store {
+function prepare(db: SqliteDatabase): Store {
   const bump = db.prepare(
     `INSERT INTO partitions (topic, partition, next_offset) VALUES (?, ?, ?)
      ON CONFLICT (topic, partition) DO UPDATE SET next_offset = next_offset + excluded.next_offset RETURNING next_offset`,

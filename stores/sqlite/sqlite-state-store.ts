@@ -1,7 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { StateStore } from '../../core/index.js';
+import { openSqlite, type SqliteDatabase, type SqliteMigration } from '../../core/sqlite/index.js';
+
+/** state.db's schema history (core/sqlite migrations): append, never edit. */
+const STATE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    name: 'state key/value table',
+    up: 'CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID',
+  },
+];
 
 /**
  * Durable key/value state (cursors, checkpoints) in one SQLite file. put() returns after the
@@ -9,19 +15,15 @@ import type { StateStore } from '../../core/index.js';
  * invariants rely on: a verified position is persisted only once what it covers is durable.
  */
 export class SqliteStateStore implements StateStore {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private readonly sGet;
   private readonly sPut;
   private readonly sDel;
   private readonly sList;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID');
+    // process-crash (synchronous=NORMAL), what this store has always promised (see the class comment).
+    this.db = openSqlite(path, { durability: 'process-crash', migrations: STATE_MIGRATIONS });
     this.sGet = this.db.prepare('SELECT value FROM state WHERE key = ?').pluck();
     this.sPut = this.db.prepare(
       'INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
