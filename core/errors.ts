@@ -60,7 +60,8 @@ export class CanonicalJsonError extends ChainwatchError<'CANONICAL_JSON_INVALID'
  * A durable SQLite file could not be opened or brought to the current schema (core/sqlite).
  * I/O trouble (busy, locked, disk) is retriable; a file written by a newer chainwatch is not.
  */
-export type StorageErrorCode = 'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD';
+export type StorageErrorCode =
+  'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD' | 'STORAGE_IMPORT_FAILED';
 export class StorageError extends ChainwatchError<StorageErrorCode> {}
 
 export function isRetriable(err: unknown): boolean {

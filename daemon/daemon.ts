@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../bus/embedded/index.js';
-import type { Bus, ComponentContext, Logger } from '../core/index.js';
-import { SqliteStateStore } from '../stores/sqlite/sqlite-state-store.js';
+import type { Bus, ClosableStateStore, ComponentContext, Logger } from '../core/index.js';
+import { stateStoreFor } from '../stores/sqlite/index.js';
 import { buildComponents } from './components.js';
 import type { Config } from './config/schema.js';
 import { HttpServer } from './http.js';
@@ -38,7 +38,7 @@ export async function createBus(config: Config, logger: Logger, metrics: PromMet
 
 export class Daemon {
   readonly bus: Bus;
-  readonly state: SqliteStateStore;
+  readonly state: ClosableStateStore;
   readonly http: HttpServer;
   private readonly supervisor: Supervisor;
   private draining = false;
@@ -57,7 +57,7 @@ export class Daemon {
     bus: Bus,
   ) {
     mkdirSync(config.dataDir, { recursive: true });
-    this.state = new SqliteStateStore(join(config.dataDir, 'state.db'));
+    this.state = stateStoreFor(bus, config.dataDir);
     this.bus = bus;
     const context = (name: string, fail: (err: unknown) => void): ComponentContext => ({
       bus: this.bus,

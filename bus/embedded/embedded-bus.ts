@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   type Bus,
   BusError,
+  type ClosableStateStore,
   type BusHealth,
   busMetrics,
   type CloudEvent,
@@ -20,7 +21,7 @@ import {
   topicFor,
   validateEvent,
 } from '../../core/index.js';
-import { openSqlite, type SqliteDatabase } from '../../core/sqlite/index.js';
+import { importStateFile, openSqlite, type SqliteDatabase, SqliteStateTable } from '../../core/sqlite/index.js';
 import type { EmbeddedBusConfig } from './config.js';
 import { BUS_MIGRATIONS, BUS_WAL_AUTOCHECKPOINT, busDurability, partitionOf } from './schema.js';
 import { EmbeddedSubscription, type Store } from './subscription.js';
@@ -55,16 +56,40 @@ export class EmbeddedBus implements Bus {
 
   async start(): Promise<void> {
     if (this.db) return;
-    const db = openSqlite(this.config.path, {
-      durability: busDurability(this.config.fsync),
-      migrations: BUS_MIGRATIONS,
-      walAutocheckpoint: BUS_WAL_AUTOCHECKPOINT,
-    });
+    const db = this.openDatabase();
     this.db = db;
     this.store = prepare(db);
     this.stopping = undefined;
     this.retentionTimer = setInterval(() => this.applyRetention(), this.config.retention.checkIntervalMs);
     this.retentionTimer.unref();
+  }
+
+  /**
+   * The daemon's StateStore, in this bus's database: its own connection (usable before start()
+   * and after stop()), the same durability. Why the same database: SQLite's WAL is one log with
+   * chained frame checksums, and recovery after power loss keeps a prefix of the committed
+   * transactions. A cursor committed after the publish() it follows can therefore never survive
+   * without the records it covers; in two files (bus.db + state.db, before) it could.
+   */
+  stateStore(opts: { importFrom?: string } = {}): ClosableStateStore {
+    const db = this.openDatabase();
+    try {
+      const from = opts.importFrom;
+      const rows = from === undefined ? undefined : importStateFile(db, from);
+      if (rows !== undefined) this.logger.info({ from, into: this.config.path, rows }, 'state store moved into the bus database');
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteStateTable(db);
+  }
+
+  private openDatabase(): SqliteDatabase {
+    return openSqlite(this.config.path, {
+      durability: busDurability(this.config.fsync),
+      migrations: BUS_MIGRATIONS,
+      walAutocheckpoint: BUS_WAL_AUTOCHECKPOINT,
+    });
   }
 
   async stop(): Promise<void> {

@@ -65,3 +65,42 @@ describe('EmbeddedBus on a bus.db written before schema versions', () => {
     after.close();
   });
 });
+
+describe('EmbeddedBus.stateStore', () => {
+  const open = (dir: string, over: Record<string, unknown> = {}): EmbeddedBus =>
+    new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 20, ...over }), path: join(dir, 'bus.db') });
+
+  it('keeps state in the bus database itself, with the bus durability, before start and after stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-ebus-state-'));
+    const bus = open(dir, { fsync: true });
+    const state = bus.stateStore(); // before start(): the daemon builds it first
+    await state.put('rekor:x:cursor', { verified: 5 });
+    await bus.start();
+    await bus.publish(makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject: 'k', data: { seq: 0 } }));
+    await bus.stop();
+    await state.put('rekor:x:cursor', { verified: 6 }); // collectors stop before the bus; state closes last
+    state.close();
+    expect(state.isOpen()).toBe(false);
+
+    const raw = new Database(join(dir, 'bus.db'));
+    expect(raw.prepare('SELECT value FROM state WHERE key = ?').pluck().get('rekor:x:cursor')).toBe(JSON.stringify({ verified: 6 }));
+    expect(raw.prepare('SELECT count(*) FROM records').pluck().get()).toBe(1);
+    raw.close();
+
+    const again = open(dir, { fsync: true }).stateStore();
+    expect(await again.get('rekor:x:cursor')).toEqual({ verified: 6 });
+    again.close();
+  });
+
+  it('states its durability from the fsync option: power-loss (FULL) or process-crash (NORMAL)', () => {
+    for (const [fsync, level] of [
+      [true, 2],
+      [false, 1],
+    ] as const) {
+      const state = open(mkdtempSync(join(tmpdir(), 'cw-ebus-sync-')), { fsync }).stateStore();
+      const db = (state as unknown as { db: Database.Database }).db;
+      expect(db.pragma('synchronous', { simple: true }), `fsync: ${fsync}`).toBe(level);
+      state.close();
+    }
+  });
+});

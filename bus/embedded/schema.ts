@@ -1,8 +1,9 @@
-import type { SqliteDurability, SqliteMigration } from '../../core/sqlite/index.js';
+import { STATE_TABLE, type SqliteDurability, type SqliteMigration } from '../../core/sqlite/index.js';
 
 /**
  * On-disk layout of the embedded bus: an append-only log per (topic, partition) with dense
- * offsets, the next offset per partition, and committed offsets per consumer group.
+ * offsets, the next offset per partition, committed offsets per consumer group, and the
+ * daemon's key/value state (collector cursors; see EmbeddedBus.stateStore).
  * WAL mode lets the daemon consume while `chainwatch events publish` appends from another process.
  * `records` is a rowid table on purpose: its rows (~1 KiB events) are large, and a WITHOUT ROWID
  * table stores them in the primary-key b-tree, which measured several times slower to append to.
@@ -24,6 +25,8 @@ CREATE TABLE IF NOT EXISTS offsets (
 export const BUS_MIGRATIONS: readonly SqliteMigration[] = [
   // Version 1 is the DDL bus.db files were created with before versions were tracked.
   { name: 'bus log tables', up: LOG_TABLES },
+  // Cursors live beside the records they cover (EmbeddedBus.stateStore, docs/bus-embedded.md).
+  STATE_TABLE,
 ];
 
 /**

@@ -16,3 +16,4 @@ export {
   type SqliteMigration,
   type SqliteStatement,
 } from './open.js';
+export { importStateFile, SqliteStateTable, STATE_TABLE } from './state-table.js';
