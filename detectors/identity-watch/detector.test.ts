@@ -10,7 +10,7 @@ import {
   makeEvent,
   noopMetrics,
   RekorEntryEvent,
-  type Signer,
+  type SignerIdentity,
   silentLogger,
   topicFor,
 } from '../../core/index.js';
@@ -43,7 +43,7 @@ interface Bundle {
   };
 }
 
-function entryEvent(bundleFile: string, signer: Signer, opts: { url?: string; id?: string } = {}): CloudEvent {
+function entryEvent(bundleFile: string, signer: SignerIdentity, opts: { url?: string; id?: string } = {}): CloudEvent {
   const b = JSON.parse(readFileSync(join(rd.dir, bundleFile), 'utf8')) as Bundle;
   const t = b.verificationMaterial.tlogEntries[0]!;
   const digest = b.messageSignature
