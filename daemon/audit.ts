@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
-import { type AuditCliDeps, auditDir, type AuditStore, createAuditStore, getRecordWithProof } from '../sinks/audit/index.js';
+import { createKeyProvider } from '../keys/index.js';
+import { type AuditCliDeps, auditDir, type AuditStore, checkpointKeyRef, createAuditStore, getRecordWithProof } from '../sinks/audit/index.js';
 import type { Config } from './config/schema.js';
 import { send, type HttpServer } from './http.js';
 
@@ -20,6 +21,8 @@ export function auditCliDeps(config: Config, io: { stdout: NodeJS.WritableStream
   return {
     openStore: () => openAuditStore(config),
     keyDir: auditDir(config.dataDir),
+    keys: createKeyProvider(),
+    keyRef: checkpointKeyRef(config.sinks.audit, auditDir(config.dataDir)),
     instance: config.sinks.audit.instance,
     actor,
     out: (line) => void io.stdout.write(line.endsWith('\n') ? line : `${line}\n`),

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../bus/embedded/index.js';
-import type { Bus, ClosableStateStore, ComponentContext, Logger } from '../core/index.js';
+import type { Bus, ClosableStateStore, ComponentContext, KeyProvider, Logger } from '../core/index.js';
+import { createKeyProvider } from '../keys/index.js';
 import { stateStoreFor } from '../stores/sqlite/index.js';
 import { buildComponents } from './components.js';
 import type { Config } from './config/schema.js';
@@ -39,6 +40,7 @@ export async function createBus(config: Config, logger: Logger, metrics: PromMet
 export class Daemon {
   readonly bus: Bus;
   readonly state: ClosableStateStore;
+  readonly keys: KeyProvider = createKeyProvider();
   readonly http: HttpServer;
   private readonly supervisor: Supervisor;
   private draining = false;
@@ -65,6 +67,7 @@ export class Daemon {
       logger: logger.child({ component: name }),
       metrics: this.metrics,
       dataDir: config.dataDir,
+      keys: this.keys,
       fail,
       now: () => new Date(),
     });

@@ -14,7 +14,7 @@ import {
   silentLogger,
   topicFor,
 } from '../../core/index.js';
-import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
 import { signerFromFile } from '../../test/helpers/fulcio.js';
 import { MemoryBus } from '../../core/testing/index.js';
@@ -83,6 +83,7 @@ async function harness(config: Record<string, unknown>) {
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: '/nonexistent',
+    keys: new MemoryKeyProvider(),
     fail: (e) => {
       throw e;
     },
@@ -228,6 +229,7 @@ describe('identity-watch configuration', () => {
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: '/x',
+    keys: new MemoryKeyProvider(),
     fail() {},
     now: () => new Date(),
   });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeError, SEVERITIES, type Severity } from '../../core/index.js';
+import { describeError, type KeyProvider, type KeyRef, SEVERITIES, type Severity } from '../../core/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
-import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
+import { auditOrigin, openCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import { appendOperatorAction } from './operator.js';
 import { AUDIT_KINDS, type AuditKind, type AuditQuery, type AuditRecord, type AuditStore } from './port.js';
@@ -18,8 +18,12 @@ import { verifyAuditTrail } from './verify.js';
 export interface AuditCliDeps {
   /** An OPENED store for the configured backend (createAuditStore(...) then open()). */
   openStore(): Promise<AuditStore>;
-  /** <dataDir>/audit: holds checkpoint-key.pem (0600) and checkpoint-key.vkey. */
+  /** <dataDir>/audit: holds checkpoint-key.vkey (and, by default, the key file checkpoint-key.pem). */
   keyDir: string;
+  /** Opens the checkpoint key for `audit checkpoint` (the daemon builds it from keys/). */
+  keys: KeyProvider;
+  /** The checkpoint key: config `audit.key`, else the default key file (checkpointKeyRef). */
+  keyRef: KeyRef;
   /** From config `audit.instance`; names the checkpoint origin. */
   instance: string;
   /** Who runs the command (e.g. `${USER}@${hostname}`), recorded on notes. */
@@ -87,7 +91,8 @@ export async function auditCommand(argv: string[], deps: AuditCliDeps): Promise<
       case 'verify':
         return await verify(store, parsed.values, deps);
       case 'checkpoint': {
-        const cp = await signCheckpoint(store, loadOrCreateCheckpointKey(deps.keyDir, auditOrigin(deps.instance)), now(deps));
+        const key = await openCheckpointKey(deps.keys, deps.keyRef, auditOrigin(deps.instance), deps.keyDir);
+        const cp = await signCheckpoint(store, key, now(deps));
         deps.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
         return 0;
       }

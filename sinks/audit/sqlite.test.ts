@@ -7,6 +7,7 @@ import type { AuditEntry } from './port.js';
 import { searchKey, SqliteAuditStore } from './sqlite.js';
 import { auditStoreContract, sampleEntries } from './testing/contract.js';
 import { generateKeyPairSync } from 'node:crypto';
+import { keyObjectSigner } from '../../core/index.js';
 import { checkpointKeyFrom, signCheckpoint } from './checkpoint.js';
 import { verifyAuditTrail } from './verify.js';
 import { AuditError } from './errors.js';
@@ -109,7 +110,7 @@ describe('SqliteAuditStore append-only guards', () => {
   });
 
   it('verify detects a rewritten search key that hides a record from queries', async () => {
-    const key = checkpointKeyFrom('chainwatch.audit/test', generateKeyPairSync('ed25519').privateKey);
+    const key = checkpointKeyFrom('chainwatch.audit/test', keyObjectSigner(generateKeyPairSync('ed25519').privateKey));
     for (const [col, q] of [
       ['subject_key', (r: AuditEntry) => ({ subject: r.subject! })],
       ['identity_key', (r: AuditEntry) => ({ identity: r.identity! })],

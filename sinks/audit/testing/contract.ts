@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConsistency } from '../../../core/tlog/index.js';
 import { consistencyProof, treeRoot } from '../../../core/tlog/tree.js';
-import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from '../checkpoint.js';
+import { MemoryKeyProvider } from '../../../core/testing/index.js';
+import { auditOrigin, KEY_FILE, openCheckpointKey, signCheckpoint, type CheckpointKey } from '../checkpoint.js';
 import { auditCommand, type AuditCliDeps } from '../commands.js';
 import type { IntegrityProblem } from '../errors.js';
 import { appendOperatorAction } from '../operator.js';
@@ -63,10 +64,11 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
     let b: ContractBackend;
     let key: CheckpointKey;
     let keyDir: string;
+    const keys = new MemoryKeyProvider();
     beforeAll(async () => {
       b = await makeBackend();
       keyDir = mkdtempSync(join(tmpdir(), 'cw-audit-key-'));
-      key = loadOrCreateCheckpointKey(keyDir, auditOrigin('contract'));
+      key = await openCheckpointKey(keys, { file: join(keyDir, KEY_FILE) }, auditOrigin('contract'), keyDir);
     });
     afterAll(async () => {
       await b?.cleanup?.();
@@ -85,6 +87,8 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
       const deps: AuditCliDeps = {
         openStore: () => b.open(),
         keyDir,
+        keys,
+        keyRef: { file: join(keyDir, KEY_FILE) },
         instance: 'contract',
         actor: 'alice@test',
         out: (l) => out.push(l),
