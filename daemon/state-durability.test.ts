@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedBus, embeddedBusConfigSchema } from '../bus/embedded/index.js';
 import { type ClosableStateStore, makeEvent, ProbeEvent, topicFor } from '../core/index.js';
-import { cuts, diskImage, type DiskImage, outcomes, restore, walFrames, withHole } from '../core/sqlite/testing/power-loss.js';
+import { cuts, diskImage, type DiskImage, outcomes, restore, walFrames, withHole } from '../core/testing/index.js';
 import { SqliteStateStore, stateStoreFor } from '../stores/sqlite/index.js';
 
 /**
