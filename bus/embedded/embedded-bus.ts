@@ -85,6 +85,8 @@ export class EmbeddedBus implements Bus {
   }
 
   private openDatabase(): SqliteDatabase {
+    // The operator's choice (fsync): process-crash by default, power-loss when asked. Cursors kept
+    // here need no more than that: whatever a power loss drops, it drops after the records.
     return openSqlite(this.config.path, {
       durability: busDurability(this.config.fsync),
       migrations: BUS_MIGRATIONS,

@@ -77,6 +77,7 @@ export function importStateFile(db: SqliteDatabase, file: string): number | unde
 
 function copyThenRename(db: SqliteDatabase, file: string): number {
   // Read-write: opening replays the file's WAL if its last writer crashed; closing checkpoints it.
+  // process-crash: this connection only reads the file (and closes it); the copy below is synced.
   const legacy = openSqlite(file, { durability: 'process-crash', migrations: [STATE_TABLE] });
   let rows: { key: string; value: string; updated_at: number }[];
   try {
