@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, describeError } from './errors.js';
 import type { Bus } from './ports/bus.js';
+import { KeyError } from './errors.js';
+import type { KeyProvider } from './ports/signer.js';
 import { type CommandIo, type CommandSpec, type DaemonFacts, EXIT, type OptionSpec, UsageError } from './ports/command.js';
 
 /**
@@ -89,7 +91,7 @@ export function formatHelp(spec: CommandSpec<never>): string {
 /** What running a command needs besides argv; `load` is called only for commands with `config: true`. */
 export interface CommandEnv<C> {
   io: CommandIo;
-  load?: (options: ParsedArgs['options']) => Promise<{ section: C; daemon: DaemonFacts; openBus: () => Promise<Bus> }>;
+  load?: (options: ParsedArgs['options']) => Promise<{ section: C; daemon: DaemonFacts; openBus: () => Promise<Bus>; keys: KeyProvider }>;
   now?: () => Date;
 }
 
@@ -116,6 +118,7 @@ export async function runCommand<C>(spec: CommandSpec<C>, argv: readonly string[
       section: loaded?.section as C,
       daemon: loaded?.daemon,
       openBus: loaded?.openBus ?? (() => Promise.reject(new Error(`command ${spec.name} has no bus`))),
+      keys: loaded?.keys ?? { open: () => Promise.reject(new KeyError('KEY_NOT_FOUND', `command ${spec.name} has no key provider`)) },
       now: env.now ?? (() => new Date()),
     });
   } catch (err) {

@@ -56,6 +56,22 @@ export class CanonicalJsonError extends ChainwatchError<'CANONICAL_JSON_INVALID'
   }
 }
 
+/**
+ * A durable SQLite file could not be opened or brought to the current schema (core/sqlite).
+ * I/O trouble (busy, locked, disk) is retriable; a file written by a newer chainwatch is not.
+ */
+export type StorageErrorCode =
+  'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD' | 'STORAGE_IMPORT_FAILED';
+export class StorageError extends ChainwatchError<StorageErrorCode> {}
+
+/**
+ * A signing key could not be created, read or used (keys/ adapters behind the KeyProvider port).
+ * None is retriable: a key that is missing, unreadable or too widely readable stays so until an
+ * operator acts.
+ */
+export type KeyErrorCode = 'KEY_NOT_FOUND' | 'KEY_UNREADABLE' | 'KEY_INSECURE' | 'KEY_UNSUPPORTED' | 'KEY_CREATE_FAILED';
+export class KeyError extends ChainwatchError<KeyErrorCode> {}
+
 export function isRetriable(err: unknown): boolean {
   return err instanceof ChainwatchError ? err.retriable : false;
 }

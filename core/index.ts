@@ -7,6 +7,7 @@ export * from './ports/state.js';
 export * from './ports/logger.js';
 export * from './ports/metrics.js';
 export * from './ports/component.js';
+export * from './ports/signer.js';
 export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './ports/module.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Bus, CapabilityModule, ComponentContext, Logger } from '../core/index.js';
-import { SqliteStateStore } from '../stores/sqlite/index.js';
+import type { Bus, CapabilityModule, ClosableStateStore, ComponentContext, KeyProvider, Logger } from '../core/index.js';
+import { createKeyProvider } from '../keys/index.js';
+import { stateStoreFor } from '../stores/sqlite/index.js';
 import { createBus } from './bus.js';
 import type { Config } from './config/schema.js';
 import { HttpServer, type TlsMaterial } from './http/server.js';
@@ -18,7 +18,8 @@ import { STOP_ORDER, Supervisor } from './supervisor.js';
  */
 export class Daemon {
   readonly bus: Bus;
-  readonly state: SqliteStateStore;
+  readonly state: ClosableStateStore;
+  readonly keys: KeyProvider = createKeyProvider();
   readonly http: HttpServer;
   private readonly supervisor: Supervisor;
   private draining = false;
@@ -38,7 +39,9 @@ export class Daemon {
     private readonly modules: readonly CapabilityModule[],
   ) {
     mkdirSync(config.dataDir, { recursive: true });
-    this.state = new SqliteStateStore(join(config.dataDir, 'state.db'));
+    // On the embedded bus the state lives in bus.db: a cursor can never be durable ahead of the
+    // records it covers, across power loss too (docs/bus-embedded.md).
+    this.state = stateStoreFor(bus, config.dataDir);
     this.bus = bus;
     const context = (name: string, fail: (err: unknown) => void): ComponentContext => ({
       bus: this.bus,
@@ -46,6 +49,7 @@ export class Daemon {
       logger: logger.child({ component: name }),
       metrics: this.metrics,
       dataDir: config.dataDir,
+      keys: this.keys,
       fail,
       now: () => new Date(),
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type Component, type ComponentContext, noopMetrics, silentLogger } from '../core/index.js';
-import { MemoryStateStore } from '../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../core/testing/index.js';
 import { MemoryBus } from '../core/testing/index.js';
 import { Supervisor } from './supervisor.js';
 
@@ -13,6 +13,7 @@ function ctxFactory() {
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: '/tmp',
+    keys: new MemoryKeyProvider(),
     fail,
     now: () => new Date(),
   });

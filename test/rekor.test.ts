@@ -9,7 +9,7 @@ import { createRekorCollector, type RekorCollector } from '../collectors/rekor/i
 import type { RekorEntry } from '../core/events/types/rekor.js';
 import { noopMetrics, silentLogger } from '../core/index.js';
 import { SqliteStateStore } from '../stores/sqlite/sqlite-state-store.js';
-import { MemoryBus } from '../core/testing/index.js';
+import { MemoryBus, MemoryKeyProvider } from '../core/testing/index.js';
 import { service } from './helpers/services.js';
 
 /**
@@ -85,6 +85,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: dir,
+    keys: new MemoryKeyProvider(),
     fail: (e: unknown) => {
       throw e;
     },

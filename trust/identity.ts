@@ -1,5 +1,5 @@
 import { hash, X509Certificate } from 'node:crypto';
-import type { Signer } from '../core/events/types/rekor.js';
+import type { SignerIdentity as Signer } from '../core/events/types/rekor.js';
 
 /**
  * Signer identity from the PEM an entry carries: a Fulcio (or any X.509) certificate gives its

@@ -1,10 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   type Bus,
   BusError,
+  type ClosableStateStore,
   type BusHealth,
   busMetrics,
   type CloudEvent,
@@ -23,8 +21,9 @@ import {
   topicFor,
   validateEvent,
 } from '../../core/index.js';
+import { importStateFile, openSqlite, type SqliteDatabase, SqliteStateTable } from '../../core/sqlite/index.js';
 import type { EmbeddedBusConfig } from './config.js';
-import { applyPragmas, partitionOf, SCHEMA } from './schema.js';
+import { BUS_MIGRATIONS, BUS_WAL_AUTOCHECKPOINT, busDurability, partitionOf } from './schema.js';
 import { EmbeddedSubscription, type Store } from './subscription.js';
 
 /**
@@ -33,7 +32,7 @@ import { EmbeddedSubscription, type Store } from './subscription.js';
  */
 export class EmbeddedBus implements Bus {
   readonly kind = 'embedded' as const;
-  private db: Database.Database | undefined;
+  private db: SqliteDatabase | undefined;
   private store: Store | undefined;
   private readonly subs = new Set<EmbeddedSubscription>();
   /** group\0topic\0partition -> member currently handling it (see EmbeddedSubscription). */
@@ -57,15 +56,42 @@ export class EmbeddedBus implements Bus {
 
   async start(): Promise<void> {
     if (this.db) return;
-    mkdirSync(dirname(this.config.path), { recursive: true });
-    const db = new Database(this.config.path);
-    applyPragmas(db, this.config.fsync);
-    db.exec(SCHEMA);
+    const db = this.openDatabase();
     this.db = db;
     this.store = prepare(db);
     this.stopping = undefined;
     this.retentionTimer = setInterval(() => this.applyRetention(), this.config.retention.checkIntervalMs);
     this.retentionTimer.unref();
+  }
+
+  /**
+   * The daemon's StateStore, in this bus's database: its own connection (usable before start()
+   * and after stop()), the same durability. Why the same database: SQLite's WAL is one log with
+   * chained frame checksums, and recovery after power loss keeps a prefix of the committed
+   * transactions. A cursor committed after the publish() it follows can therefore never survive
+   * without the records it covers; in two files (bus.db + state.db, before) it could.
+   */
+  stateStore(opts: { importFrom?: string } = {}): ClosableStateStore {
+    const db = this.openDatabase();
+    try {
+      const from = opts.importFrom;
+      const rows = from === undefined ? undefined : importStateFile(db, from);
+      if (rows !== undefined) this.logger.info({ from, into: this.config.path, rows }, 'state store moved into the bus database');
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteStateTable(db);
+  }
+
+  private openDatabase(): SqliteDatabase {
+    // The operator's choice (fsync): process-crash by default, power-loss when asked. Cursors kept
+    // here need no more than that: whatever a power loss drops, it drops after the records.
+    return openSqlite(this.config.path, {
+      durability: busDurability(this.config.fsync),
+      migrations: BUS_MIGRATIONS,
+      walAutocheckpoint: BUS_WAL_AUTOCHECKPOINT,
+    });
   }
 
   async stop(): Promise<void> {
@@ -178,7 +204,7 @@ export class EmbeddedBus implements Bus {
   }
 }
 
-function prepare(db: Database.Database): Store {
+function prepare(db: SqliteDatabase): Store {
   const bump = db.prepare(
     `INSERT INTO partitions (topic, partition, next_offset) VALUES (?, ?, ?)
      ON CONFLICT (topic, partition) DO UPDATE SET next_offset = next_offset + excluded.next_offset RETURNING next_offset`,

@@ -1,4 +1,4 @@
-import type { Signer } from '../../core/events/types/rekor.js';
+import type { SignerIdentity as Signer } from '../../core/events/types/rekor.js';
 import { RekorError } from './errors.js';
 import { signerFromPem } from '../../trust/identity.js';
 

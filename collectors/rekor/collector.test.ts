@@ -5,7 +5,7 @@ import type { CloudEvent } from '../../core/events/envelope.js';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
 import type { TlogAnomaly } from '../../core/events/types/tlog.js';
 import { noopMetrics, silentLogger } from '../../core/index.js';
-import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import type { ComponentContext } from '../../core/ports/component.js';
 import { MemoryBus } from '../../core/testing/index.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
@@ -20,8 +20,9 @@ const rec = loadRecording();
 const [head1, head2] = rec.heads as [(typeof rec.heads)[0], (typeof rec.heads)[0]];
 const N = head2.treeSize;
 
+const keys = new MemoryKeyProvider();
 function ctx(bus: MemoryBus, state = new MemoryStateStore()): ComponentContext {
-  return { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', fail: () => undefined, now: () => new Date() };
+  return { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', keys, fail: () => undefined, now: () => new Date() };
 }
 const entries = (bus: MemoryBus): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
 const tlog = (bus: MemoryBus): CloudEvent[] => bus.events('chainwatch.tlog');

@@ -165,6 +165,11 @@ export class RekorCollector implements Component {
       },
       commit: async (events, next) => {
         // Publish first; only a resolved publish (durable) lets the cursor move (see host.ts).
+        // Invariant, across power loss too: the cursor is never durable ahead of the records it
+        // covers. The composition root gives the state store that makes the order hold on disk:
+        // on the embedded bus the same SQLite database as the records (one WAL: recovery keeps a
+        // prefix of commits, so this put cannot survive without the publish before it); beside
+        // Kafka the records are acknowledged with acks=all before this put (stores/sqlite stateStoreFor).
         if (events.length) await this.ctx.bus.publish(events);
         await this.ctx.state.put(this.stateKey, next);
         this.current = next;

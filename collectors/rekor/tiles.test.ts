@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
 import type { TlogAnomaly } from '../../core/events/types/tlog.js';
 import { noopMetrics, silentLogger } from '../../core/index.js';
-import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
 import { FakeTileLog } from '../shared/tiles/testing/fake-tile-log.js';
@@ -35,13 +35,14 @@ const r2 = rekor2Body();
 const leaves = Array.from({ length: 600 }, (_, i) => (i === 5 && r2 ? r2 : v1Bodies[i % v1Bodies.length]!));
 
 describe('RekorCollector (tiles) as a full auditor', () => {
+  const keys = new MemoryKeyProvider();
   let log: FakeTileLog;
   let bus: MemoryBus;
   let cs: RekorCollector[];
   const start = async (over: Partial<RekorCollectorConfigInput> = {}, state = new MemoryStateStore()): Promise<RekorCollector> => {
     const c = createRekorCollector(
       { url: log.url, kind: 'tiles', publicKey: rec.publicKey, start: 'beginning', pollIntervalMs: 30, batchSize: 256, ...over },
-      { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', fail: () => undefined, now: () => new Date() },
+      { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', keys, fail: () => undefined, now: () => new Date() },
     ) as RekorCollector;
     cs.push(c);
     await c.start();

@@ -3,6 +3,7 @@ import type { CloudEvent } from '../events/envelope.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RetryPolicy } from '../retry.js';
+import type { ClosableStateStore } from './state.js';
 
 /**
  * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (kafkajs).
@@ -88,6 +89,14 @@ export interface Bus {
   health(): BusHealth;
   /** Per topic/partition: end offset minus committed offset for a group. */
   lag(group: string): Promise<{ topic: string; partition: number; lag: number }[]>;
+  /**
+   * A StateStore kept in the bus's own storage, offered by adapters that can order its writes
+   * after their publishes across power loss (embedded: the same SQLite database, one WAL), so a
+   * cursor put after publish() resolved is never durable without the records it covers.
+   * `importFrom`: a standalone state file (stores/sqlite) whose rows are taken over on first
+   * open; the file is then renamed `<file>.migrated`. Usable before start(); close it after stop().
+   */
+  stateStore?(opts?: { importFrom?: string }): ClosableStateStore;
 }
 
 /** Header names used on dead-lettered records. */

@@ -1,5 +1,6 @@
 import { ChainwatchError } from '../errors.js';
 import type { Bus } from './bus.js';
+import type { KeyProvider } from './signer.js';
 
 /**
  * The one CLI contract. Every `chainwatch` command, whether the daemon's own (`run`, `events
@@ -71,6 +72,8 @@ export interface Invocation<C = unknown> {
   daemon: DaemonFacts | undefined;
   /** Opens (and starts) the configured bus; the command stops it. Commands with `config: true`. */
   openBus: () => Promise<Bus>;
+  /** Opens chainwatch's own signing keys (the audit checkpoint key). Commands with `config: true`. */
+  keys: KeyProvider;
   now: () => Date;
 }
 

@@ -1,6 +1,7 @@
 import type { Bus } from './bus.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { KeyProvider } from './signer.js';
 import type { StateStore } from './state.js';
 
 /**
@@ -24,6 +25,8 @@ export interface ComponentContext {
   metrics: Metrics;
   /** Directory for the component's own durable files (outboxes, stores). */
   dataDir: string;
+  /** Opens the signing keys named in the component's config (file today, PKCS#11 next). */
+  keys: KeyProvider;
   /** Report a fatal error from background work; the supervisor stops and restarts the component. */
   fail(err: unknown): void;
   now(): Date;

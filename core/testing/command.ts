@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { type Bus, type CommandSpec, runCommand } from '../index.js';
+import { type Bus, type CommandSpec, type KeyProvider, runCommand } from '../index.js';
+import { MemoryKeyProvider } from './memory-keys.js';
 
 export interface CommandResult {
   code: number;
@@ -16,7 +17,7 @@ export interface CommandResult {
 export async function invokeCommand<C>(
   spec: CommandSpec<C>,
   argv: readonly string[],
-  opts: { section?: C; dataDir?: string; instance?: string; stdin?: string; env?: NodeJS.ProcessEnv; bus?: Bus; now?: () => Date } = {},
+  opts: { section?: C; dataDir?: string; instance?: string; stdin?: string; env?: NodeJS.ProcessEnv; bus?: Bus; keys?: KeyProvider; now?: () => Date } = {},
 ): Promise<CommandResult> {
   const out: string[] = [];
   const err: string[] = [];
@@ -35,6 +36,7 @@ export async function invokeCommand<C>(
         if (!opts.bus) throw new Error('no bus given to invokeCommand');
         return opts.bus;
       },
+      keys: opts.keys ?? new MemoryKeyProvider(),
     }),
     ...(opts.now ? { now: opts.now } : {}),
   });

@@ -1,5 +1,6 @@
 import { type ComponentContext, silentLogger } from '../index.js';
 import { MemoryBus } from './memory-bus.js';
+import { MemoryKeyProvider } from './memory-keys.js';
 import { MemoryMetrics } from './memory-metrics.js';
 import { MemoryStateStore } from './memory-state.js';
 
@@ -20,6 +21,7 @@ export function testContext(dataDir: string, startMs = Date.parse('2026-01-01T00
     logger: silentLogger,
     metrics: new MemoryMetrics(),
     dataDir,
+    keys: new MemoryKeyProvider(),
     fail: (err) => errors.push(err),
     now: () => new Date(clock.ms),
     clock,

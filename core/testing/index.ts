@@ -1,11 +1,14 @@
 /**
  * Test twins shared by every folder's tests (never imported by production code; the dependency lint
- * enforces it): the in-memory Bus, StateStore and Metrics, a recording AlertSink, a ComponentContext
- * with a settable clock, fixture builders, and the toThrowWithCode matcher's helper.
+ * enforces it): the in-memory Bus, StateStore, Metrics and KeyProvider, a recording AlertSink, a
+ * ComponentContext with a settable clock, fixture builders, the toThrowWithCode matcher's helper,
+ * and a power-loss simulator for SQLite files in WAL mode.
  */
 export { MemoryBus } from './memory-bus.js';
 export { MemoryStateStore } from './memory-state.js';
 export { MemoryMetrics } from './memory-metrics.js';
+export { MemoryKeyProvider } from './memory-keys.js';
+export { cuts, diskImage, type DiskImage, outcomes, restore, walFrames, walPageSize, withHole } from './sqlite-power-loss.js';
 export { RecordingSink, type SinkBehaviour } from './recording-sink.js';
 export { testContext, type TestContext } from './context.js';
 export { findingEvent, makeFinding, makeNotification } from './fixtures.js';

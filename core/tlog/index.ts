@@ -14,17 +14,19 @@ export {
   cosignatureV1Verifier,
   ecdsaNoteSigner,
   ecdsaNoteVerifier,
+  ed25519AsyncNoteSigner,
   ed25519NoteSigner,
   ed25519NoteVerifier,
   ed25519RawPublicKey,
   formatVerifierKey,
   parseVerifierKey,
   spkiKeyHash,
+  type AsyncNoteSigner,
   type NoteKeyType,
   type NoteSigner,
   type NoteVerifier,
 } from './keys.js';
-export { addSignatures, signNote, signNoteEcdsa, signNoteEd25519, verifyNote, type VerifiedNote, type VerifyNoteOptions } from './signed.js';
+export { addSignatures, signNote, signNoteAsync, signNoteEcdsa, signNoteEd25519, verifyNote, type VerifiedNote, type VerifyNoteOptions } from './signed.js';
 export { formatCheckpoint, openCheckpoint, parseCheckpoint, type Checkpoint, type OpenCheckpointOptions, type VerifiedCheckpoint } from './checkpoint.js';
 export {
   consistencyProof,

@@ -29,6 +29,16 @@ export interface NoteSigner {
   sign(msg: Buffer): Buffer;
 }
 
+/**
+ * A note signer whose private key is not in this process (an HSM, a KMS, the Signer port):
+ * signing is asynchronous. signNoteAsync() takes both kinds.
+ */
+export interface AsyncNoteSigner {
+  readonly name: string;
+  readonly keyHash: Buffer;
+  sign(msg: Buffer): Promise<Buffer>;
+}
+
 const TYPE_BYTE: Record<NoteKeyType, number> = { ed25519: 0x01, ecdsa: 0x02, 'cosignature-v1': 0x04 };
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
@@ -172,6 +182,25 @@ export function ed25519NoteSigner(name: string, privateKey: KeyObject): NoteSign
   checkName(name);
   const raw = ed25519RawPublicKey(privateKey);
   return { name, keyHash: c2spKeyHash(name, TYPE_BYTE.ed25519, raw), sign: (msg) => cryptoSign(null, msg, privateKey) };
+}
+
+/**
+ * Ed25519 note signer (type 0x01) around an external signing function, given the key's public
+ * half. Each signature is verified before it is returned: a signer that answers with another
+ * key (a misconfigured token, a swapped file) must not produce notes nobody can verify.
+ */
+export function ed25519AsyncNoteSigner(name: string, publicKey: PublicKeyInput, sign: (msg: Buffer) => Promise<Uint8Array>): AsyncNoteSigner {
+  checkName(name);
+  const verifier = ed25519NoteVerifier(name, publicKey);
+  return {
+    name,
+    keyHash: verifier.keyHash,
+    sign: async (msg) => {
+      const sig = Buffer.from(await sign(msg));
+      if (!verifier.verify(msg, sig)) throw new TlogError('NOTE_SIGNATURE_INVALID', `the signature made for ${name} does not verify with its public key`);
+      return sig;
+    },
+  };
 }
 
 /** Signer for ECDSA P-256 notes in the Rekor v1 / type 0x02 form (DER signature, SHA-256). */

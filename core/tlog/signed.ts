@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { TlogError } from './errors.js';
-import { ecdsaNoteSigner, ed25519NoteSigner, type NoteSigner, type NoteVerifier } from './keys.js';
+import { type AsyncNoteSigner, ecdsaNoteSigner, ed25519NoteSigner, type NoteSigner, type NoteVerifier } from './keys.js';
 import { formatNote, parseNote, type Note, type NoteSignature } from './note.js';
 
 /**
@@ -58,6 +58,18 @@ export function verifyNote(input: string | Uint8Array | Note, verifiers: readonl
 /** Signs `text` (which must end in a newline) with every signer, returning the note text. */
 export function signNote(text: string, signers: readonly NoteSigner[]): string {
   return addSignatures({ text, signatures: [] }, signers);
+}
+
+/**
+ * signNote() for signers that may be asynchronous (AsyncNoteSigner: a key behind the Signer port,
+ * an HSM). Same output as signNote() for the same keys: Ed25519 signatures are deterministic.
+ */
+export async function signNoteAsync(text: string, signers: readonly (NoteSigner | AsyncNoteSigner)[]): Promise<string> {
+  const msg = Buffer.from(text, 'utf8');
+  const signatures = [];
+  // One at a time, in order: a token serves one operation per session anyway.
+  for (const s of signers) signatures.push({ name: s.name, keyHash: s.keyHash, sig: await s.sign(msg) });
+  return formatNote({ text, signatures });
 }
 
 /**

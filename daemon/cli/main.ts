@@ -1,4 +1,5 @@
 import { type CapabilityModule, type CommandIo, type CommandSpec, EXIT, runCommand, silentLogger } from '../../core/index.js';
+import { createKeyProvider } from '../../keys/index.js';
 import { createBus } from '../bus.js';
 import { loadConfig } from '../config/load.js';
 import { buildConfigSchema, configSchema, sectionOf } from '../config/schema.js';
@@ -88,6 +89,7 @@ export async function main(argv: string[], pio: ProcessIo, modules: readonly Cap
           await bus.start();
           return bus;
         },
+        keys: createKeyProvider(),
       };
     },
   });

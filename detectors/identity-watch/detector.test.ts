@@ -10,11 +10,11 @@ import {
   makeEvent,
   noopMetrics,
   RekorEntryEvent,
-  type Signer,
+  type SignerIdentity,
   silentLogger,
   topicFor,
 } from '../../core/index.js';
-import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
 import { signerFromFile } from '../../test/helpers/fulcio.js';
 import { MemoryBus } from '../../core/testing/index.js';
@@ -43,7 +43,7 @@ interface Bundle {
   };
 }
 
-function entryEvent(bundleFile: string, signer: Signer, opts: { url?: string; id?: string } = {}): CloudEvent {
+function entryEvent(bundleFile: string, signer: SignerIdentity, opts: { url?: string; id?: string } = {}): CloudEvent {
   const b = JSON.parse(readFileSync(join(rd.dir, bundleFile), 'utf8')) as Bundle;
   const t = b.verificationMaterial.tlogEntries[0]!;
   const digest = b.messageSignature
@@ -83,6 +83,7 @@ async function harness(config: Record<string, unknown>) {
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: '/nonexistent',
+    keys: new MemoryKeyProvider(),
     fail: (e) => {
       throw e;
     },
@@ -228,6 +229,7 @@ describe('identity-watch configuration', () => {
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: '/x',
+    keys: new MemoryKeyProvider(),
     fail() {},
     now: () => new Date(),
   });

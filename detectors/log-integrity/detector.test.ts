@@ -14,7 +14,7 @@ import {
   type TlogAnomalyKind,
   topicFor,
 } from '../../core/index.js';
-import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { MemoryBus } from '../../core/testing/index.js';
 import { realdata } from '../../test/helpers/services.js';
 import { createLogIntegrityDetector } from './index.js';
@@ -32,6 +32,7 @@ function harness(state = new MemoryStateStore(), config: Record<string, unknown>
     logger: silentLogger,
     metrics: noopMetrics,
     dataDir: '/nonexistent',
+    keys: new MemoryKeyProvider(),
     fail: (e) => failures.push(e),
     now: () => clock,
   };
@@ -134,7 +135,17 @@ describe('log-integrity: anomalies', () => {
   });
 
   it('bad config fails with CONFIG_INVALID and the key path', () => {
-    const ctx = { bus: new MemoryBus(), state: new MemoryStateStore(), logger: silentLogger, metrics: noopMetrics, dataDir: '/x', fail() {}, now: () => clock };
+    const keys = new MemoryKeyProvider();
+    const ctx = {
+      bus: new MemoryBus(),
+      state: new MemoryStateStore(),
+      logger: silentLogger,
+      metrics: noopMetrics,
+      dataDir: '/x',
+      keys,
+      fail() {},
+      now: () => clock,
+    };
     const err = (() => {
       try {
         createLogIntegrityDetector({ severity: { stale: 'urgent' } } as never, ctx);

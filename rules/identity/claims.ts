@@ -1,4 +1,4 @@
-import type { Signer } from '../../core/index.js';
+import type { SignerIdentity } from '../../core/index.js';
 import { FULCIO_EXTENSIONS as X } from './fulcio.js';
 
 /**
@@ -7,7 +7,7 @@ import { FULCIO_EXTENSIONS as X } from './fulcio.js';
  * fallback), else the SAN. Repositories are normalized to "host/owner/repo", lower-case.
  */
 export interface SignerClaims {
-  kind: Signer['kind'];
+  kind: SignerIdentity['kind'];
   san: string | undefined;
   issuer: string | undefined;
   fingerprint: string | undefined;
@@ -24,7 +24,7 @@ export interface SignerClaims {
 
 const GITHUB_URI = /^https:\/\/github\.com\/([^/]+\/[^/]+)\/(\.github\/workflows\/[^@]+@.+)$/;
 
-export function claimsOf(s: Signer): SignerClaims {
+export function claimsOf(s: SignerIdentity): SignerClaims {
   const ext = s.extensions ?? {};
   const gh = s.github ?? {};
   const issuer = s.issuer ?? ext[X['issuer-v2']] ?? ext[X.issuer];

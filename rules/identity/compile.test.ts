@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Signer } from '../../core/index.js';
+import type { SignerIdentity } from '../../core/index.js';
 import { signerFromFile } from '../../test/helpers/fulcio.js';
 import { realdata } from '../../test/helpers/services.js';
 import { compileIdentityPolicy, parseIdentityPolicy, type Verdict } from './index.js';
@@ -9,10 +9,10 @@ import { compileIdentityPolicy, parseIdentityPolicy, type Verdict } from './inde
 // signers a rekor.entry event carries. Each case: a one-watch policy, a certificate, what the
 // policy must conclude ('none' = the watch does not concern this signature).
 const rd = realdata();
-const cert = (f: string): Signer => signerFromFile(join(rd.dir, 'x509/fulcio', f));
+const cert = (f: string): SignerIdentity => signerFromFile(join(rd.dir, 'x509/fulcio', f));
 
 const policy = (watch: string) => compileIdentityPolicy(parseIdentityPolicy(`version: 1\nwatches:\n  - name: w\n${watch.replace(/^/gm, '    ')}`));
-const verdict = (watch: string, signer: Signer): Verdict['kind'] | 'none' => {
+const verdict = (watch: string, signer: SignerIdentity): Verdict['kind'] | 'none' => {
   const v = policy(watch).evaluate([signer]);
   expect(v.length).toBeLessThanOrEqual(1);
   return v[0]?.kind ?? 'none';
@@ -162,7 +162,7 @@ describe.skipIf(rd.skip)('identity rules over real Fulcio identities', () => {
   });
 
   it('public-key signers match `subjects`, not certIdentities', () => {
-    const key: Signer = { kind: 'publicKey', san: 'subject@domain.com', extensions: {} };
+    const key: SignerIdentity = { kind: 'publicKey', san: 'subject@domain.com', extensions: {} };
     expect(verdict(`match: { subjects: ['subject@domain\\.com'] }`, key)).toBe('unexpected');
     expect(verdict(`match: { certIdentities: [{ certSubject: 'subject@domain\\.com' }] }`, key)).toBe('none');
   });

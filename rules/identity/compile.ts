@@ -1,4 +1,4 @@
-import type { Severity, Signer } from '../../core/index.js';
+import type { Severity, SignerIdentity } from '../../core/index.js';
 import { claimsOf, normalizeFingerprint, normalizeRepository, type SignerClaims, workflowRefOf } from './claims.js';
 import { PolicyError } from './errors.js';
 import { FULCIO_EXTENSIONS, type FulcioExtensionName, resolveExtensionKey } from './fulcio.js';
@@ -38,7 +38,7 @@ export type Verdict =
 
 export interface CompiledPolicy {
   readonly watches: readonly CompiledWatch[];
-  evaluate(signers: readonly Signer[]): Verdict[];
+  evaluate(signers: readonly SignerIdentity[]): Verdict[];
 }
 
 type Probe = (c: SignerClaims) => MatchReason[];

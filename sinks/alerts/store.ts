@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteDatabase, type SqliteMigration } from '../../core/sqlite/index.js';
 
 /**
  * The pipeline's durable state, one SQLite file (WAL, synchronous=FULL) under the component's
@@ -16,7 +14,7 @@ import Database from 'better-sqlite3';
  *   dead_letters  notifications that exhausted their attempts or were refused for good
  *   refs          externalRef a sink returned, per (sink, route, dedupKey), for later updates
  */
-const SCHEMA = `
+const TABLES_V1 = `
 CREATE TABLE IF NOT EXISTS seen (finding_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS seen_at ON seen(at);
 CREATE TABLE IF NOT EXISTS alert_state (
@@ -88,21 +86,22 @@ export interface DeadLetterRow extends Pick<OutboxRow, 'id' | 'sink' | 'route' |
   dead_at: number;
 }
 
+/** alerts.sqlite's schema history (core/sqlite migrations): append, never edit. */
+const MIGRATIONS: readonly SqliteMigration[] = [
+  // Version 1 is the DDL files were created with before versions were tracked.
+  { name: 'alert pipeline tables', up: TABLES_V1 },
+];
+
 /** Opens (creating if needed) the pipeline database. `:memory:` serves benches and unit tests. */
-export function openAlertDb(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // FULL: a committed transaction survives power loss too, not only a process crash; the bus
-  // offset is committed on the strength of it (see AlertPipeline.handle).
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
-  return db;
+export function openAlertDb(file: string): SqliteDatabase {
+  // power-loss: the bus offset of a finding is committed on the strength of this commit (see
+  // AlertPipeline.handle), and the bus may keep its offsets on another machine (Kafka) or in
+  // another file, so a commit lost to power failure would drop the finding's notifications.
+  return openSqlite(file, { durability: 'power-loss', migrations: MIGRATIONS });
 }
 
 /** Prepared statements, built once per database. */
-export function statements(db: Database.Database) {
+export function statements(db: SqliteDatabase) {
   return {
     seenGet: db.prepare<[string], { at: number }>('SELECT at FROM seen WHERE finding_id = ?'),
     seenPut: db.prepare<[string, number]>('INSERT OR IGNORE INTO seen (finding_id, at) VALUES (?, ?)'),

@@ -1,15 +1,15 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeKeyRef, KeyError, type KeyProvider, type KeyRef, type Signer } from '../../core/index.js';
 import {
-  ed25519NoteSigner,
+  type AsyncNoteSigner,
+  ed25519AsyncNoteSigner,
   ed25519NoteVerifier,
   formatCheckpoint,
   formatVerifierKey,
   openCheckpoint,
-  signNote,
+  signNoteAsync,
   type Checkpoint,
-  type NoteSigner,
   type NoteVerifier,
 } from '../../core/tlog/index.js';
 import { treeRoot } from '../../core/tlog/tree.js';
@@ -19,13 +19,15 @@ import type { AuditStore, StoredCheckpoint } from './port.js';
 /**
  * Signed checkpoints of the audit tree: C2SP tlog-checkpoint text
  *   chainwatch.audit/<instance>\n<size>\n<base64 root>\n
- * in a C2SP signed note, signed with an Ed25519 key the daemon generates on first start.
- * The key name is the origin, so the published verifier key (`<origin>+<keyid>+<base64>`) is all
- * an auditor needs: any note verifier (ours, Go's golang.org/x/mod/sumdb/note) checks it.
+ * in a C2SP signed note, signed with an Ed25519 key behind the Signer port (by default a key file
+ * the daemon generates on first start, `<dataDir>/audit/checkpoint-key.pem`; `audit.key` in the
+ * config names another key reference). The key name is the origin, so the published verifier key
+ * (`<origin>+<keyid>+<base64>`) is all an auditor needs: any note verifier (ours, Go's
+ * golang.org/x/mod/sumdb/note) checks it.
  */
 export interface CheckpointKey {
   origin: string;
-  signer: NoteSigner;
+  signer: AsyncNoteSigner;
   verifier: NoteVerifier;
   /** C2SP verifier key to publish / hand to auditors. */
   vkey: string;
@@ -38,41 +40,41 @@ export function auditOrigin(instance: string): string {
   return `chainwatch.audit/${instance}`;
 }
 
+/** The configured checkpoint key, or the default file key in the audit directory. */
+export function checkpointKeyRef(config: { key?: KeyRef | undefined }, auditDir: string): KeyRef {
+  return config.key ?? { file: join(auditDir, KEY_FILE) };
+}
+
 /**
- * Loads the signing key from `dir`, creating it on first start: PKCS#8 PEM with mode 0600
- * (created exclusively, so two processes starting at once cannot both write one), and the
- * public verifier key beside it. A key file readable by others is refused: anyone who can read
- * it can forge checkpoints.
+ * Opens the checkpoint key through the KeyProvider (creating the default key file on first
+ * start) and writes its verifier key to `<auditDir>/checkpoint-key.vkey`, where `audit verify`
+ * and `audit proof` look for it.
  */
-export function loadOrCreateCheckpointKey(dir: string, origin: string): CheckpointKey {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, KEY_FILE);
-  let key: KeyObject;
+export async function openCheckpointKey(keys: KeyProvider, ref: KeyRef, origin: string, auditDir: string): Promise<CheckpointKey> {
+  let signer: Signer;
   try {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { flag: 'wx', mode: 0o600 });
-    chmodSync(path, 0o600); // umask may have stripped bits we asked for, never added: make it exact
+    signer = await keys.open(ref, { create: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new AuditError('AUDIT_KEY_UNREADABLE', 'cannot create the checkpoint key', { cause: err });
+    if (!(err instanceof KeyError)) throw err;
+    throw new AuditError('AUDIT_KEY_UNREADABLE', `cannot open the checkpoint key (${describeKeyRef(ref)}): ${err.code}`, { cause: err });
   }
-  try {
-    if ((statSync(path).mode & 0o077) !== 0) {
-      throw new AuditError('AUDIT_KEY_UNREADABLE', `checkpoint key ${path} is accessible by group/others; chmod 600 it`);
-    }
-    key = createPrivateKey(readFileSync(path));
-  } catch (err) {
-    if (err instanceof AuditError) throw err;
-    throw new AuditError('AUDIT_KEY_UNREADABLE', `cannot read the checkpoint key ${path}`, { cause: err });
-  }
-  const ck = checkpointKeyFrom(origin, key);
-  writeFileSync(join(dir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o644 });
+  const ck = checkpointKeyFrom(origin, signer);
+  mkdirSync(auditDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(auditDir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o644 });
   return ck;
 }
 
-export function checkpointKeyFrom(origin: string, privateKey: KeyObject): CheckpointKey {
-  const signer = ed25519NoteSigner(origin, privateKey);
-  const verifier = ed25519NoteVerifier(origin, createPublicKey(privateKey));
-  return { origin, signer, verifier, vkey: formatVerifierKey(origin, 'ed25519', privateKey) };
+/** A C2SP note key (signer, verifier, vkey) named `origin` over a Signer. */
+export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey {
+  switch (signer.algorithm) {
+    case 'ed25519':
+      return {
+        origin,
+        signer: ed25519AsyncNoteSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
+        verifier: ed25519NoteVerifier(origin, signer.publicKey),
+        vkey: formatVerifierKey(origin, 'ed25519', signer.publicKey),
+      };
+  }
 }
 
 /**
@@ -86,7 +88,7 @@ export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now:
   if (size === 0 || (last && last.size >= size)) return undefined;
   const root = await treeRoot(size, (ids) => store.nodes(ids));
   const text = formatCheckpoint({ origin: key.origin, size, rootHash: root, extensions: [] });
-  const cp: StoredCheckpoint = { size, rootHash: root.toString('hex'), note: signNote(text, [key.signer]), createdAt: now.toISOString() };
+  const cp: StoredCheckpoint = { size, rootHash: root.toString('hex'), note: await signNoteAsync(text, [key.signer]), createdAt: now.toISOString() };
   await store.putCheckpoint(cp);
   return cp;
 }

@@ -3,7 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { type CommandSpec, EXIT, type Invocation, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
-import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
+import { auditOrigin, checkpointKeyRef, openCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { AuditError } from './errors.js';
 import { auditDir, createAuditStore } from './factory.js';
@@ -16,7 +16,7 @@ import { verifyAuditTrail } from './verify.js';
  * `chainwatch audit query|proof|note|verify|checkpoint` (docs/audit.md). They read the configured
  * backend (`sinks.audit.backend`), so `--config`/`--data-dir` select the same trail the daemon writes.
  */
-type Section = Pick<AuditConfig, 'backend' | 'instance'>;
+type Section = Pick<AuditConfig, 'backend' | 'instance' | 'key'>;
 type Inv = Invocation<Section>;
 
 export interface AuditCommandDeps {
@@ -115,7 +115,9 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
       config: true,
       run: (inv) =>
         withStore(inv, async (store) => {
-          const cp = await signCheckpoint(store, loadOrCreateCheckpointKey(keyDir(inv), auditOrigin(inv.section.instance)), inv.now());
+          const dir = keyDir(inv);
+          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir);
+          const cp = await signCheckpoint(store, key, inv.now());
           inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
           return EXIT.ok;
         }),

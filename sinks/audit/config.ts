@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema, parseConfig, type RetryPolicy } from '../../core/index.js';
+import { durationSchema, keyRefSchema, parseConfig, type RetryPolicy } from '../../core/index.js';
 
 /**
  * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
@@ -43,6 +43,12 @@ export const auditConfigSchema = z.object({
   checkpointEvery: z.number().int().positive().default(1000),
   checkpointInterval: durationMs.default(60_000),
   maxBatch: z.number().int().positive().max(10_000).default(500),
+  /**
+   * The checkpoint signing key (a key reference: `{ file: PATH }`). Default: the Ed25519 key file
+   * `<dataDir>/audit/checkpoint-key.pem`, created on first start. Its verifier key is written to
+   * `<dataDir>/audit/checkpoint-key.vkey` either way.
+   */
+  key: keyRefSchema.optional(),
   /** Base of record links in alerts: `${publicUrl}/audit/records/<id>`. */
   publicUrl: z.string().url().optional(),
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   type SubscribeOptions,
   topicFor,
 } from '../../core/index.js';
-import { MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
 import { parseAuditConfig } from './config.js';
@@ -35,8 +35,8 @@ function fakeBus() {
   return { bus, subs };
 }
 
-function ctx(bus: Bus, dataDir: string): ComponentContext {
-  return { bus, state: new MemoryStateStore(), logger: silentLogger, metrics: noopMetrics, dataDir, fail: () => {}, now: () => new Date() };
+function ctx(bus: Bus, dataDir: string, keys = new MemoryKeyProvider()): ComponentContext {
+  return { bus, state: new MemoryStateStore(), logger: silentLogger, metrics: noopMetrics, dataDir, keys, fail: () => {}, now: () => new Date() };
 }
 
 function probe(offset: number): BusRecord {
@@ -72,7 +72,8 @@ describe('AuditSink', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-'));
     const dbPath = join(dataDir, 'audit', 'audit.db');
     const { bus, subs } = fakeBus();
-    const sink = createAuditSink(config, ctx(bus, dataDir), new SqliteAuditStore({ path: dbPath }));
+    const keys = new MemoryKeyProvider(); // the key file itself (0600, exclusive) is keys/ and daemon/audit-key.test.ts
+    const sink = createAuditSink(config, ctx(bus, dataDir, keys), new SqliteAuditStore({ path: dbPath }));
     await sink.start();
     await sink.start(); // idempotent
     expect(subs).toHaveLength(1);
@@ -91,14 +92,14 @@ describe('AuditSink', () => {
     await sink.stop();
     await sink.stop(); // idempotent
 
-    // Key: 0600, stable across restarts; the vkey it publishes verifies the trail.
-    const keyPath = join(dataDir, 'audit', 'checkpoint-key.pem');
-    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    // Key: the default reference (<dataDir>/audit/checkpoint-key.pem), stable across restarts;
+    // the vkey it publishes beside it verifies the trail.
+    expect(await keys.open({ file: join(dataDir, 'audit', 'checkpoint-key.pem') })).toMatchObject({ algorithm: 'ed25519' });
     const vkey = readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8').trim();
 
     // Restart: the bus redelivers 20..23 (offsets not committed before the crash) plus new ones.
     const again = fakeBus();
-    const sink2 = createAuditSink(config, ctx(again.bus, dataDir), new SqliteAuditStore({ path: dbPath }));
+    const sink2 = createAuditSink(config, ctx(again.bus, dataDir, keys), new SqliteAuditStore({ path: dbPath }));
     await sink2.start();
     for (const i of [20, 21, 22, 23, 24, 25]) await again.subs[0]!.handler(probe(i), signal);
     expect(await sink2.store.size()).toBe(26);

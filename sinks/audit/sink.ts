@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { type BusRecord, type Component, type ComponentContext, EVENT_FAMILIES, type Subscription, topicFor, withRetry } from '../../core/index.js';
-import { auditOrigin, type CheckpointKey, loadOrCreateCheckpointKey, signCheckpoint } from './checkpoint.js';
+import { auditOrigin, type CheckpointKey, checkpointKeyRef, openCheckpointKey, signCheckpoint } from './checkpoint.js';
 import { type AuditConfig, parseAuditConfig } from './config.js';
-import { createAuditStore } from './factory.js';
+import { auditDir, createAuditStore } from './factory.js';
 import type { AuditEntry, AuditStore, BusPosition } from './port.js';
 import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
@@ -63,7 +62,8 @@ export class AuditSink implements Component {
     if (this.#started) return;
     await this.store.open();
     try {
-      this.#key = loadOrCreateCheckpointKey(join(this.ctx.dataDir, 'audit'), auditOrigin(this.config.instance));
+      const dir = auditDir(this.ctx.dataDir);
+      this.#key = await openCheckpointKey(this.ctx.keys, checkpointKeyRef(this.config, dir), auditOrigin(this.config.instance), dir);
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
     } catch (err) {
       await this.store.close(); // the supervisor retries start() from scratch

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,8 +7,11 @@ import type { AuditEntry } from './port.js';
 import { searchKey, SqliteAuditStore } from './sqlite.js';
 import { auditStoreContract, sampleEntries } from './testing/contract.js';
 import { generateKeyPairSync } from 'node:crypto';
+import { keyObjectSigner } from '../../core/index.js';
 import { checkpointKeyFrom, signCheckpoint } from './checkpoint.js';
 import { verifyAuditTrail } from './verify.js';
+import { AuditError } from './errors.js';
+import { parseVerifierKey } from '../../core/tlog/index.js';
 import { sqliteTamperer } from './testing/sqlite-tamper.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-audit-sqlite-'));
@@ -107,7 +110,7 @@ describe('SqliteAuditStore append-only guards', () => {
   });
 
   it('verify detects a rewritten search key that hides a record from queries', async () => {
-    const key = checkpointKeyFrom('chainwatch.audit/test', generateKeyPairSync('ed25519').privateKey);
+    const key = checkpointKeyFrom('chainwatch.audit/test', keyObjectSigner(generateKeyPairSync('ed25519').privateKey));
     for (const [col, q] of [
       ['subject_key', (r: AuditEntry) => ({ subject: r.subject! })],
       ['identity_key', (r: AuditEntry) => ({ identity: r.identity! })],
@@ -143,6 +146,34 @@ describe('SqliteAuditStore append-only guards', () => {
     const raw = new Database(p);
     raw.exec('CREATE TABLE audit_records (idx INTEGER PRIMARY KEY, id TEXT NOT NULL, subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL)');
     raw.close();
-    await expect(new SqliteAuditStore({ path: p }).open()).rejects.toMatchObject({ code: 'AUDIT_STORE_UNAVAILABLE' });
+    const err = await new SqliteAuditStore({ path: p }).open().then(
+      () => expect.unreachable('the old layout must be refused'),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AuditError);
+    expect((err as AuditError).code).toBe('AUDIT_STORE_UNAVAILABLE');
+    // Permanent: the supervisor must not retry it forever, and the file is left as it was.
+    expect((err as AuditError).retriable).toBe(false);
+    const after = new Database(p);
+    expect(after.pragma('user_version', { simple: true })).toBe(0);
+    expect(after.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'audit_fields'").pluck().get()).toBe(0);
+    after.close();
+  });
+
+  it('opens a trail written before schema versions (testdata/trail-v0, old code) without loss; it still verifies and grows', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'cw-audit-v0-'));
+    cpSync(join(import.meta.dirname, 'testdata', 'trail-v0'), d, { recursive: true });
+    const s = new SqliteAuditStore({ path: join(d, 'audit.db') });
+    await s.open();
+    try {
+      expect(s.database.pragma('user_version', { simple: true })).toBe(1);
+      const vkey = parseVerifierKey(readFileSync(join(d, 'checkpoint-key.vkey'), 'utf8').trim());
+      expect(await verifyAuditTrail(s, vkey)).toMatchObject({ ok: true, records: 38, checkpoints: 3, latest: { size: 38 } });
+      expect(await s.get({ index: 32 })).toMatchObject({ kind: 'operator', index: 32 });
+      await s.append(sampleEntries(2, 100));
+      expect(await verifyAuditTrail(s, vkey)).toMatchObject({ ok: true, records: 40, checkpoints: 3 });
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { SEVERITIES, severityRank, type Severity } from '../../core/index.js';
+import { ChainwatchError, SEVERITIES, severityRank, type Severity } from '../../core/index.js';
+import { openSqlite, type SqliteDatabase, type SqliteMigration, type SqliteStatement } from '../../core/sqlite/index.js';
 import { rangeHashes, TreeBuilder, type NodeId } from '../../core/tlog/tree.js';
 import { AuditError } from './errors.js';
 import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, RecordFields, StoredCheckpoint, StoredRow } from './port.js';
@@ -25,7 +23,7 @@ import { AppendPlanner, parseRecordBody } from './record.js';
  * - Most records about an artifact have digest = subject: those are found through the subject
  *   key, so digest_key is only set (and indexed) for the others.
  */
-const SCHEMA = `
+const TABLES_V1 = `
 CREATE TABLE IF NOT EXISTS audit_records (idx INTEGER PRIMARY KEY, body TEXT NOT NULL, leaf_hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_fields (
   idx INTEGER PRIMARY KEY,
@@ -48,6 +46,36 @@ const TRIGGERS = TABLES.flatMap((t) =>
     (op) => `CREATE TRIGGER IF NOT EXISTS ${t}_no_${op.toLowerCase()} BEFORE ${op} ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END;`,
   ),
 );
+
+/**
+ * The layout before audit_fields kept the searchable columns in audit_records. It is refused
+ * rather than migrated: its leaf hashes covered a different record form, so mixing the two in
+ * one tree would make the trail unverifiable. Permanent: retrying cannot help.
+ */
+function refuseOldLayout(db: SqliteDatabase): void {
+  const cols = db.prepare("SELECT name FROM pragma_table_info('audit_records')").all() as { name: string }[];
+  if (cols.some((c) => c.name === 'subject')) {
+    throw new AuditError(
+      'AUDIT_STORE_UNAVAILABLE',
+      'the audit database has the old one-table layout (before audit_fields); move it aside and start a new one',
+      { retriable: false },
+    );
+  }
+}
+
+/** audit.db's schema history (core/sqlite migrations): append, never edit. */
+const MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    // Version 1 is the DDL files were created with before versions were tracked.
+    name: 'audit tables and append-only triggers',
+    up: (db) => {
+      refuseOldLayout(db);
+      db.exec(TABLES_V1);
+      for (const t of TRIGGERS) db.exec(t);
+    },
+  },
+];
+
 /**
  * WAL pages before an automatic checkpoint (default 1000, ~4 MiB, i.e. every other 500-record
  * batch). The random-key index pages are re-dirtied by almost every batch; checkpointing every
@@ -104,9 +132,9 @@ export interface SqliteAuditStoreOptions {
 
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite' as const;
-  #db: Database.Database | undefined;
+  #db: SqliteDatabase | undefined;
   #planner: AppendPlanner | undefined;
-  #stmts = new Map<string, Database.Statement>();
+  #stmts = new Map<string, SqliteStatement>();
   readonly #opts: SqliteAuditStoreOptions;
 
   constructor(opts: SqliteAuditStoreOptions) {
@@ -115,27 +143,15 @@ export class SqliteAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#db) return;
-    let db: Database.Database | undefined;
     try {
-      if (this.#opts.path !== ':memory:') mkdirSync(dirname(this.#opts.path), { recursive: true });
-      db = new Database(this.#opts.path);
-      db.exec('PRAGMA journal_mode = WAL');
-      // FULL: a commit is fsynced before append() resolves; NORMAL could lose it on power failure.
-      db.exec('PRAGMA synchronous = FULL');
-      db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
-      const cols = db.prepare("SELECT name FROM pragma_table_info('audit_records')").all() as { name: string }[];
-      if (cols.some((c) => c.name === 'subject')) {
-        throw new AuditError(
-          'AUDIT_STORE_UNAVAILABLE',
-          'the audit database has the old one-table layout (before audit_fields); move it aside and start a new one',
-        );
-      }
-      db.exec(SCHEMA);
-      for (const t of TRIGGERS) db.exec(t);
-      this.#db = db;
+      // power-loss: a commit is fsynced before append() resolves, and the bus commits its offset
+      // on the strength of it; with NORMAL a power failure could lose records the bus skips.
+      this.#db = openSqlite(this.#opts.path, { durability: 'power-loss', migrations: MIGRATIONS, walAutocheckpoint: WAL_AUTOCHECKPOINT });
     } catch (err) {
-      db?.close();
-      throw new AuditError('AUDIT_STORE_UNAVAILABLE', 'cannot open the audit database', { cause: err, retriable: true });
+      if (err instanceof AuditError) throw err;
+      // I/O trouble is worth retrying; a file from a newer release (StorageError, not retriable) is not.
+      const retriable = err instanceof ChainwatchError ? err.retriable : true;
+      throw new AuditError('AUDIT_STORE_UNAVAILABLE', 'cannot open the audit database', { cause: err, retriable });
     }
     this.#planner = new AppendPlanner(await this.#loadBuilder());
   }
@@ -148,7 +164,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   /** The raw connection, for tests that tamper with the file the way an attacker would. */
-  get database(): Database.Database {
+  get database(): SqliteDatabase {
     return this.#conn();
   }
 
@@ -332,7 +348,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   /** Statements are prepared once per SQL text and reused for the life of the connection. */
-  #stmt(sql: string): Database.Statement {
+  #stmt(sql: string): SqliteStatement {
     let st = this.#stmts.get(sql);
     if (!st) {
       st = this.#conn().prepare(sql);
@@ -341,7 +357,7 @@ export class SqliteAuditStore implements AuditStore {
     return st;
   }
 
-  #conn(): Database.Database {
+  #conn(): SqliteDatabase {
     if (!this.#db) throw new AuditError('AUDIT_STORE_CLOSED', 'the audit store is not open');
     return this.#db;
   }

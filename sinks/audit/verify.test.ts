@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TreeBuilder } from '../../core/tlog/tree.js';
+import { keyObjectSigner } from '../../core/index.js';
 import { checkpointKeyFrom, signCheckpoint } from './checkpoint.js';
 import type { AuditStore, StoredRow } from './port.js';
 import { AppendPlanner } from './record.js';
@@ -33,7 +34,7 @@ function withForgedTwin(store: SqliteAuditStore, at: number): AuditStore {
 }
 
 describe('verifyAuditTrail', () => {
-  const key = checkpointKeyFrom('chainwatch.audit/test', generateKeyPairSync('ed25519').privateKey);
+  const key = checkpointKeyFrom('chainwatch.audit/test', keyObjectSigner(generateKeyPairSync('ed25519').privateKey));
 
   for (const at of [2, 3]) {
     it(`reports a second document stored at position ${at} (batch of 4: ${at === 3 ? 'at' : 'inside'} a batch boundary)`, async () => {

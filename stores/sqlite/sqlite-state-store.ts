@@ -1,52 +1,15 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import type { StateStore } from '../../core/index.js';
+import { openSqlite, SqliteStateTable, STATE_TABLE } from '../../core/sqlite/index.js';
 
 /**
- * Durable key/value state (cursors, checkpoints) in one SQLite file. put() returns after the
- * write committed (WAL, synchronous=NORMAL: survives a process crash), which is what cursor
- * invariants rely on: a verified position is persisted only once what it covers is durable.
+ * Durable key/value state (cursors, checkpoints) in its own SQLite file, `<dataDir>/state.db`,
+ * for buses that do not keep state themselves (Kafka; see stateStoreFor). put() returns after
+ * the write committed.
  */
-export class SqliteStateStore implements StateStore {
-  private readonly db: Database.Database;
-  private readonly sGet;
-  private readonly sPut;
-  private readonly sDel;
-  private readonly sList;
-
+export class SqliteStateStore extends SqliteStateTable {
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID');
-    this.sGet = this.db.prepare('SELECT value FROM state WHERE key = ?').pluck();
-    this.sPut = this.db.prepare(
-      'INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-    );
-    this.sDel = this.db.prepare('DELETE FROM state WHERE key = ?');
-    this.sList = this.db.prepare('SELECT key FROM state WHERE key >= ? AND key < ? || char(1114111) ORDER BY key').pluck();
-  }
-
-  async get<T>(key: string): Promise<T | undefined> {
-    const v = this.sGet.get(key) as string | undefined;
-    return v === undefined ? undefined : (JSON.parse(v) as T);
-  }
-  async put<T>(key: string, value: T): Promise<void> {
-    this.sPut.run(key, JSON.stringify(value), Date.now());
-  }
-  async delete(key: string): Promise<void> {
-    this.sDel.run(key);
-  }
-  async list(prefix: string): Promise<string[]> {
-    return this.sList.all(prefix, prefix) as string[];
-  }
-  isOpen(): boolean {
-    return this.db.open;
-  }
-  close(): void {
-    if (this.db.open) this.db.close();
+    // process-crash (synchronous=NORMAL) suffices beside Kafka: a cursor is put only after Kafka
+    // acknowledged what it covers with acks=all (replicated, on other machines), so a cursor
+    // that power loss rolls back re-reads entries (at-least-once), never skips them.
+    super(openSqlite(path, { durability: 'process-crash', migrations: [STATE_TABLE] }));
   }
 }

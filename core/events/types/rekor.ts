@@ -8,7 +8,11 @@ import { defineEventType } from '../registry.js';
  */
 export const digestSchema = z.object({ algorithm: z.string().min(1), value: z.string().min(1) });
 
-export const signerSchema = z.object({
+/**
+ * Who signed a logged artifact, as the entry's certificate or key shows it (not a key of ours:
+ * chainwatch's own signing keys are the Signer port, core/ports/signer.ts).
+ */
+export const signerIdentitySchema = z.object({
   kind: z.enum(['certificate', 'publicKey', 'unknown']),
   /** SHA-256 of the DER certificate or SPKI, hex. */
   fingerprintSha256: z.string().optional(),
@@ -34,7 +38,7 @@ export const signerSchema = z.object({
   notBefore: z.string().optional(),
   notAfter: z.string().optional(),
 });
-export type Signer = z.output<typeof signerSchema>;
+export type SignerIdentity = z.output<typeof signerIdentitySchema>;
 
 export const rekorEntrySchema = z.object({
   log: z.object({ origin: z.string().min(1), url: z.string().min(1), logId: z.string().optional() }),
@@ -50,7 +54,7 @@ export const rekorEntrySchema = z.object({
   /** Base64 canonical body as logged (what the leaf hash covers). */
   bodyB64: z.string().optional(),
   artifact: z.object({ digests: z.array(digestSchema).default([]) }).default({ digests: [] }),
-  signers: z.array(signerSchema).default([]),
+  signers: z.array(signerIdentitySchema).default([]),
   verification: z.object({
     inclusion: z.literal(true),
     /** true = SET verified; null = the log gives none (tile logs). */

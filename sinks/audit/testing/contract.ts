@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConsistency } from '../../../core/tlog/index.js';
 import { consistencyProof, treeRoot } from '../../../core/tlog/tree.js';
-import { auditOrigin, loadOrCreateCheckpointKey, signCheckpoint, type CheckpointKey } from '../checkpoint.js';
+import { MemoryKeyProvider } from '../../../core/testing/index.js';
+import { auditOrigin, KEY_FILE, openCheckpointKey, signCheckpoint, type CheckpointKey } from '../checkpoint.js';
 import { invokeCommand } from '../../../core/testing/index.js';
 import { auditCommands } from '../commands.js';
 import type { IntegrityProblem } from '../errors.js';
@@ -64,10 +65,11 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
     let b: ContractBackend;
     let key: CheckpointKey;
     let keyDir: string;
+    const keys = new MemoryKeyProvider();
     beforeAll(async () => {
       b = await makeBackend();
       keyDir = join(mkdtempSync(join(tmpdir(), 'cw-audit-key-')), 'audit');
-      key = loadOrCreateCheckpointKey(keyDir, auditOrigin('contract'));
+      key = await openCheckpointKey(keys, { file: join(keyDir, KEY_FILE) }, auditOrigin('contract'), keyDir);
     });
     afterAll(async () => {
       await b?.cleanup?.();
@@ -85,7 +87,7 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
       const spec = commands.find((c) => c.name === `audit ${argv[0]}`);
       if (!spec) throw new Error(`no command audit ${argv[0]}`);
       // The key lives in <dataDir>/audit: hand the commands a data dir whose audit/ is keyDir.
-      const r = await invokeCommand(spec, argv.slice(1), { section: { instance: 'contract', backend: { kind: 'sqlite' } }, dataDir: dirname(keyDir) });
+      const r = await invokeCommand(spec, argv.slice(1), { section: { instance: 'contract', backend: { kind: 'sqlite' } }, dataDir: dirname(keyDir), keys });
       return { code: r.code, out: r.out ? r.out.split('\n') : [], err: r.err ? r.err.split('\n') : [] };
     }
 

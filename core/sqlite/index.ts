@@ -1,0 +1,19 @@
+/**
+ * Public surface of core/sqlite: the one way chainwatch opens a durable SQLite file (named
+ * durability policy, `PRAGMA user_version` migrations) and the key/value state table that
+ * StateStores keep in such a file.
+ *
+ * Deliberately NOT re-exported from core/index.ts: it loads better-sqlite3's native addon, and
+ * importing core (every folder does) must not. Layers that keep a SQLite file (bus/embedded,
+ * stores/sqlite, sinks/alerts, sinks/audit) import it from here.
+ */
+export {
+  openSqlite,
+  schemaVersion,
+  type OpenSqliteOptions,
+  type SqliteDatabase,
+  type SqliteDurability,
+  type SqliteMigration,
+  type SqliteStatement,
+} from './open.js';
+export { importStateFile, SqliteStateTable, STATE_TABLE } from './state-table.js';
