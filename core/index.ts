@@ -11,7 +11,7 @@ export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './doorbell.js';
 export * from './config.js';
-export * from './http/status.js';
+export * from './http/index.js';
 export * from './duration.js';
 export * from './secret.js';
 export * from './canonical-json.js';

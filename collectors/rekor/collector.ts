@@ -7,11 +7,11 @@ import type { Component, ComponentContext } from '../../core/ports/component.js'
 import type { Counter, Gauge } from '../../core/ports/metrics.js';
 import { RetryError, sleep, withRetry } from '../../core/retry.js';
 import { TlogError } from '../../core/tlog/errors.js';
+import { HttpClient, safeUrl, TokenBucket } from '../../core/index.js';
 import { type Checkpoint, type LogKey, loadLogKey } from './checkpoint.js';
 import { type RekorCollectorConfig, type RekorCollectorConfigInput, rekorCollectorConfigSchema } from './config.js';
 import { RekorError } from './errors.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
-import { type HttpOptions, safeUrl, TokenBucket } from './http.js';
 import { TilesFollower } from './tiles-follower.js';
 import { V1Follower } from './v1-follower.js';
 
@@ -50,7 +50,7 @@ export class RekorCollector implements Component {
   readonly name: string;
   private readonly key: LogKey;
   private readonly follower: Follower;
-  private readonly http: HttpOptions;
+  private readonly http: HttpClient;
   private readonly stateKey: string;
   private readonly publicUrl: string;
   private origin: string;
@@ -70,7 +70,15 @@ export class RekorCollector implements Component {
     this.key = loadLogKey(config.publicKey);
     this.follower = config.kind === 'v1' ? new V1Follower() : new TilesFollower();
     const rate = config.rateLimit;
-    this.http = { maxBodyBytes: config.maxBodyBytes, timeoutMs: config.requestTimeoutMs, bucket: new TokenBucket(rate.requestsPerSecond, rate.burst) };
+    this.http = new HttpClient({
+      // The log's base URL is public (no path token), so it names the peer in messages.
+      peer: safeUrl(config.url),
+      timeoutMs: config.requestTimeoutMs,
+      maxBodyBytes: config.maxBodyBytes,
+      rateLimit: new TokenBucket(rate.requestsPerSecond, rate.burst),
+      redirect: 'follow',
+      headers: { accept: 'application/json, text/plain, */*', 'user-agent': 'chainwatch-rekor-collector' },
+    });
     this.stateKey = `rekor:${config.vantage}:${safeUrl(config.url)}:cursor`;
     this.publicUrl = safeUrl(config.url);
     this.origin = config.origin ?? this.publicUrl;

@@ -2,7 +2,7 @@ import type { CloudEvent } from '../../core/events/envelope.js';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
 import type { Checkpoint, LogKey } from './checkpoint.js';
 import type { RekorCollectorConfig } from './config.js';
-import type { HttpOptions } from './http.js';
+import type { HttpClient } from '../../core/index.js';
 
 /**
  * What a follower (one per log protocol: v1-follower.ts, tiles-follower.ts) gets from the
@@ -29,7 +29,7 @@ export interface FollowerHost {
   /** config.url without credentials or query: the only form that goes into events and logs. */
   readonly publicUrl: string;
   readonly key: LogKey;
-  readonly http: HttpOptions;
+  readonly http: HttpClient;
   readonly signal: AbortSignal;
   cursor(): Cursor | undefined;
   /** Retries retriable failures (429/5xx/network) with core/retry.ts, reporting each as an anomaly. */

@@ -1,5 +1,5 @@
 import { RekorError } from './errors.js';
-import { type HttpOptions, httpRequest } from './http.js';
+import type { HttpClient } from '../../core/index.js';
 
 /**
  * Adapter for a C2SP tlog-tiles log (Rekor v2 and other tile logs): GET <prefix>/checkpoint,
@@ -20,13 +20,13 @@ export class TileLogClient {
   private readonly base: string;
   constructor(
     url: string,
-    private readonly http: HttpOptions,
+    private readonly http: HttpClient,
   ) {
     this.base = url.replace(/\/+$/, '');
   }
 
   async checkpoint(signal?: AbortSignal): Promise<string> {
-    const res = await httpRequest(`${this.base}/checkpoint`, this.http, signal ? { signal } : {});
+    const res = await this.http.request({ url: `${this.base}/checkpoint`, signal });
     return res.body.toString('utf8');
   }
 
@@ -55,6 +55,6 @@ export class TileLogClient {
   }
 
   private async get(path: string, signal?: AbortSignal): Promise<Buffer> {
-    return (await httpRequest(`${this.base}/${path}`, this.http, signal ? { signal } : {})).body;
+    return (await this.http.request({ url: `${this.base}/${path}`, signal })).body;
   }
 }
