@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Component, type ComponentContext, noopMetrics, silentLogger } from '../core/index.js';
 import { MemoryStateStore } from '../core/testing/index.js';
 import { MemoryBus } from '../core/testing/index.js';
@@ -121,7 +121,8 @@ describe('Supervisor: crash races', () => {
           },
         },
       ],
-      { minBackoffMs: 20, maxBackoffMs: 20, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
+      // The restart must come after the crashed start() settles (5 ms): pin the jitter near its 20 ms ceiling.
+      { minBackoffMs: 20, maxBackoffMs: 20, random: () => 0.999, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
     );
     await sup.start();
     // The first instance crashed: it must not be reported running.
@@ -176,5 +177,67 @@ describe('Supervisor: crash races', () => {
     expect(stopped).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(created).toBe(1);
+  });
+});
+
+describe('Supervisor: restart backoff', () => {
+  it('jitters each restart delay over [0, min(max, min * 2^restarts)) and caps it (core/retry.ts backoffDelay)', async () => {
+    const delays: number[] = [];
+    const logger = { ...silentLogger, error: (obj: object | string) => void delays.push((obj as { retryInMs: number }).retryInMs) };
+    // The jitter source walks a fixed sequence, so each delay is a known fraction of its ceiling.
+    const fractions = [0.5, 0.25, 0.999, 0.999, 0.999, 0];
+    let i = 0;
+    const sup = new Supervisor(
+      [
+        {
+          kind: 'collector',
+          name: 'always-fails',
+          create: (): Component => ({
+            name: 'always-fails',
+            start: async () => {
+              throw new Error('boom');
+            },
+            stop: async () => {},
+            flush: async () => {},
+          }),
+        },
+      ],
+      { minBackoffMs: 4, maxBackoffMs: 20, random: () => fractions[i++ % fractions.length]!, context: ctxFactory(), logger, metrics: noopMetrics },
+    );
+    await sup.start();
+    await vi.waitFor(() => expect(delays.length).toBeGreaterThanOrEqual(6), { timeout: 2_000 });
+    await sup.stop();
+    // Ceilings 4, 8, 16, then capped at 20: 0.5*4, 0.25*8, 0.999*16, 0.999*20, 0.999*20, 0.
+    expect(delays.slice(0, 6)).toEqual([2, 2, 15, 19, 19, 0]);
+  });
+
+  it('never waits longer than the cap, however many restarts', async () => {
+    const delays: number[] = [];
+    const logger = { ...silentLogger, error: (obj: object | string) => void delays.push((obj as { retryInMs: number }).retryInMs) };
+    let starts = 0;
+    const sup = new Supervisor(
+      [
+        {
+          kind: 'collector',
+          name: 'always-fails',
+          create: (): Component => ({
+            name: 'always-fails',
+            start: async () => {
+              starts++;
+              throw new Error('boom');
+            },
+            stop: async () => {},
+            flush: async () => {},
+          }),
+        },
+      ],
+      { minBackoffMs: 1, maxBackoffMs: 3, context: ctxFactory(), logger, metrics: noopMetrics },
+    );
+    await sup.start();
+    await vi.waitFor(() => expect(starts).toBeGreaterThanOrEqual(40), { timeout: 5_000 });
+    await sup.stop();
+    expect(delays.every((d) => d >= 0 && d < 3)).toBe(true);
+    // Jittered: not every delay is the ceiling (a fixed formula would give 1, 2, 3, 3, 3, ...).
+    expect(new Set(delays.slice(2)).size).toBeGreaterThan(1);
   });
 });

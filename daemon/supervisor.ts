@@ -1,9 +1,10 @@
-import { type Component, type ComponentContext, describeError, type Logger, type Metrics } from '../core/index.js';
+import { backoffDelay, type Component, type ComponentContext, describeError, type Logger, type Metrics } from '../core/index.js';
 import type { BuiltComponent, ComponentKind } from './components.js';
 
 /**
  * Keeps components running: a component whose start() rejects, or that reports a crash through
- * ctx.fail(), is stopped and rebuilt after an exponential backoff; the process stays up and the
+ * ctx.fail(), is stopped and rebuilt after an exponential backoff with full jitter (core/retry.ts,
+ * so components that crashed together, e.g. in a broker outage, do not restart in lockstep); the process stays up and the
  * other components keep working. /readyz reflects each component's state.
  */
 type State = 'starting' | 'running' | 'backoff' | 'stopped';
@@ -21,8 +22,12 @@ interface Slot {
 }
 
 export interface SupervisorOptions {
+  /** Base of the restart backoff: the first restart waits up to this long, each further one up to twice as long. */
   minBackoffMs: number;
+  /** Cap of the restart backoff. */
   maxBackoffMs: number;
+  /** Jitter source (tests). */
+  random?: () => number;
   context: (name: string, fail: (err: unknown) => void) => ComponentContext;
   logger: Logger;
   metrics: Metrics;
@@ -116,7 +121,8 @@ export class Supervisor {
     slot.lastError = `${code}: ${message}`;
     slot.state = 'backoff';
     this.upGauge.set({ component: slot.spec.name }, 0);
-    const delay = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** Math.min(slot.restarts, 20));
+    const { minBackoffMs: baseDelayMs, maxBackoffMs: maxDelayMs, random } = this.opts;
+    const delay = backoffDelay({ maxAttempts: Infinity, baseDelayMs, maxDelayMs, ...(random ? { random } : {}) }, slot.restarts + 1);
     this.opts.logger.error({ component: slot.spec.name, code, err: message, retryInMs: delay }, 'component crashed; restarting after backoff');
     const old = slot.instance;
     slot.instance = undefined;
