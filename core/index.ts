@@ -13,5 +13,6 @@ export * from './doorbell.js';
 export * from './config.js';
 export * from './http/index.js';
 export * from './duration.js';
+export * from './config-fields.js';
 export * from './secret.js';
 export * from './canonical-json.js';

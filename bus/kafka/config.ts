@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { secretSchema } from '../../core/index.js';
 
 /**
- * KafkaBus configuration. Secrets (SASL password, TLS keys) arrive already resolved: the daemon
- * reads env/file references and passes values here. This module never logs them.
+ * KafkaBus configuration. Secrets (SASL password, TLS private key) are Secret values: the daemon's
+ * loader resolves their env/file references, and only the adapter reveals them, to kafkajs.
  */
 const retrySchema = z
   .object({
@@ -15,9 +16,9 @@ const retrySchema = z
   .strict();
 
 const saslSchema = z.discriminatedUnion('mechanism', [
-  z.object({ mechanism: z.literal('plain'), username: z.string().min(1), password: z.string().min(1) }).strict(),
-  z.object({ mechanism: z.literal('scram-sha-256'), username: z.string().min(1), password: z.string().min(1) }).strict(),
-  z.object({ mechanism: z.literal('scram-sha-512'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ mechanism: z.literal('plain'), username: z.string().min(1), password: secretSchema }).strict(),
+  z.object({ mechanism: z.literal('scram-sha-256'), username: z.string().min(1), password: secretSchema }).strict(),
+  z.object({ mechanism: z.literal('scram-sha-512'), username: z.string().min(1), password: secretSchema }).strict(),
 ]);
 
 const sslSchema = z.union([
@@ -26,7 +27,8 @@ const sslSchema = z.union([
     .object({
       ca: z.string().optional(),
       cert: z.string().optional(),
-      key: z.string().optional(),
+      /** Client private key (PEM): a secret. */
+      key: secretSchema.optional(),
       rejectUnauthorized: z.boolean().default(true),
       servername: z.string().optional(),
     })

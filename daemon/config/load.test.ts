@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../core/index.js';
+import { ConfigError, type Secret } from '../../core/index.js';
 import { loadConfig } from './load.js';
 
 function file(text: string): string {
@@ -85,7 +85,7 @@ describe('loadConfig', () => {
       `bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { file: ${join(dir, 'pw')} }\n`,
     );
     const { config, redactor } = loadConfig({ file: f, env: {} });
-    expect((config.bus.kafka?.sasl as { password: string }).password).toBe('file-secret-value');
+    expect(config.bus.kafka?.sasl?.password.reveal()).toBe('file-secret-value');
     expect(redactor.redact('oops file-secret-value leaked')).toBe('oops [REDACTED] leaked');
     expect(() => loadConfig({ file: f.replace(/$/, ''), env: {}, flags: {} })).not.toThrow();
     const g = file(
@@ -100,8 +100,8 @@ describe('loadConfig', () => {
     writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIsecretmaterial\n-----END PRIVATE KEY-----\n');
     const f = file(`bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    ssl:\n      key: { file: ${JSON.stringify(keyFile)} }\n`);
     const { config, redactor } = loadConfig({ file: f, env: {} });
-    const ssl = config.bus.kafka?.ssl as { key?: string };
-    expect(ssl.key).toContain('MIIsecretmaterial');
-    expect(redactor.redact(`tls error with ${ssl.key}`)).not.toContain('MIIsecretmaterial');
+    const ssl = config.bus.kafka?.ssl as { key?: Secret };
+    expect(ssl.key?.reveal()).toContain('MIIsecretmaterial');
+    expect(redactor.redact(`tls error with ${ssl.key?.reveal()}`)).not.toContain('MIIsecretmaterial');
   });
 });

@@ -4,7 +4,8 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../../core/index.js';
 import { envOverrides, setPath } from './env.js';
 import { type Config, configSchema } from './schema.js';
-import { Redactor, resolveSecrets } from './secrets.js';
+import { transformConfig } from './schema-walk.js';
+import { Redactor, secretField } from './secrets.js';
 
 export interface LoadOptions {
   file?: string;
@@ -21,23 +22,26 @@ export interface LoadedConfig {
   file: string | undefined;
 }
 
-/** file -> env -> flags -> secrets -> validation. Throws ConfigError with one issue per bad key. */
+/**
+ * file -> env -> flags (later wins) -> secrets -> validation. One walk of the schema resolves the
+ * fields marked secret (core/config-fields.ts). Throws ConfigError with one issue per bad key.
+ */
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const raw: Record<string, unknown> = opts.file ? readYaml(opts.file) : {};
   const { overrides, ignored } = envOverrides(configSchema, env);
   for (const o of overrides) setPath(raw, o.path, o.value);
   for (const [path, value] of Object.entries(opts.flags ?? {})) if (value !== undefined) setPath(raw, path.split('.'), value);
+  const fromEnv = new Map(overrides.map((o) => [o.path.join('.'), o.variable]));
+  const where = (path: string): string => (fromEnv.has(path) ? ` (from environment variable ${fromEnv.get(path)})` : '');
   const redactor = new Redactor();
-  const withSecrets = resolveSecrets(raw, redactor, '', env) as Record<string, unknown>;
-  const res = configSchema.safeParse(withSecrets);
+  const prepared = transformConfig(configSchema, raw, {
+    field: (kind, value, path) => (kind === 'secret' ? secretField(value, path, redactor, env) : value),
+  });
+  const res = configSchema.safeParse(prepared);
   if (!res.success) {
     const issues = res.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
-    const fromEnv = new Map(overrides.map((o) => [o.path.join('.'), o.variable]));
-    for (const i of issues) {
-      const v = fromEnv.get(i.path);
-      if (v) i.message += ` (from environment variable ${v})`;
-    }
+    for (const i of issues) i.message += where(i.path);
     throw new ConfigError(
       'CONFIG_INVALID',
       `invalid configuration${opts.file ? ` in ${opts.file}` : ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { durationSchema, parseConfig, type RetryPolicy } from '../../core/index.js';
+import { durationSchema, parseConfig, type RetryPolicy, secretSchema } from '../../core/index.js';
 
 /**
  * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
- * with one issue per bad key. Secrets (the search engine password) are resolved by the daemon's
- * config loader before they reach here and never appear in logs or errors.
+ * with one issue per bad key. The search engine password is a Secret (the daemon's loader
+ * resolves its env/file reference); only the search client reveals it, on the wire.
  */
 /** A positive duration in ms, or "30s" / "5m" / "1h" (the alert pipeline's duration syntax). */
 const durationMs = durationSchema.refine((ms) => ms > 0, 'must be longer than 0');
@@ -25,7 +25,7 @@ const searchBackend = z.object({
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase index name prefix')
     .default('chainwatch-audit'),
   username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
+  password: secretSchema.optional(),
   /** Delete monthly indices older than this many days (ISM policy on OpenSearch); absent keeps forever. */
   retentionDays: z.number().int().positive().optional(),
   requestTimeoutMs: z.number().int().positive().default(30_000),

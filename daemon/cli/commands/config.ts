@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { configJsonSchema as jsonSchemaOf } from '../../../core/index.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { configSchema } from '../../config/schema.js';
@@ -19,7 +19,7 @@ export const configCheckCommand: Command = {
 
 /** JSON Schema of the config file, for editors (yaml-language-server: $schema=...). */
 export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  return jsonSchemaOf(configSchema);
 }
 
 export const configSchemaCommand: Command = {
