@@ -69,8 +69,8 @@ export class Daemon {
       now: () => new Date(),
     });
     this.supervisor = new Supervisor(buildComponents(config, config.http.publicUrl), {
-      minBackoffMs: config.supervisor.minBackoffMs,
-      maxBackoffMs: config.supervisor.maxBackoffMs,
+      minBackoffMs: config.supervisor.minBackoff,
+      maxBackoffMs: config.supervisor.maxBackoff,
       context,
       logger,
       metrics: this.metrics,

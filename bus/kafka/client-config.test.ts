@@ -13,13 +13,13 @@ const PASSWORD = 'sasl-password-8d2e';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIprivate\n-----END PRIVATE KEY-----';
 
 describe('kafkaClientConfig', () => {
-  it('hands kafkajs the revealed SASL password and TLS key', () => {
+  it('hands kafkajs the revealed SASL password and TLS key, and the durations in milliseconds', () => {
     const c = kafkaBusConfigSchema.parse({
       brokers: ['127.0.0.1:9092'],
       sasl: { mechanism: 'scram-sha-256', username: 'chainwatch', password: new Secret(PASSWORD) },
       ssl: { ca: 'CA PEM', key: new Secret(KEY), servername: 'kafka.example' },
-      connectionTimeoutMs: 2_000,
-      requestTimeoutMs: 45_000,
+      connectionTimeout: '2s',
+      requestTimeout: '45s',
     });
     const k = kafkaClientConfig(c, silentLogger);
     expect(k.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'chainwatch', password: PASSWORD });

@@ -15,8 +15,8 @@ export function kafkaClientConfig(c: KafkaBusConfig, logger: Logger): KafkaConfi
     brokers: c.brokers,
     ...(ssl !== undefined ? { ssl } : {}),
     ...(c.sasl !== undefined ? { sasl: { ...c.sasl, password: c.sasl.password.reveal() } } : {}),
-    connectionTimeout: c.connectionTimeoutMs,
-    requestTimeout: c.requestTimeoutMs,
+    connectionTimeout: c.connectionTimeout,
+    requestTimeout: c.requestTimeout,
     logLevel: KAFKAJS_LEVELS[c.logLevel],
     logCreator: kafkaLogCreator(logger),
     // kafkajs' retrier only smooths over a leader move within one call; outages are paced by

@@ -55,7 +55,14 @@ export class KafkaBus implements Bus {
     this.busMetrics = busMetrics(metrics);
     this.published = metrics.counter('bus_events_published_total', 'Events appended to the bus', ['topic']);
     this.lagGauge = metrics.gauge('bus_consumer_lag', 'Records not yet committed by a consumer group', ['group', 'topic', 'partition']);
-    this.retry = { ...c.retry, onRetry: (err, attempt) => this.onRetry(err, attempt) };
+    const r = c.retry;
+    this.retry = {
+      maxAttempts: r.maxAttempts,
+      baseDelayMs: r.baseDelay,
+      maxDelayMs: r.maxDelay,
+      deadlineMs: r.deadline,
+      onRetry: (err, attempt) => this.onRetry(err, attempt),
+    };
     this.kafka = new Kafka(kafkaClientConfig(c, this.logger));
     this.producer = this.kafka.producer({
       idempotent: true,
@@ -96,7 +103,7 @@ export class KafkaBus implements Bus {
     this.started = true;
     this.health_.markStarted();
     this.health_.ok();
-    this.probeTimer = setInterval(() => void this.probe(), this.config.healthProbeMs);
+    this.probeTimer = setInterval(() => void this.probe(), this.config.healthProbe);
     this.probeTimer.unref();
     this.logger.info({ brokers: this.config.brokers, clientId: this.config.clientId }, 'kafka bus started');
   }

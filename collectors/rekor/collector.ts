@@ -73,7 +73,7 @@ export class RekorCollector implements Component {
     this.http = new HttpClient({
       // The log's base URL is public (no path token), so it names the peer in messages.
       peer: safeUrl(config.url),
-      timeoutMs: config.requestTimeoutMs,
+      timeoutMs: config.requestTimeout,
       maxBodyBytes: config.maxBodyBytes,
       rateLimit: new TokenBucket(rate.requestsPerSecond, rate.burst),
       redirect: 'follow',
@@ -131,7 +131,7 @@ export class RekorCollector implements Component {
         await this.report(err);
       }
       try {
-        await sleep(this.config.pollIntervalMs, signal);
+        await sleep(this.config.pollInterval, signal);
       } catch {
         break;
       }
@@ -166,7 +166,7 @@ export class RekorCollector implements Component {
         this.checkpointPublishedAt = this.ctx.now().getTime();
       },
       checkpointUnchanged: async (cp) => {
-        if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeatMs) return;
+        if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeat) return;
         this.origin = cp.origin;
         await this.ctx.bus.publish(this.checkpointEvent(cp, cp.size));
         this.checkpointPublishedAt = this.ctx.now().getTime();

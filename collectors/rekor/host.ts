@@ -36,7 +36,7 @@ export interface FollowerHost {
   retry<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** Publishes a verified checkpoint event (durably) — call only after verification. */
   checkpointVerified(cp: Checkpoint, consistentWith: number | undefined): Promise<void>;
-  /** The verified head did not move (same size, same root): re-published at most every checkpointHeartbeatMs. */
+  /** The verified head did not move (same size, same root): re-published at most every checkpointHeartbeat. */
   checkpointUnchanged(cp: Checkpoint): Promise<void>;
   /** Publishes events durably, THEN persists the cursor. Never call with unverified entries. */
   commit(events: CloudEvent[], next: Cursor): Promise<void>;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { legacyDurationKey, legacyDurationSpellings, legacyDurationValue } from './durations.js';
 import { arrayElement, nodeOf, objectShapes } from './schema-walk.js';
 
 /**
@@ -8,7 +9,9 @@ import { arrayElement, nodeOf, objectShapes } from './schema-walk.js';
  *   CHAINWATCH_HTTP__PORT=9000                      -> http.port
  *   CHAINWATCH_BUS__KAFKA__BROKERS=a:9092,b:9092    -> bus.kafka.brokers (comma list)
  *   CHAINWATCH_BUS__KAFKA__SASL__PASSWORD=...       -> bus.kafka.sasl.password (a secret field: taken verbatim)
- * Segments go through unions too (bus.kafka.sasl is one per mechanism).
+ *   CHAINWATCH_SHUTDOWN__DEADLINE=30s               -> shutdown.deadline
+ * Segments go through unions too (bus.kafka.sasl is one per mechanism). A legacy duration name
+ * (…_DEADLINE_MS=15000) still works for one release and is reported as deprecated.
  * Variables that name no config key (CHAINWATCH_CACHE, CHAINWATCH_TEST_*...) are reported as ignored.
  */
 type AnySchema = z.ZodType;
@@ -22,6 +25,8 @@ export interface EnvOverride {
   variable: string;
   path: string[];
   value: unknown;
+  /** Set when the variable used a legacy duration name: the warning that says what to set instead. */
+  deprecation?: string;
 }
 
 export function envOverrides(schema: AnySchema, env: NodeJS.ProcessEnv): { overrides: EnvOverride[]; ignored: string[] } {
@@ -40,13 +45,28 @@ function resolveVariable(schema: AnySchema, name: string, raw: string): EnvOverr
   const segments = name.slice('CHAINWATCH_'.length).split('__');
   let cur: AnySchema = schema;
   const path: string[] = [];
-  for (const seg of segments) {
+  for (const [i, seg] of segments.entries()) {
     const shapes = shapesOf(cur);
     const shape = shapes.find((s) => Object.keys(s).some((k) => norm(k) === norm(seg)));
     const key = shape && Object.keys(shape).find((k) => norm(k) === norm(seg));
-    if (!shape || !key) return undefined;
-    path.push(key);
-    cur = shape[key]!;
+    if (shape && key) {
+      path.push(key);
+      cur = shape[key]!;
+      continue;
+    }
+    // A legacy duration name is the last segment only: FOO_MS -> foo, its number scaled to a duration.
+    if (i !== segments.length - 1) return undefined;
+    for (const s of shapes) {
+      const legacyName = legacyDurationSpellings(s).find((k) => norm(k) === norm(seg));
+      const legacy = legacyName && legacyDurationKey(s, legacyName);
+      if (!legacy) continue;
+      const value = legacyDurationValue(numeric(raw), legacy.factor);
+      const segs = name.split('__');
+      segs[segs.length - 1] = legacy.key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+      const deprecation = `${name} (${[...path, legacyName].join('.')}) is deprecated: set ${segs.join('__')}=${String(value)}`;
+      return { variable: name, path: [...path, legacy.key], value, deprecation };
+    }
+    return undefined;
   }
   return { variable: name, path, value: coerce(cur, raw) };
 }

@@ -8,7 +8,7 @@ import { ConfigError, Secret } from '../../core/index.js';
 import { createLogger } from '../logger.js';
 import { loadConfig } from './load.js';
 
-/** The loader's schema-driven pass: secret fields, found by their schema, not their name. */
+/** The loader's schema-driven passes: secret fields (found by their schema, not their name) and durations. */
 function file(text: string): string {
   const p = join(mkdtempSync(join(tmpdir(), 'cw-fields-')), 'chainwatch.yaml');
   writeFileSync(p, text);
@@ -110,5 +110,81 @@ describe('secret fields', () => {
     const err = configError(() => loadConfig({ file: f, env: {} }));
     expect(err.code).toBe('CONFIG_SECRET_UNREADABLE');
     expect(err.issues.map((i) => i.path)).toEqual(['sinks.alerts.receivers.0.webhookUrl']);
+  });
+});
+
+describe('durations', () => {
+  it('reads the string convention into milliseconds, without warnings', () => {
+    const f = file(
+      'shutdown:\n  deadline: 20s\nsupervisor:\n  minBackoff: 250ms\n  maxBackoff: 2m\nbus:\n  embedded:\n    retention: { maxAge: 3d, checkInterval: 1.5m }\n',
+    );
+    const { config, warnings } = loadConfig({ file: f, env: {} });
+    expect(config.shutdown.deadline).toBe(20_000);
+    expect(config.supervisor).toEqual({ minBackoff: 250, maxBackoff: 120_000 });
+    expect(config.bus.embedded.retention.maxAge).toBe(3 * 86_400_000);
+    expect(config.bus.embedded.retention.checkInterval).toBe(90_000);
+    expect(warnings).toEqual([]);
+    expect(loadConfig({ env: {} }).warnings).toEqual([]);
+  });
+
+  it('renames a legacy fooMs (or fooHours, fooDays) key to foo with a warning naming its full path, wherever the schema has a duration', () => {
+    const f = file(`bus:
+  embedded:
+    pollIntervalMs: 100
+    retention: { maxAgeHours: 2 }
+collectors:
+  rekor:
+    - { url: "https://rekor.example", publicKey: "-----BEGIN PUBLIC KEY-----", pollIntervalMs: 30000 }
+sinks:
+  audit:
+    backend: { kind: opensearch, url: "http://127.0.0.1:9200", retentionDays: 400, requestTimeoutMs: 10000 }
+`);
+    const { config, warnings } = loadConfig({ file: f, env: {} });
+    expect(config.bus.embedded.pollInterval).toBe(100);
+    expect(config.bus.embedded.retention.maxAge).toBe(7_200_000);
+    expect(config.collectors.rekor[0]!.pollInterval).toBe(30_000);
+    const backend = config.sinks.audit.backend;
+    expect(backend.kind === 'opensearch' && [backend.retention, backend.requestTimeout]).toEqual([400 * 86_400_000, 10_000]);
+    expect(warnings.map((w) => w.path)).toEqual([
+      'bus.embedded.pollIntervalMs',
+      'bus.embedded.retention.maxAgeHours',
+      'collectors.rekor.0.pollIntervalMs',
+      'sinks.audit.backend.retentionDays',
+      'sinks.audit.backend.requestTimeoutMs',
+    ]);
+  });
+
+  it('reads a bare number where a duration is expected as milliseconds, with a warning (records and nested objects too)', () => {
+    const f = file('shutdown:\n  deadline: 5000\ndetectors:\n  logIntegrity:\n    stale: { after: 1h, perOrigin: { quiet.example: 600000 } }\n');
+    const { config, warnings } = loadConfig({ file: f, env: {} });
+    expect(config.shutdown.deadline).toBe(5_000);
+    expect(config.detectors.logIntegrity?.stale.perOrigin).toEqual({ 'quiet.example': 600_000 });
+    expect(warnings.map((w) => w.path)).toEqual(['shutdown.deadline', 'detectors.logIntegrity.stale.perOrigin.quiet.example']);
+  });
+
+  it('refuses both spellings of one key in one place', () => {
+    const f = file('shutdown:\n  deadline: 20s\n  deadlineMs: 15000\n');
+    const err = configError(() => loadConfig({ file: f, env: {} }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.issues.map((i) => i.path)).toEqual(['shutdown.deadlineMs']);
+  });
+
+  it('accepts both spellings from the environment, the new one over a legacy file key', () => {
+    const legacyEnv = loadConfig({ env: { CHAINWATCH_SHUTDOWN__DEADLINE_MS: '20000', CHAINWATCH_BUS__EMBEDDED__POLL_INTERVAL: '50ms' } });
+    expect(legacyEnv.config.shutdown.deadline).toBe(20_000);
+    expect(legacyEnv.config.bus.embedded.pollInterval).toBe(50);
+    expect(legacyEnv.ignoredEnv).toEqual([]);
+    expect(legacyEnv.warnings.map((w) => w.path)).toEqual(['shutdown.deadline']);
+    const layered = loadConfig({ file: file('shutdown:\n  deadlineMs: 1000\n'), env: { CHAINWATCH_SHUTDOWN__DEADLINE: '2s' } });
+    expect(layered.config.shutdown.deadline).toBe(2_000);
+    const bare = loadConfig({ env: { CHAINWATCH_SHUTDOWN__DEADLINE: '3000' } });
+    expect(bare.config.shutdown.deadline).toBe(3_000);
+    expect(bare.warnings.map((w) => w.path)).toEqual(['shutdown.deadline']);
+  });
+
+  it('names the path of a bad duration and its bounds', () => {
+    const err = configError(() => loadConfig({ file: file('shutdown:\n  deadline: 5 minutes\nsupervisor:\n  minBackoff: 0ms\n'), env: {} }));
+    expect(err.issues.map((i) => i.path).sort()).toEqual(['shutdown.deadline', 'supervisor.minBackoff']);
+    expect(configError(() => loadConfig({ env: { CHAINWATCH_SHUTDOWN__DEADLINE: '11m' } })).issues.map((i) => i.path)).toEqual(['shutdown.deadline']);
   });
 });

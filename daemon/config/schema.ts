@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../../core/index.js';
 import { embeddedBusConfigSchema } from '../../bus/embedded/index.js';
 import { componentSections } from '../components.js';
 import { kafkaSectionSchema } from '../kafka-config.js';
@@ -32,23 +33,27 @@ export const configSchema = z
     bus: z
       .object({
         kind: z.enum(['embedded', 'kafka']).default('embedded'),
-        embedded: embeddedBusConfigSchema.default(embeddedBusConfigSchema.parse({})),
+        embedded: embeddedBusConfigSchema.prefault({}),
         kafka: kafkaSectionSchema.optional(),
       })
       .strict()
-      .default({ kind: 'embedded', embedded: embeddedBusConfigSchema.parse({}) })
+      .prefault({})
       .refine((b) => b.kind !== 'kafka' || b.kafka !== undefined, { message: 'bus.kind is kafka but bus.kafka is missing', path: ['kafka'] }),
     shutdown: z
-      .object({ deadlineMs: z.number().int().min(100).max(600_000).default(15_000) })
-      .strict()
-      .default({ deadlineMs: 15_000 }),
-    supervisor: z
       .object({
-        minBackoffMs: z.number().int().min(1).default(500),
-        maxBackoffMs: z.number().int().min(1).default(60_000),
+        /** SIGTERM/SIGINT: stop intake, drain and commit within this long, then exit anyway. */
+        deadline: duration({ min: 100, max: 600_000 }).prefault('15s'),
       })
       .strict()
-      .default({ minBackoffMs: 500, maxBackoffMs: 60_000 }),
+      .prefault({}),
+    supervisor: z
+      .object({
+        /** Restart backoff of a crashed component: full jitter over min(maxBackoff, minBackoff * 2^restarts). */
+        minBackoff: duration({ min: 1 }).prefault('500ms'),
+        maxBackoff: duration({ min: 1 }).prefault('1m'),
+      })
+      .strict()
+      .prefault({}),
     tracing: z
       .object({
         /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); spans are only exported when set. */

@@ -23,7 +23,7 @@ export const alertmanagerSinkConfigSchema = z
     /** Base URL, e.g. http://alertmanager:9093 (no /api/v2 suffix). */
     url: z.string().url(),
     /** How long a firing alert stays active without an update. */
-    ttl: durationSchema.default(86_400_000),
+    ttl: durationSchema.prefault('1d'),
     /** Fallback generatorURL when a notification has no audit link (e.g. the chainwatch UI). */
     generatorUrl: z.string().url().optional(),
     /** Sent as `Authorization: Bearer <token>`. */

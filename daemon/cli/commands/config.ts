@@ -10,8 +10,9 @@ export const configCheckCommand: Command = {
   async run({ positionals }, io) {
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError('expected exactly one FILE');
-    const { config, ignoredEnv } = loadConfig({ file, env: io.env });
+    const { config, ignoredEnv, warnings } = loadConfig({ file, env: io.env });
     for (const v of ignoredEnv) io.stderr.write(`warning: ${v} names no config key; ignored\n`);
+    for (const w of warnings) io.stderr.write(`warning: ${w.message}\n`);
     io.stdout.write(`${file}: ok (bus: ${config.bus.kind}, dataDir: ${config.dataDir}, http: ${config.http.host}:${config.http.port})\n`);
     return EXIT.ok;
   },

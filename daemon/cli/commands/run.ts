@@ -13,7 +13,7 @@ export const runCommand: Command = {
   --port N         HTTP port for /healthz, /readyz, /metrics (default 8080; 0 = any free port)
   --data-dir DIR   where embedded state lives (default ./.data)
 
-SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutdown.deadlineMs.`,
+SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutdown.deadline.`,
   options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, 'data-dir': { type: 'string' } },
   async run({ values }, io) {
     // Only digits become a number; anything else ('', '80a') reaches validation as a string and fails there.
@@ -26,6 +26,7 @@ SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutd
     const { config } = loaded;
     const logger = createLogger(config.log.level, loaded.redactor);
     if (loaded.ignoredEnv.length) logger.warn({ variables: loaded.ignoredEnv }, 'ignoring CHAINWATCH_* variables that name no config key');
+    for (const w of loaded.warnings) logger.warn({ path: w.path }, `deprecated config: ${w.message}`);
     const tracing = await startTracing(config.tracing, logger);
     const daemon = await Daemon.create(config, logger);
     let signalled: NodeJS.Signals | undefined;
@@ -37,12 +38,12 @@ SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit 0 within shutd
           return;
         }
         signalled = sig;
-        logger.info({ signal: sig, deadlineMs: config.shutdown.deadlineMs }, 'shutting down: stopping intake, draining');
+        logger.info({ signal: sig, deadlineMs: config.shutdown.deadline }, 'shutting down: stopping intake, draining');
         const deadline = setTimeout(() => {
           // In-flight events were not committed, so they are redelivered on the next start.
-          logger.warn({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown deadline reached; exiting with work in flight');
+          logger.warn({ deadlineMs: config.shutdown.deadline }, 'shutdown deadline reached; exiting with work in flight');
           resolve(0);
-        }, config.shutdown.deadlineMs);
+        }, config.shutdown.deadline);
         deadline.unref();
         daemon
           .stop()
