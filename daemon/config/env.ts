@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { legacyDurationKey, legacyDurationSpellings, legacyDurationValue } from './durations.js';
-import { arrayElement, nodeOf, objectShapes } from './schema-walk.js';
+import { nodeOf, objectShapes } from './schema-walk.js';
 
 /**
  * CHAINWATCH_* environment overrides. Nesting uses a double underscore and key segments match
@@ -96,7 +96,7 @@ function coerce(schema: AnySchema, raw: string): unknown {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
-        .map((s) => coerce(arrayElement(schema) ?? n.element, s));
+        .map((s) => coerce(n.element, s));
     case 'leaf':
       switch (n.type) {
         case 'string':

@@ -100,12 +100,6 @@ function literalValues(schema: AnySchema): unknown[] {
   return n.kind === 'leaf' && n.type === 'literal' ? (defOf(n.schema).values ?? []) : [];
 }
 
-/** The element schema of an array leaf (env comma lists). */
-export function arrayElement(schema: AnySchema): AnySchema | undefined {
-  const n = nodeOf(schema);
-  return n.kind === 'array' ? n.element : undefined;
-}
-
 /** Dotted config path, array indexes as segments: the form of ConfigError issue paths. */
 export const joinPath = (path: string, key: string | number): string => (path ? `${path}.${key}` : String(key));
 
