@@ -39,7 +39,7 @@ function rawSqlite(readBack: boolean): number {
 
 async function busRate(): Promise<number> {
   const bus = new EmbeddedBus({
-    ...embeddedBusConfigSchema.parse({ pollIntervalMs: 50, maxBatch: 1000 }),
+    ...embeddedBusConfigSchema.parse({ pollInterval: 50, maxBatch: 1000 }),
     path: join(mkdtempSync(join(tmpdir(), 'cw-bench-')), 'bus.db'),
   });
   await bus.start();

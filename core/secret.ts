@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { markConfigField } from './config-fields.js';
 
 /**
  * A resolved secret (webhook URL with a token, HMAC key, SMTP password, routing key). It prints
@@ -25,5 +26,12 @@ export class Secret {
   }
 }
 
-/** Config field holding a secret the daemon has already resolved (env/file references). */
-export const secretSchema = z.union([z.string().min(1), z.instanceof(Secret)]).transform((v) => (v instanceof Secret ? v : new Secret(v)));
+/**
+ * Config field holding a secret. The daemon's loader resolves `{ env }` / `{ file }` references of
+ * exactly these fields (it finds them by this mark, core/config-fields.ts) and hands over a Secret;
+ * a plain string (programmatic configs, tests) is wrapped here.
+ */
+export const secretSchema = markConfigField(
+  z.union([z.string().min(1), z.instanceof(Secret)]).transform((v) => (v instanceof Secret ? v : new Secret(v))),
+  'secret',
+);

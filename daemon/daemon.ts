@@ -55,8 +55,8 @@ export class Daemon {
     });
     const planned = plan(config, modules);
     this.supervisor = new Supervisor(planned.components, {
-      minBackoffMs: config.supervisor.minBackoffMs,
-      maxBackoffMs: config.supervisor.maxBackoffMs,
+      minBackoffMs: config.supervisor.minBackoff,
+      maxBackoffMs: config.supervisor.maxBackoff,
       context,
       logger,
       metrics: this.metrics,

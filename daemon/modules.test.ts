@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type CapabilityModule, ConfigError, configFingerprint, defineModule, durationSchema, EXIT } from '../core/index.js';
+import { type CapabilityModule, ConfigError, configFingerprint, defineModule, duration, EXIT } from '../core/index.js';
 import { main } from './cli/main.js';
 import { loadConfig } from './config/load.js';
 import { buildConfigSchema, sectionOf } from './config/schema.js';
@@ -23,7 +23,7 @@ const heartbeat = defineModule({
     group: 'collectors',
     key: 'heartbeat',
     schema: z
-      .object({ interval: durationSchema.default(60_000), targets: z.array(z.string().min(1)).default([]) })
+      .object({ interval: duration().prefault('1m'), targets: z.array(z.string().min(1)).default([]) })
       .strict()
       .optional(),
   },

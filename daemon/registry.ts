@@ -38,13 +38,16 @@ export const receiverModules: readonly ReceiverModule[] = [
   serviceNowReceiver,
 ];
 
+/** The alert pipeline with the receiver kinds above. */
+export const alertsModule = createAlertsModule(receiverModules);
+
 /** Collectors, detectors, sinks and command-only capabilities. */
 export const capabilityModules: readonly CapabilityModule[] = [
   rekorModule,
   logIntegrityModule,
   identityWatchModule,
   auditModule,
-  createAlertsModule(receiverModules),
+  alertsModule,
   journalModule,
   trustModule,
 ] as readonly CapabilityModule[];

@@ -126,7 +126,8 @@ describe('Supervisor: crash races', () => {
           },
         },
       ],
-      { minBackoffMs: 20, maxBackoffMs: 20, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
+      // The restart must come after the crashed start() settles (5 ms): pin the jitter near its 20 ms ceiling.
+      { minBackoffMs: 20, maxBackoffMs: 20, random: () => 0.999, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics },
     );
     await sup.start();
     // The first instance crashed: it must not be reported running.

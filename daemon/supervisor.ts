@@ -32,13 +32,15 @@ interface Slot {
 }
 
 export interface SupervisorOptions {
+  /** Base of the restart backoff: the first restart waits up to this long, each further one up to twice as long. */
   minBackoffMs: number;
+  /** Cap of the restart backoff. */
   maxBackoffMs: number;
+  /** Jitter source (tests). */
+  random?: () => number;
   context: (name: string, fail: (err: unknown) => void) => ComponentContext;
   logger: Logger;
   metrics: Metrics;
-  /** Injected for tests (jitter). */
-  random?: () => number;
 }
 
 /** Shutdown and replacement order: intake first, so findings produced while draining still reach the sinks. */

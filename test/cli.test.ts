@@ -65,6 +65,19 @@ describe.skipIf(!built())('chainwatch CLI', () => {
     expect(run.code).toBe(2);
   });
 
+  it('config check accepts the deprecated duration spellings for now, printing a warning per path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-cli-'));
+    writeFileSync(join(dir, 'old.yaml'), 'shutdown:\n  deadlineMs: 15000\nbus:\n  embedded:\n    pollInterval: 250\n');
+    const old = await runCli(['config', 'check', join(dir, 'old.yaml')]);
+    expect(old.code).toBe(0);
+    expect(old.stderr).toMatch(/^warning: .*shutdown\.deadlineMs/m);
+    expect(old.stderr).toMatch(/^warning: .*bus\.embedded\.pollInterval/m);
+    writeFileSync(join(dir, 'both.yaml'), 'shutdown:\n  deadlineMs: 15000\n  deadline: 15s\n');
+    const both = await runCli(['config', 'check', join(dir, 'both.yaml')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^ {2}shutdown\.deadlineMs: /m);
+  });
+
   it('events publish reports invalid lines by number, publishes the rest; events tail reads them back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-cli-'));
     const ev = (seq: number) =>

@@ -96,7 +96,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     for (let i = 0; i < 6; i++) await upload();
     const bus = new MemoryBus();
     const statePath = join(dir, 'state.db');
-    const cfg = { url, publicKey, start: { index: startIndex }, pollIntervalMs: 200, batchSize: 2, concurrency: 2 };
+    const cfg = { url, publicKey, start: { index: startIndex }, pollInterval: 200, batchSize: 2, concurrency: 2 };
     let state = new SqliteStateStore(statePath);
     let c = createRekorCollector(cfg, ctx(bus, state)) as RekorCollector;
     await c.start();
@@ -193,7 +193,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     ]);
     const bus = new MemoryBus();
     const state = new SqliteStateStore(join(dir, 'state-cert.db'));
-    const c = createRekorCollector({ url, publicKey, start: { index: from }, pollIntervalMs: 200 }, ctx(bus, state)) as RekorCollector;
+    const c = createRekorCollector({ url, publicKey, start: { index: from }, pollInterval: 200 }, ctx(bus, state)) as RekorCollector;
     await c.start();
     const entries = (): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
     await until('the certificate entry', () => entries().length >= 1);

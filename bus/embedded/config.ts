@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../../core/index.js';
 
 export const embeddedBusConfigSchema = z
   .object({
@@ -9,24 +10,27 @@ export const embeddedBusConfigSchema = z
     /** true: synchronous=FULL (survives power loss); false: NORMAL (survives process crashes). */
     fsync: z.boolean().default(false),
     /** How often consumers look for records appended by other processes. */
-    pollIntervalMs: z.number().int().min(10).max(60_000).default(250),
+    pollInterval: duration({ min: 10, max: 60_000 }).prefault('250ms'),
     /** Records fetched per partition per round; bounds memory. */
     maxBatch: z.number().int().min(1).max(10_000).default(500),
     retention: z
       .object({
-        maxAgeHours: z.number().positive().default(168),
+        /** Records older than this are deleted. */
+        maxAge: duration({ min: 1 }).prefault('7d'),
         maxRecordsPerPartition: z.number().int().positive().default(1_000_000),
-        checkIntervalMs: z.number().int().positive().default(60_000),
+        checkInterval: duration({ min: 1 }).prefault('1m'),
       })
-      .default({ maxAgeHours: 168, maxRecordsPerPartition: 1_000_000, checkIntervalMs: 60_000 }),
+      .strict()
+      .prefault({}),
     /** Handler retries before dead-lettering. */
     handlerRetry: z
       .object({
         maxAttempts: z.number().int().min(1).default(3),
-        baseDelayMs: z.number().int().min(0).default(100),
-        maxDelayMs: z.number().int().min(0).default(5_000),
+        baseDelay: duration().prefault('100ms'),
+        maxDelay: duration().prefault('5s'),
       })
-      .default({ maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 5_000 }),
+      .strict()
+      .prefault({}),
   })
   .strict();
 export type EmbeddedBusConfig = z.output<typeof embeddedBusConfigSchema>;

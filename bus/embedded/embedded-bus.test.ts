@@ -24,7 +24,7 @@ describe('EmbeddedBus subscription robustness', () => {
   });
   function open(over: Record<string, unknown> = {}): EmbeddedBus {
     const path = join(mkdtempSync(join(tmpdir(), 'cw-ebus-')), 'bus.db');
-    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 20, ...over }), path });
+    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollInterval: 20, ...over }), path });
     buses.push(bus);
     return bus;
   }

@@ -60,7 +60,7 @@ export class EmbeddedBus implements Bus {
     this.db = db;
     this.store = prepare(db);
     this.stopping = undefined;
-    this.retentionTimer = setInterval(() => this.applyRetention(), this.config.retention.checkIntervalMs);
+    this.retentionTimer = setInterval(() => this.applyRetention(), this.config.retention.checkInterval);
     this.retentionTimer.unref();
   }
 
@@ -158,8 +158,13 @@ export class EmbeddedBus implements Bus {
       store,
       partitions: this.config.partitions,
       maxBatch: this.config.maxBatch,
-      pollIntervalMs: this.config.pollIntervalMs,
-      retry: { ...this.config.handlerRetry, ...opts.retry },
+      pollIntervalMs: this.config.pollInterval,
+      retry: {
+        maxAttempts: this.config.handlerRetry.maxAttempts,
+        baseDelayMs: this.config.handlerRetry.baseDelay,
+        maxDelayMs: this.config.handlerRetry.maxDelay,
+        ...opts.retry,
+      },
       wake: this.wake,
       metrics: this.bm,
       lag: (group, topic, partition, lag) => this.lagGauge.set({ group, topic, partition: String(partition) }, lag),
@@ -192,8 +197,8 @@ export class EmbeddedBus implements Bus {
   applyRetention(now = Date.now()): number {
     const store = this.store;
     if (!store) return 0;
-    const { maxAgeHours, maxRecordsPerPartition } = this.config.retention;
-    const res = store.retention.run({ cutoff: now - maxAgeHours * 3_600_000, max: maxRecordsPerPartition });
+    const { maxAge, maxRecordsPerPartition } = this.config.retention;
+    const res = store.retention.run({ cutoff: now - maxAge, max: maxRecordsPerPartition });
     if (res.changes > 0) this.logger.info({ deleted: res.changes }, 'bus retention removed old records');
     return res.changes;
   }

@@ -41,7 +41,7 @@ describe('EmbeddedBus on a bus.db written before schema versions', () => {
     expect(old.pragma('user_version', { simple: true })).toBe(0);
     old.close();
 
-    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 20, partitions }), path });
+    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollInterval: '20ms', partitions }), path });
     await bus.start();
     try {
       await bus.publish(makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject: 'k', data: { seq: 3 } }));
@@ -68,7 +68,7 @@ describe('EmbeddedBus on a bus.db written before schema versions', () => {
 
 describe('EmbeddedBus.stateStore', () => {
   const open = (dir: string, over: Record<string, unknown> = {}): EmbeddedBus =>
-    new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 20, ...over }), path: join(dir, 'bus.db') });
+    new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollInterval: '20ms', ...over }), path: join(dir, 'bus.db') });
 
   it('keeps state in the bus database itself, with the bus durability, before start and after stop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-ebus-state-'));

@@ -1,23 +1,24 @@
 import { z } from 'zod';
+import { duration, secretSchema } from '../../core/index.js';
 
 /**
- * KafkaBus configuration. Secrets (SASL password, TLS keys) arrive already resolved: the daemon
- * reads env/file references and passes values here. This module never logs them.
+ * KafkaBus configuration. Secrets (SASL password, TLS private key) are Secret values: the daemon's
+ * loader resolves their env/file references, and only the adapter reveals them, to kafkajs.
  */
 const retrySchema = z
   .object({
     maxAttempts: z.number().int().positive().default(8),
-    baseDelayMs: z.number().int().positive().default(200),
-    maxDelayMs: z.number().int().positive().default(5_000),
+    baseDelay: duration({ min: 1 }).prefault('200ms'),
+    maxDelay: duration({ min: 1 }).prefault('5s'),
     /** A publish that cannot reach the broker for this long fails with a retriable BusError. */
-    deadlineMs: z.number().int().positive().default(30_000),
+    deadline: duration({ min: 1 }).prefault('30s'),
   })
   .strict();
 
 const saslSchema = z.discriminatedUnion('mechanism', [
-  z.object({ mechanism: z.literal('plain'), username: z.string().min(1), password: z.string().min(1) }).strict(),
-  z.object({ mechanism: z.literal('scram-sha-256'), username: z.string().min(1), password: z.string().min(1) }).strict(),
-  z.object({ mechanism: z.literal('scram-sha-512'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ mechanism: z.literal('plain'), username: z.string().min(1), password: secretSchema }).strict(),
+  z.object({ mechanism: z.literal('scram-sha-256'), username: z.string().min(1), password: secretSchema }).strict(),
+  z.object({ mechanism: z.literal('scram-sha-512'), username: z.string().min(1), password: secretSchema }).strict(),
 ]);
 
 const sslSchema = z.union([
@@ -26,7 +27,8 @@ const sslSchema = z.union([
     .object({
       ca: z.string().optional(),
       cert: z.string().optional(),
-      key: z.string().optional(),
+      /** Client private key (PEM): a secret. */
+      key: secretSchema.optional(),
       rejectUnauthorized: z.boolean().default(true),
       servername: z.string().optional(),
     })
@@ -49,19 +51,19 @@ export const kafkaBusConfigSchema = z
     sasl: saslSchema.optional(),
     ssl: sslSchema.optional(),
     /** Retry policy of publishes and admin calls (core/retry.ts). */
-    retry: retrySchema.default({ maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5_000, deadlineMs: 30_000 }),
-    connectionTimeoutMs: z.number().int().positive().default(3_000),
-    requestTimeoutMs: z.number().int().positive().default(30_000),
+    retry: retrySchema.prefault({}),
+    connectionTimeout: duration({ min: 1 }).prefault('3s'),
+    requestTimeout: duration({ min: 1 }).prefault('30s'),
     /** Max records of one subscription being handled at once; the fetch loop waits beyond it. */
     maxInFlight: z.number().int().positive().default(512),
     /** Partitions whose batches one subscription handles concurrently. */
     partitionsConsumedConcurrently: z.number().int().positive().default(4),
-    sessionTimeoutMs: z.number().int().positive().default(30_000),
-    heartbeatIntervalMs: z.number().int().positive().default(3_000),
+    sessionTimeout: duration({ min: 1 }).prefault('30s'),
+    heartbeatInterval: duration({ min: 1 }).prefault('3s'),
     /** stop() waits this long for in-flight handlers, then aborts them (they are redelivered). */
-    drainTimeoutMs: z.number().int().positive().default(30_000),
+    drainTimeout: duration({ min: 1 }).prefault('30s'),
     /** Period of the background broker probe that keeps health() honest when the bus is idle. */
-    healthProbeMs: z.number().int().positive().default(5_000),
+    healthProbe: duration({ min: 1 }).prefault('5s'),
     /** kafkajs' own log level, routed to the Logger port. */
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
   })

@@ -8,10 +8,10 @@ import type { Bus, BusHealth, PublishOptions, SubscribeOptions, Subscription } f
 import { type Logger, silentLogger } from '../../core/ports/logger.js';
 import { type Counter, type Gauge, type Metrics, noopMetrics } from '../../core/ports/metrics.js';
 import { RetryError, type RetryPolicy, withRetry } from '../../core/retry.js';
+import { kafkaClientConfig } from './client-config.js';
 import { type KafkaBusConfig, type KafkaBusConfigInput, kafkaBusConfigSchema } from './config.js';
 import { toBusError } from './errors.js';
 import { HealthTracker } from './health.js';
-import { KAFKAJS_LEVELS, kafkaLogCreator } from './log.js';
 import { KafkaSubscription } from './subscription.js';
 import { TopicAdmin } from './topics.js';
 
@@ -55,20 +55,15 @@ export class KafkaBus implements Bus {
     this.busMetrics = busMetrics(metrics);
     this.published = metrics.counter('bus_events_published_total', 'Events appended to the bus', ['topic']);
     this.lagGauge = metrics.gauge('bus_consumer_lag', 'Records not yet committed by a consumer group', ['group', 'topic', 'partition']);
-    this.retry = { ...c.retry, onRetry: (err, attempt) => this.onRetry(err, attempt) };
-    this.kafka = new Kafka({
-      clientId: c.clientId,
-      brokers: c.brokers,
-      ...(c.ssl !== undefined ? { ssl: c.ssl } : {}),
-      ...(c.sasl !== undefined ? { sasl: c.sasl } : {}),
-      connectionTimeout: c.connectionTimeoutMs,
-      requestTimeout: c.requestTimeoutMs,
-      logLevel: KAFKAJS_LEVELS[c.logLevel],
-      logCreator: kafkaLogCreator(this.logger),
-      // kafkajs' retrier only smooths over a leader move within one call; outages are paced by
-      // core/retry.ts around whole calls (publish, connect), so callers see a bounded wait.
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-    });
+    const r = c.retry;
+    this.retry = {
+      maxAttempts: r.maxAttempts,
+      baseDelayMs: r.baseDelay,
+      maxDelayMs: r.maxDelay,
+      deadlineMs: r.deadline,
+      onRetry: (err, attempt) => this.onRetry(err, attempt),
+    };
+    this.kafka = new Kafka(kafkaClientConfig(c, this.logger));
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -108,7 +103,7 @@ export class KafkaBus implements Bus {
     this.started = true;
     this.health_.markStarted();
     this.health_.ok();
-    this.probeTimer = setInterval(() => void this.probe(), this.config.healthProbeMs);
+    this.probeTimer = setInterval(() => void this.probe(), this.config.healthProbe);
     this.probeTimer.unref();
     this.logger.info({ brokers: this.config.brokers, clientId: this.config.clientId }, 'kafka bus started');
   }

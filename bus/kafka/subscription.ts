@@ -55,8 +55,8 @@ export class KafkaSubscription implements Subscription {
     this.log = deps.logger.child({ group: opts.group });
     this.consumer = deps.kafka.consumer({
       groupId: opts.group,
-      sessionTimeout: c.sessionTimeoutMs,
-      heartbeatInterval: c.heartbeatIntervalMs,
+      sessionTimeout: c.sessionTimeout,
+      heartbeatInterval: c.heartbeatInterval,
       allowAutoTopicCreation: false,
       // Short broker-side wait keeps stop() and the first fetch after join quick; fetches return
       // as soon as data exists anyway.
@@ -110,7 +110,7 @@ export class KafkaSubscription implements Subscription {
     }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.deps.config.sessionTimeoutMs);
+      timer = setTimeout(() => resolve(true), this.deps.config.sessionTimeout);
     });
     const late = await Promise.race([ready.then(() => false), timedOut]);
     clearTimeout(timer);
@@ -143,7 +143,7 @@ export class KafkaSubscription implements Subscription {
     this.stopping = true;
     // Running batches stop taking new records, wait for in-flight handlers and commit what
     // finished; handlers still running after the drain timeout are aborted and not committed.
-    const timer = setTimeout(() => this.abort.abort(new BusError('BUS_STOPPED', 'subscription stopped')), this.deps.config.drainTimeoutMs);
+    const timer = setTimeout(() => this.abort.abort(new BusError('BUS_STOPPED', 'subscription stopped')), this.deps.config.drainTimeout);
     try {
       // disconnect() waits for the running eachBatch calls, then leaves the group.
       await this.consumer.disconnect();
@@ -162,7 +162,7 @@ export class KafkaSubscription implements Subscription {
     const halted = (): boolean => this.stopping || this.paused || failure !== undefined || !isRunning() || isStale();
     // kafkajs only heart-beats from its fetch loop or when asked; slow handlers must not get this
     // member evicted, so keep beating while the batch is open (kafkajs throttles the calls).
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), this.deps.config.heartbeatIntervalMs);
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), this.deps.config.heartbeatInterval);
     try {
       const done = await this.handleRecords(
         batch.topic,

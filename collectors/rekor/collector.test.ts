@@ -54,7 +54,7 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
   let collectors: RekorCollector[];
   const make = async (over: Partial<RekorCollectorConfigInput> = {}, state?: MemoryStateStore): Promise<RekorCollector> => {
     const c = createRekorCollector(
-      { url: fake.url, publicKey: rec.publicKey, start: 'beginning', pollIntervalMs: 30, batchSize: 4, concurrency: 2, ...over },
+      { url: fake.url, publicKey: rec.publicKey, start: 'beginning', pollInterval: 30, batchSize: 4, concurrency: 2, ...over },
       ctx(bus, state),
     ) as RekorCollector;
     collectors.push(c);
@@ -127,14 +127,14 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
       tlog(bus)
         .filter((e) => e.type === 'dev.chainwatch.tlog.checkpoint.v1')
         .map((e) => e.data as { treeSize: number; consistentWith?: number });
-    const quiet = await make({ checkpointHeartbeatMs: 3_600_000 });
+    const quiet = await make({ checkpointHeartbeat: 3_600_000 });
     await until('all entries', () => entries(bus).length === N);
     const settled = cps().length;
     await new Promise((r) => setTimeout(r, 300)); // ~10 more polls of an unchanged tree
     expect(cps().length).toBe(settled);
     await quiet.stop();
 
-    const chatty = await make({ checkpointHeartbeatMs: 0 });
+    const chatty = await make({ checkpointHeartbeat: 0 });
     await until('heartbeat checkpoints', () => cps().length >= settled + 3);
     const beat = cps().at(-1)!;
     expect(beat.treeSize).toBe(N);
@@ -359,7 +359,7 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
 
   it('reports an unreachable log', async () => {
     await fake.stop();
-    const c = await make({ url: 'http://127.0.0.1:9', requestTimeoutMs: 500 });
+    const c = await make({ url: 'http://127.0.0.1:9', requestTimeout: 500 });
     await until('unreachable anomaly', () => anomalies(bus).some((a) => a.kind === 'unreachable'), 15_000);
     expect(anomalies(bus)[0]!.code).toBe('HTTP_UNREACHABLE');
     await c.stop();

@@ -8,10 +8,10 @@ import type { Counter, Gauge } from '../../core/ports/metrics.js';
 import { RetryError, sleep, withRetry } from '../../core/retry.js';
 import { type Checkpoint, TlogError } from '../../core/tlog/index.js';
 import { type LogKey, logKeyFromPem } from '../../trust/index.js';
+import { HttpClient, safeUrl, TokenBucket } from '../../core/index.js';
 import { type RekorCollectorConfig, type RekorCollectorConfigInput, rekorCollectorConfigSchema } from './config.js';
 import { anomalyKind } from './anomaly-kind.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
-import { type HttpOptions, safeUrl, TokenBucket } from './http.js';
 import { V1Follower } from './v1-follower.js';
 import { V2Follower } from './v2-follower.js';
 
@@ -50,7 +50,7 @@ export class RekorCollector implements Component {
   readonly name: string;
   private readonly key: LogKey;
   private readonly follower: Follower;
-  private readonly http: HttpOptions;
+  private readonly http: HttpClient;
   private readonly stateKey: string;
   private readonly publicUrl: string;
   private origin: string;
@@ -70,7 +70,15 @@ export class RekorCollector implements Component {
     this.key = logKeyFromPem(config.publicKey);
     this.follower = config.kind === 'v1' ? new V1Follower() : new V2Follower();
     const rate = config.rateLimit;
-    this.http = { maxBodyBytes: config.maxBodyBytes, timeoutMs: config.requestTimeoutMs, bucket: new TokenBucket(rate.requestsPerSecond, rate.burst) };
+    this.http = new HttpClient({
+      // The log's base URL is public (no path token), so it names the peer in messages.
+      peer: safeUrl(config.url),
+      timeoutMs: config.requestTimeout,
+      maxBodyBytes: config.maxBodyBytes,
+      rateLimit: new TokenBucket(rate.requestsPerSecond, rate.burst),
+      redirect: 'follow',
+      headers: { accept: 'application/json, text/plain, */*', 'user-agent': 'chainwatch-rekor-collector' },
+    });
     this.stateKey = `rekor:${config.vantage}:${safeUrl(config.url)}:cursor`;
     this.publicUrl = safeUrl(config.url);
     this.origin = config.origin ?? this.publicUrl;
@@ -123,7 +131,7 @@ export class RekorCollector implements Component {
         await this.report(err);
       }
       try {
-        await sleep(this.config.pollIntervalMs, signal);
+        await sleep(this.config.pollInterval, signal);
       } catch {
         break;
       }
@@ -158,7 +166,7 @@ export class RekorCollector implements Component {
         this.checkpointPublishedAt = this.ctx.now().getTime();
       },
       checkpointUnchanged: async (cp, note) => {
-        if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeatMs) return;
+        if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeat) return;
         this.origin = cp.origin;
         await this.ctx.bus.publish(this.checkpointEvent(cp, note, cp.size));
         this.checkpointPublishedAt = this.ctx.now().getTime();

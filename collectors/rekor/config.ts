@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../../core/index.js';
 
 /**
  * Configuration of one followed log. `publicKey` is the log's checkpoint/SET key as PEM (SPKI);
@@ -14,7 +15,8 @@ export const rekorCollectorConfigSchema = z.object({
   publicKey: z.string().includes('BEGIN PUBLIC KEY'),
   /** Where to begin on first run (no cursor yet): the current tree size, index 0, or a given index. */
   start: z.union([z.literal('now'), z.literal('beginning'), z.object({ index: z.number().int().nonnegative() })]).default('now'),
-  pollIntervalMs: z.number().int().positive().default(10_000),
+  /** Pause between polling rounds. */
+  pollInterval: duration({ min: 1 }).prefault('10s'),
   /** Entries per fetched batch (v1 requests are split into retrieve calls of at most 10). */
   batchSize: z.number().int().min(1).max(1000).default(50),
   /** Batches fetched in parallel; publication stays in log order. */
@@ -28,7 +30,8 @@ export const rekorCollectorConfigSchema = z.object({
     .int()
     .positive()
     .default(16 * 1024 * 1024),
-  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Per HTTP request, until the last body byte. */
+  requestTimeout: duration({ min: 1 }).prefault('30s'),
   /** Name of this vantage point in checkpoint/anomaly events. */
   vantage: z.string().min(1).default('primary'),
   /**
@@ -36,7 +39,7 @@ export const rekorCollectorConfigSchema = z.object({
    * re-published at most this often, so detectors see it is alive (stale checks, clearing
    * "unreachable" findings) without a bus event per poll.
    */
-  checkpointHeartbeatMs: z.number().int().nonnegative().default(300_000),
+  checkpointHeartbeat: duration().prefault('5m'),
   /** Verify the SET of v1 entries (off only for logs without one). */
   verifySet: z.boolean().default(true),
 });

@@ -4,7 +4,7 @@ import type { Checkpoint } from '../../core/tlog/index.js';
 import type { LogKey } from '../../trust/index.js';
 import type { RekorCollectorConfig } from './config.js';
 import type { TileCursor } from '../shared/tiles/index.js';
-import type { HttpOptions } from './http.js';
+import type { HttpClient } from '../../core/index.js';
 
 /**
  * What a follower (one per log protocol: v1-follower.ts, v2-follower.ts) gets from the
@@ -30,14 +30,14 @@ export interface FollowerHost {
   /** config.url without credentials or query: the only form that goes into events and logs. */
   readonly publicUrl: string;
   readonly key: LogKey;
-  readonly http: HttpOptions;
+  readonly http: HttpClient;
   readonly signal: AbortSignal;
   cursor(): Cursor | undefined;
   /** Retries retriable failures (429/5xx/network) with core/retry.ts, reporting each as an anomaly. */
   retry<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** Publishes a verified checkpoint event (durably), `note` being the signed note it came in — call only after verification. */
   checkpointVerified(cp: Checkpoint, note: string, consistentWith: number | undefined): Promise<void>;
-  /** The verified head did not move (same size, same root): re-published at most every checkpointHeartbeatMs. */
+  /** The verified head did not move (same size, same root): re-published at most every checkpointHeartbeat. */
   checkpointUnchanged(cp: Checkpoint, note: string): Promise<void>;
   /** Publishes events durably, THEN persists the cursor. Never call with unverified entries. */
   commit(events: CloudEvent[], next: Cursor): Promise<void>;

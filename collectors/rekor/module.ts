@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { type Component, type ComponentContext, configFingerprint, defineModule } from '../../core/index.js';
+import { type Component, type ComponentContext, configFingerprint, defineModule, safeUrl } from '../../core/index.js';
 import { createRekorCollector } from './collector.js';
 import { rekorCollectorConfigSchema } from './config.js';
-import { safeUrl } from './http.js';
 
 /**
  * `collectors.rekor`: one entry per followed log and vantage point. Without `publicKey`, the log

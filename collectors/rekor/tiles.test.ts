@@ -41,7 +41,7 @@ describe('RekorCollector (tiles) as a full auditor', () => {
   let cs: RekorCollector[];
   const start = async (over: Partial<RekorCollectorConfigInput> = {}, state = new MemoryStateStore()): Promise<RekorCollector> => {
     const c = createRekorCollector(
-      { url: log.url, kind: 'tiles', publicKey: rec.publicKey, start: 'beginning', pollIntervalMs: 30, batchSize: 256, ...over },
+      { url: log.url, kind: 'tiles', publicKey: rec.publicKey, start: 'beginning', pollInterval: 30, batchSize: 256, ...over },
       { bus, state, logger: silentLogger, metrics: noopMetrics, dataDir: '/nonexistent', keys, fail: () => undefined, now: () => new Date() },
     ) as RekorCollector;
     cs.push(c);

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { RekorError } from './errors.js';
-import { type HttpOptions, httpRequest, parseJsonBody, safeUrl } from './http.js';
+import { type HttpClient, safeUrl } from '../../core/index.js';
 import { consistencyProofSchema, logEntrySchema, logInfoSchema } from './v1-schemas.js';
 
 /**
@@ -32,7 +32,7 @@ export class RekorV1Client {
   private readonly base: string;
   constructor(
     url: string,
-    private readonly http: HttpOptions,
+    private readonly http: HttpClient,
   ) {
     this.base = url.replace(/\/+$/, '');
   }
@@ -55,8 +55,8 @@ export class RekorV1Client {
   /** POST /api/v1/log/entries/retrieve for up to 10 global log indexes; returns what the log sent. */
   async entries(logIndexes: number[], signal?: AbortSignal): Promise<V1LogEntry[]> {
     const url = `${this.base}/api/v1/log/entries/retrieve`;
-    const res = await httpRequest(url, this.http, { method: 'POST', json: { logIndexes }, ...(signal ? { signal } : {}) });
-    const list = parseJsonBody(url, res.body);
+    const res = await this.http.request({ url, method: 'POST', body: { logIndexes }, signal });
+    const list = res.json();
     if (!Array.isArray(list)) throw new RekorError('REKOR_RESPONSE_MALFORMED', `${safeUrl(url)}: expected an array of entries`);
     const out: V1LogEntry[] = [];
     for (const item of list) {
@@ -69,8 +69,8 @@ export class RekorV1Client {
   }
 
   private async getJson(url: string, signal?: AbortSignal): Promise<unknown> {
-    const res = await httpRequest(url, this.http, signal ? { signal } : {});
-    return parseJsonBody(url, res.body);
+    const res = await this.http.request({ url, signal });
+    return res.json();
   }
 }
 

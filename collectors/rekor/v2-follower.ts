@@ -4,7 +4,6 @@ import { type TileBatch, TileFollower, TileLogClient, tlogTilesEntries } from '.
 import { classify } from './body.js';
 import { RekorError } from './errors.js';
 import type { Follower, FollowerHost } from './host.js';
-import { httpRequest } from './http.js';
 
 /**
  * Rekor v2 (and any C2SP tlog-tiles log of Rekor entries): the shared full-auditor tile follower
@@ -19,7 +18,7 @@ export class V2Follower implements Follower {
   async round(host: FollowerHost): Promise<void> {
     const { config, key } = host;
     this.follower ??= new TileFollower(
-      new TileLogClient(config.url, async (url, signal) => (await httpRequest(url, host.http, signal ? { signal } : {})).body),
+      new TileLogClient(config.url, async (url, signal) => (await host.http.request({ url, signal })).body),
       tlogTilesEntries,
       { batchSize: config.batchSize, start: config.start },
     );

@@ -12,10 +12,10 @@ import type { Secret } from '../secret.js';
  *
  * Handlers return a reply instead of writing to the socket: they stay small and unit-testable.
  */
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Methods that change state: a route with one of them can never be `public`. */
-export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+export const WRITE_METHODS: readonly RouteMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
  * Who may call a route. There is no default: a route states its authentication, and anything
@@ -45,8 +45,8 @@ export interface HttpPrincipal {
   roles: readonly string[];
 }
 
-export interface HttpRequest {
-  method: HttpMethod;
+export interface RouteRequest {
+  method: RouteMethod;
   /** Decoded path parameters (`/audit/records/:id` -> { id }). */
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
@@ -58,7 +58,7 @@ export interface HttpRequest {
   signal: AbortSignal;
 }
 
-export interface HttpReply {
+export interface RouteReply {
   status: number;
   /** JSON-encoded unless it is a Buffer or a string (then sent as is with `contentType`). */
   body?: unknown;
@@ -69,12 +69,12 @@ export interface HttpReply {
 export interface HttpRoute {
   /** Stable name for logs and metrics, e.g. "audit.record". */
   name: string;
-  method: HttpMethod | readonly HttpMethod[];
+  method: RouteMethod | readonly RouteMethod[];
   /** find-my-way path syntax: static segments, `:param`, a trailing `*`. */
   path: string;
   auth: HttpAuth;
   listener?: HttpListener;
   /** Routes that read a body: the largest accepted and the content types (media types, no parameters). */
   body?: { maxBytes: number; contentTypes: readonly string[] };
-  handler(req: HttpRequest): Promise<HttpReply>;
+  handler(req: RouteRequest): Promise<RouteReply>;
 }

@@ -2,8 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../core/index.js';
+import { ConfigError, type Secret } from '../../core/index.js';
+import { embeddedBusModule } from '../../bus/embedded/module.js';
+import { kafkaBusModule } from '../../bus/kafka/module.js';
 import { loadConfig } from './load.js';
+import { busSectionOf } from './schema.js';
 
 function file(text: string): string {
   const p = join(mkdtempSync(join(tmpdir(), 'cw-cfg-')), 'chainwatch.yaml');
@@ -16,7 +19,7 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ env: {} });
     expect(config.bus.kind).toBe('embedded');
     expect(config.http.port).toBe(8080);
-    expect((config.bus.embedded as { partitions: number }).partitions).toBe(4);
+    expect(busSectionOf(config, embeddedBusModule).partitions).toBe(4);
   });
 
   it('applies file, then CHAINWATCH_* env, then flags', () => {
@@ -34,14 +37,14 @@ describe('loadConfig', () => {
     });
     expect(config.instance).toBe('from-env');
     expect(config.http.port).toBe(9200);
-    expect((config.bus.embedded as { partitions: number }).partitions).toBe(2);
-    expect((config.bus.embedded as { fsync: boolean }).fsync).toBe(true);
+    expect(busSectionOf(config, embeddedBusModule).partitions).toBe(2);
+    expect(busSectionOf(config, embeddedBusModule).fsync).toBe(true);
     expect(ignoredEnv).toEqual(['CHAINWATCH_NOPE']);
   });
 
   it('parses comma lists from env for arrays', () => {
     const { config } = loadConfig({ env: { CHAINWATCH_BUS__KIND: 'kafka', CHAINWATCH_BUS__KAFKA__BROKERS: '127.0.0.1:1,127.0.0.1:2' } });
-    expect((config.bus.kafka as { brokers: string[] } | undefined)?.brokers).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+    expect(busSectionOf(config, kafkaBusModule)?.brokers).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
   });
 
   it('names the path of every bad key and what was expected', () => {
@@ -85,7 +88,7 @@ describe('loadConfig', () => {
       `bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    sasl:\n      mechanism: plain\n      username: u\n      password: { file: ${join(dir, 'pw')} }\n`,
     );
     const { config, redactor } = loadConfig({ file: f, env: {} });
-    expect(((config.bus.kafka as { sasl: unknown }).sasl as { password: string }).password).toBe('file-secret-value');
+    expect(busSectionOf(config, kafkaBusModule)?.sasl?.password.reveal()).toBe('file-secret-value');
     expect(redactor.redact('oops file-secret-value leaked')).toBe('oops [REDACTED] leaked');
     expect(() => loadConfig({ file: f.replace(/$/, ''), env: {}, flags: {} })).not.toThrow();
     const g = file(
@@ -100,8 +103,8 @@ describe('loadConfig', () => {
     writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIsecretmaterial\n-----END PRIVATE KEY-----\n');
     const f = file(`bus:\n  kind: kafka\n  kafka:\n    brokers: ["127.0.0.1:9092"]\n    ssl:\n      key: { file: ${JSON.stringify(keyFile)} }\n`);
     const { config, redactor } = loadConfig({ file: f, env: {} });
-    const ssl = (config.bus.kafka as { ssl: unknown }).ssl as { key?: string };
-    expect(ssl.key).toContain('MIIsecretmaterial');
-    expect(redactor.redact(`tls error with ${ssl.key}`)).not.toContain('MIIsecretmaterial');
+    const ssl = busSectionOf(config, kafkaBusModule)?.ssl as { key?: Secret };
+    expect(ssl.key?.reveal()).toContain('MIIsecretmaterial');
+    expect(redactor.redact(`tls error with ${ssl.key?.reveal()}`)).not.toContain('MIIsecretmaterial');
   });
 });

@@ -2,9 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../../core/index.js';
+import { bareNumberWarning, type ConfigWarning, legacyDurationPass } from './durations.js';
 import { envOverrides, setPath } from './env.js';
 import { type Config, configSchema } from './schema.js';
-import { Redactor, resolveSecrets } from './secrets.js';
+import { transformConfig } from './schema-walk.js';
+import { Redactor, secretField } from './secrets.js';
+
+export type { ConfigWarning } from './durations.js';
 
 export interface LoadOptions {
   file?: string;
@@ -20,27 +24,52 @@ export interface LoadedConfig {
   redactor: Redactor;
   /** CHAINWATCH_* variables that map to no config key (reported as a warning at start). */
   ignoredEnv: string[];
+  /** Deprecated spellings that were still accepted (legacy duration keys, bare numbers): printed by `config check`, logged at start. */
+  warnings: ConfigWarning[];
   file: string | undefined;
 }
 
-/** file -> env -> flags -> secrets -> validation. Throws ConfigError with one issue per bad key. */
+/**
+ * file -> env -> flags (later wins) -> fields -> validation. Legacy duration keys are renamed per
+ * layer (so an environment override of the new key wins over a file's old one); then one walk of
+ * the schema resolves the secret fields and flags bare-number durations. Throws ConfigError with
+ * one issue per bad key.
+ */
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const schema = opts.schema ?? configSchema;
-  const raw: Record<string, unknown> = opts.file ? readYaml(opts.file) : {};
+  const warnings: ConfigWarning[] = [];
+  const conflicts: ConfigWarning[] = [];
+  const fromFile = opts.file ? readYaml(opts.file) : {};
+  const raw = transformConfig(schema, fromFile, legacyDurationPass(warnings, conflicts)) as Record<string, unknown>;
   const { overrides, ignored } = envOverrides(schema, env);
-  for (const o of overrides) setPath(raw, o.path, o.value);
+  for (const o of overrides) {
+    setPath(raw, o.path, o.value);
+    if (o.deprecation) warnings.push({ path: o.path.join('.'), message: o.deprecation });
+  }
   for (const [path, value] of Object.entries(opts.flags ?? {})) if (value !== undefined) setPath(raw, path.split('.'), value);
+  const fromEnv = new Map(overrides.map((o) => [o.path.join('.'), o.variable]));
+  const where = (path: string): string => (fromEnv.has(path) ? ` (from environment variable ${fromEnv.get(path)})` : '');
+  if (conflicts.length) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `invalid configuration${opts.file ? ` in ${opts.file}` : ''}: ${conflicts.map((c) => `${c.path}: ${c.message}`).join('; ')}`,
+      conflicts,
+    );
+  }
   const redactor = new Redactor();
-  const withSecrets = resolveSecrets(raw, redactor, '', env) as Record<string, unknown>;
-  const res = schema.safeParse(withSecrets);
+  const prepared = transformConfig(schema, raw, {
+    field(kind, value, path) {
+      if (kind === 'secret') return secretField(value, path, redactor, env);
+      const w = bareNumberWarning(value, path);
+      if (w) warnings.push({ ...w, message: w.message + where(path) });
+      return value;
+    },
+  });
+  const res = schema.safeParse(prepared);
   if (!res.success) {
     const issues = res.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
-    const fromEnv = new Map(overrides.map((o) => [o.path.join('.'), o.variable]));
-    for (const i of issues) {
-      const v = fromEnv.get(i.path);
-      if (v) i.message += ` (from environment variable ${v})`;
-    }
+    for (const i of issues) i.message += where(i.path);
     throw new ConfigError(
       'CONFIG_INVALID',
       `invalid configuration${opts.file ? ` in ${opts.file}` : ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
@@ -49,7 +78,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   const config = res.data as Config;
   config.dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
-  return { config, redactor, ignoredEnv: ignored, file: opts.file };
+  return { config, redactor, ignoredEnv: ignored, warnings, file: opts.file };
 }
 
 function readYaml(file: string): Record<string, unknown> {

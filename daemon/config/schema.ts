@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BusModule, CapabilityModule, SectionGroup } from '../../core/index.js';
+import { duration } from '../../core/index.js';
 import { busModules, capabilityModules } from '../registry.js';
 
 /**
@@ -46,16 +47,20 @@ const baseShape = {
     .strict()
     .default({ level: 'info' }),
   shutdown: z
-    .object({ deadlineMs: z.number().int().min(100).max(600_000).default(15_000) })
-    .strict()
-    .default({ deadlineMs: 15_000 }),
-  supervisor: z
     .object({
-      minBackoffMs: z.number().int().min(1).default(500),
-      maxBackoffMs: z.number().int().min(1).default(60_000),
+      /** SIGTERM/SIGINT: stop intake, drain and commit within this long, then exit anyway. */
+      deadline: duration({ min: 100, max: 600_000 }).prefault('15s'),
     })
     .strict()
-    .default({ minBackoffMs: 500, maxBackoffMs: 60_000 }),
+    .prefault({}),
+  supervisor: z
+    .object({
+      /** Restart backoff of a crashed component: full jitter over min(maxBackoff, minBackoff * 2^restarts), never below minBackoff. */
+      minBackoff: duration({ min: 1 }).prefault('500ms'),
+      maxBackoff: duration({ min: 1 }).prefault('1m'),
+    })
+    .strict()
+    .prefault({}),
   tracing: z
     .object({
       /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); spans are only exported when set. */
@@ -112,7 +117,12 @@ export type Config = Base & {
 };
 export type ConfigInput = z.input<typeof configSchema>;
 
-/** A module's parsed section (undefined for modules without one). */
-export function sectionOf(config: Config, m: CapabilityModule): unknown {
-  return m.section ? config[m.section.group][m.section.key] : undefined;
+/** A module's parsed section, typed by the module's own schema (undefined for modules without one). */
+export function sectionOf<S extends z.ZodType>(config: Config, m: CapabilityModule<S>): z.output<S> {
+  return (m.section ? config[m.section.group][m.section.key] : undefined) as z.output<S>;
+}
+
+/** A bus adapter's parsed `bus.<kind>` section, typed by its module's schema. */
+export function busSectionOf<S extends z.ZodType>(config: Config, m: BusModule<S>): z.output<S> {
+  return config.bus[m.kind] as z.output<S>;
 }

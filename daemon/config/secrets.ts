@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../../core/index.js';
+import { ConfigError, Secret } from '../../core/index.js';
 
 /**
  * A secret in config is never written inline in production configs: `{ env: NAME }` or
- * `{ file: PATH }` (an inline string is accepted for local testing). Resolved values are
- * registered with the Redactor so they are scrubbed from every log line.
+ * `{ file: PATH }` (an inline string is accepted for local testing). The loader resolves exactly
+ * the fields whose schema is marked secret (core/config-fields.ts), hands them over as Secret, and
+ * registers each value with the Redactor so it is scrubbed from every log line.
  */
 export const secretRefSchema = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
@@ -51,22 +52,15 @@ export function resolveSecret(ref: SecretRef, path: string, redactor: Redactor, 
   return value;
 }
 
-/** Walks a parsed config and replaces every secret reference under a key marked secret. */
-export const SECRET_KEYS = /^(password|token|apiToken|bearerToken|secret|hmacSecret|routingKey|webhookUrl|authorization|privateKey|pin|sasl)$/i;
-
-export function resolveSecrets(value: unknown, redactor: Redactor, path = '', env: NodeJS.ProcessEnv = process.env): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, redactor, `${path}[${i}]`, env));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const p = path ? `${path}.${k}` : k;
-      // `key` is a secret only as a TLS private key (bus.kafka.ssl.key); elsewhere it is a name.
-      const secret = SECRET_KEYS.test(k) || (k === 'key' && /(^|\.)ssl$/.test(path));
-      if (secret && (typeof v === 'string' || (v !== null && typeof v === 'object' && ('env' in v || 'file' in v) && Object.keys(v).length === 1))) {
-        out[k] = resolveSecret(v as SecretRef, p, redactor, env);
-      } else out[k] = resolveSecrets(v, redactor, p, env);
-    }
-    return out;
+/**
+ * The value of one secret field: a reference or inline string becomes a Secret; anything else is
+ * left for validation to reject (its message names the path, never the value).
+ */
+export function secretField(value: unknown, path: string, redactor: Redactor, env: NodeJS.ProcessEnv): unknown {
+  if (value instanceof Secret) {
+    redactor.add(value.reveal());
+    return value;
   }
-  return value;
+  const ref = secretRefSchema.safeParse(value);
+  return ref.success ? new Secret(resolveSecret(ref.data, path, redactor, env)) : value;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import { type Counter, describeError, type HttpMethod, type HttpReply, type HttpRoute, type Logger, WRITE_METHODS } from '../../core/index.js';
+import { type Counter, describeError, type RouteMethod, type RouteReply, type HttpRoute, type Logger, WRITE_METHODS } from '../../core/index.js';
 import { authenticate, needsBody } from './auth.js';
 import { BodyError, mediaType, readBody } from './body.js';
 
@@ -15,7 +15,7 @@ import { BodyError, mediaType, readBody } from './body.js';
  */
 type Bound = { route: HttpRoute; handler: (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, signal: AbortSignal) => Promise<void> };
 
-const METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const METHODS: readonly RouteMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 export class RouteTable {
   private readonly router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
@@ -40,7 +40,7 @@ export class RouteTable {
 
   /** Dispatches a request that no built-in took; false when no route matches the path at all. */
   async dispatch(req: IncomingMessage, res: ServerResponse, path: string, signal: AbortSignal): Promise<boolean> {
-    const method = (req.method ?? 'GET').toUpperCase() as HttpMethod;
+    const method = (req.method ?? 'GET').toUpperCase() as RouteMethod;
     try {
       decodeURIComponent(path);
     } catch {
@@ -60,8 +60,8 @@ export class RouteTable {
   }
 
   private async serve(route: HttpRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, signal: AbortSignal): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase() as HttpMethod;
-    const send = (r: HttpReply): void => reply(res, route.name, this.requests, r, method);
+    const method = (req.method ?? 'GET').toUpperCase() as RouteMethod;
+    const send = (r: RouteReply): void => reply(res, route.name, this.requests, r, method);
     let auth = authenticate(route.auth, req, undefined);
     if (auth && !auth.ok) return send(denied(auth));
     let body: Buffer | undefined;
@@ -83,7 +83,7 @@ export class RouteTable {
       auth = needsBody(route.auth) && body !== undefined ? authenticate(route.auth, req, body) : undefined;
       if (!auth || !auth.ok) return send(denied(auth && !auth.ok ? auth : { status: 401, error: 'authentication required' }));
     }
-    let out: HttpReply;
+    let out: RouteReply;
     try {
       out = await route.handler({
         method,
@@ -103,12 +103,12 @@ export class RouteTable {
   }
 }
 
-function denied(a: { status: 401 | 403; error: string; challenge?: string }): HttpReply {
+function denied(a: { status: 401 | 403; error: string; challenge?: string }): RouteReply {
   return { status: a.status, body: { error: a.error }, ...(a.challenge ? { headers: { 'www-authenticate': a.challenge } } : {}) };
 }
 
 /** Writes a reply (JSON unless the body is a string or Buffer) and counts it by route and status. */
-export function reply(res: ServerResponse, route: string, requests: Counter, r: HttpReply, method: string): void {
+export function reply(res: ServerResponse, route: string, requests: Counter, r: RouteReply, method: string): void {
   requests.inc({ route, code: String(r.status) });
   if (res.headersSent) {
     res.end();

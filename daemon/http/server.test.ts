@@ -5,11 +5,11 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpRequest, type HttpRoute, Secret, silentLogger } from '../../core/index.js';
+import { type RouteRequest, type HttpRoute, Secret, silentLogger } from '../../core/index.js';
 import { MemoryMetrics } from '../../core/testing/index.js';
 import { HttpServer, type TlsMaterial } from './server.js';
 
-const seen: HttpRequest[] = [];
+const seen: RouteRequest[] = [];
 const echo = (name: string, over: Partial<HttpRoute>): HttpRoute => ({
   name,
   method: 'POST',

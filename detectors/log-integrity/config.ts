@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../../core/index.js';
+import { duration, SEVERITIES } from '../../core/index.js';
 
 /**
  * Configuration of the log-integrity detector. Defaults live here (not in the daemon); the daemon
@@ -35,20 +35,16 @@ export const logIntegrityConfigSchema = z
     stale: z
       .object({
         /** A log whose verified checkpoint has not moved for this long is stale. */
-        afterMs: z
-          .number()
-          .int()
-          .positive()
-          .default(30 * 60_000),
-        /** Per-origin override of afterMs (quiet private logs grow slowly). */
-        perOrigin: z.record(z.string().min(1), z.number().int().positive()).default({}),
+        after: duration({ min: 1 }).prefault('30m'),
+        /** Per-origin override of `after` (quiet private logs grow slowly). */
+        perOrigin: z.record(z.string().min(1), duration({ min: 1 })).default({}),
         /**
          * `growth`: the verified tree size must grow (catches a log frozen on an old tree head,
          * which hides new entries from monitors). `verified`: any verified checkpoint counts.
          */
         mode: z.enum(['growth', 'verified']).default('growth'),
         /** How often the timer looks; 0 disables the timer (tests drive tick() directly). */
-        checkIntervalMs: z.number().int().nonnegative().default(60_000),
+        checkInterval: duration().prefault('1m'),
       })
       .strict()
       .prefault({}),

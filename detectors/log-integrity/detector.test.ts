@@ -36,7 +36,7 @@ function harness(state = new MemoryStateStore(), config: Record<string, unknown>
     fail: (e) => failures.push(e),
     now: () => clock,
   };
-  const detector = createLogIntegrityDetector({ stale: { checkIntervalMs: 0, afterMs: 30 * 60_000 }, ...config }, ctx);
+  const detector = createLogIntegrityDetector({ stale: { checkInterval: 0, after: 30 * 60_000 }, ...config }, ctx);
   const findings = () => bus.events(topicFor('findings')).map((e) => e.data as Finding);
   return { bus, state, detector, findings, failures };
 }
@@ -333,7 +333,7 @@ describe('log-integrity: stale logs', () => {
   });
 
   it("mode 'verified' counts any verified checkpoint; per-origin thresholds apply", async () => {
-    const x = harness(new MemoryStateStore(), { stale: { checkIntervalMs: 0, mode: 'verified', afterMs: 60 * 60_000, perOrigin: { [ORIGIN]: 10 * 60_000 } } });
+    const x = harness(new MemoryStateStore(), { stale: { checkInterval: 0, mode: 'verified', after: 60 * 60_000, perOrigin: { [ORIGIN]: 10 * 60_000 } } });
     await x.detector.start();
     await feed(x, checkpoint({ size: 10, root: rootOf(1), min: 0 }), checkpoint({ size: 10, root: rootOf(1), min: 8 }));
     clock = new Date(at(15));

@@ -52,10 +52,10 @@ export class LogIntegrityDetector implements Component {
       fromBeginning: true,
       handler: (rec) => this.serial(() => this.handle(rec.event)),
     });
-    if (this.config.stale.checkIntervalMs > 0) {
+    if (this.config.stale.checkInterval > 0) {
       this.timer = setInterval(() => {
         this.tick().catch((err: unknown) => this.ctx.fail(err));
-      }, this.config.stale.checkIntervalMs);
+      }, this.config.stale.checkInterval);
       this.timer.unref();
     }
     this.running = true;
@@ -226,7 +226,7 @@ export class LogIntegrityDetector implements Component {
   }
 
   private staleAfter(origin: string): number {
-    return this.config.stale.perOrigin[origin] ?? this.config.stale.afterMs;
+    return this.config.stale.perOrigin[origin] ?? this.config.stale.after;
   }
 
   private staleFacts(rec: OriginRecord) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
-import { durationSchema, parseConfig, secretSchema } from '../../core/index.js';
-import { evidenceText, httpRequest, occurrenceLine } from '../shared/index.js';
+import { durationSchema, type HttpClient, parseConfig, secretSchema } from '../../core/index.js';
+import { evidenceText, occurrenceLine, sinkHttpClient } from '../shared/index.js';
 
 /**
  * Prometheus Alertmanager, API v2: `POST /api/v2/alerts` with a one-alert array.
@@ -23,7 +23,7 @@ export const alertmanagerSinkConfigSchema = z
     /** Base URL, e.g. http://alertmanager:9093 (no /api/v2 suffix). */
     url: z.string().url(),
     /** How long a firing alert stays active without an update. */
-    ttl: durationSchema.default(86_400_000),
+    ttl: durationSchema.prefault('1d'),
     /** Fallback generatorURL when a notification has no audit link (e.g. the chainwatch UI). */
     generatorUrl: z.string().url().optional(),
     /** Sent as `Authorization: Bearer <token>`. */
@@ -110,6 +110,7 @@ export class AlertmanagerSink implements AlertSink {
   readonly kind = 'alertmanager';
   readonly name: string;
   private readonly endpoint: string;
+  private readonly http: HttpClient;
 
   constructor(
     private readonly cfg: AlertmanagerSinkConfig,
@@ -117,6 +118,7 @@ export class AlertmanagerSink implements AlertSink {
   ) {
     this.name = cfg.name;
     this.endpoint = `${cfg.url.replace(/\/+$/, '')}/api/v2/alerts`;
+    this.http = sinkHttpClient(this.name, deps.fetch);
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -126,7 +128,7 @@ export class AlertmanagerSink implements AlertSink {
     else if (this.cfg.basicAuth) {
       headers.authorization = `Basic ${Buffer.from(`${this.cfg.basicAuth.username}:${this.cfg.basicAuth.password.reveal()}`).toString('base64')}`;
     }
-    await httpRequest({ url: this.endpoint, body: [alert], headers, sink: this.name }, signal, this.deps.fetch);
+    await this.http.request({ url: this.endpoint, method: 'POST', body: [alert], headers, signal });
     // The label set is the alert's identity in Alertmanager: remember it for updates and the resolve.
     return n.action === 'resolve' ? {} : { externalRef: JSON.stringify(alert.labels) };
   }

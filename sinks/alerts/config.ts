@@ -73,13 +73,13 @@ export const deliverySchema = z
      */
     maxAttempts: z.number().int().positive().default(10_000),
     /** A notification older than this is dead-lettered instead of retried (replayable from the CLI). */
-    maxAge: durationSchema.default(86_400_000),
-    baseDelay: durationSchema.default(500),
-    maxDelay: durationSchema.default(60_000),
+    maxAge: durationSchema.prefault('1d'),
+    baseDelay: durationSchema.prefault('500ms'),
+    maxDelay: durationSchema.prefault('1m'),
     /** Per-attempt timeout of one sink call. */
-    timeout: durationSchema.default(15_000),
+    timeout: durationSchema.prefault('15s'),
     /** How long an idle worker sleeps before looking at its outbox again (it is also woken on enqueue). */
-    pollInterval: durationSchema.default(1000),
+    pollInterval: durationSchema.prefault('1s'),
   })
   .strict();
 
@@ -105,14 +105,14 @@ export const alertPipelineConfigSchema = z
       .object({ security: z.array(z.string().min(1)).optional(), infrastructure: z.array(z.string().min(1)).optional() })
       .strict()
       .default({}),
-    dedupWindow: durationSchema.default(3_600_000),
+    dedupWindow: durationSchema.prefault('1h'),
     /** How often held (throttled) and aggregated repeats are checked for a due notification. */
-    sweepInterval: durationSchema.default(5000),
+    sweepInterval: durationSchema.prefault('5s'),
     /** Audit record link template; {findingId} and {dedupKey} are substituted (URL-encoded). */
     auditUrl: z.string().url().optional(),
     /** Delivered outbox rows and closed dedup state are pruned after this. */
-    retention: durationSchema.default(7 * 86_400_000),
-    delivery: deliverySchema.default(deliverySchema.parse({})),
+    retention: durationSchema.prefault('7d'),
+    delivery: deliverySchema.prefault({}),
     /** SQLite file name under ctx.dataDir. */
     file: z
       .string()

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { durationSchema, keyRefSchema, parseConfig, type RetryPolicy } from '../../core/index.js';
+import { duration, keyRefSchema, parseConfig, type RetryPolicy, secretSchema } from '../../core/index.js';
 
 /**
  * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
- * with one issue per bad key. Secrets (the search engine password) are resolved by the daemon's
- * config loader before they reach here and never appear in logs or errors.
+ * with one issue per bad key. The search engine password is a Secret (the daemon's loader
+ * resolves its env/file reference); only the search client reveals it, on the wire.
  */
-/** A positive duration in ms, or "30s" / "5m" / "1h" (the alert pipeline's duration syntax). */
-const durationMs = durationSchema.refine((ms) => ms > 0, 'must be longer than 0');
 
 const sqliteBackend = z.object({
   kind: z.literal('sqlite'),
@@ -25,10 +23,10 @@ const searchBackend = z.object({
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase index name prefix')
     .default('chainwatch-audit'),
   username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  /** Delete monthly indices older than this many days (ISM policy on OpenSearch); absent keeps forever. */
-  retentionDays: z.number().int().positive().optional(),
-  requestTimeoutMs: z.number().int().positive().default(30_000),
+  password: secretSchema.optional(),
+  /** Delete monthly indices older than this (ISM policy on OpenSearch), e.g. '400d'; absent keeps forever. */
+  retention: duration({ min: 1 }).optional(),
+  requestTimeout: duration({ min: 1 }).prefault('30s'),
 });
 
 export const auditConfigSchema = z.object({
@@ -41,7 +39,7 @@ export const auditConfigSchema = z.object({
   group: z.string().min(1).default('chainwatch-audit'),
   backend: z.discriminatedUnion('kind', [sqliteBackend, searchBackend]).default({ kind: 'sqlite' }),
   checkpointEvery: z.number().int().positive().default(1000),
-  checkpointInterval: durationMs.default(60_000),
+  checkpointInterval: duration({ min: 1 }).prefault('1m'),
   maxBatch: z.number().int().positive().max(10_000).default(500),
   /**
    * The checkpoint signing key (a key reference: `{ file: PATH }`). Default: the Ed25519 key file

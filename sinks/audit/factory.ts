@@ -14,7 +14,7 @@ export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: s
     case 'opensearch': {
       const opts = {
         url: backend.url,
-        requestTimeoutMs: backend.requestTimeoutMs,
+        requestTimeoutMs: backend.requestTimeout,
         ...(backend.username ? { username: backend.username } : {}),
         ...(backend.password ? { password: backend.password } : {}),
       };
@@ -23,7 +23,7 @@ export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: s
         transport,
         indexPrefix: backend.indexPrefix,
         ...(deps.replicas !== undefined ? { replicas: deps.replicas } : {}),
-        ...(backend.retentionDays ? { retentionDays: backend.retentionDays } : {}),
+        ...(backend.retention ? { retentionMs: backend.retention } : {}),
         ...(deps.logger ? { logger: deps.logger } : {}),
       });
     }

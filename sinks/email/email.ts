@@ -40,7 +40,7 @@ export const emailSinkConfigSchema = z
     to: z.array(z.string().min(3)).min(1),
     cc: z.array(z.string().min(3)).default([]),
     /** Connection, greeting and socket timeouts. */
-    timeout: durationSchema.default(15_000),
+    timeout: durationSchema.prefault('15s'),
   })
   .strict();
 export type EmailSinkConfig = z.output<typeof emailSinkConfigSchema>;

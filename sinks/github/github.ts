@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
 import { HttpError, parseRetryAfter } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
-import { wireCall } from '../shared/index.js';
+import { type HttpClient, parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { sinkHttpClient, wireCall } from '../shared/index.js';
 import { commentBody, issueBody, issueTitle, notificationMarker } from './markdown.js';
 
 /** `token` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
@@ -40,14 +40,13 @@ export class GitHubSink implements AlertSink {
   readonly name: string;
   readonly #cfg: z.output<typeof githubSinkConfigSchema>;
   readonly #token: Secret;
+  readonly #http: HttpClient;
 
-  constructor(
-    config: GitHubSinkConfig,
-    private readonly deps: { fetch?: typeof fetch } = {},
-  ) {
+  constructor(config: GitHubSinkConfig, deps: { fetch?: typeof fetch } = {}) {
     this.#cfg = parseConfig(githubSinkConfigSchema, config, 'github');
     this.name = this.#cfg.name;
     this.#token = this.#cfg.token;
+    this.#http = sinkHttpClient(this.name, deps.fetch);
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -103,12 +102,12 @@ export class GitHubSink implements AlertSink {
   async #json(req: { method: 'GET' | 'POST' | 'PATCH'; path: string; what: string; json?: unknown }, signal: AbortSignal): Promise<unknown> {
     const token = this.#token.reveal();
     const res = await wireCall({
+      client: this.#http,
       req: {
         method: req.method,
         url: `${this.#cfg.baseUrl.replace(/\/+$/, '')}/repos/${this.#cfg.owner}/${this.#cfg.repo}${req.path}`,
         headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${token}`, 'x-github-api-version': this.#cfg.apiVersion },
         ...(req.json !== undefined ? { body: req.json } : {}),
-        sink: this.name,
       },
       what: req.what,
       signal,
@@ -122,7 +121,6 @@ export class GitHubSink implements AlertSink {
           ...(limit.retryAfterMs !== undefined ? { retryAfterMs: limit.retryAfterMs } : {}),
         });
       },
-      fetchImpl: this.deps.fetch,
     });
     return res.json();
   }

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError, SEVERITIES } from '../../core/index.js';
 import { commentDoc, descriptionDoc } from './adf.js';
-import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
-import { SinkError, wireCall } from '../shared/index.js';
+import { type HttpClient, parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { SinkError, sinkHttpClient, wireCall } from '../shared/index.js';
 
 export const JIRA_PRIORITY: Record<Severity, string> = { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low', info: 'Lowest' };
 
@@ -50,14 +50,13 @@ export class JiraSink implements AlertSink {
   readonly name: string;
   readonly #cfg: z.output<typeof jiraSinkConfigSchema>;
   readonly #token: Secret;
+  readonly #http: HttpClient;
 
-  constructor(
-    config: JiraSinkConfig,
-    private readonly deps: { fetch?: typeof fetch } = {},
-  ) {
+  constructor(config: JiraSinkConfig, deps: { fetch?: typeof fetch } = {}) {
     this.#cfg = parseConfig(jiraSinkConfigSchema, config, 'jira');
     this.name = this.#cfg.name;
     this.#token = this.#cfg.apiToken;
+    this.#http = sinkHttpClient(this.name, deps.fetch);
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -140,18 +139,17 @@ export class JiraSink implements AlertSink {
     const token = this.#token.reveal();
     const basic = Buffer.from(`${this.#cfg.email}:${token}`).toString('base64');
     const res = await wireCall({
+      client: this.#http,
       req: {
         method: req.method,
         url: new URL(req.path, this.#cfg.baseUrl).toString(),
         headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
         ...(req.json !== undefined ? { body: req.json } : {}),
-        sink: this.name,
       },
       what: req.what,
       signal,
       secrets: [token, basic],
       detail: jiraDetail,
-      fetchImpl: this.deps.fetch,
     });
     return res.status === 204 || res.text === '' ? {} : res.json();
   }

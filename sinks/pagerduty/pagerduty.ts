@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
-import { wireCall } from '../shared/index.js';
+import { type HttpClient, parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { sinkHttpClient, wireCall } from '../shared/index.js';
 
 /** `routingKey` arrives resolved: the daemon resolves `{ env }`/`{ file }` references first. */
 export const pagerDutySinkConfigSchema = z
@@ -67,14 +67,13 @@ export class PagerDutySink implements AlertSink {
   readonly name: string;
   readonly #cfg: z.output<typeof pagerDutySinkConfigSchema>;
   readonly #routingKey: Secret;
+  readonly #http: HttpClient;
 
-  constructor(
-    config: PagerDutySinkConfig,
-    private readonly deps: { fetch?: typeof fetch } = {},
-  ) {
+  constructor(config: PagerDutySinkConfig, deps: { fetch?: typeof fetch } = {}) {
     this.#cfg = parseConfig(pagerDutySinkConfigSchema, config, 'pagerduty');
     this.name = this.#cfg.name;
     this.#routingKey = this.#cfg.routingKey;
+    this.#http = sinkHttpClient(this.name, deps.fetch);
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -82,12 +81,12 @@ export class PagerDutySink implements AlertSink {
     // The routing key joins only here, at the wire: the built event can be logged or inspected.
     const body = { routing_key: this.#routingKey.reveal(), ...event };
     const res = await wireCall({
-      req: { method: 'POST', url: new URL('/v2/enqueue', this.#cfg.baseUrl).toString(), headers: { accept: 'application/json' }, body, sink: this.name },
+      client: this.#http,
+      req: { method: 'POST', url: new URL('/v2/enqueue', this.#cfg.baseUrl).toString(), headers: { accept: 'application/json' }, body },
       what: `enqueue ${event.event_action}`,
       signal,
       secrets: [this.#routingKey.reveal()],
       detail: pagerDutyDetail,
-      fetchImpl: this.deps.fetch,
     });
     const dedupKey = res.json<{ dedup_key?: unknown }>().dedup_key;
     if (typeof dedupKey !== 'string' || dedupKey === '') {

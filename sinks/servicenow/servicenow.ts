@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification, Severity } from '../../core/index.js';
 import { HttpError, SEVERITIES } from '../../core/index.js';
-import { parseConfig, secretSchema } from '../../core/index.js';
-import { wireCall } from '../shared/index.js';
+import { type HttpClient, parseConfig, secretSchema } from '../../core/index.js';
+import { sinkHttpClient, wireCall } from '../shared/index.js';
 
 type Level = '1' | '2' | '3';
 /** Severity → (urgency, impact); with ServiceNow's default priority lookup: P1 … P5. */
@@ -64,13 +64,12 @@ export class ServiceNowSink implements AlertSink {
   readonly kind = 'servicenow';
   readonly name: string;
   readonly #cfg: z.output<typeof serviceNowSinkConfigSchema>;
+  readonly #http: HttpClient;
 
-  constructor(
-    config: ServiceNowSinkConfig,
-    private readonly deps: { fetch?: typeof fetch } = {},
-  ) {
+  constructor(config: ServiceNowSinkConfig, deps: { fetch?: typeof fetch } = {}) {
     this.#cfg = parseConfig(serviceNowSinkConfigSchema, config, 'servicenow');
     this.name = this.#cfg.name;
+    this.#http = sinkHttpClient(this.name, deps.fetch);
   }
 
   /** The Authorization header and every form of the credential that must never reach a message. */
@@ -165,18 +164,17 @@ export class ServiceNowSink implements AlertSink {
   async #json(req: { method: 'GET' | 'POST' | 'PATCH'; path: string; what: string; json?: unknown }, signal: AbortSignal): Promise<unknown> {
     const auth = this.#auth();
     const res = await wireCall({
+      client: this.#http,
       req: {
         method: req.method,
         url: `${this.#cfg.instanceUrl.replace(/\/+$/, '')}/api/now/table/${this.#cfg.table}${req.path}`,
         headers: { authorization: auth.header, accept: 'application/json' },
         ...(req.json !== undefined ? { body: req.json } : {}),
-        sink: this.name,
       },
       what: req.what,
       signal,
       secrets: auth.secrets,
       detail: serviceNowDetail,
-      fetchImpl: this.deps.fetch,
     });
     return res.json();
   }

@@ -1,6 +1,5 @@
 // The receiver kit: what every sink adapter (sinks/<system>/) shares. The alert pipeline itself
 // (routing, dedup, outbox) is sinks/alerts; adapters never import it, they only implement AlertSink.
 export { SinkError, type SinkErrorCode } from './errors.js';
-export { httpRequest, statusError, type HttpRequest, type HttpResponse } from './http.js';
-export { redactSecrets, wireCall, type WireCall } from './wire.js';
+export { redactSecrets, sinkHttpClient, wireCall, type WireCall } from './wire.js';
 export { evidenceText, formatNotificationText, formatTitle, occurrenceLine } from './format.js';

@@ -1,15 +1,29 @@
-import { HttpError } from '../../core/index.js';
-import { httpRequest, type HttpRequest, type HttpResponse } from './http.js';
+import { HttpClient, HttpError, type HttpRequest, type HttpResponse } from '../../core/index.js';
 
 /**
- * Requests of the REST-style adapters (GitHub, Jira, PagerDuty, ServiceNow, Slack) go through the
- * pipeline's one HTTP client (httpRequest: classification, Retry-After, scrubbed causes, no
- * retries). This wrapper only makes a refusal explainable: it keeps the first 4 KiB of a non-2xx
- * body and the headers, appends the system's own reason (parsed by `detail`, then redacted) and
- * the operation to the message, and lets the adapter reclassify (GitHub's rate-limit 403).
- * It is a wrapper rather than options of httpRequest so the other sinks' calls stay untouched.
+ * How sink adapters speak HTTP: through core's one client (classification at the edge,
+ * Retry-After, scrubbed causes, no retries: the pipeline's outbox owns retry policy), configured
+ * the same way for every sink by sinkHttpClient().
+ */
+
+/**
+ * The client of one sink instance. Messages name the sink, never the URL, whose path or query
+ * often carries a token (Slack/Teams webhooks, PagerDuty routing keys). Redirects are refused:
+ * following one would send credentials wherever the peer points. The per-attempt timeout comes
+ * with the pipeline's signal.
+ */
+export function sinkHttpClient(sink: string, fetchImpl?: typeof fetch): HttpClient {
+  return new HttpClient({ peer: `sink ${sink}`, redirect: 'refuse', headers: { 'user-agent': 'chainwatch' }, fetch: fetchImpl });
+}
+
+/**
+ * Requests of the REST-style adapters (GitHub, Jira, PagerDuty, ServiceNow, Slack): a refusal is
+ * made explainable by appending the operation and the system's own reason (parsed from the head of
+ * the error body by `detail`, then redacted) to the message, and the adapter may reclassify it
+ * (GitHub's rate-limit 403). Every other error keeps its code and gains the operation.
  */
 export interface WireCall {
+  client: HttpClient;
   req: HttpRequest;
   /** Operation for messages, e.g. "create issue". Never a URL. */
   what: string;
@@ -20,57 +34,29 @@ export interface WireCall {
   detail?: (text: string) => string | undefined;
   /** Turns a refusal into a different error (e.g. a rate limit GitHub signals with 403). */
   reclassify?: (err: HttpError, headers: Headers) => HttpError | undefined;
-  /** Undefined means the global fetch (adapters pass their optional test double straight through). */
-  fetchImpl?: typeof fetch | undefined;
 }
-
-const DETAIL_BYTES = 4096;
 
 export async function wireCall(c: WireCall): Promise<HttpResponse> {
-  const seen: { text?: string; headers?: Headers } = {};
-  const base = c.fetchImpl ?? fetch;
-  const observing: typeof fetch = async (input, init) => {
-    const res = await base(input, init);
-    if (res.status >= 300) {
-      seen.headers = res.headers;
-      seen.text = await head(res.clone());
-    }
-    return res;
-  };
+  let res: HttpResponse;
   try {
-    return await httpRequest(c.req, c.signal, observing);
+    res = await c.client.exchange({ ...c.req, signal: c.signal });
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    const special = seen.headers ? c.reclassify?.(err, seen.headers) : undefined;
-    const e = special ?? err;
-    const reason = seen.text ? (c.detail ?? firstLine)(seen.text) : undefined;
-    const suffix = reason ? `: ${redactSecrets(reason, c.secrets).slice(0, 300)}` : '';
-    throw new HttpError(e.code, `${e.message} [${c.what}]${suffix}`, {
-      ...(e.status !== undefined ? { status: e.status } : {}),
-      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-      cause: err,
-    });
+    throw withContext(err, err, c.what, '');
   }
+  if (res.status >= 200 && res.status < 300) return res;
+  const err = c.client.statusError(res);
+  const e = c.reclassify?.(err, res.headers) ?? err;
+  const reason = res.text ? (c.detail ?? firstLine)(res.text) : undefined;
+  throw withContext(e, err, c.what, reason ? `: ${redactSecrets(reason, c.secrets).slice(0, 300)}` : '');
 }
 
-async function head(res: Response): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const decoder = new TextDecoder();
-  let out = '';
-  try {
-    while (out.length < DETAIL_BYTES) {
-      const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
-      const { done, value } = chunk;
-      if (done) break;
-      out += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // A body we cannot read only costs us the detail.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return out.slice(0, DETAIL_BYTES);
+function withContext(e: HttpError, cause: HttpError, what: string, suffix: string): HttpError {
+  return new HttpError(e.code, `${e.message} [${what}]${suffix}`, {
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+    cause,
+  });
 }
 
 function firstLine(text: string): string | undefined {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
 import { HttpError } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
-import { wireCall } from '../shared/index.js';
+import { type HttpClient, parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { sinkHttpClient, wireCall } from '../shared/index.js';
 import { buildSlackMessage } from './format.js';
 
 /**
@@ -32,14 +32,13 @@ export class SlackSink implements AlertSink {
   readonly name: string;
   readonly #cfg: z.output<typeof slackSinkConfigSchema>;
   readonly #url: Secret;
+  readonly #http: HttpClient;
 
-  constructor(
-    config: SlackSinkConfig,
-    private readonly deps: { fetch?: typeof fetch } = {},
-  ) {
+  constructor(config: SlackSinkConfig, deps: { fetch?: typeof fetch } = {}) {
     this.#cfg = parseConfig(slackSinkConfigSchema, config, 'slack');
     this.name = this.#cfg.name;
     this.#url = this.#cfg.webhookUrl;
+    this.#http = sinkHttpClient(this.name, deps.fetch);
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -49,11 +48,11 @@ export class SlackSink implements AlertSink {
     });
     const url = this.#url.reveal();
     const res = await wireCall({
-      req: { method: 'POST', url, body: message, sink: this.name },
+      client: this.#http,
+      req: { method: 'POST', url, body: message },
       what: `post ${n.action}`,
       signal,
       secrets: [url, ...webhookParts(url)],
-      fetchImpl: this.deps.fetch,
     });
     // Anything but "ok" on a 2xx means a proxy or a different endpoint answered.
     if (res.text.trim() !== 'ok') {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AlertSink, DeliveryResult, Notification } from '../../core/index.js';
-import { parseConfig, type Secret, secretSchema } from '../../core/index.js';
-import { httpRequest } from '../shared/index.js';
+import { type HttpClient, parseConfig, type Secret, secretSchema } from '../../core/index.js';
+import { sinkHttpClient } from '../shared/index.js';
 import { signWebhook } from './signature.js';
 
 /**
@@ -63,6 +63,7 @@ export class WebhookSink implements AlertSink {
   private readonly url: Secret;
   private readonly secret: Secret | undefined;
   private readonly headers: Record<string, string>;
+  private readonly http: HttpClient;
 
   constructor(
     config: WebhookSinkConfig,
@@ -72,6 +73,7 @@ export class WebhookSink implements AlertSink {
     this.url = config.webhookUrl;
     this.secret = config.secret;
     this.headers = config.headers;
+    this.http = sinkHttpClient(this.name, deps.fetch);
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
@@ -85,7 +87,7 @@ export class WebhookSink implements AlertSink {
       'x-chainwatch-timestamp': String(ts),
     };
     if (this.secret) headers['x-chainwatch-signature'] = signWebhook(body, this.secret.reveal(), ts);
-    await httpRequest({ url: this.url.reveal(), body, headers, sink: this.name }, signal, this.deps.fetch);
+    await this.http.request({ url: this.url.reveal(), method: 'POST', body, headers, signal });
     return {};
   }
 }

@@ -6,7 +6,7 @@ import { runBusContract } from './contract.js';
 
 runBusContract('embedded (SQLite)', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'cw-bus-')), 'bus.db');
-  return { open: async () => new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollIntervalMs: 50 }), path }) };
+  return { open: async () => new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollInterval: 50 }), path }) };
 });
 
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ describe('embedded bus retention', () => {
   it('drops records beyond the per-partition count and older than the age limit', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'cw-bus-')), 'bus.db');
     const bus = new EmbeddedBus({
-      ...embeddedBusConfigSchema.parse({ partitions: 1, retention: { maxAgeHours: 1, maxRecordsPerPartition: 5, checkIntervalMs: 3_600_000 } }),
+      ...embeddedBusConfigSchema.parse({ partitions: 1, retention: { maxAge: 3_600_000, maxRecordsPerPartition: 5, checkInterval: 3_600_000 } }),
       path,
     });
     await bus.start();

@@ -67,7 +67,7 @@ describe.skipIf(kafkaSvc.skip)('KafkaBus (real Kafka)', () => {
   });
 
   it('redelivers what a stopped consumer did not commit (at-least-once)', async () => {
-    const bus = makeKafkaBus({ partitions: 1, drainTimeoutMs: 300 });
+    const bus = makeKafkaBus({ partitions: 1, drainTimeout: 300 });
     await bus.start();
     await bus.publish(Array.from({ length: 10 }, (_, i) => probe(i, 'one')));
     const first: number[] = [];
@@ -225,9 +225,9 @@ describe.skipIf(kafkaSvc.skip || process.env.CHAINWATCH_TEST_KAFKA_SCRIPT === un
   it('reports unready, fails publishes retriably or waits, loses nothing accepted', async () => {
     // A short session timeout lets the group drop the member that lived before the broker restart.
     const bus = makeKafkaBus({
-      retry: { maxAttempts: 100, baseDelayMs: 200, maxDelayMs: 1_000, deadlineMs: 6_000 },
-      sessionTimeoutMs: 8_000,
-      heartbeatIntervalMs: 1_000,
+      retry: { maxAttempts: 100, baseDelay: 200, maxDelay: 1_000, deadline: 6_000 },
+      sessionTimeout: 8_000,
+      heartbeatInterval: 1_000,
     });
     await bus.start();
     const accepted = new Set<number>();

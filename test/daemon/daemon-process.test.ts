@@ -43,14 +43,14 @@ const setups: Setup[] = [
   {
     name: 'embedded',
     skip: false,
-    config: () => 'bus:\n  kind: embedded\n  embedded:\n    pollIntervalMs: 50\nsinks:\n  journal:\n    path: journal.jsonl\nshutdown:\n  deadlineMs: 10000\n',
+    config: () => 'bus:\n  kind: embedded\n  embedded:\n    pollInterval: 50ms\nsinks:\n  journal:\n    path: journal.jsonl\nshutdown:\n  deadline: 10s\n',
     producer: (dir) => new EmbeddedBus({ ...embeddedBusConfigSchema.parse({}), path: join(dir, 'bus.db') }),
   },
   {
     name: 'kafka',
     skip: kafka.skip,
     config: (dir) =>
-      `bus:\n  kind: kafka\n  kafka:\n    brokers: ["${kafka.value}"]\n    topicPrefix: "${prefix}${dir.split('-').pop()}."\n    partitions: 3\nsinks:\n  journal:\n    path: journal.jsonl\nshutdown:\n  deadlineMs: 15000\n`,
+      `bus:\n  kind: kafka\n  kafka:\n    brokers: ["${kafka.value}"]\n    topicPrefix: "${prefix}${dir.split('-').pop()}."\n    partitions: 3\nsinks:\n  journal:\n    path: journal.jsonl\nshutdown:\n  deadline: 15s\n`,
     producer: (dir) => new KafkaBus({ brokers: [kafka.value!], topicPrefix: `${prefix}${dir.split('-').pop()}.`, partitions: 3 }),
   },
 ];

@@ -34,7 +34,7 @@ describe.skipIf(kafka.skip || !built())('daemon during a Kafka broker outage', (
     const cfg = join(dir, 'chainwatch.yaml');
     writeFileSync(
       cfg,
-      `bus:\n  kind: kafka\n  kafka:\n    brokers: ["${kafka.value}"]\n    topicPrefix: "${prefix}"\n    partitions: 2\n    healthProbeMs: 500\nsinks:\n  journal:\n    path: journal.jsonl\n`,
+      `bus:\n  kind: kafka\n  kafka:\n    brokers: ["${kafka.value}"]\n    topicPrefix: "${prefix}"\n    partitions: 2\n    healthProbe: 500ms\nsinks:\n  journal:\n    path: journal.jsonl\n`,
     );
     const journal = join(dir, 'journal.jsonl');
     const producer = new KafkaBus({ brokers: [kafka.value!], topicPrefix: prefix, partitions: 2 });

@@ -22,7 +22,7 @@ describe.skipIf(!built())('daemon config reload (SIGHUP)', () => {
   it('starts added components, stops dropped ones, keeps the rest, and refuses an invalid file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-reload-'));
     const file = join(dir, 'chainwatch.yaml');
-    const base = `dataDir: ${JSON.stringify(dir)}\nbus:\n  embedded:\n    pollIntervalMs: 50\n`;
+    const base = `dataDir: ${JSON.stringify(dir)}\nbus:\n  embedded:\n    pollInterval: 50ms\n`;
     writeFileSync(file, base);
     const d = await startDaemon(['--config', file]);
     try {

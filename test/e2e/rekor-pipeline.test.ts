@@ -70,15 +70,15 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
     const start = ((await (await fetch(`${url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
     const config = {
       http: { publicUrl: 'http://chainwatch.e2e:8080' },
-      collectors: { rekor: [{ url, publicKey: await (await fetch(`${url}/api/v1/log/publicKey`)).text(), start: { index: start }, pollIntervalMs: 300 }] },
+      collectors: { rekor: [{ url, publicKey: await (await fetch(`${url}/api/v1/log/publicKey`)).text(), start: { index: start }, pollInterval: '300ms' }] },
       detectors: {
         logIntegrity: {},
         identityWatch: { policy: { version: 1, watches: [{ name: 'release-key', severity: 'critical', match: { fingerprints: [keys.watched] } }] } },
       },
       sinks: {
         alerts: {
-          sweepInterval: 200,
-          delivery: { pollInterval: 100 },
+          sweepInterval: '200ms',
+          delivery: { pollInterval: '100ms' },
           receivers: [{ name: 'soc', kind: 'webhook', webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }],
         },
       },

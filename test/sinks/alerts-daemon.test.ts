@@ -57,7 +57,7 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
     writeFileSync(join(dir, 'hmac'), SECRET);
     writeFileSync(
       cfg,
-      `http:\n  publicUrl: http://chainwatch.test:8080\nsinks:\n  alerts:\n    dedupWindow: 3600000\n    sweepInterval: 200\n    delivery:\n      maxAttempts: 2\n      baseDelay: 50\n      maxDelay: 100\n      pollInterval: 100\n    receivers:\n      - name: soc-hook\n        kind: webhook\n        webhookUrl: http://127.0.0.1:${port}/hook\n        secret: { file: ${join(dir, 'hmac')} }\n`,
+      `http:\n  publicUrl: http://chainwatch.test:8080\nsinks:\n  alerts:\n    dedupWindow: 1h\n    sweepInterval: 200ms\n    delivery:\n      maxAttempts: 2\n      baseDelay: 50ms\n      maxDelay: 100ms\n      pollInterval: 100ms\n    receivers:\n      - name: soc-hook\n        kind: webhook\n        webhookUrl: http://127.0.0.1:${port}/hook\n        secret: { file: ${join(dir, 'hmac')} }\n`,
     );
     const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
     try {

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { type CommandSpec, EXIT } from '../../../core/index.js';
+import { type CommandSpec, configJsonSchema as jsonSchemaOf, EXIT } from '../../../core/index.js';
 import { loadConfig } from '../../config/load.js';
 import { configSchema } from '../../config/schema.js';
 
@@ -10,8 +9,9 @@ export const configCheckCommand: CommandSpec = {
   json: true,
   async run(inv) {
     const file = inv.args[0]!;
-    const { config, ignoredEnv } = loadConfig({ file, env: inv.io.env });
+    const { config, ignoredEnv, warnings } = loadConfig({ file, env: inv.io.env });
     for (const v of ignoredEnv) inv.io.err(`warning: ${v} names no config key; ignored`);
+    for (const w of warnings) inv.io.err(`warning: ${w.message}`);
     inv.io.out(
       inv.json
         ? JSON.stringify({
@@ -21,6 +21,7 @@ export const configCheckCommand: CommandSpec = {
             dataDir: config.dataDir,
             http: { host: config.http.host, port: config.http.port },
             ignoredEnv,
+            warnings: warnings.map((w) => w.message),
           })
         : `${file}: ok (bus: ${config.bus.kind}, dataDir: ${config.dataDir}, http: ${config.http.host}:${config.http.port})`,
     );
@@ -30,7 +31,7 @@ export const configCheckCommand: CommandSpec = {
 
 /** JSON Schema of the config file, for editors (yaml-language-server: $schema=...). */
 export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  return jsonSchemaOf(configSchema);
 }
 
 export const configSchemaCommand: CommandSpec = {

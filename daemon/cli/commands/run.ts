@@ -6,7 +6,7 @@ import { startTracing } from '../../tracing.js';
 
 /**
  * `chainwatch run`: the daemon. SIGTERM/SIGINT stop intake, drain in-flight work, commit and exit
- * 0 within shutdown.deadlineMs; a second signal exits at once. SIGHUP re-reads the config: an
+ * 0 within shutdown.deadline; a second signal exits at once. SIGHUP re-reads the config: an
  * invalid file is logged and ignored, a valid one is applied (components and routes follow it,
  * unchanged components keep running).
  */
@@ -23,7 +23,7 @@ export const runDaemonCommand: CommandSpec = {
     },
     'data-dir': { type: 'string', placeholder: 'DIR', description: 'where embedded state lives (default ./.data)' },
   },
-  description: 'SIGTERM/SIGINT: stop intake, drain, commit, exit 0 within shutdown.deadlineMs. SIGHUP: reload the config.',
+  description: 'SIGTERM/SIGINT: stop intake, drain, commit, exit 0 within shutdown.deadline. SIGHUP: reload the config.',
   async run(inv) {
     const values = inv.options;
     // Only digits become a number; anything else ('', '80a') reaches validation as a string and fails there.
@@ -33,6 +33,7 @@ export const runDaemonCommand: CommandSpec = {
     const { config } = loaded;
     const logger = createLogger(config.log.level, loaded.redactor);
     if (loaded.ignoredEnv.length) logger.warn({ variables: loaded.ignoredEnv }, 'ignoring CHAINWATCH_* variables that name no config key');
+    for (const w of loaded.warnings) logger.warn({ path: w.path }, `deprecated config: ${w.message}`);
     const tracing = await startTracing(config.tracing, logger);
     const daemon = await Daemon.create(config, logger);
     let signalled: NodeJS.Signals | undefined;
@@ -44,12 +45,12 @@ export const runDaemonCommand: CommandSpec = {
           return;
         }
         signalled = sig;
-        logger.info({ signal: sig, deadlineMs: config.shutdown.deadlineMs }, 'shutting down: stopping intake, draining');
+        logger.info({ signal: sig, deadlineMs: config.shutdown.deadline }, 'shutting down: stopping intake, draining');
         const deadline = setTimeout(() => {
           // In-flight events were not committed, so they are redelivered on the next start.
-          logger.warn({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown deadline reached; exiting with work in flight');
+          logger.warn({ deadlineMs: config.shutdown.deadline }, 'shutdown deadline reached; exiting with work in flight');
           resolve(EXIT.ok);
-        }, config.shutdown.deadlineMs);
+        }, config.shutdown.deadline);
         deadline.unref();
         daemon
           .stop()

@@ -35,7 +35,7 @@ export class ElasticsearchJs implements SearchTransport {
       Transport: PlainJsonTransport,
       maxRetries: 0,
       requestTimeout: opts.requestTimeoutMs ?? 30_000,
-      ...(opts.username && opts.password ? { auth: { username: opts.username, password: opts.password } } : {}),
+      ...(opts.username && opts.password ? { auth: { username: opts.username, password: opts.password.reveal() } } : {}),
     });
   }
 

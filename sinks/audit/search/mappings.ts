@@ -1,4 +1,4 @@
-import { SEVERITIES, severityRank, type Severity } from '../../../core/index.js';
+import { formatDuration, SEVERITIES, severityRank, type Severity } from '../../../core/index.js';
 import type { AuditKind, RecordFields, StoredRow } from '../port.js';
 import type { PreparedRecord } from '../record.js';
 
@@ -94,18 +94,18 @@ export const sideIndexBody = (replicas: number): object => ({
 /**
  * ISM policy: records indices stay writable for their month, become read-only after 32 days
  * (the write block, again, for indices this store did not block itself), and are deleted after
- * `retentionDays`. Elasticsearch users set the equivalent ILM policy (docs/audit.md).
+ * `retentionMs` (written in OpenSearch's time units: '400d', '12h'). Elasticsearch users set the equivalent ILM policy (docs/audit.md).
  */
-export function ismPolicy(prefix: string, retentionDays: number | undefined): object {
+export function ismPolicy(prefix: string, retentionMs: number | undefined): object {
   const states: object[] = [
     { name: 'open', actions: [], transitions: [{ state_name: 'closed', conditions: { min_index_age: '32d' } }] },
     {
       name: 'closed',
       actions: [{ read_only: {} }],
-      transitions: retentionDays ? [{ state_name: 'deleted', conditions: { min_index_age: `${retentionDays}d` } }] : [],
+      transitions: retentionMs ? [{ state_name: 'deleted', conditions: { min_index_age: formatDuration(retentionMs) } }] : [],
     },
   ];
-  if (retentionDays) states.push({ name: 'deleted', actions: [{ delete: {} }], transitions: [] });
+  if (retentionMs) states.push({ name: 'deleted', actions: [{ delete: {} }], transitions: [] });
   return {
     policy: {
       description: 'chainwatch audit trail: write-block closed months, delete after retention',

@@ -18,7 +18,7 @@ export class OpenSearchJs implements SearchTransport {
       node: opts.url,
       maxRetries: 0,
       requestTimeout: opts.requestTimeoutMs ?? 30_000,
-      ...(opts.username && opts.password ? { auth: { username: opts.username, password: opts.password } } : {}),
+      ...(opts.username && opts.password ? { auth: { username: opts.username, password: opts.password.reveal() } } : {}),
     });
   }
 

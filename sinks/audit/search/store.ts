@@ -22,7 +22,8 @@ export interface OpenSearchAuditStoreOptions {
   indexPrefix: string;
   /** Replicas of every audit index (0 on a single-node test cluster). */
   replicas?: number;
-  retentionDays?: number;
+  /** Indices older than this (ms) are deleted by the ISM policy; absent keeps them forever. */
+  retentionMs?: number;
   retry?: RetryPolicy;
   logger?: Logger;
   now?: () => Date;
@@ -302,7 +303,7 @@ export class OpenSearchAuditStore implements AuditStore {
 
   /** ISM exists on OpenSearch with the index-management plugin; without it we say so once. */
   async #ensureRetention(): Promise<void> {
-    const res = await this.#call({ method: 'PUT', path: `/_plugins/_ism/policies/${this.#p}-retention`, body: ismPolicy(this.#p, this.#o.retentionDays) });
+    const res = await this.#call({ method: 'PUT', path: `/_plugins/_ism/policies/${this.#p}-retention`, body: ismPolicy(this.#p, this.#o.retentionMs) });
     if (ok(res.status) || res.status === 409) return;
     (this.#o.logger ?? silentLogger).warn(
       { status: res.status },

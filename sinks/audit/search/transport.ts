@@ -1,4 +1,4 @@
-import { HttpError } from '../../../core/index.js';
+import { HttpError, type Secret } from '../../../core/index.js';
 
 /**
  * The search-engine port of the audit store: one REST call in, status and parsed body out.
@@ -34,7 +34,8 @@ export interface SearchTransport {
 export interface SearchTransportOptions {
   url: string;
   username?: string;
-  password?: string;
+  /** Revealed only by the adapter, into its client's basic auth. */
+  password?: Secret;
   requestTimeoutMs?: number;
 }
 
