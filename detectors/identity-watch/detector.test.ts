@@ -236,21 +236,15 @@ describe('identity-watch configuration', () => {
     const d = createIdentityWatchDetector({ policyFile: '/policies/p.yaml' }, ctx(), {
       readFile: async () => 'version: 1\nwatches:\n  - name: a\n    match: { repositories: [x/y] }\n    expected: [{ name: e, ref: main }]\n',
     });
-    const err = await d.start().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(PolicyError);
-    expect(err).toMatchObject({ code: 'POLICY_INVALID', file: '/policies/p.yaml' });
-    expect((err as PolicyError).issues[0]).toMatchObject({ path: 'watches.0.expected.0.ref', line: 5 });
+    await expect(d.start()).rejects.toThrowWithCode(PolicyError, 'POLICY_INVALID', {
+      file: '/policies/p.yaml',
+      issues: [expect.objectContaining({ path: 'watches.0.expected.0.ref', line: 5 }), expect.objectContaining({ path: 'watches.0.expected.0' })],
+    });
   });
 
   it('policyFile and policy are exclusive', () => {
-    expect(() => createIdentityWatchDetector({}, ctx())).toThrow(ConfigError);
-    try {
-      createIdentityWatchDetector({ policyFile: 'a', policy: {} }, ctx());
-    } catch (e) {
-      expect(e).toMatchObject({ code: 'CONFIG_INVALID', issues: [{ path: 'detectors.identityWatch.policyFile' }] });
-    }
+    const exclusive = { issues: [{ path: 'detectors.identityWatch.policyFile' }] };
+    expect(() => createIdentityWatchDetector({}, ctx())).toThrowWithCode(ConfigError, 'CONFIG_INVALID', exclusive);
+    expect(() => createIdentityWatchDetector({ policyFile: 'a', policy: {} }, ctx())).toThrowWithCode(ConfigError, 'CONFIG_INVALID', exclusive);
   });
 });
