@@ -22,14 +22,9 @@ function resetMidBody(status: number): typeof fetch {
 describe('httpRequest', () => {
   it('classifies a connection lost while reading the body as a retriable HttpError without the URL', async () => {
     for (const status of [200, 503]) {
-      const err = await httpRequest(
-        { url: 'https://hooks.example/T0/SECRET', body: {}, sink: 'soc' },
-        new AbortController().signal,
-        resetMidBody(status),
-      ).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(HttpError);
-      expect((err as HttpError).code).toBe('HTTP_UNREACHABLE');
-      expect((err as HttpError).retriable).toBe(true);
+      const request = httpRequest({ url: 'https://hooks.example/T0/SECRET', body: {}, sink: 'soc' }, new AbortController().signal, resetMidBody(status));
+      await expect(request).rejects.toThrowWithCode(HttpError, 'HTTP_UNREACHABLE', { retriable: true });
+      const err = await request.catch((e: unknown) => e);
       expect(JSON.stringify({ m: (err as Error).message, c: String((err as Error).cause) })).not.toContain('SECRET');
     }
   });
