@@ -20,3 +20,4 @@ export type { VerifiedCheckpoint } from './checkpoint.js';
 export { verifyBundleCommand, verifyCheckpointCommand, EXIT_OK, EXIT_FAILED, EXIT_USAGE } from './cli.js';
 export type { CommandIO } from './cli.js';
 export type { TrustedRoot } from '@sigstore/protobuf-specs';
+export { signerFromPem, signerFromCertificateDer } from './identity.js';

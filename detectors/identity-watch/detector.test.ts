@@ -16,9 +16,9 @@ import {
 } from '../../core/index.js';
 import { MemoryStateStore } from '../../core/testing/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
-import { signerFromFile } from '../../test/helpers/fulcio.js';
 import { MemoryBus } from '../../core/testing/index.js';
 import { realdata } from '../../test/helpers/services.js';
+import { signerFromPem } from '../../trust/index.js';
 import { createIdentityWatchDetector } from './index.js';
 
 /**
@@ -105,7 +105,8 @@ async function harness(config: Record<string, unknown>) {
 
 const PY_BUNDLE = 'sigstore/sigstore-python/integration/Python-3.12.5.tgz.sigstore';
 const SLSA_BUNDLE = 'slsa/slsa-verifier/gha_generic/v2.1.0/binary-linux-amd64-workflow_dispatch.intoto.jsonl';
-const cert = (f: string) => signerFromFile(join(rd.dir, 'x509/fulcio', f));
+/** The signer the Rekor collector publishes for a real Fulcio certificate (trust's own extraction). */
+const cert = (f: string) => signerFromPem(readFileSync(join(rd.dir, 'x509/fulcio', f), 'utf8'));
 
 describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificates)', () => {
   it('a legitimate release produces no finding (onExpected: ignore)', async () => {
