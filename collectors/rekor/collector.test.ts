@@ -388,12 +388,7 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
 
   it('rejects bad configuration with ConfigError', () => {
     expect(() => createRekorCollector({ url: 'not a url', publicKey: rec.publicKey }, ctx(bus))).toThrow(ConfigError);
-    try {
-      createRekorCollector({ url: fake.url, publicKey: 'nope' }, ctx(bus));
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).code).toBe('CONFIG_INVALID');
-    }
+    expect(() => createRekorCollector({ url: fake.url, publicKey: 'nope' }, ctx(bus))).toThrowWithCode(ConfigError, 'CONFIG_INVALID');
     const broken = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
     expect(() => createRekorCollector({ url: fake.url, publicKey: broken }, ctx(bus))).toThrow(ConfigError);
   });
