@@ -55,9 +55,9 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
     it('rejects invalid events at publish with a coded error and stores none of the batch', async () => {
       const bus = await openBus(await makeEnv());
       const bad = { ...probe(1), data: { seq: -1 } };
-      await expect(bus.publish([probe(0), bad])).rejects.toMatchObject({ constructor: EventError, code: 'EVENT_INVALID_DATA' });
-      await expect(bus.publish({ ...probe(2), type: 'dev.chainwatch.nope.v1' })).rejects.toMatchObject({ code: 'EVENT_UNKNOWN_TYPE' });
-      await expect(bus.publish({ ...probe(3), specversion: '0.3' as '1.0' })).rejects.toMatchObject({ code: 'EVENT_INVALID_ENVELOPE' });
+      await expect(bus.publish([probe(0), bad])).rejects.toThrowWithCode(EventError, 'EVENT_INVALID_DATA');
+      await expect(bus.publish({ ...probe(2), type: 'dev.chainwatch.nope.v1' })).rejects.toThrowWithCode(EventError, 'EVENT_UNKNOWN_TYPE');
+      await expect(bus.publish({ ...probe(3), specversion: '0.3' as '1.0' })).rejects.toThrowWithCode(EventError, 'EVENT_INVALID_ENVELOPE');
       const seen: BusRecord[] = [];
       await bus.subscribe({ group: `g-${randomUUID()}`, topics: [SYSTEM], handler: async (r) => void seen.push(r), fromBeginning: true });
       await bus.publish(probe(99));
