@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRekorCollector, type RekorCollector } from '../collectors/rekor/index.js';
 import type { RekorEntry } from '../core/events/types/rekor.js';
 import { noopMetrics, silentLogger } from '../core/index.js';
@@ -56,13 +56,6 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
   async function treeSize(): Promise<number> {
     return ((await (await fetch(`${url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
   }
-  async function until(what: string, pred: () => boolean, ms = 60_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   beforeAll(async () => {
     await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, 'key.pem')]);
@@ -101,14 +94,14 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     let c = createRekorCollector(cfg, ctx(bus, state)) as RekorCollector;
     await c.start();
     const entries = (): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
-    await until('first 6 entries', () => entries().length >= 6);
+    await vi.waitFor(() => expect(entries().length >= 6, 'first 6 entries').toBe(true), { timeout: 60_000 });
 
     // Slow the collector down (1 entry per batch, 2 requests/s) so that stop() lands mid-tail.
     await c.stop();
     for (let i = 0; i < 6; i++) await upload();
     c = createRekorCollector({ ...cfg, batchSize: 1, concurrency: 1, rateLimit: { requestsPerSecond: 2 } }, ctx(bus, state)) as RekorCollector;
     await c.start();
-    await until('tail started', () => entries().length >= 8);
+    await vi.waitFor(() => expect(entries().length >= 8, 'tail started').toBe(true), { timeout: 60_000 });
     await c.stop();
     const mid = entries().length;
     expect(mid).toBeLessThan(12);
@@ -118,7 +111,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     state = new SqliteStateStore(statePath); // a restarted process reads the durable cursor
     c = createRekorCollector(cfg, ctx(bus, state)) as RekorCollector;
     await c.start();
-    await until('all 15 entries', () => new Set(entries().map((e) => e.logIndex)).size >= 15);
+    await vi.waitFor(() => expect(new Set(entries().map((e) => e.logIndex)).size >= 15, 'all 15 entries').toBe(true), { timeout: 60_000 });
     await c.stop();
 
     const got = entries();
@@ -196,7 +189,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     const c = createRekorCollector({ url, publicKey, start: { index: from }, pollInterval: 200 }, ctx(bus, state)) as RekorCollector;
     await c.start();
     const entries = (): RekorEntry[] => bus.events('chainwatch.rekor').map((e) => e.data as RekorEntry);
-    await until('the certificate entry', () => entries().length >= 1);
+    await vi.waitFor(() => expect(entries().length >= 1, 'the certificate entry').toBe(true), { timeout: 60_000 });
     await c.stop();
     const e = entries()[0]!;
     expect(e.artifact.digests[0]!.value).toBe(createHash('sha256').update(readFileSync(f)).digest('hex'));

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TlogError } from '../core/tlog/index.js';
 import { describe, expect, it } from 'vitest';
-import { expectTlogError } from '../core/tlog/testing/expect-code.js';
 import { realdata } from '../test/helpers/services.js';
 import { verifyCheckpoint } from './checkpoint.js';
 import { logKeyForUrl, logKeyFromPem, logKeys } from './log-keys.js';
@@ -38,25 +38,25 @@ describe.skipIf(rd.skip)('verifyCheckpoint with log keys', () => {
 
   it('a root key claims only signature lines named after its host; a config key claims any name', () => {
     const renamed = info(PROD).signedTreeHead.replace('\u2014 rekor.sigstore.dev ', '\u2014 rekor.example.org ');
-    expectTlogError(() => verifyCheckpoint(renamed, logKeys(prodRoot())), 'NOTE_UNKNOWN_KEY');
+    expect(() => verifyCheckpoint(renamed, logKeys(prodRoot()))).toThrowWithCode(TlogError, 'NOTE_UNKNOWN_KEY');
     expect(verifyCheckpoint(renamed, pemKey(PROD)).checkpoint.size).toBe(info(PROD).treeSize);
   });
 
   it('refuses another key, a tampered note and a wrong origin with core/tlog codes', () => {
     const sth = info(PROD).signedTreeHead;
     const key = pemKey(PROD);
-    expectTlogError(() => verifyCheckpoint(sth, pemKey(LOCAL)), 'NOTE_UNKNOWN_KEY');
-    expectTlogError(() => verifyCheckpoint(sth.replace('266676745', '266676746'), key), 'NOTE_SIGNATURE_INVALID');
-    expectTlogError(() => verifyCheckpoint(sth, key, { origin: 'other origin' }), 'CHECKPOINT_ORIGIN_MISMATCH');
-    expectTlogError(() => verifyCheckpoint(sth.split('\n\n')[0]!, key), 'NOTE_MALFORMED');
-    expectTlogError(() => verifyCheckpoint(`${sth.split('\n\n')[0]!}\n\n`, key), 'NOTE_NO_SIGNATURE');
-    expectTlogError(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', key), 'CHECKPOINT_MALFORMED');
+    expect(() => verifyCheckpoint(sth, pemKey(LOCAL))).toThrowWithCode(TlogError, 'NOTE_UNKNOWN_KEY');
+    expect(() => verifyCheckpoint(sth.replace('266676745', '266676746'), key)).toThrowWithCode(TlogError, 'NOTE_SIGNATURE_INVALID');
+    expect(() => verifyCheckpoint(sth, key, { origin: 'other origin' })).toThrowWithCode(TlogError, 'CHECKPOINT_ORIGIN_MISMATCH');
+    expect(() => verifyCheckpoint(sth.split('\n\n')[0]!, key)).toThrowWithCode(TlogError, 'NOTE_MALFORMED');
+    expect(() => verifyCheckpoint(`${sth.split('\n\n')[0]!}\n\n`, key)).toThrowWithCode(TlogError, 'NOTE_NO_SIGNATURE');
+    expect(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', key)).toThrowWithCode(TlogError, 'CHECKPOINT_MALFORMED');
   });
 
   it('says KEY_UNSUPPORTED when no key can verify signed notes, after the syntax checks', () => {
     const rsa = logKeyFromPem(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'pem', type: 'spki' }) as string);
-    expectTlogError(() => verifyCheckpoint(info(PROD).signedTreeHead, rsa), 'KEY_UNSUPPORTED');
-    expectTlogError(() => verifyCheckpoint(info(PROD).signedTreeHead, [rsa, pemKey(LOCAL)]), 'NOTE_UNKNOWN_KEY');
-    expectTlogError(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', rsa), 'CHECKPOINT_MALFORMED');
+    expect(() => verifyCheckpoint(info(PROD).signedTreeHead, rsa)).toThrowWithCode(TlogError, 'KEY_UNSUPPORTED');
+    expect(() => verifyCheckpoint(info(PROD).signedTreeHead, [rsa, pemKey(LOCAL)])).toThrowWithCode(TlogError, 'NOTE_UNKNOWN_KEY');
+    expect(() => verifyCheckpoint('o\nx\nAAAA\n\n\u2014 o AAAAAAAA\n', rsa)).toThrowWithCode(TlogError, 'CHECKPOINT_MALFORMED');
   });
 });

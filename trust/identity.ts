@@ -1,86 +1,65 @@
-import { hash, X509Certificate } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SignerIdentity as Signer } from '../core/events/types/rekor.js';
+import { bytesAt, checkAlgorithm, checkName, checkOid, checkSpki, children, derTime, isSpki, only, refuse, text, tlv, type Tlv } from './x509-der.js';
 
 /**
  * Signer identity from the PEM an entry carries: a Fulcio (or any X.509) certificate gives its
- * SHA-256 fingerprint, SAN, validity and every 1.3.6.1.4.1.57264.1.* extension (OIDC issuer,
- * GitHub workflow claims); a bare public key gives its SPKI fingerprint. node:crypto parses the
- * certificate; a tiny DER walker reads the extensions it does not expose.
+ * SHA-256 fingerprint, first e-mail or URI SAN, validity and every 1.3.6.1.4.1.57264.1.* extension
+ * (OIDC issuer, GitHub workflow claims); a bare SPKI public key gives its SHA-256 fingerprint.
+ *
+ * Why a walker and not a library: it runs once per Rekor entry beside one signature check, and it
+ * reads a certificate in one pass several times faster than @sigstore/core's X509Certificate and
+ * two orders of magnitude faster than @peculiar/x509 (bench/x509.bench.ts). It is held to those
+ * parsers by tests: a differential test over every certificate in the shared real data and a
+ * mutation fuzz test (trust/identity.*.test.ts). What keeps it honest is strictness, since
+ * identity-watch pages on what it returns: anything that is not clean DER X.509 (x509-der.ts), or
+ * whose identity would be ambiguous (two instances of one extension, an impossible date, a SAN or
+ * claim that is not text), gives the 'unknown' signer. Nothing here throws.
  */
 const FULCIO_ARC = '1.3.6.1.4.1.57264.1.';
 const OID_ISSUER_V2 = `${FULCIO_ARC}8`;
 const OID_ISSUER_V1 = `${FULCIO_ARC}1`;
+const unknown = (): Signer => ({ kind: 'unknown', extensions: {} });
 
 export function signerFromPem(pemOrB64: string): Signer {
   const pem = pemOrB64.includes('-----BEGIN') ? pemOrB64 : Buffer.from(pemOrB64, 'base64').toString('utf8');
   const block = pemBlock(pem);
-  if (!block) return { kind: 'unknown', extensions: {} };
-  const der = block[2];
+  if (!block) return unknown();
+  if (block.label === 'CERTIFICATE') return signerFromCertificateDer(block.der);
+  // The PEM body IS the SPKI DER: fingerprint it without building a key object (hot path).
+  if (block.label === 'PUBLIC KEY' && isSpki(block.der)) return { kind: 'publicKey', fingerprintSha256: sha256hex(block.der), extensions: {} };
+  return unknown();
+}
+
+/** The identity of one DER certificate, or the 'unknown' signer when it is refused. */
+export function signerFromCertificateDer(der: Uint8Array): Signer {
+  const buf = Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.length);
+  let walked: Walked;
   try {
-    if (block[1] === 'CERTIFICATE') return signerFromCertificateDer(der);
-    if (block[1] === 'PUBLIC KEY') {
-      // The PEM body IS the SPKI DER: fingerprint it without building a key object (hot path).
-      const t = readTlv(der, 0, der.length);
-      if (t.tag !== 0x30 || t.end !== der.length) return { kind: 'unknown', extensions: {} };
-      return { kind: 'publicKey', fingerprintSha256: sha256hex(der), extensions: {} };
-    }
+    walked = walkCertificate(buf);
   } catch {
-    // fall through: not DER
+    return unknown(); // DerRefusal, or a decoder's error on a claim that is not text
   }
-  return { kind: 'unknown', extensions: {} };
-}
-
-/**
- * Certificate identity by walking the DER once (node's X509Certificate costs as much as the SET
- * check on the hot path). Falls back to X509Certificate for anything the walker does not take.
- */
-export function signerFromCertificateDer(der: Buffer): Signer {
-  const walked = walkCertificate(der);
-  if (!walked) return signerFromCertificate(new X509Certificate(der));
-  const { extensions, san, notBefore, notAfter } = walked;
-  const signer: Signer = { kind: 'certificate', fingerprintSha256: sha256hex(der), extensions };
-  if (notBefore) signer.notBefore = notBefore;
-  if (notAfter) signer.notAfter = notAfter;
-  return withClaims(signer, san);
-}
-
-export function signerFromCertificate(cert: X509Certificate): Signer {
-  const extensions = fulcioExtensions(cert.raw);
-  const signer: Signer = {
-    kind: 'certificate',
-    fingerprintSha256: sha256hex(cert.raw),
-    extensions,
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: new Date(cert.validTo).toISOString(),
-  };
-  return withClaims(signer, firstSan(cert.subjectAltName));
-}
-
-/** SAN, OIDC issuer (Fulcio v2 OID, else v1) and GitHub workflow claims, where present. */
-function withClaims(signer: Signer, san: string | undefined): Signer {
-  if (san !== undefined) signer.san = san;
-  const issuer = signer.extensions[OID_ISSUER_V2] ?? signer.extensions[OID_ISSUER_V1];
+  const signer: Signer = { kind: 'certificate', fingerprintSha256: sha256hex(buf), extensions: walked.extensions };
+  signer.notBefore = walked.notBefore;
+  signer.notAfter = walked.notAfter;
+  if (walked.san !== undefined) signer.san = walked.san;
+  const issuer = walked.extensions[OID_ISSUER_V2] ?? walked.extensions[OID_ISSUER_V1];
   if (issuer !== undefined) signer.issuer = issuer;
-  const gh = githubClaims(signer.extensions);
+  const gh = githubClaims(walked.extensions);
   if (gh) signer.github = gh;
   return signer;
 }
 
-/** [_, label, DER] of the first PEM block (base64 decoding skips the line breaks). */
-function pemBlock(pem: string): [string, string, Buffer] | undefined {
+/** Label and DER of the first PEM block (base64 decoding skips the line breaks). */
+function pemBlock(pem: string): { label: string; der: Buffer } | undefined {
   const b = pem.indexOf('-----BEGIN ');
   const le = b < 0 ? -1 : pem.indexOf('-----', b + 11);
   if (le < 0) return undefined;
   const label = pem.slice(b + 11, le);
   const end = pem.indexOf(`-----END ${label}-----`, le + 5);
   if (end < 0) return undefined;
-  return ['', label, Buffer.from(pem.slice(le + 5, end), 'base64')];
-}
-
-function firstSan(san: string | undefined): string | undefined {
-  if (!san) return undefined;
-  const m = /(?:email|URI):([^,]+)/.exec(san);
-  return m ? m[1]!.trim() : undefined;
+  return { label, der: Buffer.from(pem.slice(le + 5, end), 'base64') };
 }
 
 /** Fulcio claims: the v2 OIDs (.9–.22) win over the deprecated v1 ones (.2–.6). Full OID strings, built once. */
@@ -115,152 +94,170 @@ function sha256hex(b: Uint8Array): string {
   return hash('sha256', b, 'hex');
 }
 
-// --- minimal DER walker -----------------------------------------------------------------------
+// --- the certificate walk (strict DER reading in x509-der.ts) ----------------------------------
 
-interface Tlv {
-  tag: number;
-  start: number; // of contents
-  end: number;
+interface Walked {
+  extensions: Record<string, string>;
+  san?: string;
+  notBefore: string;
+  notAfter: string;
 }
 
-function readTlv(buf: Uint8Array, pos: number, limit: number): Tlv {
-  if (pos + 2 > limit) throw new Error('DER truncated');
-  const tag = buf[pos]!;
-  let len = buf[pos + 1]!;
-  let p = pos + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || p + n > limit) throw new Error('DER bad length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p + i]!;
-    p += n;
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }, filling the whole buffer. */
+function walkCertificate(der: Buffer): Walked {
+  const cert = only(der, 0, der.length, 0x30);
+  const tbs = tlv(der, cert.start, cert.end);
+  const alg = tlv(der, tbs.end, cert.end);
+  const sig = tlv(der, alg.end, cert.end);
+  if (tbs.tag !== 0x30 || sig.tag !== 0x03 || sig.end !== cert.end) refuse();
+  // TBSCertificate: [0] version?, serial, signature, issuer, validity, subject, spki, [1]?, [2]?, [3] extensions?
+  let f = tlv(der, tbs.start, tbs.end);
+  if (f.tag === 0xa0) {
+    only(der, f.start, f.end, 0x02);
+    f = tlv(der, f.end, tbs.end);
   }
-  if (p + len > limit) throw new Error('DER truncated');
-  return { tag, start: p, end: p + len };
-}
-
-function decodeOid(b: Uint8Array): string {
-  const parts: number[] = [];
-  let v = 0;
-  for (const byte of b) {
-    v = v * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      parts.push(v);
-      v = 0;
-    }
+  const serial = f;
+  const sigAlg = tlv(der, serial.end, tbs.end);
+  const issuer = tlv(der, sigAlg.end, tbs.end);
+  const validity = tlv(der, issuer.end, tbs.end);
+  const subject = tlv(der, validity.end, tbs.end);
+  const spki = tlv(der, subject.end, tbs.end);
+  if (serial.tag !== 0x02 || validity.tag !== 0x30) refuse();
+  // Fields the identity does not read are still checked for shape: a parser that misreads a
+  // broken one can lose track of the extensions after it (the fuzz test found one that did).
+  checkAlgorithm(der, sigAlg);
+  checkAlgorithm(der, alg);
+  checkName(der, issuer);
+  checkName(der, subject);
+  checkSpki(der, spki);
+  const notBefore = tlv(der, validity.start, validity.end);
+  const notAfter = tlv(der, notBefore.end, validity.end);
+  if (notAfter.end !== validity.end) refuse();
+  const out: Walked = { extensions: {}, notBefore: derTime(der, notBefore), notAfter: derTime(der, notAfter) };
+  let p = spki.end;
+  let t = p < tbs.end ? tlv(der, p, tbs.end) : undefined;
+  if (t?.tag === 0x81) t = (p = t.end) < tbs.end ? tlv(der, p, tbs.end) : undefined; // issuerUniqueID
+  if (t?.tag === 0x82) t = (p = t.end) < tbs.end ? tlv(der, p, tbs.end) : undefined; // subjectUniqueID
+  if (t?.tag === 0xa3) {
+    readExtensions(der, only(der, t.start, t.end, 0x30), out);
+    p = t.end;
   }
-  const first = parts.shift() ?? 0;
-  const a = first < 80 ? Math.floor(first / 40) : 2;
-  return [a, first - a * 40, ...parts].join('.');
+  if (p !== tbs.end) refuse();
+  return out;
 }
 
 /** DER bodies of 1.3.6.1.4.1.57264.1 (prefix of every Fulcio OID) and 2.5.29.17 (SAN). */
 const FULCIO_PREFIX = Buffer.from([0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01]);
 const SAN_DER = Buffer.from([0x55, 0x1d, 0x11]);
 
-/** "1.3.6.1.4.1.57264.1.<n>[.…]" from the bytes after the Fulcio prefix. */
-function fulcioOid(der: Uint8Array, t: Tlv): string {
-  const at = t.start + FULCIO_PREFIX.length;
-  if (t.end === at + 1 && der[at]! < 0x80) return FULCIO_OIDS[der[at]!]!; // the common case: .1 … .127
-  return FULCIO_ARC + decodeOid(Uint8Array.of(0x28, ...der.subarray(at, t.end))).slice(4);
-}
-const FULCIO_OIDS = Array.from({ length: 128 }, (_, i) => FULCIO_ARC + i);
-
-/** Classifies an OID by its bytes, so that only the few OIDs we read are decoded (no subarray per OID). */
-function oidKind(der: Uint8Array, t: Tlv): 'fulcio' | 'san' | 'other' {
-  const len = t.end - t.start;
-  if (len > FULCIO_PREFIX.length && bytesAt(der, t.start, FULCIO_PREFIX)) return 'fulcio';
-  if (len === 3 && bytesAt(der, t.start, SAN_DER)) return 'san';
-  return 'other';
-}
-function bytesAt(der: Uint8Array, at: number, want: Uint8Array): boolean {
-  for (let i = 0; i < want.length; i++) if (der[at + i] !== want[i]) return false;
-  return true;
-}
-
-/** Fulcio extensions, first SAN (email or URI) and validity; undefined when the DER is not a certificate. */
-function walkCertificate(bytes: Uint8Array): { extensions: Record<string, string>; san?: string; notBefore?: string; notAfter?: string } | undefined {
-  const der = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  try {
-    const cert = readTlv(der, 0, der.length);
-    const tbs = readTlv(der, cert.start, cert.end);
-    if (cert.tag !== 0x30 || tbs.tag !== 0x30) return undefined;
-    const out: { extensions: Record<string, string>; san?: string; notBefore?: string; notAfter?: string } = { extensions: {} };
-    // TBSCertificate: [0] version?, serial, signature, issuer, validity, subject, spki, [1]?, [2]?, [3] extensions
-    let field = 0;
-    for (let p = tbs.start; p < tbs.end;) {
-      const f = readTlv(der, p, tbs.end);
-      p = f.end;
-      if (field === 0 && f.tag === 0xa0) continue; // version does not count
-      field++;
-      if (field === 4 && f.tag === 0x30) {
-        const nb = readTlv(der, f.start, f.end);
-        const na = readTlv(der, nb.end, f.end);
-        const t1 = derTime(der, nb);
-        const t2 = derTime(der, na);
-        if (t1) out.notBefore = t1;
-        if (t2) out.notAfter = t2;
-      } else if (f.tag === 0xa3) readExtensions(der, readTlv(der, f.start, f.end), out);
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
-function readExtensions(der: Buffer, seq: Tlv, out: { extensions: Record<string, string>; san?: string }): void {
+function readExtensions(der: Buffer, seq: Tlv, out: Walked): void {
+  const arcs = [0, 0, 0, 0]; // bit n: Fulcio arc .n seen (n < 128)
+  let seen: Set<number | string> | undefined; // other OIDs, rarely more than ten
   for (let p = seq.start; p < seq.end;) {
-    const ext = readTlv(der, p, seq.end);
+    const ext = tlv(der, p, seq.end);
     p = ext.end;
-    const oidT = readTlv(der, ext.start, ext.end);
-    let valT = readTlv(der, oidT.end, ext.end);
-    if (valT.tag === 0x01) valT = readTlv(der, valT.end, ext.end); // critical flag
-    if (oidT.tag !== 0x06 || valT.tag !== 0x04) continue;
-    const kind = oidKind(der, oidT);
-    if (kind === 'fulcio') out.extensions[fulcioOid(der, oidT)] = decodeExtValue(der, valT.start, valT.end);
-    else if (kind === 'san' && out.san === undefined) {
-      const names = readTlv(der, valT.start, valT.end);
-      // GeneralName [1] rfc822Name / [6] uniformResourceIdentifier, both IA5 (implicit tags)
-      for (let q = names.start; q < names.end;) {
-        const g = readTlv(der, q, names.end);
-        q = g.end;
-        if (g.tag === 0x81 || g.tag === 0x86) {
-          out.san = der.toString('utf8', g.start, g.end);
-          break;
-        }
-      }
+    if (ext.tag !== 0x30) refuse();
+    const oid = tlv(der, ext.start, ext.end);
+    let val = tlv(der, oid.end, ext.end);
+    if (val.tag === 0x01) {
+      if (val.end - val.start !== 1) refuse(); // critical BOOLEAN
+      val = tlv(der, val.end, ext.end);
+    }
+    if (oid.tag !== 0x06 || val.tag !== 0x04 || val.end !== ext.end) refuse();
+    checkOid(der, oid);
+    const len = oid.end - oid.start;
+    // RFC 5280 4.2: one instance per extension; two would make the identity ambiguous.
+    if (len === FULCIO_PREFIX.length + 1 && bytesAt(der, oid.start, FULCIO_PREFIX)) {
+      const arc = der[oid.end - 1]!; // .0 … .127: checkOid saw no continuation bit
+      const bit = 1 << (arc & 31);
+      if (arcs[arc >> 5]! & bit) refuse();
+      arcs[arc >> 5]! |= bit;
+      out.extensions[FULCIO_NAMES[arc]!] = fulcioValue(der, val, arc);
+      continue;
+    }
+    const key = len <= 6 ? oidNumber(der, oid) : der.toString('latin1', oid.start, oid.end); // short ones (id-ce: 3 bytes) as numbers
+    if ((seen ??= new Set()).has(key)) refuse();
+    seen.add(key);
+    if (len > FULCIO_PREFIX.length && bytesAt(der, oid.start, FULCIO_PREFIX)) {
+      out.extensions[fulcioName(der, oid)] = fulcioValue(der, val, fulcioArc(der, oid));
+    } else if (der[oid.start] === 0x55 && der[oid.start + 1] === 0x1d) {
+      // id-ce (2.5.29.*), the RFC 5280 extensions: extnValue is one DER value. Private arcs may hold
+      // raw bytes (YubiKey attestation certificates do) and are not read.
+      only(der, val.start, val.end, der[val.start] ?? refuse());
+      if (len === SAN_DER.length && bytesAt(der, oid.start, SAN_DER)) out.san = firstSan(der, only(der, val.start, val.end, 0x30));
     }
   }
 }
-
-/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to ISO 8601. */
-function derTime(der: Buffer, t: Tlv): string | undefined {
-  const len = t.end - t.start;
-  const utc = t.tag === 0x17 && len === 13;
-  if (!utc && !(t.tag === 0x18 && len === 15)) return undefined;
-  if (der[t.end - 1] !== 0x5a) return undefined; // 'Z'
-  for (let i = t.start; i < t.end - 1; i++) if (der[i]! < 0x30 || der[i]! > 0x39) return undefined;
-  let s = der.toString('latin1', t.start, t.end - 1);
-  if (utc) s = (s.charCodeAt(0) >= 0x35 ? '19' : '20') + s;
-  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}.000Z`;
+/** The bytes of an OID of at most 6 bytes, and its length, as one safe integer. */
+function oidNumber(der: Buffer, t: Tlv): number {
+  let n = t.end - t.start;
+  for (let i = t.start; i < t.end; i++) n = n * 256 + der[i]!;
+  return n;
 }
 
-/** Values of extension OIDs under 1.3.6.1.4.1.57264.1: raw UTF-8 (.1–.6) or a DER string (.8+). */
-export function fulcioExtensions(der: Uint8Array): Record<string, string> {
-  return walkCertificate(der)?.extensions ?? {};
-}
-
-function decodeExtValue(der: Buffer, start: number, end: number): string {
-  // .8 and later wrap the value in a DER UTF8String/IA5String; .1–.6 hold the raw bytes.
-  const b0 = der[start];
-  if (end - start >= 2 && (b0 === 0x0c || b0 === 0x16 || b0 === 0x13)) {
-    try {
-      const t = readTlv(der, start, end);
-      if (t.end === end) return der.toString('utf8', t.start, t.end);
-    } catch {
-      // not DER: raw
+/** GeneralNames: the first rfc822Name [1] or uniformResourceIdentifier [6]; every name must be a GeneralName. */
+function firstSan(der: Buffer, names: Tlv): string | undefined {
+  let san: string | undefined;
+  const all = children(der, names);
+  if (all.length === 0) refuse();
+  for (const g of all) {
+    switch (g.tag) {
+      case 0x81: // rfc822Name, IA5String
+      case 0x82: // dNSName, IA5String
+      case 0x86: // uniformResourceIdentifier, IA5String
+        for (let i = g.start; i < g.end; i++) if (der[i]! > 0x7f) refuse();
+        if (san === undefined && g.tag !== 0x82) san = der.toString('latin1', g.start, g.end);
+        break;
+      case 0xa0: // otherName
+      case 0xa3: // x400Address
+      case 0xa4: // directoryName
+      case 0xa5: // ediPartyName
+      case 0x87: // iPAddress
+      case 0x88: // registeredID
+        break;
+      default:
+        refuse();
     }
   }
-  return der.toString('utf8', start, end);
+  return san;
+}
+
+const FULCIO_NAMES = Array.from({ length: 128 }, (_, i) => FULCIO_ARC + i);
+
+/** "1.3.6.1.4.1.57264.1.<n>[.…]", from the bytes after the Fulcio prefix (checkOid has run). */
+function fulcioName(der: Buffer, t: Tlv): string {
+  const at = t.start + FULCIO_PREFIX.length;
+  if (t.end === at + 1) return FULCIO_NAMES[der[at]!]!;
+  const arcs: number[] = [];
+  let v = 0;
+  for (let i = at; i < t.end; i++) {
+    v = v * 128 + (der[i]! & 0x7f);
+    if (!(der[i]! & 0x80)) {
+      arcs.push(v);
+      v = 0;
+    }
+  }
+  return FULCIO_ARC + arcs.join('.');
+}
+
+/** <n> of "1.3.6.1.4.1.57264.1.<n>[.…]". */
+function fulcioArc(der: Buffer, t: Tlv): number {
+  let v = 0;
+  for (let i = t.start + FULCIO_PREFIX.length; i < t.end; i++) {
+    v = v * 128 + (der[i]! & 0x7f);
+    if (!(der[i]! & 0x80)) return v;
+  }
+  return refuse();
+}
+
+/** .1–.6 hold the claim as raw UTF-8; .8 on as one DER UTF8String (IA5String and PrintableString taken too). */
+function fulcioValue(der: Buffer, val: Tlv, arc: number): string {
+  if (arc >= 1 && arc <= 6) return text(der, val.start, val.end);
+  const s = tlv(der, val.start, val.end);
+  if (s.end !== val.end) refuse();
+  if (s.tag === 0x0c) return text(der, s.start, s.end);
+  if (s.tag !== 0x16 && s.tag !== 0x13) refuse();
+  for (let i = s.start; i < s.end; i++) if (der[i]! > 0x7f) refuse();
+  return der.toString('latin1', s.start, s.end);
 }

@@ -19,3 +19,4 @@ export { verifyCheckpoint } from './checkpoint.js';
 export type { CheckpointVerification, VerifyCheckpointOptions } from './checkpoint.js';
 export { trustCommands, verifyBundleCommand, verifyCheckpointCommand, type CommandIO, type TrustCommandOptions } from './commands.js';
 export type { TrustedRoot } from '@sigstore/protobuf-specs';
+export { signerFromPem, signerFromCertificateDer } from './identity.js';

@@ -1,8 +1,8 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TlogError } from '../core/tlog/index.js';
 import { describe, expect, it } from 'vitest';
-import { expectTlogError } from '../core/tlog/testing/expect-code.js';
 import { realdata } from '../test/helpers/services.js';
 import { TrustError } from './errors.js';
 import { ctLogKeys, isKeyValidAt, logKeyForUrl, logKeyFromPem, logKeys, type LogKey } from './log-keys.js';
@@ -51,10 +51,10 @@ describe('logKeyFromPem (a key from config)', () => {
   });
 
   it('refuses what is not a public key (KEY_MALFORMED) and key types no log uses (KEY_UNSUPPORTED)', () => {
-    expectTlogError(() => logKeyFromPem('nope'), 'KEY_MALFORMED');
-    expectTlogError(() => logKeyFromPem('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'), 'KEY_MALFORMED');
-    expectTlogError(() => logKeyFromPem(pemOf('ed448', {})), 'KEY_UNSUPPORTED');
-    expectTlogError(() => logKeyFromPem(pemOf('ec', { namedCurve: 'secp256k1' })), 'KEY_UNSUPPORTED');
+    expect(() => logKeyFromPem('nope')).toThrowWithCode(TlogError, 'KEY_MALFORMED');
+    expect(() => logKeyFromPem('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrowWithCode(TlogError, 'KEY_MALFORMED');
+    expect(() => logKeyFromPem(pemOf('ed448', {}))).toThrowWithCode(TlogError, 'KEY_UNSUPPORTED');
+    expect(() => logKeyFromPem(pemOf('ec', { namedCurve: 'secp256k1' }))).toThrowWithCode(TlogError, 'KEY_UNSUPPORTED');
   });
 });
 
@@ -67,7 +67,7 @@ describe.skipIf(rd.skip)('log keys of real roots and logs', () => {
       const p = pem(Buffer.from(l.key, 'base64'));
       // The sample list's 'Racketeer' entry carries 64 raw bytes, not an SPKI: a key parser must refuse it.
       if (l.description.includes('Racketeer')) {
-        expectTlogError(() => logKeyFromPem(p), 'KEY_MALFORMED');
+        expect(() => logKeyFromPem(p)).toThrowWithCode(TlogError, 'KEY_MALFORMED');
         continue;
       }
       const key = logKeyFromPem(p);
@@ -79,7 +79,7 @@ describe.skipIf(rd.skip)('log keys of real roots and logs', () => {
     const rsa = logKeyFromPem(read('ct/keys/google-ct-log-rsa.pub.pem'));
     expect(rsa).toMatchObject({ algorithm: 'rsa', keyDetails: 'PKIX_RSA_PKCS1V15_4096_SHA256' });
     expect(rsa.spkiHash.hex).toBe(sha256(rsa.spki));
-    expectTlogError(() => logKeyFromPem(read('ct/keys/garbage-there-are-limits')), 'KEY_MALFORMED');
+    expect(() => logKeyFromPem(read('ct/keys/garbage-there-are-limits'))).toThrowWithCode(TlogError, 'KEY_MALFORMED');
   });
 
   it('reads the Rekor v1 and v2 keys of the production root', () => {

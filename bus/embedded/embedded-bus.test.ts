@@ -1,21 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BusRecord, EventError, makeEvent, ProbeEvent, topicFor } from '../../core/index.js';
 import { embeddedBusConfigSchema } from './config.js';
 import { EmbeddedBus } from './embedded-bus.js';
 
 const SYSTEM = topicFor('system');
 const probe = (seq: number, subject = `s-${seq}`) => makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject, data: { seq } });
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('EmbeddedBus subscription robustness', () => {
   const buses: EmbeddedBus[] = [];
@@ -44,9 +36,9 @@ describe('EmbeddedBus subscription robustness', () => {
     const seen: number[] = [];
     await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: async (r) => void seen.push((r.event.data as { seq: number }).seq) });
     await bus.publish(probe(1, 'k'));
-    await waitFor(() => seen.length >= 1, 2_000, 'first event');
+    await vi.waitFor(() => expect(seen.length >= 1, 'first event').toBe(true), { timeout: 2_000, interval: 10 });
     await bus.publish(probe(2, 'k'));
-    await waitFor(() => seen.includes(2), 2_000, 'second event after the store error');
+    await vi.waitFor(() => expect(seen.includes(2), 'second event after the store error').toBe(true), { timeout: 2_000, interval: 10 });
     expect(failures).toBeGreaterThan(1);
   });
 
@@ -70,9 +62,9 @@ describe('EmbeddedBus subscription robustness', () => {
       active.set(k, (active.get(k) ?? 1) - 1);
     };
     await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: handler('a') });
-    await waitFor(() => handledBy.size >= 2, 2_000, 'a started');
+    await vi.waitFor(() => expect(handledBy.size >= 2, 'a started').toBe(true), { timeout: 2_000, interval: 10 });
     await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: handler('b') });
-    await waitFor(() => handledBy.size >= 20, 5_000, 'all events');
+    await vi.waitFor(() => expect(handledBy.size >= 20, 'all events').toBe(true), { timeout: 5_000, interval: 10 });
     await new Promise((r) => setTimeout(r, 100));
     expect(overlap).toBe(false);
     const dups = [...handledBy].filter(([, by]) => by.length > 1);
@@ -130,7 +122,7 @@ describe('EmbeddedBus subscription robustness', () => {
         active.set(r.partition, (active.get(r.partition) ?? 1) - 1);
       },
     });
-    await waitFor(() => seen.size >= 30, 10_000, 'all events');
+    await vi.waitFor(() => expect(seen.size >= 30, 'all events').toBe(true), { timeout: 10_000, interval: 10 });
     expect(failed).toBe(true);
     expect(overlap).toBe(false);
   });

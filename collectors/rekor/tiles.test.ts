@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RekorEntry } from '../../core/events/types/rekor.js';
 import type { TlogAnomaly } from '../../core/events/types/tlog.js';
 import { noopMetrics, silentLogger } from '../../core/index.js';
@@ -59,13 +59,6 @@ describe('RekorCollector (tiles) as a full auditor', () => {
       .events('chainwatch.tlog')
       .filter((e) => e.type.endsWith('checkpoint.v1'))
       .map((e) => e.data as { treeSize: number; consistentWith?: number });
-  async function until(what: string, pred: () => boolean): Promise<void> {
-    const end = Date.now() + 10_000;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
   beforeEach(async () => {
     log = new FakeTileLog(leaves, rec.testOnlySignerKey);
     await log.start();
@@ -80,9 +73,9 @@ describe('RekorCollector (tiles) as a full auditor', () => {
   it('rebuilds the root from every leaf, then grows with a tile-based consistency check', async () => {
     log.size = 300;
     await start();
-    await until('300 entries', () => entries().length === 300);
+    await vi.waitFor(() => expect(entries().length === 300, '300 entries').toBe(true), { timeout: 10_000, interval: 20 });
     log.size = 600;
-    await until('600 entries', () => entries().length === 600);
+    await vi.waitFor(() => expect(entries().length === 600, '600 entries').toBe(true), { timeout: 10_000, interval: 20 });
     expect(entries().map((e) => e.logIndex)).toEqual([...Array(600).keys()]);
     expect(checkpoints()).toMatchObject([{ treeSize: 300 }, { treeSize: 600, consistentWith: 300 }]);
     expect(entries()[0]!.verification).toMatchObject({ inclusion: true, set: null });
@@ -98,9 +91,9 @@ describe('RekorCollector (tiles) as a full auditor', () => {
   it("start 'now' bootstraps its compact range from hash tiles", async () => {
     log.size = 520;
     await start({ start: 'now' });
-    await until('checkpoint', () => checkpoints().length === 1);
+    await vi.waitFor(() => expect(checkpoints().length === 1, 'checkpoint').toBe(true), { timeout: 10_000, interval: 20 });
     log.size = 600;
-    await until('new entries', () => entries().length === 80);
+    await vi.waitFor(() => expect(entries().length === 80, 'new entries').toBe(true), { timeout: 10_000, interval: 20 });
     expect(entries()[0]!.logIndex).toBe(520);
   });
 
@@ -108,7 +101,7 @@ describe('RekorCollector (tiles) as a full auditor', () => {
     log.size = 256;
     const state = new MemoryStateStore();
     await start({}, state);
-    await until('first entries', () => entries().length === 256);
+    await vi.waitFor(() => expect(entries().length === 256, 'first entries').toBe(true), { timeout: 10_000, interval: 20 });
     log.size = 600;
     log.hook = (_req, res, path) => {
       if (path !== '/tile/entries/001') return false;
@@ -120,16 +113,37 @@ describe('RekorCollector (tiles) as a full auditor', () => {
       res.writeHead(200).end(bad);
       return true;
     };
-    await until('root mismatch', () => anomalies().some((a) => a.code === 'TLOG_ROOT_MISMATCH'));
+    await vi.waitFor(
+      () =>
+        expect(
+          anomalies().some((a) => a.code === 'TLOG_ROOT_MISMATCH'),
+          'root mismatch',
+        ).toBe(true),
+      { timeout: 10_000, interval: 20 },
+    );
     expect(anomalies()[0]!.kind).toBe('inclusion_failed');
     expect(entries()).toHaveLength(256);
     log.hook = (_req, res, path) => (path === '/checkpoint' ? (res.writeHead(200).end(log.checkpoint(600, Buffer.alloc(32, 1))), true) : false);
-    await until('fork', () => anomalies().some((a) => a.kind === 'consistency_failed' || a.code === 'TLOG_ROOT_MISMATCH'));
+    await vi.waitFor(
+      () =>
+        expect(
+          anomalies().some((a) => a.kind === 'consistency_failed' || a.code === 'TLOG_ROOT_MISMATCH'),
+          'fork',
+        ).toBe(true),
+      { timeout: 10_000, interval: 20 },
+    );
     log.hook = (_req, res, path) => (path === '/tile/entries/001' ? (res.writeHead(200).end(Buffer.from([0, 9, 1])), true) : false);
-    await until('truncated bundle', () => anomalies().some((a) => a.code === 'TILES_RESPONSE_MALFORMED'));
+    await vi.waitFor(
+      () =>
+        expect(
+          anomalies().some((a) => a.code === 'TILES_RESPONSE_MALFORMED'),
+          'truncated bundle',
+        ).toBe(true),
+      { timeout: 10_000, interval: 20 },
+    );
     expect(anomalies().find((a) => a.code === 'TILES_RESPONSE_MALFORMED')!.kind).toBe('malformed_response');
     log.hook = undefined;
-    await until('recovered', () => entries().length === 600);
+    await vi.waitFor(() => expect(entries().length === 600, 'recovered').toBe(true), { timeout: 10_000, interval: 20 });
     expect(entries().map((e) => e.logIndex)).toEqual([...Array(600).keys()]);
   });
 });

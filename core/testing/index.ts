@@ -1,8 +1,9 @@
 /**
  * Test twins shared by every folder's tests (never imported by production code; the dependency lint
  * enforces it): the in-memory Bus, StateStore, Metrics and KeyProvider, a recording AlertSink, a
- * ComponentContext with a settable clock, fixture builders, the toThrowWithCode matcher's helper,
- * and a power-loss simulator for SQLite files in WAL mode.
+ * ComponentContext with a settable clock, fixture builders, a command runner, a power-loss
+ * simulator for SQLite files in WAL mode, and the toThrowWithCode matcher (registered for every
+ * test by ./vitest-setup.ts).
  */
 export { MemoryBus } from './memory-bus.js';
 export { MemoryStateStore } from './memory-state.js';
@@ -13,3 +14,4 @@ export { RecordingSink, type SinkBehaviour } from './recording-sink.js';
 export { testContext, type TestContext } from './context.js';
 export { findingEvent, makeFinding, makeNotification } from './fixtures.js';
 export { invokeCommand, type CommandResult } from './command.js';
+export { toThrowWithCode, type ErrorClass } from './to-throw-with-code.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CompactRange, decompose } from './compact.js';
+import { TlogError } from './errors.js';
 import { HASH_SIZE, leafHash } from './hash.js';
 import { verifyLeavesAgainstRoot } from './leaves.js';
-import { expectTlogError } from './testing/expect-code.js';
 import { mth } from './testing/naive-tree.js';
 
 const leaves = Array.from({ length: 260 }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
@@ -25,7 +25,7 @@ describe('decompose', () => {
     expect(decompose(3, 16)).toEqual([0, 2, 3]);
     expect(decompose(5, 6)).toEqual([0]);
     expect(decompose(0, Number.MAX_SAFE_INTEGER)).toHaveLength(53);
-    expectTlogError(() => decompose(5, 4), 'TLOG_RANGE_INVALID');
+    expect(() => decompose(5, 4)).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
   });
 });
 
@@ -68,26 +68,26 @@ describe('CompactRange', () => {
     expect(back.equals(cr)).toBe(true);
     expect(back.root().equals(cr.root())).toBe(true);
     const j = cr.toJSON();
-    expectTlogError(() => CompactRange.fromJSON({ ...j, hashes: j.hashes.slice(1) }), 'TLOG_RANGE_INVALID');
-    expectTlogError(() => CompactRange.fromJSON({ ...j, end: 79 }), 'TLOG_RANGE_INVALID');
-    expectTlogError(() => CompactRange.fromJSON({ ...j, hashes: ['zz', ...j.hashes.slice(1)] }), 'TLOG_RANGE_INVALID');
-    expectTlogError(() => CompactRange.fromJSON(null), 'TLOG_RANGE_INVALID');
-    expectTlogError(() => CompactRange.fromJSON({ ...j, begin: -1 }), 'TLOG_SIZE_INVALID');
+    expect(() => CompactRange.fromJSON({ ...j, hashes: j.hashes.slice(1) })).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
+    expect(() => CompactRange.fromJSON({ ...j, end: 79 })).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
+    expect(() => CompactRange.fromJSON({ ...j, hashes: ['zz', ...j.hashes.slice(1)] })).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
+    expect(() => CompactRange.fromJSON(null)).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
+    expect(() => CompactRange.fromJSON({ ...j, begin: -1 })).toThrowWithCode(TlogError, 'TLOG_SIZE_INVALID');
   });
 
   it('refuses misuse with precise codes', () => {
     const cr = CompactRange.empty(4);
-    expectTlogError(() => cr.root(), 'TLOG_RANGE_INVALID');
-    expectTlogError(() => cr.append(Buffer.alloc(31)), 'TLOG_BAD_HASH_SIZE');
-    expectTlogError(() => cr.merge(CompactRange.empty(5)), 'TLOG_RANGE_NOT_ADJACENT');
-    expectTlogError(() => CompactRange.fromHashes(0, 3, [Buffer.alloc(HASH_SIZE)]), 'TLOG_RANGE_INVALID');
+    expect(() => cr.root()).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
+    expect(() => cr.append(Buffer.alloc(31))).toThrowWithCode(TlogError, 'TLOG_BAD_HASH_SIZE');
+    expect(() => cr.merge(CompactRange.empty(5))).toThrowWithCode(TlogError, 'TLOG_RANGE_NOT_ADJACENT');
+    expect(() => CompactRange.fromHashes(0, 3, [Buffer.alloc(HASH_SIZE)])).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
   });
 
   it('handles a 2^53-1 leaf prefix (bookkeeping only)', () => {
     const hashes = Array.from({ length: 53 }, (_, i) => leafHash(Buffer.from([i])));
     const cr = CompactRange.fromHashes(0, Number.MAX_SAFE_INTEGER, hashes);
     expect(cr.root()).toHaveLength(HASH_SIZE);
-    expectTlogError(() => cr.append(leaves[0]!), 'TLOG_SIZE_INVALID');
+    expect(() => cr.append(leaves[0]!)).toThrowWithCode(TlogError, 'TLOG_SIZE_INVALID');
   });
 });
 
@@ -132,16 +132,15 @@ describe('verifyLeavesAgainstRoot', () => {
     prior.appendMany(leaves.slice(0, 10));
     const run = leaves.slice(10, size);
     const tampered = run.map((l, i) => (i === 50 ? leafHash(Buffer.from('evil')) : l));
-    expectTlogError(() => verifyLeavesAgainstRoot(10, tampered, size, root, { kind: 'prior', range: prior }), 'TLOG_ROOT_MISMATCH');
+    expect(() => verifyLeavesAgainstRoot(10, tampered, size, root, { kind: 'prior', range: prior })).toThrowWithCode(TlogError, 'TLOG_ROOT_MISMATCH');
     const swapped = [run[1]!, run[0]!, ...run.slice(2)];
-    expectTlogError(() => verifyLeavesAgainstRoot(10, swapped, size, root, { kind: 'prior', range: prior }), 'TLOG_ROOT_MISMATCH');
-    expectTlogError(() => verifyLeavesAgainstRoot(10, run.slice(0, -1), size, root, { kind: 'prior', range: prior }), 'TLOG_RANGE_INVALID');
-    expectTlogError(() => verifyLeavesAgainstRoot(11, run.slice(1), size, root, { kind: 'prior', range: prior }), 'TLOG_RANGE_NOT_ADJACENT');
-    expectTlogError(() => verifyLeavesAgainstRoot(10, run, size - 1, root, { kind: 'prior', range: prior }), 'TLOG_INDEX_OUT_OF_RANGE');
-    expectTlogError(
-      () => verifyLeavesAgainstRoot(10, run.slice(0, 100), size, root, { kind: 'proof', left: naiveRange(0, 10), right: naiveRange(111, size) }),
-      ['TLOG_RANGE_INVALID', 'TLOG_ROOT_MISMATCH'],
-    );
+    expect(() => verifyLeavesAgainstRoot(10, swapped, size, root, { kind: 'prior', range: prior })).toThrowWithCode(TlogError, 'TLOG_ROOT_MISMATCH');
+    expect(() => verifyLeavesAgainstRoot(10, run.slice(0, -1), size, root, { kind: 'prior', range: prior })).toThrowWithCode(TlogError, 'TLOG_RANGE_INVALID');
+    expect(() => verifyLeavesAgainstRoot(11, run.slice(1), size, root, { kind: 'prior', range: prior })).toThrowWithCode(TlogError, 'TLOG_RANGE_NOT_ADJACENT');
+    expect(() => verifyLeavesAgainstRoot(10, run, size - 1, root, { kind: 'prior', range: prior })).toThrowWithCode(TlogError, 'TLOG_INDEX_OUT_OF_RANGE');
+    expect(() =>
+      verifyLeavesAgainstRoot(10, run.slice(0, 100), size, root, { kind: 'proof', left: naiveRange(0, 10), right: naiveRange(111, size) }),
+    ).toThrowWithCode(TlogError, ['TLOG_RANGE_INVALID', 'TLOG_ROOT_MISMATCH']);
   });
 });
 
@@ -164,11 +163,14 @@ describe('verifyLeavesAgainstRoot (property)', () => {
       verifyLeavesAgainstRoot(start, leaves.slice(start, end), size, root, { kind: 'proof', left: naiveRange(0, start), right });
       const k = start + rnd(end - start);
       const tampered = leaves.slice(start, end).map((l, i) => (i + start === k ? leafHash(Buffer.from('x')) : l));
-      expectTlogError(() => verifyLeavesAgainstRoot(start, tampered, size, root, { kind: 'prior', range: prior, right }), 'TLOG_ROOT_MISMATCH');
+      expect(() => verifyLeavesAgainstRoot(start, tampered, size, root, { kind: 'prior', range: prior, right })).toThrowWithCode(
+        TlogError,
+        'TLOG_ROOT_MISMATCH',
+      );
       if (right.length > 0) {
         const badRight = right.map((h, i) => (i === 0 ? leafHash(h) : h));
-        expectTlogError(
-          () => verifyLeavesAgainstRoot(start, leaves.slice(start, end), size, root, { kind: 'prior', range: prior, right: badRight }),
+        expect(() => verifyLeavesAgainstRoot(start, leaves.slice(start, end), size, root, { kind: 'prior', range: prior, right: badRight })).toThrowWithCode(
+          TlogError,
           'TLOG_ROOT_MISMATCH',
         );
       }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { formatCheckpoint, openCheckpoint, parseCheckpoint } from './checkpoint.js';
-import type { TlogErrorCode } from './errors.js';
+import { TlogError, type TlogErrorCode } from './errors.js';
 import { leafHash } from './hash.js';
 import {
   cosignatureV1Signer,
@@ -16,7 +16,6 @@ import {
 } from './keys.js';
 import { formatNote, MAX_NOTE_SIGNATURES, parseNote } from './note.js';
 import { addSignatures, signNote, signNoteEcdsa, signNoteEd25519, verifyNote } from './signed.js';
-import { expectTlogError } from './testing/expect-code.js';
 
 const ed = generateKeyPairSync('ed25519');
 const ed2 = generateKeyPairSync('ed25519');
@@ -55,7 +54,7 @@ describe('parseNote: malformed forms', () => {
     ['blank line after the signatures', `${TEXT}\n${SIG}\n`, 'NOTE_NO_SIGNATURE'],
     ['oversized', `${'a'.repeat(1 << 20)}\n\n${SIG}`, 'NOTE_MALFORMED'],
   ];
-  for (const [name, input, code] of cases) it(name, () => expectTlogError(() => parseNote(input), code));
+  for (const [name, input, code] of cases) it(name, () => expect(() => parseNote(input)).toThrowWithCode(TlogError, code));
 
   it('accepts a well-formed note, bytes or string, and round-trips it', () => {
     const text = `${TEXT}\n${SIG}${SIG.replace('example.com/log', 'witness.example/w1')}`;
@@ -87,7 +86,7 @@ describe('parseCheckpoint', () => {
     ['empty extension line', `o\n1\n${ROOT}\n\nx\n`],
     ['no final newline', `o\n1\n${ROOT}`],
   ];
-  for (const [name, text] of bad) it(`refuses ${name}`, () => expectTlogError(() => parseCheckpoint(text), 'CHECKPOINT_MALFORMED'));
+  for (const [name, text] of bad) it(`refuses ${name}`, () => expect(() => parseCheckpoint(text)).toThrowWithCode(TlogError, 'CHECKPOINT_MALFORMED'));
 
   it('parses origin, size, root and extensions, and formats back', () => {
     const c = parseCheckpoint(`rekor.sigstore.dev - 1\n0\n${ROOT}\nTimestamp: 1689177396617352539\n`);
@@ -118,39 +117,42 @@ describe('signing and verifying notes', () => {
     expect(verifyNote(cosigned, [edV, wV], { requireAll: true }).verifiedBy).toEqual([edV, wV]);
     expect(verifyNote(cosigned, [edV, wV], { quorum: 2 }).verifiedBy).toHaveLength(2);
     const other = cosignatureV1Verifier('witness.example/w2', ed2.publicKey);
-    expectTlogError(() => verifyNote(cosigned, [edV, wV, other], { requireAll: true }), 'NOTE_QUORUM_NOT_MET');
-    expectTlogError(() => verifyNote(signed, [edV, wV], { quorum: 2 }), 'NOTE_QUORUM_NOT_MET');
+    expect(() => verifyNote(cosigned, [edV, wV, other], { requireAll: true })).toThrowWithCode(TlogError, 'NOTE_QUORUM_NOT_MET');
+    expect(() => verifyNote(signed, [edV, wV], { quorum: 2 })).toThrowWithCode(TlogError, 'NOTE_QUORUM_NOT_MET');
   });
 
   it('ignores unknown signatures but requires one known valid signature', () => {
     const signed = signNote(TEXT, [ed25519NoteSigner('someone.else', ed2.privateKey), ed25519NoteSigner('example.com/log', ed.privateKey)]);
     const r = verifyNote(signed, [edV]);
     expect(r.unknown.map((s) => s.name)).toEqual(['someone.else']);
-    expectTlogError(() => verifyNote(signNoteEd25519(TEXT, 'someone.else', ed2.privateKey), [edV]), 'NOTE_UNKNOWN_KEY');
+    expect(() => verifyNote(signNoteEd25519(TEXT, 'someone.else', ed2.privateKey), [edV])).toThrowWithCode(TlogError, 'NOTE_UNKNOWN_KEY');
     // Same name, other key: the key ID differs, so the line is unknown rather than invalid.
-    expectTlogError(() => verifyNote(signNoteEd25519(TEXT, 'example.com/log', ed2.privateKey), [edV]), 'NOTE_UNKNOWN_KEY');
+    expect(() => verifyNote(signNoteEd25519(TEXT, 'example.com/log', ed2.privateKey), [edV])).toThrowWithCode(TlogError, 'NOTE_UNKNOWN_KEY');
   });
 
   it('rejects the whole note when a known key signature fails', () => {
     const signed = signNoteEd25519(TEXT, 'example.com/log', ed.privateKey);
-    expectTlogError(() => verifyNote(signed.replace('\n42\n', '\n43\n'), [edV]), 'NOTE_SIGNATURE_INVALID');
+    expect(() => verifyNote(signed.replace('\n42\n', '\n43\n'), [edV])).toThrowWithCode(TlogError, 'NOTE_SIGNATURE_INVALID');
     const n = parseNote(signed);
     const badSig = Buffer.from(n.signatures[0]!.sig);
     badSig[0]! ^= 1;
-    expectTlogError(() => verifyNote({ text: n.text, signatures: [{ ...n.signatures[0]!, sig: badSig }] }, [edV]), 'NOTE_SIGNATURE_INVALID');
+    expect(() => verifyNote({ text: n.text, signatures: [{ ...n.signatures[0]!, sig: badSig }] }, [edV])).toThrowWithCode(TlogError, 'NOTE_SIGNATURE_INVALID');
     // A good log signature does not excuse a bad one from another known key.
     const bad = addSignatures(signed, [{ ...ed25519NoteSigner('witness.example/x', ed2.privateKey), sign: () => Buffer.alloc(64) }]);
-    expectTlogError(() => verifyNote(bad, [edV, ed25519NoteVerifier('witness.example/x', ed2.publicKey)]), 'NOTE_SIGNATURE_INVALID');
+    expect(() => verifyNote(bad, [edV, ed25519NoteVerifier('witness.example/x', ed2.publicKey)])).toThrowWithCode(TlogError, 'NOTE_SIGNATURE_INVALID');
     // Garbage DER for an ECDSA key is an invalid signature, not a crash.
     const ecNote = `${TEXT}\n\u2014 rekor.example ${Buffer.concat([ecV.keyHash, Buffer.from([0x30, 0x01])]).toString('base64')}\n`;
-    expectTlogError(() => verifyNote(ecNote, [ecV]), 'NOTE_SIGNATURE_INVALID');
+    expect(() => verifyNote(ecNote, [ecV])).toThrowWithCode(TlogError, 'NOTE_SIGNATURE_INVALID');
   });
 
   it('opens a signed checkpoint and checks its origin', () => {
     const env = signNoteEd25519(TEXT, 'example.com/log', ed.privateKey);
     expect(openCheckpoint(env, [edV], { origin: 'example.com/log' }).checkpoint.size).toBe(42);
-    expectTlogError(() => openCheckpoint(env, [edV], { origin: 'example.com/other' }), 'CHECKPOINT_ORIGIN_MISMATCH');
-    expectTlogError(() => openCheckpoint(signNoteEd25519('not a checkpoint\n', 'example.com/log', ed.privateKey), [edV]), 'CHECKPOINT_MALFORMED');
+    expect(() => openCheckpoint(env, [edV], { origin: 'example.com/other' })).toThrowWithCode(TlogError, 'CHECKPOINT_ORIGIN_MISMATCH');
+    expect(() => openCheckpoint(signNoteEd25519('not a checkpoint\n', 'example.com/log', ed.privateKey), [edV])).toThrowWithCode(
+      TlogError,
+      'CHECKPOINT_MALFORMED',
+    );
   });
 });
 
@@ -172,13 +174,13 @@ describe('verifier keys (vkey)', () => {
   it('refuses malformed vkeys', () => {
     const good = formatVerifierKey('example.com/log', 'ed25519', ed.publicKey);
     const [name, hash, b64] = good.split('+') as [string, string, string];
-    expectTlogError(() => parseVerifierKey(`${name}+${hash}`), 'KEY_MALFORMED');
-    expectTlogError(() => parseVerifierKey(`${name}+00000000+${b64}`), 'KEY_MALFORMED');
-    expectTlogError(() => parseVerifierKey(`${name}+${hash}+${b64.slice(0, -4)}`), 'KEY_MALFORMED');
-    expectTlogError(() => parseVerifierKey(`${name}+${hash}+${Buffer.from([0x09, 1, 2]).toString('base64')}`), 'KEY_UNSUPPORTED');
-    expectTlogError(() => parseVerifierKey(`a b+${hash}+${b64}`), 'KEY_MALFORMED');
-    expectTlogError(() => ecdsaNoteVerifier('x', ed.publicKey), 'KEY_UNSUPPORTED');
-    expectTlogError(() => ecdsaNoteVerifier('x', generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey), 'KEY_UNSUPPORTED');
-    expectTlogError(() => ed25519NoteVerifier('x', Buffer.alloc(5)), 'KEY_MALFORMED');
+    expect(() => parseVerifierKey(`${name}+${hash}`)).toThrowWithCode(TlogError, 'KEY_MALFORMED');
+    expect(() => parseVerifierKey(`${name}+00000000+${b64}`)).toThrowWithCode(TlogError, 'KEY_MALFORMED');
+    expect(() => parseVerifierKey(`${name}+${hash}+${b64.slice(0, -4)}`)).toThrowWithCode(TlogError, 'KEY_MALFORMED');
+    expect(() => parseVerifierKey(`${name}+${hash}+${Buffer.from([0x09, 1, 2]).toString('base64')}`)).toThrowWithCode(TlogError, 'KEY_UNSUPPORTED');
+    expect(() => parseVerifierKey(`a b+${hash}+${b64}`)).toThrowWithCode(TlogError, 'KEY_MALFORMED');
+    expect(() => ecdsaNoteVerifier('x', ed.publicKey)).toThrowWithCode(TlogError, 'KEY_UNSUPPORTED');
+    expect(() => ecdsaNoteVerifier('x', generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey)).toThrowWithCode(TlogError, 'KEY_UNSUPPORTED');
+    expect(() => ed25519NoteVerifier('x', Buffer.alloc(5))).toThrowWithCode(TlogError, 'KEY_MALFORMED');
   });
 });

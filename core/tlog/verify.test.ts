@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { TlogError } from './errors.js';
 import { HASH_SIZE, leafHash } from './hash.js';
 import { consistencyProof, mth, path } from './testing/naive-tree.js';
-import { expectTlogError } from './testing/expect-code.js';
 import { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
 
 /** Deterministic PRNG so a failing seed can be replayed. */
@@ -32,30 +32,33 @@ describe('inclusion proofs (property)', () => {
       verifyInclusion(tree[index]!, index, size, proof, root);
       expect(rootFromInclusionProof(tree[index]!, index, size, proof).equals(root)).toBe(true);
 
-      expectTlogError(() => verifyInclusion(flip(tree[index]!, r(256)), index, size, proof, root), 'TLOG_INCLUSION_MISMATCH');
-      expectTlogError(() => verifyInclusion(tree[index]!, index, size, proof, flip(root, r(256))), 'TLOG_INCLUSION_MISMATCH');
+      expect(() => verifyInclusion(flip(tree[index]!, r(256)), index, size, proof, root)).toThrowWithCode(TlogError, 'TLOG_INCLUSION_MISMATCH');
+      expect(() => verifyInclusion(tree[index]!, index, size, proof, flip(root, r(256)))).toThrowWithCode(TlogError, 'TLOG_INCLUSION_MISMATCH');
       if (proof.length > 0) {
         const k = r(proof.length);
         const bad = proof.map((p, i) => (i === k ? flip(p, r(256)) : p));
-        expectTlogError(() => verifyInclusion(tree[index]!, index, size, bad, root), 'TLOG_INCLUSION_MISMATCH');
-        expectTlogError(() => verifyInclusion(tree[index]!, index, size, proof.slice(1), root), 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
+        expect(() => verifyInclusion(tree[index]!, index, size, bad, root)).toThrowWithCode(TlogError, 'TLOG_INCLUSION_MISMATCH');
+        expect(() => verifyInclusion(tree[index]!, index, size, proof.slice(1), root)).toThrowWithCode(TlogError, 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
       }
-      expectTlogError(() => verifyInclusion(tree[index]!, index, size, [...proof, root], root), 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
+      expect(() => verifyInclusion(tree[index]!, index, size, [...proof, root], root)).toThrowWithCode(TlogError, 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
       if (size > 1) {
         const other = (index + 1 + r(size - 1)) % size;
-        expectTlogError(() => verifyInclusion(tree[index]!, other, size, proof, root), ['TLOG_INCLUSION_MISMATCH', 'TLOG_INCLUSION_BAD_PROOF_LENGTH']);
+        expect(() => verifyInclusion(tree[index]!, other, size, proof, root)).toThrowWithCode(TlogError, [
+          'TLOG_INCLUSION_MISMATCH',
+          'TLOG_INCLUSION_BAD_PROOF_LENGTH',
+        ]);
       }
-      expectTlogError(() => verifyInclusion(tree[index]!, size, size, proof, root), 'TLOG_INDEX_OUT_OF_RANGE');
+      expect(() => verifyInclusion(tree[index]!, size, size, proof, root)).toThrowWithCode(TlogError, 'TLOG_INDEX_OUT_OF_RANGE');
     });
   }
 
   it('rejects unsafe and negative numbers, and wrong hash sizes', () => {
     const h = leaves[0]!;
-    expectTlogError(() => verifyInclusion(h, -1, 4, [], h), 'TLOG_SIZE_INVALID');
-    expectTlogError(() => verifyInclusion(h, 0, 2 ** 53, [], h), 'TLOG_SIZE_INVALID');
-    expectTlogError(() => verifyInclusion(h, 0.5, 4, [], h), 'TLOG_SIZE_INVALID');
-    expectTlogError(() => verifyInclusion(h.subarray(0, 31), 0, 1, [], h), 'TLOG_BAD_HASH_SIZE');
-    expectTlogError(() => verifyInclusion(h, 0, 2, [Buffer.alloc(33)], h), 'TLOG_BAD_HASH_SIZE');
+    expect(() => verifyInclusion(h, -1, 4, [], h)).toThrowWithCode(TlogError, 'TLOG_SIZE_INVALID');
+    expect(() => verifyInclusion(h, 0, 2 ** 53, [], h)).toThrowWithCode(TlogError, 'TLOG_SIZE_INVALID');
+    expect(() => verifyInclusion(h, 0.5, 4, [], h)).toThrowWithCode(TlogError, 'TLOG_SIZE_INVALID');
+    expect(() => verifyInclusion(h.subarray(0, 31), 0, 1, [], h)).toThrowWithCode(TlogError, 'TLOG_BAD_HASH_SIZE');
+    expect(() => verifyInclusion(h, 0, 2, [Buffer.alloc(33)], h)).toThrowWithCode(TlogError, 'TLOG_BAD_HASH_SIZE');
   });
 
   it('computes exact proof lengths near 2^53 (bigint bit arithmetic)', () => {
@@ -63,7 +66,7 @@ describe('inclusion proofs (property)', () => {
     const proof = Array.from({ length: 52 }, () => randomBytes(HASH_SIZE));
     // The last leaf of a 2^53-1 tree has a 52-hash path (one per left subtree).
     expect(() => rootFromInclusionProof(leaves[0]!, size - 1, size, proof)).not.toThrow();
-    expectTlogError(() => rootFromInclusionProof(leaves[0]!, size - 1, size, proof.slice(1)), 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
+    expect(() => rootFromInclusionProof(leaves[0]!, size - 1, size, proof.slice(1))).toThrowWithCode(TlogError, 'TLOG_INCLUSION_BAD_PROOF_LENGTH');
     // Leaf 0: 52 levels inside the 2^52 subtree plus nothing, as the border has no ones above.
     expect(() => rootFromInclusionProof(leaves[0]!, 0, size, [...proof, leaves[1]!])).not.toThrow();
   });
@@ -83,34 +86,33 @@ describe('consistency proofs (property)', () => {
       const fork = leaves.slice(0, size2).map((l, i) => (i === r(size2) ? flip(l, 1) : l));
       const forkRoot = mth(fork);
       if (!forkRoot.equals(root2)) {
-        expectTlogError(() => verifyConsistency(size1, size2, proof, root1, forkRoot), 'TLOG_CONSISTENCY_MISMATCH');
+        expect(() => verifyConsistency(size1, size2, proof, root1, forkRoot)).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_MISMATCH');
       }
-      expectTlogError(() => verifyConsistency(size1, size2, proof, flip(root1, r(256)), root2), 'TLOG_CONSISTENCY_MISMATCH');
+      expect(() => verifyConsistency(size1, size2, proof, flip(root1, r(256)), root2)).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_MISMATCH');
       if (proof.length > 0) {
         const k = r(proof.length);
         const bad = proof.map((p, i) => (i === k ? flip(p, r(256)) : p));
-        expectTlogError(() => verifyConsistency(size1, size2, bad, root1, root2), 'TLOG_CONSISTENCY_MISMATCH');
-        expectTlogError(() => verifyConsistency(size1, size2, proof.slice(0, -1), root1, root2), 'TLOG_CONSISTENCY_BAD_PROOF_LENGTH');
+        expect(() => verifyConsistency(size1, size2, bad, root1, root2)).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_MISMATCH');
+        expect(() => verifyConsistency(size1, size2, proof.slice(0, -1), root1, root2)).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_BAD_PROOF_LENGTH');
       }
-      expectTlogError(() => verifyConsistency(size2, size1 - 1, proof, root2, root1), ['TLOG_TREE_SHRANK', 'TLOG_CONSISTENCY_FROM_EMPTY']);
+      expect(() => verifyConsistency(size2, size1 - 1, proof, root2, root1)).toThrowWithCode(TlogError, ['TLOG_TREE_SHRANK', 'TLOG_CONSISTENCY_FROM_EMPTY']);
     });
   }
 
   it('refuses the empty tree as the old tree, and a shrinking tree', () => {
     const root = mth(leaves.slice(0, 3));
-    expectTlogError(() => verifyConsistency(0, 3, [], mth([]), root), 'TLOG_CONSISTENCY_FROM_EMPTY');
-    expectTlogError(() => verifyConsistency(3, 2, [], root, root), 'TLOG_TREE_SHRANK');
-    expectTlogError(() => verifyConsistency(3, 3, [root], root, root), 'TLOG_CONSISTENCY_BAD_PROOF_LENGTH');
-    expectTlogError(() => verifyConsistency(3, 3, [], root, mth(leaves.slice(0, 2))), 'TLOG_CONSISTENCY_MISMATCH');
+    expect(() => verifyConsistency(0, 3, [], mth([]), root)).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_FROM_EMPTY');
+    expect(() => verifyConsistency(3, 2, [], root, root)).toThrowWithCode(TlogError, 'TLOG_TREE_SHRANK');
+    expect(() => verifyConsistency(3, 3, [root], root, root)).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_BAD_PROOF_LENGTH');
+    expect(() => verifyConsistency(3, 3, [], root, mth(leaves.slice(0, 2)))).toThrowWithCode(TlogError, 'TLOG_CONSISTENCY_MISMATCH');
   });
 });
 
 describe('TlogError', () => {
   it('is a non-retriable ChainwatchError', async () => {
     const { ChainwatchError } = await import('../errors.js');
-    const e = expectTlogError(() => verifyInclusion(leaves[0]!, 1, 1, [], leaves[0]!), 'TLOG_INDEX_OUT_OF_RANGE');
-    expect(e).toBeInstanceOf(ChainwatchError);
-    expect(e.retriable).toBe(false);
-    expect(e.name).toBe('TlogError');
+    const outOfRange = () => verifyInclusion(leaves[0]!, 1, 1, [], leaves[0]!);
+    expect(outOfRange).toThrowWithCode(TlogError, 'TLOG_INDEX_OUT_OF_RANGE', { retriable: false, name: 'TlogError' });
+    expect(outOfRange).toThrow(ChainwatchError);
   });
 });

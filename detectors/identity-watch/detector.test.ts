@@ -16,9 +16,9 @@ import {
 } from '../../core/index.js';
 import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
-import { signerFromFile } from '../../test/helpers/fulcio.js';
 import { MemoryBus } from '../../core/testing/index.js';
 import { realdata } from '../../test/helpers/services.js';
+import { signerFromPem } from '../../trust/index.js';
 import { createIdentityWatchDetector } from './index.js';
 
 /**
@@ -106,7 +106,8 @@ async function harness(config: Record<string, unknown>) {
 
 const PY_BUNDLE = 'sigstore/sigstore-python/integration/Python-3.12.5.tgz.sigstore';
 const SLSA_BUNDLE = 'slsa/slsa-verifier/gha_generic/v2.1.0/binary-linux-amd64-workflow_dispatch.intoto.jsonl';
-const cert = (f: string) => signerFromFile(join(rd.dir, 'x509/fulcio', f));
+/** The signer the Rekor collector publishes for a real Fulcio certificate (trust's own extraction). */
+const cert = (f: string) => signerFromPem(readFileSync(join(rd.dir, 'x509/fulcio', f), 'utf8'));
 
 describe.skipIf(rd.skip)('identity-watch end to end (real bundles and certificates)', () => {
   it('a legitimate release produces no finding (onExpected: ignore)', async () => {
@@ -238,21 +239,15 @@ describe('identity-watch configuration', () => {
     const d = createIdentityWatchDetector({ policyFile: '/policies/p.yaml' }, ctx(), {
       readFile: async () => 'version: 1\nwatches:\n  - name: a\n    match: { repositories: [x/y] }\n    expected: [{ name: e, ref: main }]\n',
     });
-    const err = await d.start().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(PolicyError);
-    expect(err).toMatchObject({ code: 'POLICY_INVALID', file: '/policies/p.yaml' });
-    expect((err as PolicyError).issues[0]).toMatchObject({ path: 'watches.0.expected.0.ref', line: 5 });
+    await expect(d.start()).rejects.toThrowWithCode(PolicyError, 'POLICY_INVALID', {
+      file: '/policies/p.yaml',
+      issues: [expect.objectContaining({ path: 'watches.0.expected.0.ref', line: 5 }), expect.objectContaining({ path: 'watches.0.expected.0' })],
+    });
   });
 
   it('policyFile and policy are exclusive', () => {
-    expect(() => createIdentityWatchDetector({}, ctx())).toThrow(ConfigError);
-    try {
-      createIdentityWatchDetector({ policyFile: 'a', policy: {} }, ctx());
-    } catch (e) {
-      expect(e).toMatchObject({ code: 'CONFIG_INVALID', issues: [{ path: 'detectors.identityWatch.policyFile' }] });
-    }
+    const exclusive = { issues: [{ path: 'detectors.identityWatch.policyFile' }] };
+    expect(() => createIdentityWatchDetector({}, ctx())).toThrowWithCode(ConfigError, 'CONFIG_INVALID', exclusive);
+    expect(() => createIdentityWatchDetector({ policyFile: 'a', policy: {} }, ctx())).toThrowWithCode(ConfigError, 'CONFIG_INVALID', exclusive);
   });
 });

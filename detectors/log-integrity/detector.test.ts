@@ -135,28 +135,19 @@ describe('log-integrity: anomalies', () => {
   });
 
   it('bad config fails with CONFIG_INVALID and the key path', () => {
-    const keys = new MemoryKeyProvider();
     const ctx = {
       bus: new MemoryBus(),
       state: new MemoryStateStore(),
       logger: silentLogger,
       metrics: noopMetrics,
       dataDir: '/x',
-      keys,
+      keys: new MemoryKeyProvider(),
       fail() {},
       now: () => clock,
     };
-    const err = (() => {
-      try {
-        createLogIntegrityDetector({ severity: { stale: 'urgent' } } as never, ctx);
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
-    expect((err as ConfigError).issues[0]!.path).toBe('detectors.logIntegrity.severity.stale');
+    expect(() => createLogIntegrityDetector({ severity: { stale: 'urgent' } } as never, ctx)).toThrowWithCode(ConfigError, 'CONFIG_INVALID', {
+      issues: [expect.objectContaining({ path: 'detectors.logIntegrity.severity.stale' })],
+    });
   });
 });
 

@@ -5,16 +5,6 @@ import { loadIdentityPolicyFile, parseIdentityPolicy, PolicyError, type PolicyEr
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples');
 
-function failure(fn: () => unknown): PolicyError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PolicyError);
-    return e as PolicyError;
-  }
-  throw new Error('expected a PolicyError');
-}
-
 describe('identity policy loader', () => {
   it.each(readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')))('example %s loads', async (f) => {
     const p = await loadIdentityPolicyFile(join(EXAMPLES, f));
@@ -24,7 +14,7 @@ describe('identity policy loader', () => {
 
   it('refuses an expected entry whose only constraint is an empty extensions map (it would allow everyone)', () => {
     const yaml = 'version: 1\nwatches:\n  - name: w\n    match: { repositories: [acme/app] }\n    expected:\n      - name: anyone\n        extensions: {}\n';
-    expect(failure(() => parseIdentityPolicy(yaml)).code).toBe('POLICY_INVALID');
+    expect(() => parseIdentityPolicy(yaml)).toThrowWithCode(PolicyError, 'POLICY_INVALID');
   });
 
   it('applies defaults and accepts rekor-monitor objectIdentifier', () => {
@@ -98,18 +88,18 @@ describe('identity policy loader', () => {
     ],
   ];
   it.each(bad)('%s -> %s at its path', (_n, text, code, path, line) => {
-    const err = failure(() => parseIdentityPolicy(text, 'policy.yaml'));
-    expect(err.code).toBe(code);
-    expect(err.file).toBe('policy.yaml');
-    if (path) expect(err.issues.map((i) => i.path)).toContain(path);
-    if (line !== undefined) expect(err.issues.find((i) => i.path === path)!.line).toBe(line);
+    // Every issue at one path carries that node's line, so "an issue with this path and line" is exact.
+    const issue = { path, ...(line === undefined ? {} : { line }) };
+    expect(() => parseIdentityPolicy(text, 'policy.yaml')).toThrowWithCode(PolicyError, code, {
+      file: 'policy.yaml',
+      ...(path ? { issues: expect.arrayContaining([expect.objectContaining(issue)]) } : {}),
+    });
   });
 
   it('missing and unreadable files have their own codes (read through the passed-in function)', async () => {
     const enoent = Object.assign(new Error('nope'), { code: 'ENOENT' });
-    await expect(loadIdentityPolicyFile('/p.yaml', () => Promise.reject(enoent))).rejects.toMatchObject({ code: 'POLICY_NOT_FOUND', file: '/p.yaml' });
+    await expect(loadIdentityPolicyFile('/p.yaml', () => Promise.reject(enoent))).rejects.toThrowWithCode(PolicyError, 'POLICY_NOT_FOUND', { file: '/p.yaml' });
     const eacces = Object.assign(new Error('nope'), { code: 'EACCES' });
-    await expect(loadIdentityPolicyFile('/p.yaml', () => Promise.reject(eacces))).rejects.toBeInstanceOf(PolicyError);
-    await expect(loadIdentityPolicyFile('/p.yaml', () => Promise.reject(eacces))).rejects.toMatchObject({ code: 'POLICY_UNREADABLE' });
+    await expect(loadIdentityPolicyFile('/p.yaml', () => Promise.reject(eacces))).rejects.toThrowWithCode(PolicyError, 'POLICY_UNREADABLE');
   });
 });

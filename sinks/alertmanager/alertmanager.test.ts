@@ -53,8 +53,6 @@ describe('AlertmanagerSink', () => {
 
   it('maps a 400 (invalid alert) to a non-retriable HttpError', async () => {
     const sink = createAlertmanagerSink({ name: 'am', url: 'http://am.example:9093' }, { fetch: async () => new Response('bad', { status: 400 }) });
-    const err = await sink.deliver(makeNotification(), new AbortController().signal).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HttpError);
-    expect(err).toMatchObject({ code: 'HTTP_CLIENT_ERROR', retriable: false });
+    await expect(sink.deliver(makeNotification(), new AbortController().signal)).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
   });
 });

@@ -60,9 +60,7 @@ describe('EmailSink', () => {
     const sink = createEmailSink(base, { transport });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 10);
-    const err = await sink.deliver(makeNotification(), ac.signal).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect(err).toMatchObject({ code: 'SINK_TIMEOUT', retriable: true });
+    await expect(sink.deliver(makeNotification(), ac.signal)).rejects.toThrowWithCode(SinkError, 'SINK_TIMEOUT', { retriable: true });
     rejectLater(Object.assign(new Error('socket closed'), { code: 'ECONNECTION' }));
     await new Promise((r) => setTimeout(r, 10));
   });

@@ -79,9 +79,9 @@ describe('WebhookSink', () => {
     ];
     for (const [f, code, retriable, retryAfterMs] of cases) {
       const sink = createWebhookSink({ name: 'hook', webhookUrl: 'https://hooks.example/T0K3N' }, { fetch: f });
-      const err = await sink.deliver(makeNotification(), new AbortController().signal).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(HttpError);
-      expect(err).toMatchObject({ code, retriable, retryAfterMs });
+      const delivery = sink.deliver(makeNotification(), new AbortController().signal);
+      await expect(delivery).rejects.toThrowWithCode(HttpError, code, { retriable, retryAfterMs });
+      const err = await delivery.catch((e: unknown) => e);
       expect(JSON.stringify({ m: (err as Error).message, c: String((err as Error).cause) })).not.toContain('T0K3N');
     }
   });

@@ -6,9 +6,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sqliteTamperer } from '../../sinks/audit/testing/sqlite-tamper.js';
-import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 const ev = (seq: number) =>
   JSON.stringify({
@@ -27,13 +27,12 @@ describe.skipIf(!built())('audit trail through the daemon and CLI', () => {
     try {
       const pub = await runCli(['events', 'publish', 'system', '--data-dir', dir], [1, 2, 3, 4, 5].map(ev).join('\n'));
       expect(pub.code).toBe(0);
-      await waitUntil(
+      await vi.waitFor(
         async () => {
           const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir]);
-          return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 5;
+          expect(q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 5, 'five audited events').toBe(true);
         },
-        60_000,
-        'five audited events',
+        { timeout: 60_000, interval: 100 },
       );
 
       const note = await runCli(['audit', 'note', 'release 1.2.3 signature reviewed', '--subject', 'subj-3', '--data-dir', dir]);

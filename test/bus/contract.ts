@@ -5,7 +5,7 @@
  * Records' `topic` is compared with endsWith() so adapters may prefix physical topic names.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Bus, type BusRecord, DLQ_HEADERS, deadLetterTopic, EventError, makeEvent, ProbeEvent, topicFor } from '../../core/index.js';
 
 export interface BusEnv {
@@ -20,14 +20,6 @@ const SYSTEM = topicFor('system');
 
 export function probe(seq: number, subject = `probe-${seq % 7}`, extra: { fail?: boolean; payload?: string } = {}) {
   return makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject, data: { seq, ...extra } });
-}
-
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opts: ContractOptions = {}): void {
@@ -51,7 +43,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       const events = Array.from({ length: 60 }, (_, i) => probe(i));
       await bus.publish(events.slice(0, 30));
       await bus.publish(events.slice(30));
-      await waitFor(() => seen.length >= 60, timeout, '60 events');
+      await vi.waitFor(() => expect(seen.length >= 60, '60 events').toBe(true), { timeout, interval: 20 });
       expect(seen.map((r) => (r.event.data as { seq: number }).seq).sort((a, b) => a - b)).toEqual(events.map((_, i) => i));
       for (const r of seen) expect(r.topic.endsWith(SYSTEM)).toBe(true);
       const bySubject = new Map<string, number[]>();
@@ -63,13 +55,13 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
     it('rejects invalid events at publish with a coded error and stores none of the batch', async () => {
       const bus = await openBus(await makeEnv());
       const bad = { ...probe(1), data: { seq: -1 } };
-      await expect(bus.publish([probe(0), bad])).rejects.toMatchObject({ constructor: EventError, code: 'EVENT_INVALID_DATA' });
-      await expect(bus.publish({ ...probe(2), type: 'dev.chainwatch.nope.v1' })).rejects.toMatchObject({ code: 'EVENT_UNKNOWN_TYPE' });
-      await expect(bus.publish({ ...probe(3), specversion: '0.3' as '1.0' })).rejects.toMatchObject({ code: 'EVENT_INVALID_ENVELOPE' });
+      await expect(bus.publish([probe(0), bad])).rejects.toThrowWithCode(EventError, 'EVENT_INVALID_DATA');
+      await expect(bus.publish({ ...probe(2), type: 'dev.chainwatch.nope.v1' })).rejects.toThrowWithCode(EventError, 'EVENT_UNKNOWN_TYPE');
+      await expect(bus.publish({ ...probe(3), specversion: '0.3' as '1.0' })).rejects.toThrowWithCode(EventError, 'EVENT_INVALID_ENVELOPE');
       const seen: BusRecord[] = [];
       await bus.subscribe({ group: `g-${randomUUID()}`, topics: [SYSTEM], handler: async (r) => void seen.push(r), fromBeginning: true });
       await bus.publish(probe(99));
-      await waitFor(() => seen.length >= 1, timeout, 'sentinel');
+      await vi.waitFor(() => expect(seen.length >= 1, 'sentinel').toBe(true), { timeout, interval: 20 });
       await new Promise((r) => setTimeout(r, 300));
       expect(seen.map((r) => (r.event.data as { seq: number }).seq)).toEqual([99]);
     });
@@ -93,7 +85,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
         fromBeginning: true,
       });
       await bus.publish(Array.from({ length: 20 }, (_, i) => probe(i)));
-      await waitFor(() => a.length >= 20 && b.length >= 20, timeout, 'both groups');
+      await vi.waitFor(() => expect(a.length >= 20 && b.length >= 20, 'both groups').toBe(true), { timeout, interval: 20 });
       await subA.stop();
       await subA.stop(); // idempotent
       await bus.publish(Array.from({ length: 10 }, (_, i) => probe(20 + i)));
@@ -101,7 +93,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       const bus2 = await openBus(env);
       const a2: number[] = [];
       await bus2.subscribe({ group: groupA, topics: [SYSTEM], handler: async (r) => void a2.push((r.event.data as { seq: number }).seq), fromBeginning: true });
-      await waitFor(() => a2.length >= 10, timeout, 'resumed group');
+      await vi.waitFor(() => expect(a2.length >= 10, 'resumed group').toBe(true), { timeout, interval: 20 });
       await new Promise((r) => setTimeout(r, 300));
       expect([...a2].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
     });
@@ -123,7 +115,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
         },
       });
       await bus.publish(probe(1, 'same'));
-      await waitFor(() => started.length === 1, timeout, 'handler start');
+      await vi.waitFor(() => expect(started.length === 1, 'handler start').toBe(true), { timeout, interval: 20 });
       // Simulate a crash: abandon this instance without letting the handler finish.
       const stopping = sub.stop();
       const bus2 = await openBus(env);
@@ -133,7 +125,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       await stopping;
       await bus2.subscribe({ group, topics: [SYSTEM], fromBeginning: true, handler: async (r) => void seen.push((r.event.data as { seq: number }).seq) });
       await bus.publish(probe(2, 'same'));
-      await waitFor(() => seen.includes(2), timeout, 'second event');
+      await vi.waitFor(() => expect(seen.includes(2), 'second event').toBe(true), { timeout, interval: 20 });
       // Either the first instance committed seq 1 after its handler finished (then bus2 starts
       // after it) or bus2 re-receives it; in no case is an event lost.
       expect(new Set([...started, ...seen])).toEqual(new Set([1, 2]));
@@ -157,7 +149,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
       });
       await bus.subscribe({ group: `dlq-${randomUUID()}`, topics: [deadLetterTopic(SYSTEM)], fromBeginning: true, handler: async (r) => void dlq.push(r) });
       await bus.publish([probe(1, 'k'), probe(2, 'k', { fail: true }), probe(3, 'k')]);
-      await waitFor(() => ok.length === 2 && dlq.length === 1, timeout, 'dead letter');
+      await vi.waitFor(() => expect(ok.length === 2 && dlq.length === 1, 'dead letter').toBe(true), { timeout, interval: 20 });
       expect(ok).toEqual([1, 3]);
       const h = dlq[0]!.headers;
       expect(h[DLQ_HEADERS.code]).toBe('Error');
@@ -189,7 +181,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
         { key: 'x', value: Buffer.from(JSON.stringify({ ...probe(5), type: 'dev.chainwatch.unknown.v1' })) },
         { key: 'x', value: Buffer.from(JSON.stringify(probe(6))) },
       ]);
-      await waitFor(() => ok.length === 1 && codes.length === 2, timeout, 'malformed dead letters');
+      await vi.waitFor(() => expect(ok.length === 1 && codes.length === 2, 'malformed dead letters').toBe(true), { timeout, interval: 20 });
       expect(ok).toEqual([6]);
       expect(codes.sort()).toEqual(['EVENT_MALFORMED_JSON', 'EVENT_UNKNOWN_TYPE']);
     });
@@ -204,14 +196,14 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
         handler: async (r) => void seen.push((r.event.data as { seq: number }).seq),
       });
       await bus.publish(probe(1));
-      await waitFor(() => seen.length === 1, timeout, 'first');
+      await vi.waitFor(() => expect(seen.length === 1, 'first').toBe(true), { timeout, interval: 20 });
       sub.pause();
       await new Promise((r) => setTimeout(r, 200));
       await bus.publish(probe(2));
       await new Promise((r) => setTimeout(r, 1000));
       expect(seen).toEqual([1]);
       sub.resume();
-      await waitFor(() => seen.length === 2, timeout, 'after resume');
+      await vi.waitFor(() => expect(seen.length === 2, 'after resume').toBe(true), { timeout, interval: 20 });
     });
 
     it('reports consumer lag and health, and stop() is idempotent', async () => {
@@ -226,7 +218,7 @@ export function runBusContract(name: string, makeEnv: () => Promise<BusEnv>, opt
         handler: async (r) => void seen.push((r.event.data as { seq: number }).seq),
       });
       await bus.publish(Array.from({ length: 5 }, (_, i) => probe(i)));
-      await waitFor(() => seen.length === 5, timeout, 'five');
+      await vi.waitFor(() => expect(seen.length === 5, 'five').toBe(true), { timeout, interval: 20 });
       await sub.stop();
       await bus.publish(Array.from({ length: 3 }, (_, i) => probe(10 + i)));
       let total = 0;

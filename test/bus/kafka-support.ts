@@ -55,14 +55,6 @@ export function seqOf(r: BusRecord): number {
   return (r.event.data as { seq: number }).seq;
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const run = promisify(execFile);
 /** Outage helpers: SIGKILL the broker keeping its data, and start it again (see scripts/services/kafka.sh). */
 export async function killBroker(): Promise<void> {

@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EmbeddedBus, embeddedBusConfigSchema } from '../../bus/embedded/index.js';
 import { KafkaBus } from '../../bus/kafka/index.js';
 import type { Bus } from '../../core/index.js';
 import { probe } from '../bus/contract.js';
-import { built, httpStatus, metricValue, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { built, httpStatus, metricValue, startDaemon } from '../helpers/daemon-process.js';
 import { service } from '../helpers/services.js';
 
 const kafka = service('CHAINWATCH_TEST_KAFKA_BROKERS', 'Kafka broker');
@@ -67,19 +67,19 @@ describe.skipIf(!built())('daemon process', () => {
         await producer.start();
         const d1 = await startDaemon(['--config', cfg, '--data-dir', dir]);
         try {
-          await waitUntil(async () => (await httpStatus(`${d1.url}/readyz`)) === 200, 60_000, 'ready');
+          await vi.waitFor(async () => expect((await httpStatus(`${d1.url}/readyz`)) === 200, 'ready').toBe(true), { timeout: 60_000, interval: 100 });
           const N = 3000;
           // Publish in slices so the daemon is busy when it is killed.
           for (let i = 0; i < N; i += 250) {
             await producer.publish(Array.from({ length: 250 }, (_, k) => probe(i + k, `subject-${(i + k) % 13}`)));
-            if (i === 1000) await waitUntil(() => journalSeqs(journal).size > 200, 60_000, 'some progress');
+            if (i === 1000) await vi.waitFor(() => expect(journalSeqs(journal).size > 200, 'some progress').toBe(true), { timeout: 60_000, interval: 100 });
           }
           d1.child.kill('SIGKILL');
           expect(await d1.exited).toBe(null);
           expect(journalSeqs(journal).size).toBeLessThan(N + 1);
           const d2 = await startDaemon(['--config', cfg, '--data-dir', dir]);
           try {
-            await waitUntil(() => journalSeqs(journal).size === N, 120_000, `all ${N} events in the journal`);
+            await vi.waitFor(() => expect(journalSeqs(journal).size === N, `all ${N} events in the journal`).toBe(true), { timeout: 120_000, interval: 100 });
             expect([...journalSeqs(journal)].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
             d2.child.kill('SIGTERM');
             expect(await d2.exited).toBe(0);
@@ -100,7 +100,7 @@ describe.skipIf(!built())('daemon process', () => {
         await producer.start();
         const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
         try {
-          await waitUntil(async () => (await httpStatus(`${d.url}/readyz`)) === 200, 60_000, 'ready');
+          await vi.waitFor(async () => expect((await httpStatus(`${d.url}/readyz`)) === 200, 'ready').toBe(true), { timeout: 60_000, interval: 100 });
           expect(await httpStatus(`${d.url}/healthz`)).toBe(200);
           await producer.publishRaw('chainwatch.system', [
             { key: 'bad', value: Buffer.from('{"this is": not json') },
@@ -108,13 +108,13 @@ describe.skipIf(!built())('daemon process', () => {
           ]);
           await producer.publish(probe(42, 'after-bad'));
           const journal = join(dir, 'journal.jsonl');
-          await waitUntil(() => journalSeqs(journal).has(42), 60_000, 'event after the bad ones');
+          await vi.waitFor(() => expect(journalSeqs(journal).has(42), 'event after the bad ones').toBe(true), { timeout: 60_000, interval: 100 });
           // Two consumer groups read chainwatch.system (the journal and the audit trail, on by
           // default); each dead-letters what it cannot use, independently.
-          await waitUntil(
-            async () => (await metricValue(d.url, 'chainwatch_bus_events_dead_lettered_total', { topic: 'chainwatch.system' })) === 4,
-            30_000,
-            'dlq metric',
+          await vi.waitFor(
+            async () =>
+              expect((await metricValue(d.url, 'chainwatch_bus_events_dead_lettered_total', { topic: 'chainwatch.system' })) === 4, 'dlq metric').toBe(true),
+            { timeout: 30_000, interval: 100 },
           );
           expect(await metricValue(d.url, 'chainwatch_bus_events_failed_total', { code: 'EVENT_MALFORMED_JSON' })).toBe(2);
           expect(await metricValue(d.url, 'chainwatch_bus_events_failed_total', { code: 'EVENT_UNKNOWN_TYPE' })).toBe(2);

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KafkaBus } from '../../bus/kafka/index.js';
 import { probe } from '../bus/contract.js';
-import { built, httpStatus, ROOT, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { built, httpStatus, ROOT, startDaemon } from '../helpers/daemon-process.js';
 import { service } from '../helpers/services.js';
 
 const kafka = service('CHAINWATCH_TEST_KAFKA_BROKERS', 'Kafka broker');
@@ -42,25 +42,28 @@ describe.skipIf(kafka.skip || !built())('daemon during a Kafka broker outage', (
     const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
     let brokerDown = false;
     try {
-      await waitUntil(async () => (await httpStatus(`${d.url}/readyz`)) === 200, 60_000, 'ready');
+      await vi.waitFor(async () => expect((await httpStatus(`${d.url}/readyz`)) === 200, 'ready').toBe(true), { timeout: 60_000, interval: 100 });
       await producer.publish(Array.from({ length: 200 }, (_, i) => probe(i)));
-      await waitUntil(() => seqs(journal).size === 200, 60_000, 'first 200');
+      await vi.waitFor(() => expect(seqs(journal).size === 200, 'first 200').toBe(true), { timeout: 60_000, interval: 100 });
       await producer.stop();
 
       execFileSync('bash', [script, 'stop-broker'], { stdio: 'ignore' });
       brokerDown = true;
-      await waitUntil(async () => (await httpStatus(`${d.url}/readyz`)) === 503, 60_000, 'not ready during outage');
+      await vi.waitFor(async () => expect((await httpStatus(`${d.url}/readyz`)) === 503, 'not ready during outage').toBe(true), {
+        timeout: 60_000,
+        interval: 100,
+      });
       expect(await httpStatus(`${d.url}/healthz`)).toBe(200); // the process itself is fine
       await new Promise((r) => setTimeout(r, 3000));
 
       execFileSync('bash', [script, 'start-broker'], { stdio: 'ignore' });
       brokerDown = false;
-      await waitUntil(async () => (await httpStatus(`${d.url}/readyz`)) === 200, 120_000, 'ready after outage');
+      await vi.waitFor(async () => expect((await httpStatus(`${d.url}/readyz`)) === 200, 'ready after outage').toBe(true), { timeout: 120_000, interval: 100 });
       const again = new KafkaBus({ brokers: [kafka.value!], topicPrefix: prefix, partitions: 2 });
       await again.start();
       await again.publish(Array.from({ length: 200 }, (_, i) => probe(200 + i)));
       await again.stop();
-      await waitUntil(() => seqs(journal).size === 400, 120_000, 'all 400 after the outage');
+      await vi.waitFor(() => expect(seqs(journal).size === 400, 'all 400 after the outage').toBe(true), { timeout: 120_000, interval: 100 });
       expect([...seqs(journal)].sort((a, b) => a - b)).toEqual(Array.from({ length: 400 }, (_, i) => i));
     } finally {
       if (brokerDown) execFileSync('bash', [script, 'start-broker'], { stdio: 'ignore' });

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { describe, expect, it, vi } from 'vitest';
+import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 describe.skipIf(!built())('daemon tracing', () => {
   it('exports spans named after the topic of each handled event to the OTLP endpoint', async () => {
@@ -32,10 +32,13 @@ describe.skipIf(!built())('daemon tracing', () => {
     try {
       const ev = JSON.stringify({ specversion: '1.0', id: 'otel-1', source: 'urn:t', type: 'dev.chainwatch.system.probe.v1', subject: 's', data: { seq: 1 } });
       expect((await runCli(['events', 'publish', 'system', '--data-dir', dir], ev)).code).toBe(0);
-      await waitUntil(
-        async () => (await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir])).stdout.includes('otel-1'),
-        30_000,
-        'event handled',
+      await vi.waitFor(
+        async () =>
+          expect(
+            (await runCli(['audit', 'query', '--type', 'dev.chainwatch.system.probe.v1', '--json', '--data-dir', dir])).stdout.includes('otel-1'),
+            'event handled',
+          ).toBe(true),
+        { timeout: 30_000, interval: 100 },
       );
       d.child.kill('SIGTERM'); // shutdown flushes the batch span processor
       expect(await d.exited).toBe(0);

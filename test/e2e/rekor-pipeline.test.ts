@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
-import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { describe, expect, it, vi } from 'vitest';
+import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { service } from '../helpers/services.js';
 
 const rekor = service('CHAINWATCH_TEST_REKOR_URL', 'Rekor');
@@ -90,7 +90,7 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
     try {
       const otherDigest = await upload('other');
       const watchedDigest = await upload('watched');
-      await waitUntil(() => hooks.length >= 1, 90_000, 'a page for the watched key');
+      await vi.waitFor(() => expect(hooks.length >= 1, 'a page for the watched key').toBe(true), { timeout: 90_000, interval: 100 });
       await new Promise((r) => setTimeout(r, 2000));
       expect(hooks).toHaveLength(1);
       const page = hooks[0]!;
@@ -101,13 +101,12 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
       expect(JSON.stringify(page)).not.toContain(otherDigest);
       expect(page.auditUrl).toMatch(/^http:\/\/chainwatch\.e2e:8080\/audit\/records\//);
 
-      await waitUntil(
+      await vi.waitFor(
         async () => {
           const q = await runCli(['audit', 'query', '--type', 'dev.chainwatch.rekor.entry.v1', '--json', '--data-dir', dir]);
-          return q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 2;
+          expect(q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length === 2, 'both verified entries in the audit trail').toBe(true);
         },
-        30_000,
-        'both verified entries in the audit trail',
+        { timeout: 30_000, interval: 100 },
       );
       const findingId = decodeURIComponent(page.auditUrl!.split('/').pop()!);
       const rec = await fetch(`${d.url}/audit/records/${encodeURIComponent(findingId)}`);

@@ -53,14 +53,6 @@ export async function runCli(args: string[], input?: string, env: NodeJS.Process
   return { code, stdout, stderr };
 }
 
-export async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export async function httpStatus(url: string): Promise<number> {
   try {
     const r = await fetch(url, { signal: AbortSignal.timeout(2000) });

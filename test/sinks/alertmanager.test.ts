@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAlertmanagerSink } from '../../sinks/alertmanager/index.js';
 import { type AlertPipeline, createAlertPipeline } from '../../sinks/alerts/index.js';
 import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
 import { service } from '../helpers/services.js';
-import { startRecordingProxy, type TestServer, waitFor } from './helpers.js';
+import { startRecordingProxy, type TestServer } from './helpers.js';
 
 const am = service('CHAINWATCH_TEST_ALERTMANAGER_URL', 'Alertmanager');
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'services', 'alertmanager.sh');
@@ -63,7 +63,14 @@ describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => 
     const f = makeFinding({ dedupKey: `${run}:fork`, labels: { team: 'sec' }, observedAt: new Date().toISOString() });
     p.ingest(f);
     expect(await p.drain()).toBe(true);
-    const [a] = await waitFor('alert in Alertmanager', async () => ((await alerts()).length ? alerts() : undefined));
+    const [a] = await vi.waitFor(
+      async () => {
+        const list = await alerts();
+        expect(list.length, 'alert in Alertmanager').toBeGreaterThan(0);
+        return list;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     expect(a!.labels).toMatchObject({
       alertname: f.rule,
       severity: 'critical',
@@ -80,7 +87,7 @@ describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => 
 
     p.ingest(makeFinding({ dedupKey: f.dedupKey, status: 'resolved', severity: 'info', observedAt: new Date().toISOString() }));
     expect(await p.drain()).toBe(true);
-    await waitFor('alert resolved', async () => ((await alerts()).length === 0 ? true : undefined));
+    await vi.waitFor(async () => expect(await alerts(), 'alert resolved').toHaveLength(0), { timeout: 20_000, interval: 100 });
   });
 
   it('outage: Alertmanager down while findings arrive; after it returns every alert is delivered exactly once', async () => {
@@ -92,7 +99,10 @@ describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => 
     for (const k of keys.slice(0, 5)) p.ingest(makeFinding({ dedupKey: k, status: 'resolved', observedAt: new Date().toISOString() }));
     // 20 triggers + 5 resolves queued; repeats within the window were suppressed, not queued.
     expect(p.pending('am')).toBe(25);
-    await waitFor('failed attempts while down', () => (proxy.requests.slice(from).filter((r) => r.status === 502).length >= 3 ? true : undefined));
+    await vi.waitFor(() => expect(proxy.requests.slice(from).filter((r) => r.status === 502).length, 'failed attempts while down').toBeGreaterThanOrEqual(3), {
+      timeout: 20_000,
+      interval: 100,
+    });
     expect(p.pending('am')).toBe(25);
     execFileSync('bash', [SCRIPT, 'resume'], { stdio: ['ignore', 'ignore', 'inherit'] });
     expect(await p.drain(60_000)).toBe(true);
@@ -106,10 +116,14 @@ describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => 
     expect(ctx.metrics.get('sink_notifications_delivered_total', { sink: 'am' })).toBe(25);
     expect(ctx.metrics.get('sink_delivery_retries_total', { sink: 'am' })).toBeGreaterThan(0);
 
-    const active = await waitFor('15 active alerts', async () => {
-      const list = await alerts();
-      return list.length === 15 ? list : undefined;
-    });
+    const active = await vi.waitFor(
+      async () => {
+        const list = await alerts();
+        expect(list, '15 active alerts').toHaveLength(15);
+        return list;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     expect(active.map((a) => a.labels.dedupKey).sort()).toEqual(keys.slice(5).sort());
   });
 });

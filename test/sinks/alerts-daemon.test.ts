@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature } from '../../sinks/webhook/index.js';
-import { built, runCli, startDaemon, waitUntil } from '../helpers/daemon-process.js';
+import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 const SECRET = 'whsec-test-secret-value';
 
@@ -62,7 +62,7 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
     const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
     try {
       expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], [finding(1), finding(2), finding(3)].join('\n'))).code).toBe(0);
-      await waitUntil(() => received.length >= 1, 30_000, 'first notification');
+      await vi.waitFor(() => expect(received.length >= 1, 'first notification').toBe(true), { timeout: 30_000, interval: 100 });
       await new Promise((r) => setTimeout(r, 1000));
       expect(received).toHaveLength(1); // three occurrences, one dedup key: one page
       expect(received[0]!.ok).toBe(true);
@@ -71,41 +71,53 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
       expect(d.stdout() + d.stderr()).not.toContain(SECRET);
 
       expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], finding(4, 'resolved'))).code).toBe(0);
-      await waitUntil(() => received.some((r) => r.body.action === 'resolve'), 30_000, 'resolve');
+      await vi.waitFor(
+        () =>
+          expect(
+            received.some((r) => r.body.action === 'resolve'),
+            'resolve',
+          ).toBe(true),
+        { timeout: 30_000, interval: 100 },
+      );
 
       reject = true;
       const next = JSON.parse(finding(5)) as { data: { dedupKey: string } };
       next.data.dedupKey = 'another-key';
       expect((await runCli(['events', 'publish', 'findings', '--data-dir', dir], JSON.stringify(next))).code).toBe(0);
       let listed = '';
-      await waitUntil(
+      await vi.waitFor(
         async () => {
           const l = await runCli(['sinks', 'dead-letters', 'list', '--json', '--config', cfg, '--data-dir', dir]);
           listed = l.stdout;
-          return l.code === 0 && listed.includes('another-key');
+          expect(l.code === 0 && listed.includes('another-key'), 'dead letter').toBe(true);
         },
-        30_000,
-        'dead letter',
+        { timeout: 30_000, interval: 100 },
       );
       reject = false;
       const before = received.length;
       const replay = await runCli(['sinks', 'dead-letters', 'replay', '--all', '--config', cfg, '--data-dir', dir]);
       expect(replay.code).toBe(0);
-      await waitUntil(() => received.slice(before).some((r) => r.body.dedupKey === 'another-key'), 30_000, 'replayed delivery');
+      await vi.waitFor(
+        () =>
+          expect(
+            received.slice(before).some((r) => r.body.dedupKey === 'another-key'),
+            'replayed delivery',
+          ).toBe(true),
+        { timeout: 30_000, interval: 100 },
+      );
 
       // Every delivery and every give-up is in the audit trail, as a delivery record.
       let outcomes: string[] = [];
-      await waitUntil(
+      await vi.waitFor(
         async () => {
           const q = await runCli(['audit', 'query', '--kind', 'delivery', '--json', '--data-dir', dir]);
-          if (q.code !== 0) return false;
+          expect(q.code, 'audit query').toBe(0);
           outcomes = (JSON.parse(q.stdout) as { records: { payload: { data: { outcome: string; sink: string } } }[] }).records.map(
             (r) => r.payload.data.outcome,
           );
-          return outcomes.filter((o) => o === 'delivered').length >= 3;
+          expect(outcomes.filter((o) => o === 'delivered').length, 'delivery records in the audit trail').toBeGreaterThanOrEqual(3);
         },
-        30_000,
-        'delivery records in the audit trail',
+        { timeout: 30_000, interval: 100 },
       );
       expect(outcomes).toContain('dead_lettered');
     } finally {

@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEmailSink } from '../../sinks/email/index.js';
 import { type AlertPipeline, createAlertPipeline, listDeadLetters } from '../../sinks/alerts/index.js';
 import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
 import { service } from '../helpers/services.js';
-import { waitFor } from './helpers.js';
 
 const smtp = service('CHAINWATCH_TEST_SMTP', 'Mailpit SMTP');
 const api = service('CHAINWATCH_TEST_MAILPIT_API', 'Mailpit API');
@@ -69,10 +68,14 @@ describe.skipIf(smtp.skip || api.skip)('e-mail sink against Mailpit (STARTTLS + 
     p.ingest(f);
     p.ingest(makeFinding({ dedupKey: `${run}:k`, status: 'resolved', summary: `Checkpoint fork ${run}` }));
     expect(await p.drain(30_000)).toBe(true);
-    const list = await waitFor('2 mails in Mailpit', async () => {
-      const m = await messages();
-      return m.length === 2 ? m : undefined;
-    });
+    const list = await vi.waitFor(
+      async () => {
+        const m = await messages();
+        expect(m, '2 mails in Mailpit').toHaveLength(2);
+        return m;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     const trigger = list.find((m) => !m.Subject.startsWith('[RESOLVED]'))!;
     const resolve = list.find((m) => m.Subject.startsWith('[RESOLVED]'))!;
     expect(trigger.Subject).toBe(`[CRITICAL][security] Checkpoint fork ${run}`);

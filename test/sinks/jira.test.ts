@@ -81,11 +81,9 @@ describe('JiraSink against the Jira Cloud v3 stand-in', () => {
   it('a workflow without the configured transition is a non-retriable error', async () => {
     const other = make({ doneTransition: 'Close Issue' });
     await other.deliver(notification(rekorFork, 'trigger'), signal());
-    const err = await other.deliver(notification(rekorFork, 'resolve'), signal()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect((err as SinkError).code).toBe('SINK_CONFIG');
-    expect((err as SinkError).retriable).toBe(false);
-    assertNoSecrets(err, secrets());
+    const resolve = other.deliver(notification(rekorFork, 'resolve'), signal());
+    await expect(resolve).rejects.toThrowWithCode(SinkError, 'SINK_CONFIG', { retriable: false });
+    assertNoSecrets(await resolve.catch((e: unknown) => e), secrets());
   });
 
   it('oversized findings still produce a valid issue', async () => {

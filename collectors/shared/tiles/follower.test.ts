@@ -1,7 +1,6 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ecdsaNoteVerifier, openCheckpoint, TlogError } from '../../../core/tlog/index.js';
-import { expectTlogError } from '../../../core/tlog/testing/expect-code.js';
 import { TileLogClient, tileIndexPath } from './client.js';
 import { tlogTilesEntries, type TileEntryFormat } from './entries.js';
 import { TileLogError } from './errors.js';
@@ -159,7 +158,7 @@ describe('TileFollower', () => {
     log.size = 200;
     expect(((await rejection(f.round(host()))) as TlogError).code).toBe('TLOG_TREE_SHRANK');
     log.size = 600;
-    expectTlogError(() => host('another.origin/log').openCheckpoint(log.checkpoint()), 'CHECKPOINT_ORIGIN_MISMATCH');
+    expect(() => host('another.origin/log').openCheckpoint(log.checkpoint())).toThrowWithCode(TlogError, 'CHECKPOINT_ORIGIN_MISMATCH');
     expect(((await rejection(f.round(host('another.origin/log')))) as TlogError).code).toBe('CHECKPOINT_ORIGIN_MISMATCH');
     expect(cursor).toEqual(before);
     expect(heads).toEqual([[300, undefined]]);
