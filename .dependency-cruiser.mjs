@@ -14,7 +14,6 @@ import {
   TEST_CODE,
   TEST_CODE_LOOKAHEAD,
   UNRESTRICTED,
-  pendingSeverity,
 } from './scripts/lint-deps/architecture.mjs';
 
 const any = (names) => `(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})`;
@@ -64,21 +63,21 @@ const forbidden = [
   // 4. Across modules, only a module's public surface (its index.ts) may be imported.
   ...Object.entries(SINGLE_MODULES).map(([folder, surfaces]) => ({
     name: 'index-only',
-    severity: pendingSeverity,
+    severity: 'error',
     comment: `import ${folder}/ through its public surface (${surfaces.map((s) => `${folder}/${s}`).join(', ')})`,
     from: { pathNot: `^${folder}/` },
     to: { path: `^${folder}/`, pathNot: `^${folder}/${any(surfaces)}$` },
   })),
   {
     name: 'index-only',
-    severity: pendingSeverity,
+    severity: 'error',
     comment: 'import another module through its index.ts (a shared/ package: shared/index.ts or shared/<sub>/index.ts)',
     from: { path: `^(${modules})/([^/]+)/` },
     to: { path: `^${modules}/[^/]+/`, pathNot: ['^$1/$2/', ...surfaceOfAModule] },
   },
   {
     name: 'index-only',
-    severity: pendingSeverity,
+    severity: 'error',
     comment: 'import a module through its index.ts (a shared/ package: shared/index.ts or shared/<sub>/index.ts)',
     from: { pathNot: `^${modules}/[^/]+/` },
     to: { path: `^${modules}/[^/]+/`, pathNot: surfaceOfAModule },
@@ -101,15 +100,15 @@ const forbidden = [
   },
   {
     name: 'tests-follow-their-folder',
-    severity: pendingSeverity,
+    severity: 'error',
     comment:
-      "test code beside production code may import what its folder may, core/testing/ and its own module's testing/; test/ and bench/ are for test/ and bench/ only",
+      "test code beside production code may import what its folder may, core/testing/, its own module's testing/ and its folder's shared/testing/; test/ and bench/ are for test/ and bench/ only",
     from: { path: `^${TEST_CODE_LOOKAHEAD}(${modules})/([^/]+)/` },
-    to: { path: TEST_CODE, pathNot: ['^core/testing/', '^$1/$2/'] },
+    to: { path: TEST_CODE, pathNot: ['^core/testing/', '^$1/$2/', '^$1/shared/testing/'] },
   },
   {
     name: 'tests-follow-their-folder',
-    severity: pendingSeverity,
+    severity: 'error',
     comment:
       "test code beside production code may import what its folder may, core/testing/ and its own module's testing/; test/ and bench/ are for test/ and bench/ only",
     from: { path: `^${TEST_CODE_LOOKAHEAD}(${any(PRODUCTION.filter((f) => !MODULE_FOLDERS.includes(f)))})/` },

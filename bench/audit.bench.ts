@@ -13,6 +13,7 @@
  * Run: npx tsx bench/audit.bench.ts [--records 20000] [--batch 500] [--rounds 1] [--write]
  *   (--write appends the table to docs/benchmarks-audit.md)
  */
+import { ElasticsearchJs, OpenSearchJs, searchKey } from '../sinks/audit/testing/index.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem, tmpdir } from 'node:os';
@@ -20,13 +21,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { makeEvent } from '../core/index.js';
-import { entryFromBusRecord } from '../sinks/audit/record.js';
-import { ElasticsearchJs } from '../sinks/audit/search/elasticsearch-js.js';
-import { OpenSearchJs } from '../sinks/audit/search/opensearch-js.js';
-import { OpenSearchAuditStore } from '../sinks/audit/search/store.js';
-import type { SearchTransport } from '../sinks/audit/search/transport.js';
-import { searchKey, SqliteAuditStore } from '../sinks/audit/sqlite.js';
-import type { AuditEntry } from '../sinks/audit/port.js';
+import { entryFromBusRecord, OpenSearchAuditStore, SqliteAuditStore } from '../sinks/audit/index.js';
+import type { SearchTransport, AuditEntry } from '../sinks/audit/index.js';
 
 const { values: args } = parseArgs({
   options: { records: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, write: { type: 'boolean' } },

@@ -9,9 +9,9 @@
  */
 import { cpus } from 'node:os';
 import { verify } from 'node:crypto';
-import { loadRecording } from '../collectors/rekor/testing/fake-rekor.js';
-import { hexBytes, type V1LogEntry } from '../collectors/rekor/v1-client.js';
-import { canonicalJson, verifyV1Entry } from '../collectors/rekor/verify-entry.js';
+import { loadRecording } from '../collectors/rekor/testing/index.js';
+import { hexBytes, type V1LogEntry, verifyV1Entry } from '../collectors/rekor/index.js';
+import { canonicalJson } from '../core/index.js';
 import { logKeyFromPem } from '../trust/index.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;

@@ -13,7 +13,7 @@ import { arch, cpus, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Finding, HttpError } from '../core/index.js';
 import { AlertEngine, createAlertPipeline, Router } from '../sinks/alerts/index.js';
-import { openAlertDb, statements } from '../sinks/alerts/store.js';
+import { openAlertDb, statements } from '../sinks/alerts/testing/index.js';
 import { makeFinding, RecordingSink, testContext } from '../core/testing/index.js';
 
 const args = process.argv.slice(2);

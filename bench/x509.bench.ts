@@ -14,8 +14,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { REALDATA } from '../test/helpers/services.js';
-import { signerFromCertificateDer, signerFromPem } from '../trust/identity.js';
-import { referenceSigner } from '../trust/testing/x509-reference.js';
+import { signerFromCertificateDer, signerFromPem } from '../trust/index.js';
+import { referenceSigner } from '../trust/testing/index.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 2;
 const dir = join(REALDATA, 'x509', 'fulcio');

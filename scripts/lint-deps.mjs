@@ -5,10 +5,8 @@
 // describes the rules.
 //
 //   node scripts/lint-deps.mjs [root]      lint root (default: this repository)
-//   CHAINWATCH_LINT_STRICT=1 ...           the pending rules (still at 'warn') fail too
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PENDING_RULES_SEVERITY, pendingSeverity } from './lint-deps/architecture.mjs';
 import { formatViolation, lintDependencies } from './lint-deps/run.mjs';
 
 const started = performance.now();
@@ -19,11 +17,7 @@ const warnings = violations.filter((v) => v.severity !== 'error');
 for (const v of warnings) console.log(formatViolation(v));
 for (const v of errors) console.error(formatViolation(v));
 const took = `${files} files, ${((performance.now() - started) / 1000).toFixed(1)} s`;
-const pending =
-  warnings.length > 0 && pendingSeverity === PENDING_RULES_SEVERITY
-    ? ` (pending rules, listed but not failing: CHAINWATCH_LINT_STRICT=1 makes them errors)`
-    : '';
-const summary = `dependency lint: ${errors.length} error(s), ${warnings.length} warning(s)${pending}; ${took}`;
+const summary = `dependency lint: ${errors.length} error(s), ${warnings.length} warning(s); ${took}`;
 if (errors.length > 0) {
   console.error(summary);
   process.exit(1);

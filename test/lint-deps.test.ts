@@ -40,7 +40,7 @@ const BASE = {
 };
 
 describe('dependency lint: allowed patterns', () => {
-  it('passes a tree using every allowed pattern, pending rules included', async () => {
+  it('passes a tree using every allowed pattern', async () => {
     expect(
       await lint({
         'core/a.ts': "import { x } from './index.js';\nimport { verify } from './tlog/verify.js';\nexport const a = [x, verify];\n",
@@ -174,17 +174,17 @@ describe('dependency lint: the six evasions the regex lint missed', () => {
         'bus/embedded/c.ts': "export const c = () => import('../kafka/index.js');\n",
       }),
     ).toEqual([
+      'error index-only: bus/embedded/b.ts -> bus/kafka/kafka-bus.ts',
       'error siblings-isolated: bus/embedded/a.ts -> bus/kafka/index.ts',
       'error siblings-isolated: bus/embedded/b.ts -> bus/kafka/kafka-bus.ts',
       'error siblings-isolated: bus/embedded/c.ts -> bus/kafka/index.ts',
-      'warn index-only: bus/embedded/b.ts -> bus/kafka/kafka-bus.ts',
     ]);
   });
 
   it('rejects laundering through a test helper, naming what is reached and through what', async () => {
     expect(await lint({ 'detectors/watch/y.test.ts': "import { signer } from '../../test/helpers/z.js';\nexport const u = signer;\n" })).toEqual([
-      'warn no-laundering: detectors/watch/y.test.ts -> collectors/rekor/index.ts via test/helpers/z.ts',
-      'warn tests-follow-their-folder: detectors/watch/y.test.ts -> test/helpers/z.ts',
+      'error no-laundering: detectors/watch/y.test.ts -> collectors/rekor/index.ts via test/helpers/z.ts',
+      'error tests-follow-their-folder: detectors/watch/y.test.ts -> test/helpers/z.ts',
     ]);
   });
 });
@@ -199,12 +199,12 @@ describe('dependency lint: the other rules', () => {
         'test/standins/s.ts': "import { Kafka } from 'kafkajs';\nexport const s = Kafka;\n",
       }),
     ).toEqual([
-      'warn no-laundering: detectors/watch/testing/index.ts -> kafkajs via test/helpers/h.ts -> test/standins/s.ts',
-      'warn no-laundering: detectors/watch/testing/index.ts -> test/standins/s.ts via test/helpers/h.ts',
-      'warn no-laundering: detectors/watch/w.test.ts -> kafkajs via detectors/watch/testing/index.ts -> test/helpers/h.ts -> test/standins/s.ts',
-      'warn no-laundering: detectors/watch/w.test.ts -> test/helpers/h.ts via detectors/watch/testing/index.ts',
-      'warn no-laundering: detectors/watch/w.test.ts -> test/standins/s.ts via detectors/watch/testing/index.ts -> test/helpers/h.ts',
-      'warn tests-follow-their-folder: detectors/watch/testing/index.ts -> test/helpers/h.ts',
+      'error no-laundering: detectors/watch/testing/index.ts -> kafkajs via test/helpers/h.ts -> test/standins/s.ts',
+      'error no-laundering: detectors/watch/testing/index.ts -> test/standins/s.ts via test/helpers/h.ts',
+      'error no-laundering: detectors/watch/w.test.ts -> kafkajs via detectors/watch/testing/index.ts -> test/helpers/h.ts -> test/standins/s.ts',
+      'error no-laundering: detectors/watch/w.test.ts -> test/helpers/h.ts via detectors/watch/testing/index.ts',
+      'error no-laundering: detectors/watch/w.test.ts -> test/standins/s.ts via detectors/watch/testing/index.ts -> test/helpers/h.ts',
+      'error tests-follow-their-folder: detectors/watch/testing/index.ts -> test/helpers/h.ts',
     ]);
   });
 
@@ -260,7 +260,7 @@ describe('dependency lint: the other rules', () => {
     ]);
   });
 
-  it('lists deep imports across modules (type-only ones too) at the pending severity', async () => {
+  it('lists deep imports across modules (type-only ones too) as errors', async () => {
     expect(
       await lint({
         'collectors/rekor/v.ts': "import type { Proof } from '../../core/tlog/verify.js';\nexport type V = Proof;\n",
@@ -272,10 +272,10 @@ describe('dependency lint: the other rules', () => {
         'daemon/main.ts': "import { verify } from '../core/tlog/verify.js';\nexport const m = verify;\n",
       }),
     ).toEqual([
-      'warn index-only: collectors/rekor/t.ts -> collectors/shared/tiles/client.ts',
-      'warn index-only: collectors/rekor/v.ts -> core/tlog/verify.ts',
-      'warn index-only: daemon/main.ts -> core/tlog/verify.ts',
-      'warn index-only: detectors/watch/d.ts -> detectors/shared/findings.ts',
+      'error index-only: collectors/rekor/t.ts -> collectors/shared/tiles/client.ts',
+      'error index-only: collectors/rekor/v.ts -> core/tlog/verify.ts',
+      'error index-only: daemon/main.ts -> core/tlog/verify.ts',
+      'error index-only: detectors/watch/d.ts -> detectors/shared/findings.ts',
     ]);
   });
 
@@ -293,7 +293,7 @@ describe('dependency lint: the other rules', () => {
       'error no-test-code-in-production: daemon/wire.ts -> core/testing/index.ts',
       'error no-test-code-in-production: sinks/alerts/p.ts -> sinks/alerts/testing/fake.ts',
       'error no-test-code-in-production: trust/t.ts -> test/helpers/z.ts',
-      'warn tests-follow-their-folder: detectors/watch/a.test.ts -> rules/identity/testing/index.ts',
+      'error tests-follow-their-folder: detectors/watch/a.test.ts -> rules/identity/testing/index.ts',
     ]);
   });
 
@@ -321,9 +321,8 @@ describe('dependency lint: the other rules', () => {
 });
 
 describe('dependency lint: command line', () => {
-  const run = (root: string, env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [LINT, root], { encoding: 'utf8', env: { ...process.env, CHAINWATCH_LINT_STRICT: '', ...env } });
-  const pendingOnly = () => tree({ ...BASE, 'daemon/main.ts': "import { verify } from '../core/tlog/verify.js';\nexport const m = verify;\n" });
+  const run = (root: string) => spawnSync(process.execPath, [LINT, root], { encoding: 'utf8' });
+  const deepImport = () => tree({ ...BASE, 'daemon/main.ts': "import { verify } from '../core/tlog/verify.js';\nexport const m = verify;\n" });
 
   it('fails on an error, naming file, rule and target on stderr', () => {
     const r = run(tree({ ...BASE, 'bus/embedded/e.ts': "import { load } from '../kafka/index.js';\nexport const e = load;\n" }));
@@ -334,14 +333,10 @@ describe('dependency lint: command line', () => {
     expect(r.stderr).toContain('dependency lint: 1 error(s), 0 warning(s)');
   });
 
-  it('lists pending rules without failing, and fails on them under CHAINWATCH_LINT_STRICT=1', () => {
-    const root = pendingOnly();
-    const listed = run(root);
-    expect(listed.status).toBe(0);
-    expect(listed.stdout).toContain('warn index-only: daemon/main.ts -> core/tlog/verify.ts (import core/tlog/index.ts instead');
-    const strict = run(root, { CHAINWATCH_LINT_STRICT: '1' });
-    expect(strict.status).toBe(1);
-    expect(strict.stderr).toContain('error index-only: daemon/main.ts -> core/tlog/verify.ts');
+  it('fails on a deep import across modules, naming the surface to use instead', () => {
+    const r = run(deepImport());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('error index-only: daemon/main.ts -> core/tlog/verify.ts (import core/tlog/index.ts instead');
   });
 
   it('passes a clean tree', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
- * realdata() (test/helpers/services.ts) in a child vitest run over a fake repository root: a copy
+ * realdata() (core/testing/realdata.ts) in a child vitest run over a fake repository root: a copy
  * of the helper and one suite that needs the data, with ../shared/realdata beside that root missing
  * (or present). Under CI=true the suite's file must fail and name the missing path; elsewhere the
  * suite is skipped with a message naming it; with the data present it runs.
@@ -16,12 +16,13 @@ const work = mkdtempSync(join(tmpdir(), 'cw-realdata-guard-'));
 const repo = join(work, 'repo');
 const manifest = join(work, 'shared', 'realdata', 'MANIFEST.md');
 
-mkdirSync(join(repo, 'test', 'helpers'), { recursive: true });
-copyFileSync(join(ROOT, 'test', 'helpers', 'services.ts'), join(repo, 'test', 'helpers', 'services.ts'));
+mkdirSync(join(repo, 'core', 'testing'), { recursive: true });
+mkdirSync(join(repo, 'test'), { recursive: true });
+copyFileSync(join(ROOT, 'core', 'testing', 'realdata.ts'), join(repo, 'core', 'testing', 'realdata.ts'));
 writeFileSync(
   join(repo, 'test', 'needs-realdata.test.ts'),
   `import { readdirSync } from 'node:fs';
-import { realdata } from './helpers/services.js';
+import { realdata } from '../core/testing/realdata.js';
 const rd = realdata();
 describe.skipIf(rd.skip)('needs realdata', () => {
   it('reads it', () => expect(readdirSync(rd.dir)).toContain('MANIFEST.md'));

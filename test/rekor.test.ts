@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRekorCollector, type RekorCollector } from '../collectors/rekor/index.js';
-import type { RekorEntry } from '../core/events/types/rekor.js';
+import type { RekorEntry } from '../core/index.js';
 import { noopMetrics, silentLogger } from '../core/index.js';
-import { SqliteStateStore } from '../stores/sqlite/sqlite-state-store.js';
+import { SqliteStateStore } from '../stores/sqlite/index.js';
 import { MemoryBus, MemoryKeyProvider } from '../core/testing/index.js';
 import { service } from './helpers/services.js';
 

@@ -11,7 +11,7 @@ import {
   type Signer,
   type TrustMaterial,
 } from '@sigstore/verify';
-import { describeError } from '../core/errors.js';
+import { describeError } from '../core/index.js';
 import { DigestSignatureContent } from './digest-signature.js';
 import { BundleVerifyError, type BundleVerifyErrorCode } from './errors.js';
 

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlogError } from '../core/tlog/index.js';
 import { describe, expect, it } from 'vitest';
-import { realdata } from '../test/helpers/services.js';
 import { verifyCheckpoint } from './checkpoint.js';
 import { logKeyForUrl, logKeyFromPem, logKeys } from './log-keys.js';
 import { parseTrustedRoot } from './trusted-root.js';
+import { realdata } from '../core/testing/index.js';
 
 /** Checkpoint verification with LogKeys, on real signed tree heads (rekor.sigstore.dev, a local Rekor). */
 const rd = realdata();

@@ -1,4 +1,4 @@
-import { ChainwatchError } from '../core/errors.js';
+import { ChainwatchError } from '../core/index.js';
 
 /**
  * Failures while obtaining a Sigstore trusted root, or a log key from it. Only TUF_UNAVAILABLE is

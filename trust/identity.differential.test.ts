@@ -1,10 +1,10 @@
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { describe, expect, it } from 'vitest';
-import { realdata } from '../test/helpers/services.js';
 import { signerFromCertificateDer, signerFromPem } from './identity.js';
 import { pem } from './testing/der.js';
 import { realX509 } from './testing/realdata-x509.js';
 import { referenceKeySigner, referenceSigner } from './testing/x509-reference.js';
+import { realdata } from '../core/testing/index.js';
 
 /**
  * Differential test of the identity walker against real X.509 parsers over EVERY certificate and

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SignerIdentity as Signer } from '../core/index.js';
-import { realdata } from '../test/helpers/services.js';
 import { signerFromCertificateDer, signerFromPem } from './identity.js';
 import { certificate, encodeTree, fulcio, lengthOffsets, parseTree, pem, san } from './testing/der.js';
 import { referenceSigner, sigstoreSigner } from './testing/x509-reference.js';
+import { realdata } from '../core/testing/index.js';
 
 /**
  * Mutation fuzzing of the identity walker (seeded and bounded: a few seconds). Every mutant of a

@@ -2,10 +2,10 @@ import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { realdata } from '../test/helpers/services.js';
 import { signerFromCertificateDer, signerFromPem } from './identity.js';
 import { certificate, extension, FULCIO, fulcio, generalizedTime, oid, pem, san, seq, SPKI, tlv, utcTime, utf8String } from './testing/der.js';
 import { referenceSigner } from './testing/x509-reference.js';
+import { realdata } from '../core/testing/index.js';
 
 // Direct tests of the certificate identity the Rekor collector publishes (and identity-watch pages
 // on), over certificates built field by field. The differential and fuzz tests beside this file

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { SignerIdentity as Signer } from '../core/events/types/rekor.js';
+import type { SignerIdentity as Signer } from '../core/index.js';
 import { bytesAt, checkAlgorithm, checkName, checkOid, checkSpki, children, derTime, isSpki, only, refuse, text, tlv, type Tlv } from './x509-der.js';
 
 /**

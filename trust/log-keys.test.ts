@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlogError } from '../core/tlog/index.js';
 import { describe, expect, it } from 'vitest';
-import { realdata } from '../test/helpers/services.js';
 import { TrustError } from './errors.js';
 import { ctLogKeys, isKeyValidAt, logKeyForUrl, logKeyFromPem, logKeys, type LogKey } from './log-keys.js';
 import { parseTrustedRoot } from './trusted-root.js';
+import { realdata } from '../core/testing/index.js';
 
 /**
  * One LogKey for Rekor v1 (P-256), Rekor v2 (Ed25519) and CT logs (P-256, RSA), from a trusted

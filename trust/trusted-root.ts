@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { getTrustedRoot } from '@sigstore/tuf';
 import { toTrustMaterial } from '@sigstore/verify';
-import { describeError } from '../core/errors.js';
+import { describeError } from '../core/index.js';
 import { TrustError } from './errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BusError } from '../../core/errors.js';
+import { BusError } from '../../core/index.js';
 import { isTransientKafkaError, toBusError } from './errors.js';
 
 // Shapes as kafkajs 2.2.4 builds them (src/errors.js): name, retriable, cause / errors[].

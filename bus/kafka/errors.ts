@@ -1,4 +1,4 @@
-import { BusError, type BusErrorCode, ChainwatchError } from '../../core/errors.js';
+import { BusError, type BusErrorCode, ChainwatchError } from '../../core/index.js';
 
 /**
  * Classifies kafkajs errors at the edge into BusError with a retriable flag, so core/retry.ts

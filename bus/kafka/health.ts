@@ -1,4 +1,4 @@
-import type { BusHealth } from '../../core/ports/bus.js';
+import type { BusHealth } from '../../core/index.js';
 
 /**
  * health() is synchronous, so the bus keeps a small state machine fed by kafkajs instrumentation

@@ -1,13 +1,27 @@
 import { type Admin, Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
-import { parseConfig } from '../../core/config.js';
-import { busMetrics, type BusMetrics, keyOf } from '../../core/bus/process-record.js';
-import { BusError, EventError } from '../../core/errors.js';
-import type { CloudEvent } from '../../core/events/envelope.js';
-import { encodeEvent, familyOf, MAX_EVENT_BYTES, topicFor, validateEvent } from '../../core/events/registry.js';
-import type { Bus, BusHealth, PublishOptions, SubscribeOptions, Subscription } from '../../core/ports/bus.js';
-import { type Logger, silentLogger } from '../../core/ports/logger.js';
-import { type Counter, type Gauge, type Metrics, noopMetrics } from '../../core/ports/metrics.js';
-import { RetryError, type RetryPolicy, withRetry } from '../../core/retry.js';
+import {
+  parseConfig,
+  busMetrics,
+  type BusMetrics,
+  keyOf,
+  BusError,
+  EventError,
+  encodeEvent,
+  familyOf,
+  MAX_EVENT_BYTES,
+  topicFor,
+  validateEvent,
+  type Logger,
+  silentLogger,
+  type Counter,
+  type Gauge,
+  type Metrics,
+  noopMetrics,
+  RetryError,
+  type RetryPolicy,
+  withRetry,
+} from '../../core/index.js';
+import type { CloudEvent, Bus, BusHealth, PublishOptions, SubscribeOptions, Subscription } from '../../core/index.js';
 import { kafkaClientConfig } from './client-config.js';
 import { type KafkaBusConfig, type KafkaBusConfigInput, kafkaBusConfigSchema } from './config.js';
 import { toBusError } from './errors.js';

@@ -1,5 +1,5 @@
 import { type LogEntry, logLevel, type logCreator } from 'kafkajs';
-import type { Logger } from '../../core/ports/logger.js';
+import type { Logger } from '../../core/index.js';
 
 /** kafkajs level names from our config, as kafkajs numbers. */
 export const KAFKAJS_LEVELS = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;

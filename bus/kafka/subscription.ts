@@ -1,10 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { type BusMetrics, processRecord } from '../../core/bus/process-record.js';
-import { BusError } from '../../core/errors.js';
-import type { RawBusRecord, SubscribeOptions, Subscription } from '../../core/ports/bus.js';
-import type { Logger } from '../../core/ports/logger.js';
-import type { Gauge } from '../../core/ports/metrics.js';
-import { defaultRetryPolicy } from '../../core/retry.js';
+import { type BusMetrics, processRecord, BusError, defaultRetryPolicy } from '../../core/index.js';
+import type { RawBusRecord, SubscribeOptions, Subscription, Logger, Gauge } from '../../core/index.js';
 import type { KafkaBusConfig } from './config.js';
 import { toBusError } from './errors.js';
 import type { HealthTracker } from './health.js';

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../core/errors.js';
-import type { TlogAnomalyKind } from '../../core/events/types/tlog.js';
+import { HttpError } from '../../core/index.js';
+import type { TlogAnomalyKind } from '../../core/index.js';
 import { TlogError, type TlogErrorCode } from '../../core/tlog/index.js';
 import { logKeyFromPem, verifyCheckpoint, type LogKey } from '../../trust/index.js';
 import { TileLogError } from '../shared/tiles/index.js';

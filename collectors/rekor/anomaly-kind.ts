@@ -1,5 +1,5 @@
-import { HttpError } from '../../core/errors.js';
-import type { TlogAnomalyKind } from '../../core/events/types/tlog.js';
+import { HttpError } from '../../core/index.js';
+import type { TlogAnomalyKind } from '../../core/index.js';
 import { TlogError, type TlogErrorCode } from '../../core/tlog/index.js';
 import { TileLogError } from '../shared/tiles/index.js';
 import { RekorError } from './errors.js';

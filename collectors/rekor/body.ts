@@ -1,6 +1,6 @@
-import type { SignerIdentity as Signer } from '../../core/events/types/rekor.js';
+import type { SignerIdentity as Signer } from '../../core/index.js';
 import { RekorError } from './errors.js';
-import { signerFromPem } from '../../trust/identity.js';
+import { signerFromPem } from '../../trust/index.js';
 
 /**
  * Rekor entry bodies (the canonical JSON the leaf hash covers): {apiVersion, kind, spec}.

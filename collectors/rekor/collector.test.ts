@@ -1,12 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../core/errors.js';
-import type { CloudEvent } from '../../core/events/envelope.js';
-import type { RekorEntry } from '../../core/events/types/rekor.js';
-import type { TlogAnomaly } from '../../core/events/types/tlog.js';
-import { noopMetrics, silentLogger } from '../../core/index.js';
+import { noopMetrics, silentLogger, ConfigError } from '../../core/index.js';
+import type { CloudEvent, RekorEntry, TlogAnomaly, ComponentContext } from '../../core/index.js';
 import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
-import type { ComponentContext } from '../../core/ports/component.js';
 import { MemoryBus } from '../../core/testing/index.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';

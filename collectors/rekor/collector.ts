@@ -1,14 +1,24 @@
-import { ConfigError, describeError, HttpError } from '../../core/errors.js';
-import { parseConfig } from '../../core/config.js';
-import { type CloudEvent, makeEvent } from '../../core/events/envelope.js';
-import { type RekorEntry, RekorEntryEvent } from '../../core/events/types/rekor.js';
-import { CheckpointObservedEvent, TlogAnomalyEvent } from '../../core/events/types/tlog.js';
-import type { Component, ComponentContext } from '../../core/ports/component.js';
-import type { Counter, Gauge } from '../../core/ports/metrics.js';
-import { RetryError, sleep, withRetry } from '../../core/retry.js';
+import {
+  HttpClient,
+  safeUrl,
+  TokenBucket,
+  ConfigError,
+  describeError,
+  HttpError,
+  parseConfig,
+  type CloudEvent,
+  makeEvent,
+  type RekorEntry,
+  RekorEntryEvent,
+  CheckpointObservedEvent,
+  TlogAnomalyEvent,
+  RetryError,
+  sleep,
+  withRetry,
+} from '../../core/index.js';
+import type { Component, ComponentContext, Counter, Gauge } from '../../core/index.js';
 import { type Checkpoint, TlogError } from '../../core/tlog/index.js';
 import { type LogKey, logKeyFromPem } from '../../trust/index.js';
-import { HttpClient, safeUrl, TokenBucket } from '../../core/index.js';
 import { type RekorCollectorConfig, type RekorCollectorConfigInput, rekorCollectorConfigSchema } from './config.js';
 import { anomalyKind } from './anomaly-kind.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';

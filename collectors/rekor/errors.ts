@@ -1,4 +1,4 @@
-import { ChainwatchError } from '../../core/errors.js';
+import { ChainwatchError } from '../../core/index.js';
 
 /**
  * Failures of the Rekor / tile-log collector that are not plain HTTP (HttpError), Merkle,

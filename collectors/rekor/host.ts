@@ -1,10 +1,8 @@
-import type { CloudEvent } from '../../core/events/envelope.js';
-import type { RekorEntry } from '../../core/events/types/rekor.js';
+import type { HttpClient, CloudEvent, RekorEntry } from '../../core/index.js';
 import type { Checkpoint } from '../../core/tlog/index.js';
 import type { LogKey } from '../../trust/index.js';
 import type { RekorCollectorConfig } from './config.js';
 import type { TileCursor } from '../shared/tiles/index.js';
-import type { HttpClient } from '../../core/index.js';
 
 /**
  * What a follower (one per log protocol: v1-follower.ts, v2-follower.ts) gets from the

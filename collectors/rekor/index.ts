@@ -5,3 +5,5 @@ export { rekorCollectorConfigSchema, type RekorCollectorConfig, type RekorCollec
 export { RekorError, type RekorErrorCode } from './errors.js';
 export { RekorV1Client } from './v1-client.js';
 export type { Cursor } from './host.js';
+export { hexBytes, type V1LogEntry } from './v1-client.js';
+export { verifyV1Entry } from './verify-entry.js';

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RekorEntry } from '../../core/events/types/rekor.js';
-import type { TlogAnomaly } from '../../core/events/types/tlog.js';
+import type { RekorEntry, TlogAnomaly } from '../../core/index.js';
 import { noopMetrics, silentLogger } from '../../core/index.js';
 import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { createRekorCollector, type RekorCollector } from './collector.js';
 import type { RekorCollectorConfigInput } from './config.js';
-import { FakeTileLog } from '../shared/tiles/testing/fake-tile-log.js';
+import { FakeTileLog } from '../shared/testing/index.js';
 import { loadRecording } from './testing/fake-rekor.js';
 import { MemoryBus } from '../../core/testing/index.js';
 

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '../../core/events/envelope.js';
+import type { CloudEvent } from '../../core/index.js';
 import { type Checkpoint, TlogError, verifyConsistency } from '../../core/tlog/index.js';
 import { verifyCheckpoint } from '../../trust/index.js';
 import { RekorError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '../../core/events/envelope.js';
+import type { CloudEvent } from '../../core/index.js';
 import { verifyCheckpoint } from '../../trust/index.js';
 import { type TileBatch, TileFollower, TileLogClient, tlogTilesEntries } from '../shared/tiles/index.js';
 import { classify } from './body.js';

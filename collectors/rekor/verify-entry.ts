@@ -1,8 +1,6 @@
 import { verify as cryptoVerify } from 'node:crypto';
-import type { RekorEntry } from '../../core/events/types/rekor.js';
-import { TlogError } from '../../core/tlog/errors.js';
-import { leafHash } from '../../core/tlog/hash.js';
-import { rootFromInclusionProof } from '../../core/tlog/verify.js';
+import { CanonicalJsonError, canonicalJson, type RekorEntry } from '../../core/index.js';
+import { TlogError, leafHash, rootFromInclusionProof } from '../../core/tlog/index.js';
 import type { LogKey } from '../../trust/index.js';
 import { parseBody } from './body.js';
 import { RekorError } from './errors.js';
@@ -104,10 +102,17 @@ export function verifySet(
   if (!setB64) throw new RekorError('REKOR_SET_MISSING', `entry ${e.logIndex} has no signedEntryTimestamp`);
   // canonicalJson({body, integratedTime, logID, logIndex}) spelled out (hot path): keys are in
   // sorted order, and body is plain base64 (checked) so it needs no escaping, nor does hex logID.
-  const payload =
-    (bodyIsBase64 || /^[A-Za-z0-9+/=]*$/.test(e.body)) && /^[0-9a-f]*$/.test(e.logID)
-      ? setPayload(e.body, e.integratedTime, e.logID, e.logIndex)
-      : Buffer.from(canonicalJson({ body: e.body, integratedTime: e.integratedTime, logID: e.logID, logIndex: e.logIndex }));
+  let payload: Buffer;
+  try {
+    payload =
+      (bodyIsBase64 || /^[A-Za-z0-9+/=]*$/.test(e.body)) && /^[0-9a-f]*$/.test(e.logID)
+        ? setPayload(e.body, e.integratedTime, e.logID, e.logIndex)
+        : Buffer.from(canonicalJson({ body: e.body, integratedTime: e.integratedTime, logID: e.logID, logIndex: e.logIndex }));
+  } catch (err) {
+    // A value canonical JSON cannot hold (a lone surrogate): no SET can cover it.
+    if (!(err instanceof CanonicalJsonError)) throw err;
+    throw new RekorError('REKOR_SET_INVALID', `entry ${e.logIndex}: no canonical form to check the signedEntryTimestamp against`, err);
+  }
   let ok: boolean;
   try {
     ok = cryptoVerify(key.algorithm === 'ed25519' ? null : 'sha256', payload, key.key, Buffer.from(setB64, 'base64'));
@@ -137,17 +142,6 @@ function setPayload(body: string, integratedTime: number, logID: string, logInde
   n += buf.write(body, n, 'latin1');
   n += buf.write(tail, n, 'latin1');
   return buf.subarray(0, n);
-}
-
-/** RFC 8785 canonical JSON for JSON values (ES number/string serialization + sorted keys). */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBody } from './body.js';
 import { RekorError } from './errors.js';
-import { canonicalJson } from './verify-entry.js';
+import { canonicalJson } from '../../core/index.js';
 
 /**
  * Real third-party data: sigstore-conformance bundles. (Checkpoint verification and log keys on

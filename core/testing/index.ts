@@ -15,3 +15,4 @@ export { testContext, type TestContext } from './context.js';
 export { findingEvent, makeFinding, makeNotification } from './fixtures.js';
 export { invokeCommand, type CommandResult } from './command.js';
 export { toThrowWithCode, type ErrorClass } from './to-throw-with-code.js';
+export { REALDATA, realdata } from './realdata.js';

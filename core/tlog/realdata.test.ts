@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { realdata } from '../../test/helpers/services.js';
 import { openCheckpoint } from './checkpoint.js';
 import { TlogError, type TlogErrorCode } from './errors.js';
 import { leafHash } from './hash.js';
 import { ecdsaNoteVerifier, ed25519NoteVerifier, type NoteVerifier } from './keys.js';
 import { strictBase64 } from './note.js';
 import { verifyInclusion } from './verify.js';
+import { realdata } from '../testing/index.js';
 
 /**
  * Real checkpoints and inclusion proofs written by Rekor v1/v2, read in place from realdata/.

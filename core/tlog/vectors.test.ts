@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { realdata } from '../../test/helpers/services.js';
 import { CompactRange } from './compact.js';
 import { TlogError, type TlogErrorCode } from './errors.js';
 import { EMPTY_ROOT, leafHash, nodeHash } from './hash.js';
 import { verifyConsistency, verifyInclusion } from './verify.js';
+import { realdata } from '../testing/index.js';
 
 /**
  * transparency-dev/merkle's own test vectors (testdata/ at 417fb0c), read in place from

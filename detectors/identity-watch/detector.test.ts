@@ -14,10 +14,9 @@ import {
   silentLogger,
   topicFor,
 } from '../../core/index.js';
-import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore, realdata } from '../../core/testing/index.js';
 import { PolicyError } from '../../rules/identity/index.js';
 import { MemoryBus } from '../../core/testing/index.js';
-import { realdata } from '../../test/helpers/services.js';
 import { signerFromPem } from '../../trust/index.js';
 import { createIdentityWatchDetector } from './index.js';
 

@@ -1,7 +1,15 @@
-import { type CloudEvent, type Component, type ComponentContext, type RekorEntry, RekorEntryEvent, type Subscription, topicFor } from '../../core/index.js';
+import {
+  type CloudEvent,
+  type Component,
+  type ComponentContext,
+  type RekorEntry,
+  RekorEntryEvent,
+  type Subscription,
+  topicFor,
+  parseConfig,
+} from '../../core/index.js';
 import { type CompiledPolicy, compileIdentityPolicy, loadIdentityPolicyFile, type ReadText, validateIdentityPolicy } from '../../rules/identity/index.js';
-import { parseConfig } from '../../core/config.js';
-import { findingsCounter } from '../shared/findings.js';
+import { findingsCounter } from '../shared/index.js';
 import { type IdentityWatchConfig, type IdentityWatchConfigInput, identityWatchConfigSchema } from './config.js';
 import { verdictFinding } from './findings.js';
 

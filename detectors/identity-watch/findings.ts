@@ -1,6 +1,6 @@
 import type { CloudEvent, Finding, RekorEntry } from '../../core/index.js';
 import type { Verdict } from '../../rules/identity/index.js';
-import { dedupKey, findingEvent, shortHash } from '../shared/findings.js';
+import { dedupKey, findingEvent, shortHash } from '../shared/index.js';
 import type { IdentityWatchConfig } from './config.js';
 
 /**

@@ -14,9 +14,8 @@ import {
   type TlogAnomalyKind,
   topicFor,
 } from '../../core/index.js';
-import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
+import { MemoryKeyProvider, MemoryStateStore, realdata } from '../../core/testing/index.js';
 import { MemoryBus } from '../../core/testing/index.js';
-import { realdata } from '../../test/helpers/services.js';
 import { createLogIntegrityDetector } from './index.js';
 
 // A clock the test moves by hand: the stale timer is disabled and tick() is called directly.

@@ -8,9 +8,9 @@ import {
   type TlogAnomaly,
   TlogAnomalyEvent,
   topicFor,
+  parseConfig,
 } from '../../core/index.js';
-import { parseConfig } from '../../core/config.js';
-import { findingsCounter } from '../shared/findings.js';
+import { findingsCounter } from '../shared/index.js';
 import { type LogIntegrityConfig, type LogIntegrityConfigInput, logIntegrityConfigSchema } from './config.js';
 import { anomalyFinding, type Checkpoint, infraResolvedFinding, splitViewFinding, staleFinding, unverifiedCheckpointFinding } from './findings.js';
 import { type OriginRecord, OriginStore } from './origin-state.js';

@@ -1,5 +1,5 @@
 import type { CloudEvent, Finding, TlogAnomaly } from '../../core/index.js';
-import { dedupKey, type FindingDraft, findingEvent } from '../shared/findings.js';
+import { dedupKey, type FindingDraft, findingEvent } from '../shared/index.js';
 import type { LogIntegrityConfig } from './config.js';
 import { entryRef, RULES, type RuleSpec } from './rules.js';
 import type { ViewRecord } from './views.js';

@@ -3,7 +3,7 @@
 // helpers, stand-ins, twins), what it may not import itself.
 import { cruise } from 'dependency-cruiser';
 import config from '../../.dependency-cruiser.mjs';
-import { PRODUCTION, isTestCode, pendingSeverity, topOf } from './architecture.mjs';
+import { PRODUCTION, isTestCode, topOf } from './architecture.mjs';
 
 const regex = (p) => new RegExp(Array.isArray(p) ? p.join('|') : p);
 
@@ -71,7 +71,7 @@ export function findLaundering(modules) {
             if (broken) {
               violations.push({
                 rule: 'no-laundering',
-                severity: pendingSeverity,
+                severity: 'error',
                 from: origin.source,
                 to: dep.resolved,
                 via: path,

@@ -11,8 +11,8 @@ import {
   signNoteAsync,
   type Checkpoint,
   type NoteVerifier,
+  treeRoot,
 } from '../../core/tlog/index.js';
-import { treeRoot } from '../../core/tlog/tree.js';
 import { AuditError } from './errors.js';
 import type { AuditStore, StoredCheckpoint } from './port.js';
 

@@ -2,7 +2,7 @@
 // operator actions, proofs, verification and the CLI. See docs/audit.md.
 export * from './port.js';
 export { AuditError, type AuditErrorCode, type IntegrityProblem } from './errors.js';
-export { canonicalJson } from '../../core/canonical-json.js';
+export { canonicalJson } from '../../core/index.js';
 export { auditConfigSchema, parseAuditConfig, type AuditConfig, type AuditConfigInput, type AuditBackendConfig } from './config.js';
 export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite.js';
 export { OpenSearchAuditStore, type OpenSearchAuditStoreOptions } from './search/store.js';

@@ -1,5 +1,5 @@
 import type { Severity } from '../../core/index.js';
-import type { NodeId } from '../../core/tlog/tree.js';
+import type { NodeId } from '../../core/tlog/index.js';
 
 /**
  * The audit trail's storage port. Backends: SqliteAuditStore (default) and OpenSearchAuditStore

@@ -1,5 +1,4 @@
-import { leafHash, parseVerifierKey, verifyInclusion } from '../../core/tlog/index.js';
-import { inclusionProof } from '../../core/tlog/tree.js';
+import { leafHash, parseVerifierKey, verifyInclusion, inclusionProof } from '../../core/tlog/index.js';
 import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';

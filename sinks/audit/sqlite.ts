@@ -1,6 +1,6 @@
 import { ChainwatchError, SEVERITIES, severityRank, type Severity } from '../../core/index.js';
 import { openSqlite, type SqliteDatabase, type SqliteMigration, type SqliteStatement } from '../../core/sqlite/index.js';
-import { rangeHashes, TreeBuilder, type NodeId } from '../../core/tlog/tree.js';
+import { rangeHashes, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
 import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, RecordFields, StoredCheckpoint, StoredRow } from './port.js';
 import { AppendPlanner, parseRecordBody } from './record.js';

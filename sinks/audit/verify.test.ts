@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TreeBuilder } from '../../core/tlog/tree.js';
+import { TreeBuilder } from '../../core/tlog/index.js';
 import { keyObjectSigner } from '../../core/index.js';
 import { checkpointKeyFrom, signCheckpoint } from './checkpoint.js';
 import type { AuditStore, StoredRow } from './port.js';

@@ -1,6 +1,5 @@
 import { describeError } from '../../core/index.js';
-import { leafHash, verifyConsistency, type Checkpoint, type NoteVerifier } from '../../core/tlog/index.js';
-import { consistencyProof, TreeBuilder, type NodeId } from '../../core/tlog/tree.js';
+import { leafHash, verifyConsistency, type Checkpoint, type NoteVerifier, consistencyProof, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
 import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
 import type { IntegrityProblem } from './errors.js';

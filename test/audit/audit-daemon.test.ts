@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { sqliteTamperer } from '../../sinks/audit/testing/sqlite-tamper.js';
+import { sqliteTamperer } from '../../sinks/audit/testing/index.js';
 import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 const ev = (seq: number) =>

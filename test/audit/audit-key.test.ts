@@ -6,11 +6,10 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type Bus, type ComponentContext, noopMetrics, silentLogger } from '../../core/index.js';
 import { MemoryStateStore } from '../../core/testing/index.js';
-import { ed25519NoteSigner, formatCheckpoint, parseVerifierKey, signNote, signNoteAsync } from '../../core/tlog/index.js';
-import { treeRoot } from '../../core/tlog/tree.js';
+import { ed25519NoteSigner, formatCheckpoint, parseVerifierKey, signNote, signNoteAsync, treeRoot } from '../../core/tlog/index.js';
 import { createKeyProvider } from '../../keys/index.js';
 import { AuditError, auditOrigin, createAuditSink, parseAuditConfig, signCheckpoint, SqliteAuditStore, verifyAuditTrail } from '../../sinks/audit/index.js';
-import { sampleEntries } from '../../sinks/audit/testing/contract.js';
+import { sampleEntries } from '../../sinks/audit/testing/index.js';
 import { main } from '../../daemon/cli/main.js';
 
 /** The audit checkpoint key as the daemon wires it: the KeyProvider from keys/, file-backed. */

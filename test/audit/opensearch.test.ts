@@ -1,12 +1,11 @@
+import { ElasticsearchJs, OpenSearchJs } from '../../sinks/audit/testing/index.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../core/canonical-json.js';
-import { ElasticsearchJs } from '../../sinks/audit/search/elasticsearch-js.js';
-import { OpenSearchJs } from '../../sinks/audit/search/opensearch-js.js';
-import { OpenSearchAuditStore } from '../../sinks/audit/search/store.js';
-import type { SearchTransport } from '../../sinks/audit/search/transport.js';
-import { auditStoreContract, sampleEntries, type Tamperer } from '../../sinks/audit/testing/contract.js';
-import { leafHash } from '../../core/tlog/hash.js';
+import { canonicalJson } from '../../core/index.js';
+import { OpenSearchAuditStore } from '../../sinks/audit/index.js';
+import type { SearchTransport } from '../../sinks/audit/index.js';
+import { auditStoreContract, sampleEntries, type Tamperer } from '../../sinks/audit/testing/index.js';
+import { leafHash } from '../../core/tlog/index.js';
 import { service } from '../helpers/services.js';
 
 const os = service('CHAINWATCH_TEST_OPENSEARCH_URL', 'OpenSearch');

@@ -1,4 +1,4 @@
-import { ChainwatchError } from '../../../core/errors.js';
+import { ChainwatchError } from '../../../core/index.js';
 
 /**
  * A tile log answered with bytes that cannot be what it claims (a hash tile of the wrong length, a

@@ -5,7 +5,7 @@ import { TileLogClient, tileIndexPath } from './client.js';
 import { tlogTilesEntries, type TileEntryFormat } from './entries.js';
 import { TileLogError } from './errors.js';
 import { TileFollower, type TileCursor, type TileFollowerHost } from './follower.js';
-import { FakeTileLog, type FakeTileFormat } from './testing/fake-tile-log.js';
+import { FakeTileLog, type FakeTileFormat } from '../testing/fake-tile-log.js';
 
 /**
  * The shared tile-log follower on its own, with a host that records what it is handed (the Rekor

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TreeBuilder } from '../../../core/tlog/tree.js';
+import { TreeBuilder } from '../../../core/tlog/index.js';
 import { AppendPlanner, recordFields, sameFields } from '../record.js';
 import { sampleEntries } from '../testing/contract.js';
 import { type RecordDoc, recordDocument, rowFromHit } from './mappings.js';

@@ -1,5 +1,5 @@
 import { type Logger, type RetryPolicy, silentLogger, severityRank, withRetry } from '../../../core/index.js';
-import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/tree.js';
+import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/index.js';
 import { AuditError } from '../errors.js';
 import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow } from '../port.js';
 import { AppendPlanner, parseRecordBody } from '../record.js';

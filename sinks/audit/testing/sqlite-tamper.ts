@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { canonicalJson } from '../../../core/canonical-json.js';
-import { leafHash } from '../../../core/tlog/hash.js';
+import { canonicalJson } from '../../../core/index.js';
+import { leafHash } from '../../../core/tlog/index.js';
 import type { Tamperer } from './contract.js';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CompactRange, leafHash, nodeHash } from '../../../../core/tlog/index.js';
-import { TILE_WIDTH, tileIndexPath } from '../client.js';
+import { CompactRange, leafHash, nodeHash } from '../../../core/tlog/index.js';
+import { TILE_WIDTH, tileIndexPath } from '../tiles/client.js';
 
 /**
  * Offline C2SP tlog-tiles server for unit tests: serves /checkpoint, hash tiles and data tiles for
