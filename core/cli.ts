@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, describeError } from './errors.js';
+import { ConfigError, describeError, KeyError } from './errors.js';
 import type { Bus } from './ports/bus.js';
-import { KeyError } from './errors.js';
 import type { KeyProvider } from './ports/signer.js';
 import { type CommandIo, type CommandSpec, type DaemonFacts, EXIT, type OptionSpec, UsageError } from './ports/command.js';
 
@@ -86,6 +85,21 @@ export function formatHelp(spec: CommandSpec<never>): string {
   const width = Math.min(34, Math.max(...rows.map(([l]) => l.length)));
   const lines = rows.map(([l, d]) => (l.length > width ? `  ${l}\n  ${' '.repeat(width)}  ${d}` : `  ${l.padEnd(width)}  ${d}`));
   return `${spec.summary}\n\nUsage: ${synopsis}\n\n${lines.join('\n')}\n${spec.description ? `\n${spec.description.trimEnd()}\n` : ''}\nExit codes: 0 ok, 1 check failed, 2 usage or config error.\n`;
+}
+
+/**
+ * A numeric option: a positive number (an integer when `integer`), or a whole number >= 0 when
+ * `zero` is allowed. Anything else ('', 'lots', '2.5' for an integer) is a UsageError, never NaN.
+ */
+export function numberOption(options: Readonly<Record<string, unknown>>, name: string, opts: { integer?: boolean; zero?: boolean } = {}): number | undefined {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  const n = typeof raw === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !opts.zero) || (opts.integer && !Number.isInteger(n))) {
+    const what = opts.zero ? 'whole number' : `positive ${opts.integer ? 'integer' : 'number'}`;
+    throw new UsageError(`--${name} must be a ${what}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
 }
 
 /** What running a command needs besides argv; `load` is called only for commands with `config: true`. */

@@ -1,5 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { Bus, CapabilityModule, ClosableStateStore, ComponentContext, KeyProvider, Logger } from '../core/index.js';
+import {
+  type Bus,
+  type CapabilityModule,
+  type ClosableStateStore,
+  type ComponentContext,
+  configFingerprint,
+  type KeyProvider,
+  type Logger,
+} from '../core/index.js';
 import { createKeyProvider } from '../keys/index.js';
 import { stateStoreFor } from '../stores/sqlite/index.js';
 import { createBus } from './bus.js';
@@ -8,7 +16,7 @@ import { HttpServer, type TlsMaterial } from './http/server.js';
 import { PromMetrics } from './metrics.js';
 import { plan } from './plan.js';
 import { capabilityModules } from './registry.js';
-import { STOP_ORDER, Supervisor } from './supervisor.js';
+import { Supervisor } from './supervisor.js';
 
 /**
  * The composition root at run time: the bus, the state store, the supervisor running what the
@@ -98,16 +106,22 @@ export class Daemon {
 
   /**
    * Applies a new, already validated config (SIGHUP): components and routes follow it, unchanged
-   * components keep running; the TLS certificate is re-read. Settings that need a restart (data
-   * dir, bus, listeners, instance) are reported, not applied.
+   * components keep running, the TLS certificate is re-read. Everything that can fail (planning,
+   * duplicate names, route checks, reading the TLS files) happens before anything changes.
+   * Settings that need a restart (data dir, instance, bus, listeners, client CA on or off,
+   * logging, tracing, supervisor, shutdown) are reported, not applied.
    */
   async reload(next: Config): Promise<{ started: string[]; stopped: string[]; restarted: string[]; needsRestart: string[] }> {
+    if (this.stopping) throw new Error('the daemon is stopping');
     const needsRestart = restartOnly(this.config, next);
-    const planned = plan({ ...next, dataDir: this.config.dataDir, instance: this.config.instance, bus: this.config.bus }, this.modules);
-    this.http.setRoutes(planned.routes); // throws on an invalid route set: nothing changed yet
+    const kept = { dataDir: this.config.dataDir, instance: this.config.instance, bus: this.config.bus };
+    const planned = plan({ ...next, ...kept }, this.modules);
+    const tls = next.http.tls && !needsRestart.includes('http.tls') ? tlsMaterial(next.http.tls) : undefined;
+    const commitRoutes = this.http.prepareRoutes(planned.routes);
     const result = await this.supervisor.reconcile(planned.components);
-    if (next.http.tls && !needsRestart.includes('http.tls')) this.http.reloadTls(tlsMaterial(next.http.tls));
-    this.config = { ...next, dataDir: this.config.dataDir, instance: this.config.instance, bus: this.config.bus };
+    commitRoutes();
+    if (tls) this.http.reloadTls(tls);
+    this.config = { ...next, ...kept };
     this.logger.info({ ...result, needsRestart }, 'configuration reloaded');
     if (needsRestart.length) this.logger.warn({ settings: needsRestart }, 'these settings changed but take effect only after a restart');
     return { ...result, needsRestart };
@@ -116,7 +130,9 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.draining = true;
-      await this.supervisor.stop(STOP_ORDER);
+      // Contributed routes (webhooks, admission) stop accepting work before the bus goes away.
+      this.http.setRoutes([]);
+      await this.supervisor.stop();
       await this.bus.flush().catch(() => undefined);
       await this.bus.stop();
       this.state.close();
@@ -135,17 +151,17 @@ function tlsMaterial(tls: NonNullable<Config['http']['tls']>): TlsMaterial {
   };
 }
 
-/** Settings a running daemon cannot change in place. */
-function restartOnly(a: Config, b: Config): string[] {
-  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+/** Settings a running daemon cannot change in place (compared by fingerprint: a rotated secret counts). */
+export function restartOnly(a: Config, b: Config): string[] {
+  const same = (x: unknown, y: unknown): boolean => configFingerprint(x ?? null) === configFingerprint(y ?? null);
+  const listener = (t: Config['http']['tls']) => t && { host: t.host, port: t.port, clientCa: t.clientCa !== undefined };
   const out: string[] = [];
   if (a.dataDir !== b.dataDir) out.push('dataDir');
   if (a.instance !== b.instance) out.push('instance');
   if (!same(a.bus, b.bus)) out.push('bus');
   if (a.http.host !== b.http.host || a.http.port !== b.http.port) out.push('http.host/port');
-  if (!same(a.http.tls && { h: a.http.tls.host, p: a.http.tls.port }, b.http.tls && { h: b.http.tls.host, p: b.http.tls.port })) out.push('http.tls');
-  if (a.log.level !== b.log.level) out.push('log.level');
-  if (!same(a.tracing, b.tracing)) out.push('tracing');
-  if (!same(a.supervisor, b.supervisor)) out.push('supervisor');
+  // Whether client certificates are asked for is fixed when the TLS listener is created.
+  if (!same(listener(a.http.tls), listener(b.http.tls))) out.push('http.tls');
+  for (const k of ['log', 'tracing', 'supervisor', 'shutdown'] as const) if (!same(a[k], b[k])) out.push(k);
   return out;
 }

@@ -17,3 +17,27 @@ describe('logger', () => {
     expect(out).toContain('[REDACTED]');
   });
 });
+
+describe('logger after a config reload', () => {
+  it('scrubs secrets a later config brings, even when the first one had none', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('./config/load.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cw-log-'));
+    const file = join(dir, 'chainwatch.yaml');
+    writeFileSync(file, `dataDir: ${JSON.stringify(dir)}\n`);
+    const first = loadConfig({ file, env: {} });
+    expect(first.redactor.size).toBe(0);
+    const lines: string[] = [];
+    const log = createLogger('info', first.redactor, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    // The reload: a receiver with a secret URL, resolved into the logger's own Redactor.
+    writeFileSync(
+      file,
+      `dataDir: ${JSON.stringify(dir)}\nsinks:\n  alerts:\n    receivers:\n      - { name: hook, kind: webhook, webhookUrl: { env: HOOK }, secret: abcdefgh }\n`,
+    );
+    loadConfig({ file, env: { HOOK: 'https://hooks.example/rotated-token-4711' }, redactor: first.redactor });
+    log.warn({ target: 'https://hooks.example/rotated-token-4711' }, 'delivery failed');
+    expect(lines.join('')).not.toContain('rotated-token-4711');
+  });
+});

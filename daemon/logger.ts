@@ -7,12 +7,12 @@ import type { Redactor } from './config/secrets.js';
  * well-known secret field names) and by value (every resolved secret from config is replaced in
  * the serialized line, wherever it appears — an error message, a URL, a header dump).
  */
-export function createLogger(level: string, redactor: Redactor, destination: pino.DestinationStream | number = 1): Logger {
+export function createLogger(level: string, redactor: Redactor, destination: pino.DestinationStream | number = 1, instance?: string): Logger {
   const dest = typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination;
   return pino(
     {
       level,
-      base: { service: 'chainwatch' },
+      base: { service: 'chainwatch', ...(instance ? { instance } : {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: [
@@ -33,7 +33,8 @@ export function createLogger(level: string, redactor: Redactor, destination: pin
         ],
         censor: '[REDACTED]',
       },
-      hooks: redactor.size > 0 ? { streamWrite: (s: string) => redactor.redact(s) } : {},
+      // Always installed: a config reload may add secrets to a Redactor that started empty.
+      hooks: { streamWrite: (s: string) => redactor.redact(s) },
       serializers: { err: pino.stdSerializers.err },
     },
     dest,

@@ -282,3 +282,56 @@ describe('Supervisor.reconcile', () => {
     })();
   });
 });
+
+describe('Supervisor: one operation at a time', () => {
+  function counting() {
+    const live = new Set<string>();
+    let n = 0;
+    const spec = (fingerprint: string) => ({
+      kind: 'collector' as const,
+      name: 'c',
+      fingerprint,
+      create: (): Component => {
+        const id = `${fingerprint}#${++n}`;
+        return {
+          name: 'c',
+          start: async () => {
+            await new Promise((r) => setTimeout(r, 20)); // a slow start widens any race
+            live.add(id);
+          },
+          stop: async () => void live.delete(id),
+          flush: async () => {},
+        };
+      },
+    });
+    return { live, spec };
+  }
+
+  it('two overlapping reconciles leave exactly one instance, and stop() stops it', async () => {
+    const { live, spec } = counting();
+    const sup = new Supervisor([spec('v1')], { minBackoffMs: 5, maxBackoffMs: 5, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics });
+    await sup.start();
+    await Promise.all([sup.reconcile([spec('v2')]), sup.reconcile([spec('v2')])]);
+    expect(live.size).toBe(1);
+    await sup.stop();
+    expect(live.size).toBe(0);
+  });
+
+  it('a reconcile issued before start() is applied after it, and nothing outlives stop()', async () => {
+    const { live, spec } = counting();
+    const sup = new Supervisor([spec('v1')], { minBackoffMs: 5, maxBackoffMs: 5, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics });
+    const reconciled = sup.reconcile([spec('v2')]);
+    await sup.start();
+    await reconciled;
+    expect([...live]).toEqual([expect.stringMatching(/^v2#/)]);
+    await sup.stop();
+    expect(live.size).toBe(0);
+  });
+
+  it('refuses two components with one name', () => {
+    const { spec } = counting();
+    expect(
+      () => new Supervisor([spec('a'), spec('b')], { minBackoffMs: 5, maxBackoffMs: 5, context: ctxFactory(), logger: silentLogger, metrics: noopMetrics }),
+    ).toThrow(/two components are named "c"/);
+  });
+});

@@ -32,7 +32,7 @@ interface Slot {
 }
 
 export interface SupervisorOptions {
-  /** Base of the restart backoff: the first restart waits up to this long, each further one up to twice as long. */
+  /** Restart backoff: never shorter than this; the n-th restart waits a random time below min(max, this * 2^n). */
   minBackoffMs: number;
   /** Cap of the restart backoff. */
   maxBackoffMs: number;
@@ -46,9 +46,19 @@ export interface SupervisorOptions {
 /** Shutdown and replacement order: intake first, so findings produced while draining still reach the sinks. */
 export const STOP_ORDER: readonly ComponentKind[] = ['collector', 'detector', 'sink'];
 
+function uniqueNames(specs: readonly ComponentSpec[]): void {
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.name)) throw new Error(`two components are named ${JSON.stringify(s.name)}`);
+    seen.add(s.name);
+  }
+}
+
 export class Supervisor {
   private readonly slots = new Map<string, Slot>();
   private stopping = false;
+  /** start(), reconcile() and stop() run one at a time, in call order (two quick SIGHUPs must not race). */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly restartsTotal;
   private readonly upGauge;
 
@@ -56,45 +66,63 @@ export class Supervisor {
     specs: readonly ComponentSpec[],
     private readonly opts: SupervisorOptions,
   ) {
+    uniqueNames(specs);
     for (const spec of specs) this.slots.set(spec.name, this.slot(spec));
     this.restartsTotal = opts.metrics.counter('component_restarts_total', 'Component restarts after a crash', ['component']);
     this.upGauge = opts.metrics.gauge('component_up', '1 when the component is running', ['component']);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([...this.slots.values()].map((s) => this.launch(s)));
+  start(): Promise<void> {
+    return this.serially(async () => {
+      await Promise.all([...this.slots.values()].map((s) => this.launch(s)));
+    });
   }
 
   /**
    * Makes the running set match `desired`: stops removed and changed components (collectors,
    * then detectors, then sinks), then starts new and changed ones. Returns what it did.
    */
-  async reconcile(desired: readonly ComponentSpec[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  reconcile(desired: readonly ComponentSpec[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    uniqueNames(desired);
+    return this.serially(() => this.apply(desired));
+  }
+
+  private async apply(desired: readonly ComponentSpec[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     if (this.stopping) return { started: [], stopped: [], restarted: [] };
     const want = new Map(desired.map((s) => [s.name, s]));
-    if (want.size !== desired.length) throw new Error('component names must be unique');
     const removed = [...this.slots.values()].filter((s) => !want.has(s.spec.name));
     const changed = [...this.slots.values()].filter((s) => want.has(s.spec.name) && want.get(s.spec.name)!.fingerprint !== s.spec.fingerprint);
     for (const kind of STOP_ORDER) await Promise.all([...removed, ...changed].filter((s) => s.spec.kind === kind).map((s) => this.halt(s)));
     for (const s of removed) this.slots.delete(s.spec.name);
     const added = desired.filter((s) => !this.slots.has(s.name));
     for (const s of changed) {
-      s.spec = want.get(s.spec.name)!;
       s.restarts = 0;
       s.lastError = undefined;
     }
+    // Unchanged ones keep running, but a later crash-restart builds from the newest spec.
+    for (const s of this.slots.values()) if (want.has(s.spec.name)) s.spec = want.get(s.spec.name)!;
     for (const spec of added) this.slots.set(spec.name, this.slot(spec));
     await Promise.all([...changed, ...added.map((a) => this.slots.get(a.name)!)].map((s) => this.launch(s)));
     return { started: added.map((s) => s.name), stopped: removed.map((s) => s.spec.name), restarted: changed.map((s) => s.spec.name) };
   }
 
-  /** Stops components of the given kinds in order (default: collectors, then detectors, then sinks). */
-  async stop(order: readonly ComponentKind[] = STOP_ORDER): Promise<void> {
+  /**
+   * Stops every component, collectors first, then detectors, then sinks (findings produced while
+   * draining still reach the sinks). A start or reconcile under way finishes launching nothing new.
+   */
+  stop(): Promise<void> {
     this.stopping = true;
-    for (const kind of order) {
-      await Promise.all([...this.slots.values()].filter((s) => s.spec.kind === kind).map((s) => this.halt(s)));
-    }
-    await Promise.all([...this.slots.values()].map((s) => this.halt(s)));
+    return this.serially(async () => {
+      for (const kind of STOP_ORDER) {
+        await Promise.all([...this.slots.values()].filter((s) => s.spec.kind === kind).map((s) => this.halt(s)));
+      }
+    });
+  }
+
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   status(): { name: string; kind: ComponentKind; state: State; ready: boolean; restarts: number; lastError?: string; detail?: string }[] {
@@ -118,6 +146,8 @@ export class Supervisor {
 
   private async launch(slot: Slot): Promise<void> {
     if (this.stopping) return;
+    // Never two instances of one slot: whatever it still holds is stopped first.
+    if (slot.instance || slot.stopping) await this.halt(slot);
     const gen = ++slot.generation;
     slot.state = 'starting';
     const log = this.opts.logger.child({ component: slot.spec.name });

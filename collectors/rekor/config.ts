@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { duration } from '../../core/index.js';
 
@@ -12,7 +13,7 @@ export const rekorCollectorConfigSchema = z.object({
   /** Expected checkpoint origin line; when set, any other origin is refused. */
   origin: z.string().min(1).optional(),
   /** Log public key, PEM SPKI (ECDSA P-256 or Ed25519; other curves are refused with KEY_UNSUPPORTED). */
-  publicKey: z.string().includes('BEGIN PUBLIC KEY'),
+  publicKey: z.string().includes('BEGIN PUBLIC KEY').refine(parsesAsPublicKey, 'not a PEM public key (SubjectPublicKeyInfo)'),
   /** Where to begin on first run (no cursor yet): the current tree size, index 0, or a given index. */
   start: z.union([z.literal('now'), z.literal('beginning'), z.object({ index: z.number().int().nonnegative() })]).default('now'),
   /** Pause between polling rounds. */
@@ -45,3 +46,14 @@ export const rekorCollectorConfigSchema = z.object({
 });
 export type RekorCollectorConfigInput = z.input<typeof rekorCollectorConfigSchema>;
 export type RekorCollectorConfig = z.output<typeof rekorCollectorConfigSchema>;
+
+/** Caught at config time (`chainwatch config check`), not at every start of the collector; whether
+ * the key type is one a log signs with is trust/'s logKeyFromPem's to say when the collector starts. */
+function parsesAsPublicKey(pem: string): boolean {
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}

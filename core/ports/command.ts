@@ -13,11 +13,10 @@ import type { KeyProvider } from './signer.js';
  *   2  usage or config error   (unknown option, bad value, invalid config)
  *
  * Commands that need the daemon's configuration set `config: true`: the dispatcher then adds
- * `--config FILE` and `--data-dir DIR`, loads and validates the whole config exactly as `run`
- * does, and hands the command its module's parsed section.
+ * `--config FILE` and `--data-dir DIR`, loads and validates the whole config (file, CHAINWATCH_*
+ * variables, flags) with the loader `run` uses, and hands the command its module's parsed section.
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** A bad command line (unknown option, missing argument, malformed value): exit 2 with the command's help. */
 export class UsageError extends ChainwatchError<'CLI_USAGE'> {

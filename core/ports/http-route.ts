@@ -77,4 +77,6 @@ export interface HttpRoute {
   /** Routes that read a body: the largest accepted and the content types (media types, no parameters). */
   body?: { maxBytes: number; contentTypes: readonly string[] };
   handler(req: RouteRequest): Promise<RouteReply>;
+  /** Called once the route is no longer served (a config reload replaced it, or the daemon stops): release what it holds. */
+  dispose?(): Promise<void>;
 }

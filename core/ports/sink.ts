@@ -41,10 +41,10 @@ export interface AlertSink {
 }
 
 /**
- * A receiver kind (sinks/<system>/): its config schema (without `name`/`kind`, which the alert
- * pipeline's `receivers` list adds) and how to build one. The daemon hands the list of receiver
- * kinds to the alert pipeline's module (daemon/registry.ts), so adding a receiver kind is its
- * folder plus one registry line.
+ * A receiver kind (sinks/<system>/): its config schema and how to build one from a parsed config.
+ * The alert pipeline's `receivers` list is a union of these schemas keyed by `kind` (each entry
+ * also carries its `name`). The daemon hands the list of receiver kinds to the alert pipeline's
+ * module (daemon/registry.ts), so adding a receiver kind is its folder plus one registry line.
  */
 export interface ReceiverModule<S extends z.ZodObject = z.ZodObject> {
   readonly kind: string;

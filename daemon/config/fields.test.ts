@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,8 @@ describe('secret fields', () => {
   });
 });
 
+const LOG_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
 describe('durations', () => {
   it('reads the string convention into milliseconds, without warnings', () => {
     const f = file(
@@ -143,7 +146,7 @@ describe('durations', () => {
     retention: { maxAgeHours: 2 }
 collectors:
   rekor:
-    - { url: "https://rekor.example", publicKey: "-----BEGIN PUBLIC KEY-----", pollIntervalMs: 30000 }
+    - { url: "https://rekor.example", publicKey: ${JSON.stringify(LOG_KEY)}, pollIntervalMs: 30000 }
 sinks:
   audit:
     backend: { kind: opensearch, url: "http://127.0.0.1:9200", retentionDays: 400, requestTimeoutMs: 10000 }

@@ -15,6 +15,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Flag values, as dotted paths: { 'http.port': 9000, dataDir: '/x' }. */
   flags?: Record<string, unknown>;
+  /** Register resolved secrets with this Redactor (a reload keeps the logger's) instead of a new one. */
+  redactor?: Redactor;
   /** The schema to validate against (default: the one derived from daemon/registry.ts). */
   schema?: typeof configSchema;
 }
@@ -57,7 +59,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       conflicts,
     );
   }
-  const redactor = new Redactor();
+  const redactor = opts.redactor ?? new Redactor();
   const prepared = transformConfig(schema, raw, {
     field(kind, value, path) {
       if (kind === 'secret') return secretField(value, path, redactor, env);

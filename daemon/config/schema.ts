@@ -15,7 +15,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 const baseShape = {
   /** Where embedded state lives: bus log, cursors, outboxes, audit store. */
   dataDir: z.string().min(1).default('./.data'),
-  /** Name of this daemon instance (metrics, audit origin). */
+  /** Name of this daemon instance: on every log line, and what CLI commands report as the daemon. */
   instance: z.string().min(1).default('chainwatch'),
   http: z
     .object({
@@ -55,7 +55,7 @@ const baseShape = {
     .prefault({}),
   supervisor: z
     .object({
-      /** Restart backoff of a crashed component: full jitter over min(maxBackoff, minBackoff * 2^restarts), never below minBackoff. */
+      /** Restart backoff of a crashed component: the n-th restart waits a random time below min(maxBackoff, minBackoff * 2^n), never less than minBackoff. */
       minBackoff: duration({ min: 1 }).prefault('500ms'),
       maxBackoff: duration({ min: 1 }).prefault('1m'),
     })

@@ -41,6 +41,8 @@ export function authenticate(auth: HttpAuth, req: IncomingMessage, body: Buffer 
     case 'bearer':
       return bearer(auth, req);
     case 'hmac-sha256':
+      // Without the signature header there is nothing to check the body against: refuse unread.
+      if (headerOf(req, auth.header) === undefined) return { ok: false, status: 401, error: `signature header ${auth.header} required` };
       return body === undefined ? undefined : hmac(auth, req, body);
     case 'mtls':
       return mtls(auth, req);
@@ -69,9 +71,13 @@ function bearer(auth: Extract<HttpAuth, { kind: 'bearer' }>, req: IncomingMessag
   return { ok: true, principal: { id: `bearer:${found.principal}`, roles: found.roles ?? [] } };
 }
 
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const raw = req.headers[name.toLowerCase()];
+  return Array.isArray(raw) ? raw[0] : raw;
+}
+
 function hmac(auth: Extract<HttpAuth, { kind: 'hmac-sha256' }>, req: IncomingMessage, body: Buffer): AuthOutcome {
-  const raw = req.headers[auth.header.toLowerCase()];
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const value = headerOf(req, auth.header);
   const prefix = auth.prefix ?? '';
   if (!value || !value.startsWith(prefix)) return { ok: false, status: 401, error: `signature header ${auth.header} required` };
   const given = value.slice(prefix.length).trim().toLowerCase();

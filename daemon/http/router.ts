@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import { type Counter, describeError, type RouteMethod, type RouteReply, type HttpRoute, type Logger, WRITE_METHODS } from '../../core/index.js';
+import { type Counter, describeError, type HttpAuth, type HttpRoute, type Logger, type RouteMethod, type RouteReply, WRITE_METHODS } from '../../core/index.js';
 import { authenticate, needsBody } from './auth.js';
 import { BodyError, mediaType, readBody } from './body.js';
 
@@ -17,22 +17,41 @@ type Bound = { route: HttpRoute; handler: (req: IncomingMessage, res: ServerResp
 
 const METHODS: readonly RouteMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/** True when some request would get through `auth` without credentials. */
+function admitsAnonymous(auth: HttpAuth): boolean {
+  return auth.kind === 'public' || (auth.kind === 'any' && auth.of.some(admitsAnonymous));
+}
+function usesMtls(auth: HttpAuth): boolean {
+  return auth.kind === 'mtls' || (auth.kind === 'any' && auth.of.some(usesMtls));
+}
+
 export class RouteTable {
-  private readonly router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
+  // Record ids and digests are long: find-my-way's default limit (100) would turn them into 404s.
+  private readonly router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 2048 });
+  private readonly registered = new Set<string>();
 
   constructor(
     private readonly logger: Logger,
     private readonly requests: Counter,
   ) {}
 
-  /** Registers routes; refuses a public route that writes and two routes on the same method + path. */
+  /**
+   * Registers a route. Refuses a route that writes but admits anonymous callers (also through
+   * `any`), an mTLS route that is not HTTPS-only, and a second route on one method and path.
+   * A GET route answers HEAD too.
+   */
   add(route: HttpRoute): void {
-    const methods = typeof route.method === 'string' ? [route.method] : [...route.method];
-    if (route.auth.kind === 'public' && methods.some((m) => WRITE_METHODS.includes(m))) {
-      throw new Error(`route ${route.name}: a route that writes (${methods.join(', ')}) cannot be public`);
+    const declared = typeof route.method === 'string' ? [route.method] : [...route.method];
+    if (admitsAnonymous(route.auth) && declared.some((m) => WRITE_METHODS.includes(m))) {
+      throw new Error(`route ${route.name}: a route that writes (${declared.join(', ')}) cannot be public`);
     }
+    if (usesMtls(route.auth) && route.listener !== 'tls')
+      throw new Error(`route ${route.name}: client certificates exist only on the HTTPS listener (listener: 'tls')`);
+    const methods = declared.includes('GET') && !declared.includes('HEAD') ? [...declared, 'HEAD' as const] : declared;
     for (const m of methods) {
-      if (this.router.find(m, route.path)?.store) throw new Error(`route ${route.name}: ${m} ${route.path} is already registered`);
+      const key = `${m} ${route.path}`;
+      if (this.registered.has(key)) throw new Error(`route ${route.name}: ${key} is already registered`);
+      this.registered.add(key);
       const bound: Bound = { route, handler: (req, res, params, signal) => this.serve(route, req, res, params, signal) };
       this.router.on(m, route.path, () => undefined, bound);
     }
@@ -62,13 +81,15 @@ export class RouteTable {
   private async serve(route: HttpRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, signal: AbortSignal): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase() as RouteMethod;
     const send = (r: RouteReply): void => reply(res, route.name, this.requests, r, method);
+    // Refused before the body was read: close rather than drain an unauthenticated upload.
+    const refuse = (r: RouteReply): void => send(bodyPending(req) ? { ...r, headers: { ...r.headers, connection: 'close' } } : r);
     let auth = authenticate(route.auth, req, undefined);
-    if (auth && !auth.ok) return send(denied(auth));
+    if (auth && !auth.ok) return refuse(denied(auth));
     let body: Buffer | undefined;
     if (route.body) {
       const type = mediaType(req.headers['content-type']);
       if (!type || !route.body.contentTypes.includes(type)) {
-        return send({ status: 415, body: { error: `content type must be ${route.body.contentTypes.join(' or ')}` } });
+        return refuse({ status: 415, body: { error: `content type must be ${route.body.contentTypes.join(' or ')}` } });
       }
       try {
         body = await readBody(req, route.body.maxBytes);
@@ -101,6 +122,12 @@ export class RouteTable {
     }
     send(out);
   }
+}
+
+function bodyPending(req: IncomingMessage): boolean {
+  return (
+    !req.readableEnded && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined)
+  );
 }
 
 function denied(a: { status: 401 | 403; error: string; challenge?: string }): RouteReply {

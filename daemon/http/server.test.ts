@@ -79,7 +79,7 @@ describe('HttpServer routing', () => {
     const { base } = await start();
     expect(await (await fetch(`${base}/records/a%20b`)).json()).toMatchObject({ params: { id: 'a b' }, principal: 'anonymous' });
     const post = await fetch(`${base}/records/1`, { method: 'POST' });
-    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET']);
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']); // a GET route answers HEAD too
     expect((await fetch(`${base}/records/%E0%A4%A`)).status).toBe(400);
     expect(meter.get('http_requests_total', { route: 'records', code: '202' })).toBe(1);
   });
@@ -113,6 +113,17 @@ describe('HttpServer routing', () => {
     });
     expect(res.status).toBe(413);
     expect(seen).toHaveLength(0);
+  });
+
+  it('refuses unauthenticated uploads without reading them, and closes the connection', async () => {
+    const { base } = await start();
+    const noToken = await fetch(`${base}/bearer`, json({ pad: 'x'.repeat(40) }));
+    expect([noToken.status, noToken.headers.get('connection')]).toEqual([401, 'close']);
+    const noSignature = await fetch(`${base}/github`, json({ a: 1 }));
+    expect([noSignature.status, noSignature.headers.get('connection')]).toEqual([401, 'close']);
+    const head = await fetch(`${base}/records/7`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([202, '']); // a GET route answers HEAD, without a body
+    expect(seen).toHaveLength(1);
   });
 
   it('HMAC-SHA256 over the exact body bytes (GitHub style); a wrong or missing signature is 401', async () => {

@@ -46,6 +46,7 @@ export class HttpServer {
   private tls: TlsServer | undefined;
   private plainRoutes: RouteTable;
   private tlsRoutes: RouteTable;
+  private routes: readonly HttpRoute[] = [];
   private readonly stopping = new AbortController();
   private readonly requests;
 
@@ -57,6 +58,14 @@ export class HttpServer {
 
   /** Replaces every contributed route at once (refuses the whole set if one route is invalid). */
   setRoutes(routes: readonly HttpRoute[]): void {
+    this.prepareRoutes(routes)();
+  }
+
+  /**
+   * Checks a route set and builds its tables without serving them: throws if a route is invalid,
+   * else returns the switch-over (which also disposes of the routes it replaces).
+   */
+  prepareRoutes(routes: readonly HttpRoute[]): () => void {
     const plain = new RouteTable(this.deps.logger, this.requests);
     const tls = new RouteTable(this.deps.logger, this.requests);
     for (const r of routes) {
@@ -64,8 +73,17 @@ export class HttpServer {
       tls.add(r);
       if ((r.listener ?? 'any') === 'any') plain.add(r);
     }
-    this.plainRoutes = plain;
-    this.tlsRoutes = tls;
+    return () => {
+      const old = this.routes;
+      this.plainRoutes = plain;
+      this.tlsRoutes = tls;
+      this.routes = routes;
+      for (const r of old) {
+        r.dispose?.().catch((err: unknown) =>
+          this.deps.logger.warn({ route: r.name, err: err instanceof Error ? err.message : String(err) }, 'route cleanup failed'),
+        );
+      }
+    };
   }
 
   /** Starts the plain listener (and the TLS one when given); returns the bound ports. */
@@ -85,6 +103,7 @@ export class HttpServer {
   }
 
   async stop(): Promise<void> {
+    this.setRoutes([]);
     this.stopping.abort(new Error('daemon stopping'));
     await Promise.all(
       [this.plain, this.tls].map(async (s) => {
@@ -110,7 +129,9 @@ export class HttpServer {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, table: RouteTable, signal: AbortSignal): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
+    // Origin-form ("/x?y") or absolute-form ("http://h/x") request targets alike.
+    const target = req.url ?? '/';
+    const path = target.startsWith('/') ? target.split('?')[0]! : safePathOf(target);
     const method = (req.method ?? 'GET').toUpperCase();
     if (BUILT_INS.has(path)) {
       if (method !== 'GET' && method !== 'HEAD') {
@@ -155,5 +176,13 @@ async function listen(server: Server | TlsServer, host: string, port: number): P
 
 /** The path only: a query string may carry tokens. */
 function safePath(url: string | undefined): string {
-  return (url ?? '/').split('?')[0]!.slice(0, 200);
+  return safePathOf(url ?? '/').slice(0, 200);
+}
+
+function safePathOf(target: string): string {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return '/';
+  }
 }

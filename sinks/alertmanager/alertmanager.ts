@@ -135,5 +135,5 @@ export class AlertmanagerSink implements AlertSink {
 }
 
 export function createAlertmanagerSink(config: unknown, deps?: ConstructorParameters<typeof AlertmanagerSink>[1]): AlertmanagerSink {
-  return new AlertmanagerSink(parseConfig(alertmanagerSinkConfigSchema, config, 'sinks.alertmanager'), deps);
+  return new AlertmanagerSink(parseConfig(alertmanagerSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

@@ -44,12 +44,15 @@ const replay: CommandSpec<Section> = {
   summary: "Move dead letters back to their receivers' outboxes (a running daemon delivers them)",
   args: [{ name: 'ID', description: 'dead letters to replay (or --all)', optional: true, variadic: true }],
   options: { ...fileOption, all: { type: 'boolean', description: 'every dead letter (of --sink, when given)' } },
+  json: true,
   config: true,
   async run(inv) {
     const all = inv.options.all === true;
-    if (all === inv.args.length > 0) throw new UsageError('give dead-letter IDs or --all, not both');
+    if (all && inv.args.length > 0) throw new UsageError('give dead-letter IDs or --all, not both');
+    if (!all && inv.args.length === 0) throw new UsageError('give the dead-letter IDs to replay, or --all');
     const sink = inv.options.sink as string | undefined;
     const n = replayDeadLetters(database(inv), { ids: inv.args, all, ...(sink ? { sink } : {}) });
+    if (inv.json) inv.io.out(JSON.stringify({ replayed: n }));
     inv.io.err(`replayed ${n} dead letter(s) into their outboxes`);
     return EXIT.ok;
   },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { type CommandSpec, EXIT, type Invocation, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
+import { type CommandSpec, EXIT, type Invocation, numberOption, parseDuration, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
 import { auditOrigin, checkpointKeyRef, openCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
@@ -79,6 +79,7 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
       name: 'audit proof',
       summary: 'Print a record with its inclusion proof against the latest signed checkpoint (JSON)',
       args: [{ name: 'ID|INDEX', description: 'the record id, or its position in the log' }],
+      json: true, // the proof is JSON either way
       config: true,
       run: (inv) => withStore(inv, (store) => proof(store, inv.args[0]!, inv, keyDir(inv))),
     },
@@ -87,6 +88,7 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
       summary: "Record an analyst's note or acknowledgement (itself an audited operator action)",
       args: [{ name: 'TEXT', description: 'the note', variadic: true }],
       options: { subject: { type: 'string', placeholder: 'S', description: 'what the note is about (digest, subject)' } },
+      json: true,
       config: true,
       run: (inv) =>
         withStore(inv, async (store) => {
@@ -94,7 +96,7 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
           if (!text.trim()) throw new UsageError('audit note needs some text');
           const subject = inv.options.subject as string | undefined;
           const r = await appendOperatorAction(store, { actor: deps.actor(), action: 'note', text, ...(subject ? { subject } : {}), time: inv.now() });
-          inv.io.out(`recorded note ${r.id} as audit record ${r.index}`);
+          inv.io.out(inv.json ? JSON.stringify({ id: r.id, index: r.index }) : `recorded note ${r.id} as audit record ${r.index}`);
           return EXIT.ok;
         }),
     },
@@ -112,24 +114,26 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
     {
       name: 'audit checkpoint',
       summary: 'Sign a checkpoint of the current tree now',
+      json: true,
       config: true,
       run: (inv) =>
         withStore(inv, async (store) => {
           const dir = keyDir(inv);
           const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir);
           const cp = await signCheckpoint(store, key, inv.now());
-          inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
+          if (inv.json) inv.io.out(JSON.stringify({ signed: cp !== undefined, size: cp?.size ?? (await store.size()) }));
+          else inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
           return EXIT.ok;
         }),
     },
   ];
 }
 
-/** ISO time, or a duration ago ("15m", "24h", "7d"). */
+/** ISO time, or a duration ago ("15m", "24h", "7d": core's duration syntax). */
 function time(v: string | undefined, now: Date, flag: string): string | undefined {
   if (v === undefined) return undefined;
-  const rel = /^(\d+)(m|h|d)$/.exec(v);
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']).toISOString();
+  const ago = parseDuration(v);
+  if (ago !== undefined) return new Date(now.getTime() - ago).toISOString();
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new UsageError(`--${flag} wants an ISO time or 15m/24h/7d`);
   return new Date(t).toISOString();
@@ -142,12 +146,7 @@ function buildQuery(inv: Inv): AuditQuery {
   const kind = str('kind');
   if (severity && !(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--severity is one of ${SEVERITIES.join(', ')}`);
   if (kind && !(AUDIT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind is one of ${AUDIT_KINDS.join(', ')}`);
-  const int = (flag: string): number | undefined => {
-    const s = str(flag);
-    if (s === undefined) return undefined;
-    if (!/^\d+$/.test(s)) throw new UsageError(`--${flag} wants a whole number`);
-    return Number(s);
-  };
+  const int = (flag: string): number | undefined => numberOption(inv.options, flag, { integer: true, zero: true });
   const q: AuditQuery = { limit: int('limit') ?? 100, order: v.desc === true ? 'desc' : 'asc' };
   const since = time(str('since'), inv.now(), 'since');
   const until = time(str('until'), inv.now(), 'until');

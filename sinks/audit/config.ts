@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration, keyRefSchema, parseConfig, type RetryPolicy, secretSchema } from '../../core/index.js';
 
 /**
- * `audit:` section of the daemon config. Parsed once at start; a bad value throws ConfigError
+ * `sinks.audit` section of the daemon config, parsed once with the whole config by the daemon; a bad value throws ConfigError
  * with one issue per bad key. The search engine password is a Secret (the daemon's loader
  * resolves its env/file reference); only the search client reveals it, on the wire.
  */
@@ -60,6 +60,11 @@ export interface AuditConfig extends Omit<z.output<typeof auditConfigSchema>, 'c
 }
 
 export function parseAuditConfig(input: unknown): AuditConfig {
-  const { checkpointInterval, ...rest } = parseConfig(auditConfigSchema, input ?? {}, 'audit');
+  return auditConfigFrom(parseConfig(auditConfigSchema, input ?? {}, 'sinks.audit'));
+}
+
+/** The sink's settings from an already parsed section (the daemon parses the section once). */
+export function auditConfigFrom(section: z.output<typeof auditConfigSchema>): AuditConfig {
+  const { checkpointInterval, ...rest } = section;
   return { ...rest, checkpointIntervalMs: checkpointInterval, retry: { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000, deadlineMs: 60_000 } };
 }

@@ -1,6 +1,6 @@
 import { configFingerprint, defineModule, type HttpRoute, type ModuleHost } from '../../core/index.js';
 import { auditCommands } from './commands.js';
-import { type AuditConfigInput, auditConfigSchema } from './config.js';
+import { auditConfigFrom, type AuditConfigInput, auditConfigSchema } from './config.js';
 import { createAuditStore } from './factory.js';
 import type { AuditStore } from './port.js';
 import { getRecordWithProof } from './proof.js';
@@ -18,7 +18,7 @@ export const auditModule = defineModule({
   summary: 'Appends every event, finding, delivery and operator action to a Merkle tree with signed checkpoints',
   section: { group: 'sinks', key: 'audit', schema: auditSectionSchema },
   components: (cfg) =>
-    cfg.enabled ? [{ name: 'sink.audit', kind: 'sink', fingerprint: configFingerprint(cfg), create: (ctx) => createAuditSink(cfg, ctx) }] : [],
+    cfg.enabled ? [{ name: 'sink.audit', kind: 'sink', fingerprint: configFingerprint(cfg), create: (ctx) => createAuditSink(auditConfigFrom(cfg), ctx) }] : [],
   provides: (cfg, host) => {
     const base = cfg.enabled ? (cfg.publicUrl ?? host.publicUrl) : undefined;
     return base ? { auditRecordUrl: `${base.replace(/\/$/, '')}/audit/records/{findingId}` } : {};
@@ -44,6 +44,11 @@ function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0] }, h
   };
   return {
     name: 'audit.record',
+    async dispose() {
+      const opened = store;
+      store = undefined;
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
     method: 'GET',
     path: '/audit/records/:ref',
     // Read-only; the issue on hardening decides whether records need a token (docs/audit.md).

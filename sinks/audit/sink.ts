@@ -1,6 +1,6 @@
 import { type BusRecord, type Component, type ComponentContext, EVENT_FAMILIES, type Subscription, topicFor, withRetry } from '../../core/index.js';
 import { auditOrigin, type CheckpointKey, checkpointKeyRef, openCheckpointKey, signCheckpoint } from './checkpoint.js';
-import { type AuditConfig, parseAuditConfig } from './config.js';
+import type { AuditConfig } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
 import type { AuditEntry, AuditStore, BusPosition } from './port.js';
 import { canonicalJson } from '../../core/index.js';
@@ -221,11 +221,6 @@ function wellFormedDeep(v: unknown, depth = 0): unknown {
 }
 
 /** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */
-export function createAuditSink(config: unknown, ctx: ComponentContext, store?: AuditStore): AuditSink {
-  const cfg = isParsed(config) ? config : parseAuditConfig(config);
-  return new AuditSink(cfg, ctx, store ?? createAuditStore(cfg.backend, { dataDir: ctx.dataDir, logger: ctx.logger }));
-}
-
-function isParsed(c: unknown): c is AuditConfig {
-  return typeof c === 'object' && c !== null && 'checkpointIntervalMs' in c && 'retry' in c;
+export function createAuditSink(config: AuditConfig, ctx: ComponentContext, store?: AuditStore): AuditSink {
+  return new AuditSink(config, ctx, store ?? createAuditStore(config.backend, { dataDir: ctx.dataDir, logger: ctx.logger }));
 }

@@ -163,5 +163,5 @@ export class EmailSink implements AlertSink {
 }
 
 export function createEmailSink(config: unknown, deps?: ConstructorParameters<typeof EmailSink>[1]): EmailSink {
-  return new EmailSink(parseConfig(emailSinkConfigSchema, config, 'sinks.email'), deps);
+  return new EmailSink(parseConfig(emailSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

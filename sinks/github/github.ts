@@ -42,8 +42,8 @@ export class GitHubSink implements AlertSink {
   readonly #token: Secret;
   readonly #http: HttpClient;
 
-  constructor(config: GitHubSinkConfig, deps: { fetch?: typeof fetch } = {}) {
-    this.#cfg = parseConfig(githubSinkConfigSchema, config, 'github');
+  constructor(config: z.output<typeof githubSinkConfigSchema>, deps: { fetch?: typeof fetch } = {}) {
+    this.#cfg = config;
     this.name = this.#cfg.name;
     this.#token = this.#cfg.token;
     this.#http = sinkHttpClient(this.name, deps.fetch);
@@ -159,5 +159,5 @@ function githubDetail(text: string): string | undefined {
 }
 
 export function createGitHubSink(config: GitHubSinkConfig, deps: { fetch?: typeof fetch } = {}): AlertSink {
-  return new GitHubSink(config, deps);
+  return new GitHubSink(parseConfig(githubSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

@@ -52,8 +52,8 @@ export class JiraSink implements AlertSink {
   readonly #token: Secret;
   readonly #http: HttpClient;
 
-  constructor(config: JiraSinkConfig, deps: { fetch?: typeof fetch } = {}) {
-    this.#cfg = parseConfig(jiraSinkConfigSchema, config, 'jira');
+  constructor(config: z.output<typeof jiraSinkConfigSchema>, deps: { fetch?: typeof fetch } = {}) {
+    this.#cfg = config;
     this.name = this.#cfg.name;
     this.#token = this.#cfg.apiToken;
     this.#http = sinkHttpClient(this.name, deps.fetch);
@@ -179,5 +179,5 @@ function jiraDetail(text: string): string | undefined {
 }
 
 export function createJiraSink(config: JiraSinkConfig, deps: { fetch?: typeof fetch } = {}): AlertSink {
-  return new JiraSink(config, deps);
+  return new JiraSink(parseConfig(jiraSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

@@ -69,8 +69,8 @@ export class PagerDutySink implements AlertSink {
   readonly #routingKey: Secret;
   readonly #http: HttpClient;
 
-  constructor(config: PagerDutySinkConfig, deps: { fetch?: typeof fetch } = {}) {
-    this.#cfg = parseConfig(pagerDutySinkConfigSchema, config, 'pagerduty');
+  constructor(config: z.output<typeof pagerDutySinkConfigSchema>, deps: { fetch?: typeof fetch } = {}) {
+    this.#cfg = config;
     this.name = this.#cfg.name;
     this.#routingKey = this.#cfg.routingKey;
     this.#http = sinkHttpClient(this.name, deps.fetch);
@@ -149,5 +149,5 @@ function truncate(s: string, max: number): string {
 }
 
 export function createPagerDutySink(config: PagerDutySinkConfig, deps: { fetch?: typeof fetch } = {}): AlertSink {
-  return new PagerDutySink(config, deps);
+  return new PagerDutySink(parseConfig(pagerDutySinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

@@ -66,8 +66,8 @@ export class ServiceNowSink implements AlertSink {
   readonly #cfg: z.output<typeof serviceNowSinkConfigSchema>;
   readonly #http: HttpClient;
 
-  constructor(config: ServiceNowSinkConfig, deps: { fetch?: typeof fetch } = {}) {
-    this.#cfg = parseConfig(serviceNowSinkConfigSchema, config, 'servicenow');
+  constructor(config: z.output<typeof serviceNowSinkConfigSchema>, deps: { fetch?: typeof fetch } = {}) {
+    this.#cfg = config;
     this.name = this.#cfg.name;
     this.#http = sinkHttpClient(this.name, deps.fetch);
   }
@@ -233,5 +233,5 @@ function serviceNowDetail(text: string): string | undefined {
 }
 
 export function createServiceNowSink(config: ServiceNowSinkConfig, deps: { fetch?: typeof fetch } = {}): AlertSink {
-  return new ServiceNowSink(config, deps);
+  return new ServiceNowSink(parseConfig(serviceNowSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

@@ -34,8 +34,8 @@ export class SlackSink implements AlertSink {
   readonly #url: Secret;
   readonly #http: HttpClient;
 
-  constructor(config: SlackSinkConfig, deps: { fetch?: typeof fetch } = {}) {
-    this.#cfg = parseConfig(slackSinkConfigSchema, config, 'slack');
+  constructor(config: z.output<typeof slackSinkConfigSchema>, deps: { fetch?: typeof fetch } = {}) {
+    this.#cfg = config;
     this.name = this.#cfg.name;
     this.#url = this.#cfg.webhookUrl;
     this.#http = sinkHttpClient(this.name, deps.fetch);
@@ -73,5 +73,5 @@ function webhookParts(url: string): string[] {
 }
 
 export function createSlackSink(config: SlackSinkConfig, deps: { fetch?: typeof fetch } = {}): AlertSink {
-  return new SlackSink(config, deps);
+  return new SlackSink(parseConfig(slackSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

@@ -93,5 +93,5 @@ export class WebhookSink implements AlertSink {
 }
 
 export function createWebhookSink(config: unknown, deps?: ConstructorParameters<typeof WebhookSink>[1]): WebhookSink {
-  return new WebhookSink(parseConfig(webhookSinkConfigSchema, config, 'sinks.webhook'), deps);
+  return new WebhookSink(parseConfig(webhookSinkConfigSchema, config, 'sinks.alerts.receivers[]'), deps);
 }

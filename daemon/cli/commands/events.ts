@@ -8,8 +8,8 @@ import {
   type EventFamily,
   EventError,
   EXIT,
+  numberOption,
   topicFor,
-  UsageError,
   validateEvent,
 } from '../../../core/index.js';
 
@@ -34,7 +34,7 @@ export const eventsPublishCommand: CommandSpec = {
     const [topicArg, file] = inv.args as [string, string | undefined];
     const topic = resolveTopic(topicArg);
     const input = !file || file === '-' ? io.stdin : createReadStream(file);
-    const batchSize = numberOption(inv.options, 'batch-size', true) ?? 500;
+    const batchSize = numberOption(inv.options, 'batch-size', { integer: true }) ?? 500;
     const bus = await inv.openBus();
     let lineNo = 0;
     let published = 0;
@@ -76,17 +76,6 @@ export const eventsPublishCommand: CommandSpec = {
   },
 };
 
-/** A positive number option (an integer when `integer`); anything else is a usage error, not NaN. */
-function numberOption(values: Readonly<Record<string, unknown>>, name: string, integer: boolean): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
-  }
-  return n;
-}
-
 export const eventsTailCommand: CommandSpec = {
   name: 'events tail',
   summary: 'Print events of a topic as JSON lines as they arrive',
@@ -104,8 +93,8 @@ show the reason in headers x-chainwatch-dlq-*.`,
     const io = inv.io;
     const values = inv.options;
     const topic = resolveTopic(inv.args[0]!);
-    const max = numberOption(values, 'max', true) ?? Infinity;
-    const timeoutSeconds = numberOption(values, 'timeout', false);
+    const max = numberOption(values, 'max', { integer: true }) ?? Infinity;
+    const timeoutSeconds = numberOption(values, 'timeout');
     const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
     const bus = await inv.openBus();
     let seen = 0;

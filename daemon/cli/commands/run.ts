@@ -28,10 +28,10 @@ export const runDaemonCommand: CommandSpec = {
     const values = inv.options;
     // Only digits become a number; anything else ('', '80a') reaches validation as a string and fails there.
     const port = typeof values.port === 'string' && /^\d+$/.test(values.port) ? Number(values.port) : values.port;
-    const load = () => loadConfig({ file: values.config as string | undefined, env: inv.io.env, flags: { 'http.port': port, dataDir: values['data-dir'] } });
-    const loaded = load();
+    const options = { file: values.config as string | undefined, env: inv.io.env, flags: { 'http.port': port, dataDir: values['data-dir'] } };
+    const loaded = loadConfig(options);
     const { config } = loaded;
-    const logger = createLogger(config.log.level, loaded.redactor);
+    const logger = createLogger(config.log.level, loaded.redactor, 1, config.instance);
     if (loaded.ignoredEnv.length) logger.warn({ variables: loaded.ignoredEnv }, 'ignoring CHAINWATCH_* variables that name no config key');
     for (const w of loaded.warnings) logger.warn({ path: w.path }, `deprecated config: ${w.message}`);
     const tracing = await startTracing(config.tracing, logger);
@@ -66,20 +66,37 @@ export const runDaemonCommand: CommandSpec = {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
-    process.on('SIGHUP', () => {
-      if (signalled) return;
-      try {
-        void daemon
-          .reload(load().config)
+    // SIGHUP: reload. Reloads run one at a time; one that arrives during start-up waits for it.
+    let started = false;
+    let reloadWanted = false;
+    let reloading: Promise<void> = Promise.resolve();
+    const reload = (): void => {
+      reloading = reloading.then(async () => {
+        if (signalled) return;
+        let next;
+        try {
+          // The same Redactor: secrets the new config brings are scrubbed from every log line too.
+          next = loadConfig({ ...options, redactor: loaded.redactor });
+        } catch (err) {
+          const issues = err instanceof ConfigError ? err.issues : [];
+          logger.error({ code: describeError(err).code, issues }, 'new configuration is not valid; the previous one stays in force');
+          return;
+        }
+        for (const w of next.warnings) logger.warn({ path: w.path }, `deprecated config: ${w.message}`);
+        await daemon
+          .reload(next.config)
           .catch((err: unknown) => logger.error({ err: describeError(err).message }, 'configuration reload failed; the previous one stays in force'));
-      } catch (err) {
-        const issues = err instanceof ConfigError ? err.issues : [];
-        logger.error({ code: describeError(err).code, issues }, 'new configuration is not valid; the previous one stays in force');
-      }
+      });
+    };
+    process.on('SIGHUP', () => {
+      if (started) reload();
+      else reloadWanted = true;
     });
     process.on('unhandledRejection', (err) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection (kept running)'));
     try {
       const bound = await daemon.start();
+      started = true;
+      if (reloadWanted) reload();
       inv.io.err(
         `chainwatch listening on http://${config.http.host}:${bound.port}${bound.tlsPort !== undefined ? ` and https://${config.http.tls?.host ?? config.http.host}:${bound.tlsPort}` : ''} (bus: ${config.bus.kind}, data: ${config.dataDir})`,
       );
