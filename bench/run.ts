@@ -13,6 +13,9 @@
  *                   machine is at most 30 % busy (the default; 100 turns waiting off)
  *   --no-services   do not start Kafka/OpenSearch (use what the environment points at)
  *   --no-build      skip `npm run build` (the embedded-bus bench starts the daemon from dist/)
+ *   --refigure      measure nothing: derive the figures of the recorded runs again from their
+ *                   measurements (after changing a label, baseline, target or noise band in
+ *                   specs.ts), then regenerate the page
  *
  * Benches that need services run under `flock /tmp/chainwatch-services.lock` with the services
  * started by bench/with-services.sh: the ports are fixed and shared by everyone on the machine.
@@ -44,6 +47,7 @@ const { values: opts, positionals } = parseArgs({
     'max-wait': { type: 'string', default: '600' },
     'no-services': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    refigure: { type: 'boolean', default: false },
     // Set when this script re-runs itself inside with-services.sh: services are up, the lock held.
     inner: { type: 'boolean', default: false },
   },
@@ -195,6 +199,19 @@ function summary(specs: readonly BenchSpec[]): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Figures of the stored runs derived again from their measurements, with the specs as they are now. */
+function refigure(spec: BenchSpec): void {
+  const result = readResult(spec.name);
+  for (const run of [result?.current, result?.reference]) if (run) storeRun(spec, { ...run, figures: figuresOf(spec, run.measurements) });
+}
+
+if (opts.refigure) {
+  for (const spec of selected) refigure(spec);
+  writeFileSync(BENCHMARKS_DOC, benchmarksMarkdown());
+  console.error(summary(selected));
+  process.exit(0);
 }
 
 const t0 = performance.now();

@@ -22,19 +22,26 @@ export function loadResults(dir = RESULTS_DIR): Result[] {
     .sort((a, b) => a.order - b.order || a.bench.localeCompare(b.bench));
 }
 
+/** The (median) ratio, with the range over repeated runs. */
+function ratioText(f: Figure | undefined): string {
+  if (f?.ratio === undefined) return '—';
+  const s = f.ratioSamples;
+  const range = s && s.length > 1 ? ` (${num(Math.min(...s))}–${num(Math.max(...s))})` : '';
+  return `${num(f.ratio)}${f.ratioMethod ? '¹' : ''}${range}`;
+}
+
 function figureRow(r: Result, f: Figure, before: Figure | undefined): string {
   const c = compare(f, before);
-  const ratio = f.ratio === undefined ? '—' : `${num(f.ratio)}${f.ratioMethod ? '¹' : ''}`;
   const verdict = c === undefined ? '—' : c.verdict === 'worse' ? `**${changeText(c)}: worse**` : `${changeText(c)}: ${c.verdict}`;
   return `| ${[
     r.title,
     f.label,
     qty(f.value, f.unit),
     f.baseline ? `${qty(f.baseline.value, f.baseline.unit)}: ${f.baseline.label}` : '—',
-    ratio,
+    ratioText(f),
     f.target?.text ?? '—',
     f.met === undefined ? '—' : f.met ? 'yes' : '**no**',
-    before?.ratio === undefined ? '—' : num(before.ratio),
+    ratioText(before),
     verdict,
     `±${Math.round(f.tolerance * 100)} %`,
   ]
@@ -91,7 +98,7 @@ export function benchmarksMarkdown(dir = RESULTS_DIR): string {
     ? 'No bench has recorded a run yet: `npm run bench`.'
     : tally.worse.length
       ? `**${tally.worse.length} of ${compared} ratios are worse than before beyond their noise band:** ${tally.worse.join('; ')}.`
-      : `**No regression:** all ${compared} ratios that have a "before" are within their noise band (${tally.same}) or better (${tally.better}).`;
+      : `**No regression:** of the ${compared} ratios that have a "before", ${tally.same} are the same and ${tally.better} better.`;
   const lines = [
     '# Benchmarks',
     '',
@@ -99,9 +106,11 @@ export function benchmarksMarkdown(dir = RESULTS_DIR): string {
     '',
     'Every figure comes from a bench under `bench/`, measured beside its baseline **in the same run**; targets are ratios to',
     'that baseline, or absolute values where an issue set one. **Before** is the same bench run on the tree before the',
-    're-layout of issue 7, in the same session as **now**: the last columns compare the same-run ratios, which a shared',
-    'machine disturbs far less than absolute rates. A change within the noise band (measured spread of repeated runs) counts',
-    'as the same. Units: MiB = 2²⁰ bytes; "/CPU-s" = per second of CPU time of the bench process.',
+    're-layout of issue 7, in the same session as **now**, interleaved with it. The comparison uses the same-run ratios,',
+    'which a shared machine disturbs far less than absolute rates. With repeated runs a ratio is the median of the',
+    "runs' own ratios, their range in brackets. A change counts as better or worse only when the median moved beyond the",
+    "figure's noise band and, for repeated runs, every run of one side beat every run of the other; otherwise it is the",
+    'same. Units: MiB = 2²⁰ bytes; "/CPU-s" = per second of CPU time of the bench process.',
     '',
     `Now: ${commits('current')}. Before: ${commits('reference')}. ${verdict}`,
     '',

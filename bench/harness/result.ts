@@ -43,6 +43,8 @@ export const figureSchema = z.object({
   /** value / baseline, unless `ratioMethod` says how the bench computed it instead. */
   ratio: z.number().optional(),
   ratioMethod: z.string().optional(),
+  /** With repeats: each run's own ratio, in run order; `ratio` is their median. */
+  ratioSamples: z.array(z.number()).optional(),
   target: z.object({ text: z.string(), checks: z.array(checkSchema).min(1) }).optional(),
   met: z.boolean().optional(),
   /** Relative change of the ratio against the reference that still counts as noise. */

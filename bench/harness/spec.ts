@@ -18,7 +18,10 @@ export interface FigureSpec {
   ratio?: { measurement: string; method: string };
   better: 'higher' | 'lower';
   checks?: Check[];
-  /** Relative change of the ratio against the reference run that counts as noise (default 0.10). */
+  /**
+   * Relative change of the ratio against the reference run that counts as noise (default 0.10),
+   * set from the spread of per-run ratios in repeated runs on the shared 2-core machine.
+   */
   tolerance?: number;
 }
 
@@ -65,6 +68,22 @@ export function measurementsOf(spec: BenchSpec, values: Values): Record<string, 
   return out;
 }
 
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * The ratio of each repeat, from the samples of a repeated run: a ratio is only meaningful within
+ * one run, so repeats are combined as the median of their ratios, not the ratio of medians.
+ */
+function ratiosPerRun(value: Measurement, baseline: Measurement | undefined, given: Measurement | undefined): number[] | undefined {
+  if (given) return given.samples;
+  const v = value.samples;
+  const b = baseline?.samples;
+  return v && b && v.length === b.length ? v.map((x, i) => x / b[i]!) : undefined;
+}
+
 /** Figures whose measurements are all present; the others are left out (e.g. a service was down). */
 export function figuresOf(spec: BenchSpec, m: Record<string, Measurement>): Figure[] {
   const figures: Figure[] = [];
@@ -73,7 +92,8 @@ export function figuresOf(spec: BenchSpec, m: Record<string, Measurement>): Figu
     const baseline = f.baseline === undefined ? undefined : m[f.baseline];
     const given = f.ratio === undefined ? undefined : m[f.ratio.measurement];
     if (!value || (f.baseline !== undefined && !baseline) || (f.ratio !== undefined && !given)) continue;
-    const ratio = given ? given.value : baseline ? tidy(value.value / baseline.value) : undefined;
+    const perRun = ratiosPerRun(value, baseline, given)?.map(tidy);
+    const ratio = perRun ? tidy(median(perRun)) : given ? given.value : baseline ? tidy(value.value / baseline.value) : undefined;
     const met = f.checks?.every((c) => {
       const x = c.of === 'value' ? value.value : ratio;
       if (x === undefined) throw new Error(`${spec.name}/${f.id}: a ratio target needs a baseline or a ratio measurement`);
@@ -87,6 +107,7 @@ export function figuresOf(spec: BenchSpec, m: Record<string, Measurement>): Figu
       better: f.better,
       ...(baseline ? { baseline: { label: baseline.label, value: baseline.value, unit: baseline.unit } } : {}),
       ...(ratio !== undefined ? { ratio } : {}),
+      ...(perRun ? { ratioSamples: perRun } : {}),
       ...(f.ratio ? { ratioMethod: f.ratio.method } : {}),
       ...(f.checks ? { target: { text: targetText(f.checks, value.unit), checks: f.checks }, met } : {}),
       tolerance: f.tolerance ?? 0.1,
@@ -95,15 +116,17 @@ export function figuresOf(spec: BenchSpec, m: Record<string, Measurement>): Figu
   return figures;
 }
 
-/** Median per measurement over repeated runs; the single values are kept as samples. */
+/**
+ * Median per measurement over repeated runs; the single values are kept as samples, in run order.
+ * A measurement missing from any repeat is left out, so samples of one index belong to one run.
+ */
 export function medianOf(runs: Record<string, Measurement>[]): Record<string, Measurement> {
   if (runs.length === 1) return runs[0]!;
   const out: Record<string, Measurement> = {};
-  for (const key of Object.keys(runs[0]!)) {
-    const samples = runs.map((r) => r[key]?.value).filter((v): v is number => v !== undefined);
-    const s = [...samples].sort((a, b) => a - b);
-    const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    out[key] = { ...runs[0]![key]!, value: tidy(mid), samples };
+  for (const [key, first] of Object.entries(runs[0]!)) {
+    if (!runs.every((r) => r[key] !== undefined)) continue;
+    const samples = runs.map((r) => r[key]!.value);
+    out[key] = { ...first, value: tidy(median(samples)), samples };
   }
   return out;
 }

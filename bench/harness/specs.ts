@@ -32,8 +32,16 @@ const busEmbedded: BenchSpec = {
         { of: 'value', op: '>=', bound: 20_000 },
         { of: 'ratio', op: '>=', bound: 0.5 },
       ],
+      tolerance: 0.15,
     },
-    { id: 'pipeline-vs-read-back', label: 'same, against raw insert and read back', value: 'bus', baseline: 'rawInsertReadBack', better: 'higher' },
+    {
+      id: 'pipeline-vs-read-back',
+      label: 'same, against raw insert and read back',
+      value: 'bus',
+      baseline: 'rawInsertReadBack',
+      better: 'higher',
+      tolerance: 0.15,
+    },
     // The target was set as 120 MB; RSS is measured in MiB (kB / 1024), and 120 MB = 114.4 MiB.
     {
       id: 'idle-rss',
@@ -42,6 +50,7 @@ const busEmbedded: BenchSpec = {
       baseline: 'bareRss',
       better: 'lower',
       checks: [{ of: 'value', op: '<=', bound: 114.4 }],
+      tolerance: 0.05,
     },
   ],
 };
@@ -70,10 +79,10 @@ const busKafka: BenchSpec = {
       baseline: 'rawPipeline',
       better: 'higher',
       checks: [{ of: 'value', op: '>=', bound: 50_000 }],
-      tolerance: 0.15,
+      tolerance: 0.3,
     },
-    { id: 'publish', label: 'publish only, acks=all', value: 'busPublish', baseline: 'rawPublish', better: 'higher', tolerance: 0.15 },
-    { id: 'cpu-per-event', label: 'Node CPU per event, whole pipeline', value: 'busCpu', baseline: 'rawCpu', better: 'lower' },
+    { id: 'publish', label: 'publish only, acks=all', value: 'busPublish', baseline: 'rawPublish', better: 'higher', tolerance: 0.3 },
+    { id: 'cpu-per-event', label: 'Node CPU per event, whole pipeline', value: 'busCpu', baseline: 'rawCpu', better: 'lower', tolerance: 0.15 },
   ],
 };
 
@@ -121,14 +130,14 @@ const tlog: BenchSpec = {
   },
   // Wall-clock rates measured one after the other (not interleaved): noisier than CPU-time ratios.
   figures: [
-    { id: 'compact-range', label: 'CompactRange append + root', value: 'compactRange', baseline: 'sha256OneShot', better: 'higher', tolerance: 0.2 },
+    { id: 'compact-range', label: 'CompactRange append + root', value: 'compactRange', baseline: 'sha256OneShot', better: 'higher', tolerance: 0.25 },
     {
       id: 'verify-inclusion',
       label: 'inclusion proof verify, 20 hashes',
       value: 'verifyInclusion',
       baseline: 'sha256OneShot',
       better: 'higher',
-      tolerance: 0.2,
+      tolerance: 0.25,
     },
   ],
 };
@@ -177,7 +186,7 @@ const audit: BenchSpec = {
       baseline: 'osRaw',
       better: 'higher',
       checks: [{ of: 'ratio', op: '>=', bound: 0.5 }],
-      tolerance: 0.25,
+      tolerance: 0.35,
     },
     {
       id: 'elasticsearch-client',
@@ -186,7 +195,7 @@ const audit: BenchSpec = {
       baseline: 'esRaw',
       better: 'higher',
       checks: [{ of: 'ratio', op: '>=', bound: 0.5 }],
-      tolerance: 0.25,
+      tolerance: 0.35,
     },
   ],
 };
@@ -213,14 +222,14 @@ const sinks: BenchSpec = {
     rssMax: { label: 'RSS, largest of 10 samples up to everything queued', unit: 'MiB' },
   },
   figures: [
-    { id: 'routing', label: 'routing only', value: 'routing', baseline: 'parseLookup', better: 'higher', tolerance: 0.2 },
+    { id: 'routing', label: 'routing only', value: 'routing', baseline: 'parseLookup', better: 'higher', tolerance: 0.25 },
     {
       id: 'dedup-memory',
       label: 'routing + dedup in memory (`:memory:` SQLite)',
       value: 'dedupMemory',
       baseline: 'parseLookup',
       better: 'higher',
-      tolerance: 0.2,
+      tolerance: 0.25,
     },
     {
       id: 'dedup-durable',
@@ -228,7 +237,7 @@ const sinks: BenchSpec = {
       value: 'dedupDurable',
       baseline: 'parseLookup',
       better: 'higher',
-      tolerance: 0.25,
+      tolerance: 0.3,
     },
     // "Bounded": the heap must not grow with the queue (the outbox is on disk).
     {
