@@ -125,6 +125,8 @@ export function storeRun(bench: { name: string; title: string; order: number; pa
   });
   const file = resultPath(bench.name, dir);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
+  // Arrays of numbers (load averages, samples) on one line each: shorter files, readable diffs.
+  const text = JSON.stringify(next, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, xs: string) => `[${xs.split(/,\s+/).join(', ')}]`);
+  writeFileSync(file, `${text}\n`);
   return file;
 }
