@@ -50,6 +50,7 @@ const { values: opts, positionals } = parseArgs({
     refigure: { type: 'boolean', default: false },
     // Set when this script re-runs itself inside with-services.sh: services are up, the lock held.
     inner: { type: 'boolean', default: false },
+    session: { type: 'string' },
   },
 });
 const repeat = Number(opts.repeat);
@@ -60,6 +61,8 @@ const maxWaitMs = Math.min(Number(opts['max-wait']) * 1000, opts.inner ? 60_000 
 if (!(maxBusy > 0) || !(maxWaitMs >= 0)) throw new Error('--quiet takes a percentage above 0, --max-wait seconds');
 const base = opts.base === undefined ? undefined : resolve(opts.base);
 const selected = positionals.length ? positionals.map(benchSpec) : [...BENCHES];
+/** Runs recorded by one invocation share this: "before" and "now" measured in the same session. */
+const session = opts.session ?? new Date().toISOString();
 
 interface Child {
   code: number;
@@ -132,6 +135,7 @@ function combine(spec: BenchSpec, runs: Run[]): Run {
   const measurements: Record<string, Measurement> = medianOf(runs.map((r) => r.measurements));
   return {
     ...first,
+    session,
     durationSeconds: Math.round(runs.reduce((s, r) => s + r.durationSeconds, 0) * 10) / 10,
     repeats: runs.length,
     machine: { ...first.machine, loadEnd: last.machine.loadEnd },
@@ -169,6 +173,8 @@ async function benchWithServices(spec: BenchSpec): Promise<void> {
     'tsx',
     relative(ROOT, import.meta.filename),
     '--inner',
+    '--session',
+    session,
     '--repeat',
     String(repeat),
     '--quiet',

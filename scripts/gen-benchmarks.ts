@@ -30,6 +30,9 @@ function ratioText(f: Figure | undefined): string {
   return `${num(f.ratio)}${f.ratioMethod ? '¹' : ''}${range}`;
 }
 
+/** Whether "before" and "now" of a result were measured by one `npm run bench` invocation. */
+const sameSession = (r: Result): boolean => r.current?.session !== undefined && r.current.session === r.reference?.session;
+
 function figureRow(r: Result, f: Figure, before: Figure | undefined): string {
   const c = compare(f, before);
   const verdict = c === undefined ? '—' : c.verdict === 'worse' ? `**${changeText(c)}: worse**` : `${changeText(c)}: ${c.verdict}`;
@@ -41,7 +44,7 @@ function figureRow(r: Result, f: Figure, before: Figure | undefined): string {
     ratioText(f),
     f.target?.text ?? '—',
     f.met === undefined ? '—' : f.met ? 'yes' : '**no**',
-    ratioText(before),
+    `${ratioText(before)}${before && !sameSession(r) ? '²' : ''}`,
     verdict,
     `±${Math.round(f.tolerance * 100)} %`,
   ]
@@ -123,6 +126,9 @@ export function benchmarksMarkdown(dir = RESULTS_DIR): string {
     ...rows,
     '',
     '¹ median of paired back-to-back rounds (bound, then full path), not the ratio of the totals.',
+    ...(results.some((r) => r.reference && r.current && !sameSession(r))
+      ? ['² "before" comes from another session than "now" (see Runs): the load differed, so the comparison is only indicative.']
+      : []),
     '',
     '## Reading the misses',
     '',

@@ -76,6 +76,8 @@ export type Machine = z.infer<typeof machineSchema>;
 
 export const runSchema = z.object({
   tree: z.enum(['current', 'reference']),
+  /** When the `npm run bench` invocation that made the run started; absent for a bench run by hand. */
+  session: z.string().optional(),
   commit: z.string(),
   date: z.string(),
   durationSeconds: z.number(),
