@@ -9,14 +9,17 @@
  *   opensearch  OpenSearchAuditStore.append through each official client vs raw: one _bulk of
  *               `index` actions with the event JSON into a plain index, same client, same batch
  * Events are ~1 KiB Rekor-entry events. Target: audit >= 50% of raw.
- * OpenSearch runs need: eval "$(scripts/services/opensearch.sh start)".
- * Run: npx tsx bench/audit.bench.ts [--records 20000] [--batch 500] [--rounds 1] [--write]
- *   (--write appends the table to docs/benchmarks-audit.md)
+ * OpenSearch runs need: eval "$(scripts/services/opensearch.sh start)" (`npm run bench -- audit`
+ * starts it). Without it the OpenSearch figures are left out and the run says so.
+ * Run: npx tsx bench/audit.bench.ts [--records 20000] [--batch 500] [--rounds 1]
+ *   (writes bench/results/audit.json)
  */
 import { ElasticsearchJs, OpenSearchJs, searchKey } from '../sinks/audit/testing/index.js';
+import { report } from './harness/report.js';
+import { benchSpec } from './harness/specs.js';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -25,7 +28,7 @@ import { entryFromBusRecord, OpenSearchAuditStore, SqliteAuditStore } from '../s
 import type { SearchTransport, AuditEntry } from '../sinks/audit/index.js';
 
 const { values: args } = parseArgs({
-  options: { records: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, write: { type: 'boolean' } },
+  options: { records: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' } },
 });
 const N = Number(args.records ?? 20_000);
 const BATCH = Number(args.batch ?? 500);
@@ -155,10 +158,9 @@ async function auditOpenSearch(t: SearchTransport, prefix: string): Promise<numb
   return rate(t0);
 }
 
-const rows: { backend: string; audit: number; raw: number; sameSchema?: number }[] = [];
 // Raw first, then audit, then raw again: the mean of the two raw runs cancels warm-up drift.
 // With --rounds > 1 each round gives one audit rate and one mean of each baseline; the medians
-// are shown (a 20000-record SQLite run takes well under a second: one fsync hiccup shows).
+// are kept (a 20000-record SQLite run takes well under a second: one fsync hiccup shows).
 const median = (xs: number[]): number => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -174,7 +176,8 @@ for (let round = 0; round < ROUNDS; round++) {
   sq.raw.push((r1 + r2) / 2);
   sq.same.push((s1 + s2) / 2);
 }
-rows.push({ backend: ROUNDS > 1 ? `sqlite (median of ${ROUNDS})` : 'sqlite', audit: median(sq.audit), raw: median(sq.raw), sameSchema: median(sq.same) });
+const search: Record<'opensearch' | 'elasticsearch', { audit: number; raw: number } | undefined> = { opensearch: undefined, elasticsearch: undefined };
+const remarks: string[] = [];
 
 if (osUrl) {
   const run = randomBytes(3).toString('hex');
@@ -184,28 +187,26 @@ if (osUrl) {
     const raw1 = await rawBulk(t, `${tag}-raw1`);
     const audit = await auditOpenSearch(t, `${tag}-audit`);
     const raw2 = await rawBulk(t, `${tag}-raw2`);
-    rows.push({ backend: `opensearch (${client} client)`, audit, raw: (raw1 + raw2) / 2 });
+    search[client] = { audit, raw: (raw1 + raw2) / 2 };
     await t.request({ method: 'DELETE', path: `/${tag}-*`, querystring: { expand_wildcards: 'all' } });
     await t.request({ method: 'DELETE', path: `/_index_template/${tag}-audit` });
     await t.close();
   }
 } else {
-  console.error('CHAINWATCH_TEST_OPENSEARCH_URL unset: OpenSearch rows skipped (eval "$(scripts/services/opensearch.sh start)")');
+  remarks.push('CHAINWATCH_TEST_OPENSEARCH_URL unset: OpenSearch figures not measured (eval "$(scripts/services/opensearch.sh start)")');
 }
 
-const machine = `${platform()} ${arch()}, ${cpus().length}x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${loadavg()[0]!.toFixed(2)}, node ${process.version}`;
-const table = [
-  `### ${new Date().toISOString()}: ${N} records of ${eventBytes} B, batch ${BATCH}`,
-  '',
-  `Machine: ${machine}`,
-  '',
-  '| backend | audit append (records/s) | raw write (records/s) | audit / raw | raw, same schema (records/s) | audit / same schema |',
-  '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map(
-    (r) =>
-      `| ${r.backend} | ${Math.round(r.audit)} | ${Math.round(r.raw)} | ${((r.audit / r.raw) * 100).toFixed(0)}% | ${r.sameSchema ? Math.round(r.sameSchema) : 'n/a'} | ${r.sameSchema ? `${((r.audit / r.sameSchema) * 100).toFixed(0)}%` : 'n/a'} |`,
-  ),
-  '',
-].join('\n');
-console.log(table);
-if (args.write) appendFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks-audit.md'), `${table}\n`);
+report(
+  benchSpec('audit'),
+  {
+    sqliteAudit: median(sq.audit),
+    sqliteRaw: median(sq.raw),
+    sqliteSameSchema: median(sq.same),
+    osAudit: search.opensearch?.audit,
+    osRaw: search.opensearch?.raw,
+    esAudit: search.elasticsearch?.audit,
+    esRaw: search.elasticsearch?.raw,
+    eventBytes,
+  },
+  remarks,
+);

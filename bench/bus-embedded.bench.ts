@@ -1,11 +1,14 @@
 /**
  * Embedded bus throughput: publish -> consume -> commit with 1 KiB events, beside the raw SQLite
  * insert rate (and raw insert + read-back) of the same rows measured in the same run; plus idle
- * daemon RSS beside a bare Node process. Run: npx tsx bench/bus-embedded.bench.ts [N]
+ * daemon RSS beside a bare Node process (the daemon runs from dist/: `npm run build` first).
+ * Run: npx tsx bench/bus-embedded.bench.ts [N]   (writes bench/results/bus-embedded.json)
  */
+import { report } from './harness/report.js';
+import { benchSpec } from './harness/specs.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EmbeddedBus, embeddedBusConfigSchema } from '../bus/embedded/index.js';
@@ -62,6 +65,7 @@ async function busRate(): Promise<number> {
   return N / secs;
 }
 
+/** RSS in MiB: /proc says "kB" but counts KiB. */
 async function rssOf(args: string[], settleMs: number): Promise<number> {
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, settleMs));
@@ -79,16 +83,4 @@ const daemonRss = await rssOf(
   [join(import.meta.dirname, '..', 'bin', 'chainwatch.js'), 'run', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-rss-'))],
   5000,
 );
-const f = (n: number) => Math.round(n).toLocaleString('en-US');
-console.log(
-  `## Embedded bus (${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, N=${N}, event ${eventBytes} B)\n`,
-);
-console.log('| measurement | rate (events/s) | baseline | ratio |');
-console.log('|---|---|---|---|');
-console.log(`| raw SQLite insert (batches of ${BATCH}) | ${f(rawInsert)} | - | - |`);
-console.log(`| raw SQLite insert + read back | ${f(rawInsertRead)} | - | - |`);
-console.log(`| EmbeddedBus publish -> consume -> commit | ${f(bus)} | raw insert ${f(rawInsert)} | ${(bus / rawInsert).toFixed(2)} |`);
-console.log(`| EmbeddedBus vs raw insert + read back | ${f(bus)} | ${f(rawInsertRead)} | ${(bus / rawInsertRead).toFixed(2)} |`);
-console.log(
-  `\n| memory | RSS (MB) | baseline: bare node (MB) |\n|---|---|---|\n| idle daemon (embedded defaults) | ${daemonRss.toFixed(1)} | ${bareRss.toFixed(1)} |`,
-);
+report(benchSpec('bus-embedded'), { bus, rawInsert, rawInsertReadBack: rawInsertRead, daemonRss, bareRss, eventBytes });

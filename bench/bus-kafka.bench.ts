@@ -7,13 +7,14 @@
  *   pipeline: one consumer group subscribed, then N events published in arrays of `batch`, with
  *             `concurrency` publishes in flight; the clock stops when every event was handled
  *             and the group's committed lag is 0.
- * Needs the test broker: eval "$(scripts/services/kafka.sh start)".
- * Run: npx tsx bench/bus-kafka.bench.ts [--events 200000] [--batch 1000] [--concurrency 4] [--write]
- *   (--write appends the table to docs/benchmarks-kafka.md)
+ * Needs the test broker: eval "$(scripts/services/kafka.sh start)" (`npm run bench -- bus-kafka`
+ * starts it). Both clients run in this process; the broker is a separate JVM on the same machine.
+ * Run: npx tsx bench/bus-kafka.bench.ts [--events 200000] [--batch 1000] [--concurrency 4]
+ *   (writes bench/results/bus-kafka.json)
  */
+import { report } from './harness/report.js';
+import { benchSpec } from './harness/specs.js';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { KafkaBus } from '../bus/kafka/index.js';
@@ -25,7 +26,6 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '4' },
     partitions: { type: 'string', default: '6' },
-    write: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -151,22 +151,21 @@ async function benchRaw(): Promise<Result> {
 
 const raw = await benchRaw();
 const bus = await benchBus();
-const rate = (s: number): number => Math.round(N / s);
-const cpuUs = (r: Result): number => Math.round((r.cpuSeconds / N) * 1e6 * 10) / 10;
-const table = [
-  `| measure (${N} events of 1 KiB, batch ${BATCH}, ${CONCURRENCY} publishes in flight, ${PARTITIONS} partitions) | KafkaBus | raw kafkajs baseline | ratio |`,
-  '|---|---:|---:|---:|',
-  `| publish -> consume -> commit (events/s) | ${rate(bus.seconds)} | ${rate(raw.seconds)} | ${(raw.seconds / bus.seconds).toFixed(2)} |`,
-  `| publish only, acks=all (events/s) | ${rate(bus.publishSeconds)} | ${rate(raw.publishSeconds)} | ${(raw.publishSeconds / bus.publishSeconds).toFixed(2)} |`,
-  // Load-independent view: Node CPU per event for the whole pipeline (both clients run in this
-  // process; the broker is a separate JVM), and what one otherwise idle core would sustain.
-  `| Node CPU per event, pipeline (µs) | ${cpuUs(bus)} | ${cpuUs(raw)} | ${(raw.cpuSeconds / bus.cpuSeconds).toFixed(2)} |`,
-  `| events/s one free core would sustain (1e6 / CPU µs) | ${Math.round(1e6 / cpuUs(bus))} | ${Math.round(1e6 / cpuUs(raw))} | |`,
-].join('\n');
-const machine = `${platform()}/${arch()}, ${cpus().length}x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${loadavg()
-  .map((l) => l.toFixed(1))
-  .join(' ')}, Node ${process.version}, kafkajs 2.2.4, Kafka ${process.env.CHAINWATCH_KAFKA_VERSION ?? '4.1.1'} (single node, scripts/services/kafka.sh)`;
-const out = `\n## ${new Date().toISOString()}\n\n${machine}\n\n${table}\n`;
-console.log(out);
-if (args.write) appendFileSync(new URL('../docs/benchmarks-kafka.md', import.meta.url), out);
+const perEventUs = (r: Result): number => (r.cpuSeconds / N) * 1e6;
+report(
+  benchSpec('bus-kafka'),
+  {
+    busPipeline: N / bus.seconds,
+    rawPipeline: N / raw.seconds,
+    busPublish: N / bus.publishSeconds,
+    rawPublish: N / raw.publishSeconds,
+    // Load-independent view: Node CPU per event for the whole pipeline (both clients run in this
+    // process; the broker is a separate JVM).
+    busCpu: perEventUs(bus),
+    rawCpu: perEventUs(raw),
+  },
+  [
+    `${N} events, batch ${BATCH}, ${CONCURRENCY} publishes in flight, ${PARTITIONS} partitions; Kafka ${process.env.CHAINWATCH_KAFKA_VERSION ?? '4.1.1'} single node (scripts/services/kafka.sh) on the same machine`,
+  ],
+);
 process.exit(0);

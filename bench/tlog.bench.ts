@@ -3,15 +3,16 @@
  *   raw SHA-256 of 65-byte inputs (the floor for any Merkle work),
  *   CompactRange.append + root (what a full-audit collector does per downloaded entry),
  *   verifyInclusion (per-entry proof checks), ECDSA P-256 verify (Rekor v1 checkpoints).
- * Run: npx tsx bench/tlog.bench.ts [--write]   (--write regenerates docs/benchmarks-tlog.md)
+ * Rates are wall-clock: each is one figure beside the raw SHA-256 rate of the same run.
+ * Run: npx tsx bench/tlog.bench.ts   (writes bench/results/tlog.json)
  */
+import { report } from './harness/report.js';
+import { benchSpec } from './harness/specs.js';
 import * as crypto from 'node:crypto';
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { cpus, platform, arch } from 'node:os';
 import { CompactRange, leafHash, rootFromInclusionProof, verifyInclusion } from '../core/tlog/index.js';
 
-function measure(name: string, unit: string, minMs: number, fn: (n: number) => void): { name: string; unit: string; rate: number } {
+function measure(minMs: number, fn: (n: number) => void): number {
   fn(1000); // warm-up
   let n = 1000;
   let elapsed: number;
@@ -22,65 +23,44 @@ function measure(name: string, unit: string, minMs: number, fn: (n: number) => v
     if (elapsed >= minMs) break;
     n *= 2;
   }
-  return { name, unit, rate: (n / elapsed) * 1000 };
+  return (n / elapsed) * 1000;
 }
 
 const leaves = Array.from({ length: 1 << 16 }, (_, i) => leafHash(Buffer.from(`entry ${i}`)));
 const input = Buffer.alloc(65, 1);
 
-const rows = [
-  measure('raw sha256 (65-byte input, createHash)', 'hashes/s', 1000, (n) => {
-    for (let i = 0; i < n; i++) createHash('sha256').update(input).digest();
-  }),
-  measure('raw sha256 (65-byte input, crypto.hash one-shot)', 'hashes/s', 1000, (n) => {
-    for (let i = 0; i < n; i++) crypto.hash('sha256', input, 'buffer');
-  }),
-  measure('CompactRange append (amortised) + root per 1024', 'leaves/s', 1000, (n) => {
-    const cr = CompactRange.empty();
-    for (let i = 0; i < n; i++) {
-      cr.append(leaves[i & 0xffff]!);
-      if ((i & 1023) === 1023) cr.root();
-    }
-  }),
-  (() => {
-    // A leaf in a 2^20-ish tree: 20 proof hashes. The proof is arbitrary, so compute the root it
-    // leads to once and verify against that: same work as verifying a real proof.
-    const size = 1_000_003;
-    const index = 123_457;
-    const proof = Array.from({ length: 20 }, (_, i) => leaves[i]!);
-    const leaf = leaves[7]!;
-    const root = rootFromInclusionProof(leaf, index, size, proof);
-    return measure('verifyInclusion (size ~2^20, 20 hashes)', 'verifies/s', 1000, (n) => {
-      for (let i = 0; i < n; i++) verifyInclusion(leaf, index, size, proof, root);
-    });
-  })(),
-  (() => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const msg = Buffer.from('rekor.sigstore.dev - 1193050959916656506\n266676745\n3ZhLKI3mKUlpedQ9hiIMbJIjKr3vTc+ueViyxWqwQGA=\n');
-    const sig = sign('sha256', msg, privateKey);
-    return measure('ECDSA P-256 verify (node:crypto)', 'verifies/s', 1000, (n) => {
-      for (let i = 0; i < n; i++) verify('sha256', msg, publicKey, sig);
-    });
-  })(),
-];
+const sha256CreateHash = measure(1000, (n) => {
+  for (let i = 0; i < n; i++) createHash('sha256').update(input).digest();
+});
+const sha256OneShot = measure(1000, (n) => {
+  for (let i = 0; i < n; i++) crypto.hash('sha256', input, 'buffer');
+});
+const compactRange = measure(1000, (n) => {
+  const cr = CompactRange.empty();
+  for (let i = 0; i < n; i++) {
+    cr.append(leaves[i & 0xffff]!);
+    if ((i & 1023) === 1023) cr.root();
+  }
+});
+const verifyInclusionRate = (() => {
+  // A leaf in a 2^20-ish tree: 20 proof hashes. The proof is arbitrary, so compute the root it
+  // leads to once and verify against that: same work as verifying a real proof.
+  const size = 1_000_003;
+  const index = 123_457;
+  const proof = Array.from({ length: 20 }, (_, i) => leaves[i]!);
+  const leaf = leaves[7]!;
+  const root = rootFromInclusionProof(leaf, index, size, proof);
+  return measure(1000, (n) => {
+    for (let i = 0; i < n; i++) verifyInclusion(leaf, index, size, proof, root);
+  });
+})();
+const ecdsaVerify = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const msg = Buffer.from('rekor.sigstore.dev - 1193050959916656506\n266676745\n3ZhLKI3mKUlpedQ9hiIMbJIjKr3vTc+ueViyxWqwQGA=\n');
+  const sig = sign('sha256', msg, privateKey);
+  return measure(1000, (n) => {
+    for (let i = 0; i < n; i++) verify('sha256', msg, publicKey, sig);
+  });
+})();
 
-const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
-const table = ['| benchmark | rate |', '|---|---|', ...rows.map((r) => `| ${r.name} | ${fmt(r.rate)} ${r.unit} |`)].join('\n');
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores visible, shared), ${platform()}/${arch()}, Node ${process.version}`;
-console.log(table);
-console.log(`\n${new Date().toISOString()} — ${machine}`);
-
-if (process.argv.includes('--write')) {
-  const doc = `# Transparency-log benchmarks
-
-Generated by \`npx tsx bench/tlog.bench.ts --write\` on ${new Date().toISOString().slice(0, 10)}.
-Machine: ${machine}. The machine was shared with other jobs, so treat these as lower bounds.
-
-${table}
-
-Reading: a full-audit collector appending downloaded leaf hashes into a CompactRange
-costs about one node hash per leaf (plus the leaf hash itself, not included here), so its
-throughput should sit near the raw SHA-256 rate; root() is O(log n) and is negligible.
-`;
-  writeFileSync(new URL('../docs/benchmarks-tlog.md', import.meta.url), doc);
-}
+report(benchSpec('tlog'), { sha256CreateHash, sha256OneShot, compactRange, verifyInclusion: verifyInclusionRate, ecdsaVerify });
