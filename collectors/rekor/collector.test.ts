@@ -414,6 +414,6 @@ describe('RekorCollector (v1) against recorded responses of a real Rekor', () =>
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).code).toBe('CONFIG_INVALID');
-    expect((thrown as ConfigError).issues.map((i) => i.path)).toEqual(['publicKey']);
+    expect((thrown as ConfigError).issues.map((i) => i.path)).toEqual(['collectors.rekor[].publicKey']);
   });
 });

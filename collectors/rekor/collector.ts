@@ -38,7 +38,11 @@ import { V2Follower } from './v2-follower.js';
  * cursor invariant.
  */
 export function createRekorCollector(config: RekorCollectorConfigInput | RekorCollectorConfig, ctx: ComponentContext): Component {
-  const parsed = parseConfig(rekorCollectorConfigSchema, config, '');
+  return rekorCollectorFrom(parseConfig(rekorCollectorConfigSchema, config, 'collectors.rekor[]'), ctx);
+}
+
+/** The collector from an already parsed entry (the daemon parses the section once). */
+export function rekorCollectorFrom(parsed: RekorCollectorConfig, ctx: ComponentContext): Component {
   try {
     return new RekorCollector(parsed, ctx);
   } catch (err) {
@@ -46,7 +50,7 @@ export function createRekorCollector(config: RekorCollectorConfigInput | RekorCo
       throw new ConfigError(
         'CONFIG_INVALID',
         'rekor collector config invalid: publicKey is not a usable PEM key',
-        [{ path: 'publicKey', message: err.code === 'KEY_MALFORMED' ? 'not a PEM SPKI key' : 'not a transparency-log key type' }],
+        [{ path: 'collectors.rekor[].publicKey', message: err.code === 'KEY_MALFORMED' ? 'not a PEM SPKI key' : 'not a transparency-log key type' }],
         err,
       );
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Component, type ComponentContext, configFingerprint, defineModule, safeUrl } from '../../core/index.js';
-import { createRekorCollector } from './collector.js';
+import { rekorCollectorFrom } from './collector.js';
 import { rekorCollectorConfigSchema } from './config.js';
 
 /**
@@ -61,7 +61,7 @@ function withTrustedKey(entry: RekorSection[number], ctx: ComponentContext): Com
         }
         // stop() came while the trusted root loaded: start nothing that nobody would stop.
         if (stopped) return;
-        inner = createRekorCollector({ ...rest, publicKey: key }, ctx);
+        inner = rekorCollectorFrom({ ...rest, publicKey: key }, ctx);
         await inner.start();
       })();
       return starting;

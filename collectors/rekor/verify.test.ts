@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { realdata } from '../../core/testing/index.js';
 import { describe, expect, it } from 'vitest';
 import { parseBody } from './body.js';
 import { RekorError } from './errors.js';
@@ -9,19 +10,12 @@ import { canonicalJson } from '../../core/index.js';
  * Real third-party data: sigstore-conformance bundles. (Checkpoint verification and log keys on
  * real signed tree heads: trust/checkpoint.test.ts, trust/log-keys.test.ts.)
  */
-const REALDATA = process.env.CHAINWATCH_REALDATA ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'realdata');
-let present = true;
-try {
-  readFileSync(join(REALDATA, 'MANIFEST.md'));
-} catch {
-  present = false;
-  console.warn(`SKIP: real test data not found at ${REALDATA} (set CHAINWATCH_REALDATA)`);
-}
-const rd = (p: string): string => readFileSync(join(REALDATA, p), 'utf8');
+const data = realdata();
+const rd = (p: string): string => readFileSync(join(data.dir, p), 'utf8');
 const body = (bundle: string): string =>
   JSON.parse(rd(`sigstore/conformance/bundle-verify/${bundle}/bundle.sigstore.json`)).verificationMaterial.tlogEntries[0].canonicalizedBody;
 
-describe.skipIf(!present)('entry bodies and signer identity from real Sigstore entries', () => {
+describe.skipIf(data.skip)('entry bodies and signer identity from real Sigstore entries', () => {
   it('hashedrekord 0.0.1 with a Fulcio certificate from GitHub Actions', () => {
     const { parsed } = parseBody(body('happy-path-v0.3'));
     expect(parsed.kind).toBe('hashedrekord');

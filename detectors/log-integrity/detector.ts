@@ -1,4 +1,5 @@
 import {
+  type CheckpointObserved,
   CheckpointObservedEvent,
   type CloudEvent,
   type Component,
@@ -12,7 +13,7 @@ import {
 } from '../../core/index.js';
 import { findingsCounter } from '../shared/index.js';
 import { type LogIntegrityConfig, type LogIntegrityConfigInput, logIntegrityConfigSchema } from './config.js';
-import { anomalyFinding, type Checkpoint, infraResolvedFinding, splitViewFinding, staleFinding, unverifiedCheckpointFinding } from './findings.js';
+import { anomalyFinding, infraResolvedFinding, splitViewFinding, staleFinding, unverifiedCheckpointFinding } from './findings.js';
 import { type OriginRecord, OriginStore } from './origin-state.js';
 import { isInfrastructure, ruleForAnomaly } from './rules.js';
 
@@ -93,7 +94,7 @@ export class LogIntegrityDetector implements Component {
   private async handle(ev: CloudEvent): Promise<void> {
     switch (ev.type) {
       case CheckpointObservedEvent.type:
-        return this.guarded(ev.data as Checkpoint, () => this.onCheckpoint(ev, ev.data as Checkpoint));
+        return this.guarded(ev.data as CheckpointObserved, () => this.onCheckpoint(ev, ev.data as CheckpointObserved));
       case TlogAnomalyEvent.type:
         return this.guarded(ev.data as TlogAnomaly, () => this.onAnomaly(ev, ev.data as TlogAnomaly));
       default:
@@ -134,7 +135,7 @@ export class LogIntegrityDetector implements Component {
 
   // ---- checkpoints -----------------------------------------------------------------------------
 
-  private async onCheckpoint(ev: CloudEvent, cp: Checkpoint): Promise<void> {
+  private async onCheckpoint(ev: CloudEvent, cp: CheckpointObserved): Promise<void> {
     // An unverified tree head proves nothing: it is reported, but neither recorded as a view
     // nor counted as the log being alive.
     if (!cp.signatureVerified) return this.publish([unverifiedCheckpointFinding(this.config, ev, cp)]);
@@ -163,7 +164,7 @@ export class LogIntegrityDetector implements Component {
   }
 
   /** Step 1: does another (or the same) vantage hold a different root for this size? */
-  private checkSplitView(rec: OriginRecord, ev: CloudEvent, cp: Checkpoint): Out[] {
+  private checkSplitView(rec: OriginRecord, ev: CloudEvent, cp: CheckpointObserved): Out[] {
     if (cp.consistentWith !== undefined) rec.views.noteConsistency(cp.consistentWith, cp.treeSize, cp.vantage);
     const seen = rec.views.check(cp.treeSize, cp.rootHash);
     switch (seen.kind) {
@@ -184,7 +185,7 @@ export class LogIntegrityDetector implements Component {
   }
 
   /** Step 2: a verified checkpoint from a vantage clears that vantage's infrastructure trouble. */
-  private resolveInfrastructure(rec: OriginRecord, ev: CloudEvent, cp: Checkpoint): Out[] {
+  private resolveInfrastructure(rec: OriginRecord, ev: CloudEvent, cp: CheckpointObserved): Out[] {
     const open = rec.openInfra[cp.vantage];
     if (!open) return [];
     delete rec.openInfra[cp.vantage];
@@ -192,7 +193,7 @@ export class LogIntegrityDetector implements Component {
   }
 
   /** Step 3: the log moved; a stale finding for it resolves once its reference time advanced. */
-  private refreshFreshness(rec: OriginRecord, ev: CloudEvent, cp: Checkpoint): Out[] {
+  private refreshFreshness(rec: OriginRecord, ev: CloudEvent, cp: CheckpointObserved): Out[] {
     const f = (rec.freshness ??= { lastVerifiedAt: cp.observedAt, lastGrowthAt: cp.observedAt, lastSize: cp.treeSize, staleSince: null });
     if (Date.parse(cp.observedAt) > Date.parse(f.lastVerifiedAt)) f.lastVerifiedAt = cp.observedAt;
     if (cp.treeSize > f.lastSize) {

@@ -1,4 +1,4 @@
-import type { CloudEvent, Finding, TlogAnomaly } from '../../core/index.js';
+import type { CheckpointObserved, CloudEvent, Finding, TlogAnomaly } from '../../core/index.js';
 import { dedupKey, type FindingDraft, findingEvent } from '../shared/index.js';
 import type { LogIntegrityConfig } from './config.js';
 import { entryRef, RULES, type RuleSpec } from './rules.js';
@@ -9,18 +9,6 @@ import type { ViewRecord } from './views.js';
  * the dedup key, evidence and wording. Ids derive from the causing event (see shared/findings.ts).
  */
 export const DETECTOR = 'log-integrity';
-
-export interface Checkpoint {
-  origin: string;
-  url: string;
-  vantage: string;
-  treeSize: number;
-  rootHash: string;
-  note: string;
-  signatureVerified: boolean;
-  consistentWith?: number | undefined;
-  observedAt: string;
-}
 
 type Out = CloudEvent<Finding>;
 
@@ -63,7 +51,7 @@ export function anomalyFinding(cfg: LogIntegrityConfig, spec: RuleSpec, ev: Clou
   );
 }
 
-export function unverifiedCheckpointFinding(cfg: LogIntegrityConfig, ev: CloudEvent, cp: Checkpoint): Out {
+export function unverifiedCheckpointFinding(cfg: LogIntegrityConfig, ev: CloudEvent, cp: CheckpointObserved): Out {
   const spec = RULES.signatureInvalid;
   return findingEvent(
     draft(cfg, spec, {
@@ -90,7 +78,7 @@ export function unverifiedCheckpointFinding(cfg: LogIntegrityConfig, ev: CloudEv
   );
 }
 
-export function splitViewFinding(cfg: LogIntegrityConfig, ev: CloudEvent, cp: Checkpoint, prior: ViewRecord): Out {
+export function splitViewFinding(cfg: LogIntegrityConfig, ev: CloudEvent, cp: CheckpointObserved, prior: ViewRecord): Out {
   const spec = RULES.splitView;
   const sameVantage = prior.vantage === cp.vantage;
   return findingEvent(
@@ -126,7 +114,7 @@ export function splitViewFinding(cfg: LogIntegrityConfig, ev: CloudEvent, cp: Ch
   );
 }
 
-export function infraResolvedFinding(cfg: LogIntegrityConfig, spec: RuleSpec, key: string, ev: CloudEvent, cp: Checkpoint): Out {
+export function infraResolvedFinding(cfg: LogIntegrityConfig, spec: RuleSpec, key: string, ev: CloudEvent, cp: CheckpointObserved): Out {
   return findingEvent(
     draft(cfg, spec, {
       status: 'resolved',

@@ -240,7 +240,8 @@ export class AlertPipeline implements Component {
       id: `${n.id}:${sink.name}:${o.outcome}`,
       data,
     });
-    await withRetry(() => this.ctx.bus.publish(ev), { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000, isRetriable: () => true });
+    // The bus classifies its own failures (BusError.retriable): an event it refuses is not retried.
+    await withRetry(() => this.ctx.bus.publish(ev), { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 });
   }
 
   private sweepSafely(): void {

@@ -23,6 +23,8 @@ export const checkpointObservedSchema = z.object({
   observedAt: z.iso.datetime({ offset: true }),
 });
 
+export type CheckpointObserved = z.output<typeof checkpointObservedSchema>;
+
 export const CheckpointObservedEvent = defineEventType({
   type: 'dev.chainwatch.tlog.checkpoint.v1',
   family: 'tlog',
