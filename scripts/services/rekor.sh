@@ -11,8 +11,8 @@
 # $CHAINWATCH_CACHE/rekor/<rekor version>/bin once (plus Trillian's MySQL schema); a warm start never runs go.
 # The checkpoint signer is an ECDSA P-256 key generated with openssl per start (file signer), so the
 # tests know the log key; its public half is exported as CHAINWATCH_TEST_REKOR_PUBKEY (PEM file).
-# Env: CHAINWATCH_REKOR_VERSION (default v1.5.4; newer need a newer Go), CHAINWATCH_RUN (default /tmp/chainwatch-run),
-#      CHAINWATCH_REKOR_PORT (13000), CHAINWATCH_REKOR_DB_PORT (13306), CHAINWATCH_TRILLIAN_PORT (18090; signer +100).
+# Env: CHAINWATCH_REKOR_VERSION (default v1.5.4; newer need a newer Go), CHAINWATCH_RUN (default: per checkout, lib.bash),
+#      CHAINWATCH_REKOR_PORT, CHAINWATCH_REKOR_DB_PORT, CHAINWATCH_TRILLIAN_PORT (signer +100; defaults: the checkout port block, lib.bash).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
@@ -21,14 +21,14 @@ source "$HERE/../env.sh"
 source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_REKOR_VERSION:-v1.5.4}
-PORT=${CHAINWATCH_REKOR_PORT:-13000}
-DB_PORT=${CHAINWATCH_REKOR_DB_PORT:-13306}
-TL_RPC=${CHAINWATCH_TRILLIAN_PORT:-18090}
+PORT=$CHAINWATCH_REKOR_PORT
+DB_PORT=$CHAINWATCH_REKOR_DB_PORT
+TL_RPC=$CHAINWATCH_TRILLIAN_PORT
 TL_HTTP=$((TL_RPC + 1))
 TS_RPC=$((TL_RPC + 100))
 TS_HTTP=$((TS_RPC + 1))
 BIN="$CHAINWATCH_CACHE/rekor/$VERSION/bin"
-RUN="${CHAINWATCH_RUN:-/tmp/chainwatch-run}/rekor"
+RUN="$CHAINWATCH_RUN/rekor"
 DB_SOCK="$RUN/mysql/mysqld.sock"
 DSN="test:zaphod@tcp(127.0.0.1:$DB_PORT)/test?parseTime=true&interpolateParams=true"
 PROCS=(rekor trillian_log_signer trillian_log_server mariadb)
