@@ -31,7 +31,6 @@ BIN="$CHAINWATCH_CACHE/rekor/$VERSION/bin"
 RUN="$CHAINWATCH_RUN/rekor"
 DB_SOCK="$RUN/mysql/mysqld.sock"
 DSN="test:zaphod@tcp(127.0.0.1:$DB_PORT)/test?parseTime=true&interpolateParams=true"
-PROCS=(rekor trillian_log_signer trillian_log_server mariadb)
 
 log() { echo "rekor.sh: $*" >&2; }
 
@@ -143,7 +142,28 @@ start_rekor() {
 
 stop_one() { stop_pidfile "$(pidfile "$1")" TERM 10; }
 
-stop_all() { for p in "${PROCS[@]}"; do stop_one "$p"; done; }
+# Trillian does handle SIGTERM (util.AwaitSignal), but its serverutil Main.Run then sleeps 5 s
+# unconditionally after both servers have stopped ("Give things a few seconds to tidy up",
+# cmd/internal/serverutil/main.go), and the server and signer were stopped one after the other:
+# 10 s per teardown, ending in "ignored SIGTERM". It keeps no state of its own (the tree lives in
+# MariaDB, stopped gracefully afterwards, and wiped on the next start), so: SIGTERM both at once,
+# wait until their gRPC listeners are closed (the graceful stop is done), then skip the sleep.
+stop_trillian() {
+  local p pid deadline=$(( $(date +%s) + 10 ))
+  for p in trillian_log_signer trillian_log_server; do
+    alive "$p" && kill -TERM "$(cat "$(pidfile "$p")")" 2>/dev/null || true
+  done
+  while (( $(date +%s) < deadline )); do
+    { alive trillian_log_server && port_open "$TL_RPC"; } || { alive trillian_log_signer && port_open "$TS_RPC"; } || break
+    sleep 0.1
+  done
+  for p in trillian_log_signer trillian_log_server; do
+    if alive "$p"; then pid=$(cat "$(pidfile "$p")"); kill -KILL "$pid" 2>/dev/null || true; fi
+    rm -f "$(pidfile "$p")"
+  done
+}
+
+stop_all() { stop_one rekor; stop_trillian; stop_one mariadb; }
 
 print_exports() {
   echo "export CHAINWATCH_TEST_REKOR_URL=http://127.0.0.1:$PORT"
