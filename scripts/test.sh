@@ -36,7 +36,7 @@ trap stop_services EXIT
 # Start services in parallel (each waits for its own readiness); collect their export lines.
 failed=()
 if [ ${#services[@]} -gt 0 ]; then
-  echo "== starting services: ${services[*]} (run dir $CHAINWATCH_RUN, ports from $CHAINWATCH_PORT_BASE)" >&2
+  echo "== starting services: ${services[*]} (run dir $CHAINWATCH_RUN, ports from $CHAINWATCH_TEST_PORT_BASE)" >&2
   echo "   a first start builds them (Go, Maven; ~7 min, cached in $CHAINWATCH_CACHE); progress every 30 s" >&2
   declare -A pids
   for s in "${services[@]}"; do

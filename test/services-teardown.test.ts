@@ -16,12 +16,12 @@ const rekor = service('CHAINWATCH_TEST_REKOR_SCRIPT', 'Rekor service script');
 
 describe.skipIf(rekor.skip)('rekor.sh stop', () => {
   const run = mkdtempSync(join(tmpdir(), 'cw-rekor-teardown-'));
-  const base = Number(process.env.CHAINWATCH_PORT_BASE ?? 10000);
+  const base = Number(process.env.CHAINWATCH_TEST_PORT_BASE ?? 10000);
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^CHAINWATCH_(.*PORT.*|RUN)$/.test(k))),
     CHAINWATCH_RUN: run,
     // The next block up (or down at the top of the range): clear of this checkout's services.
-    CHAINWATCH_PORT_BASE: String(base + 200 < 32_000 ? base + 200 : base - 200),
+    CHAINWATCH_TEST_PORT_BASE: String(base + 200 < 32_000 ? base + 200 : base - 200),
   };
   const sh = (cmd: string) => spawnSync('bash', [rekor.value!, cmd], { env, encoding: 'utf8' });
   afterAll(() => {

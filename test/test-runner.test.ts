@@ -49,14 +49,14 @@ describe('per-checkout run directory and ports', () => {
     const a = defaults('/work/checkout-a');
     const b = defaults('/work/checkout-b');
     expect(a.CHAINWATCH_RUN).not.toBe(b.CHAINWATCH_RUN);
-    expect(a.CHAINWATCH_PORT_BASE).not.toBe(b.CHAINWATCH_PORT_BASE);
+    expect(a.CHAINWATCH_TEST_PORT_BASE).not.toBe(b.CHAINWATCH_TEST_PORT_BASE);
     for (const d of [a, b]) {
       const ports = Object.entries(d)
-        .filter(([k]) => k !== 'CHAINWATCH_RUN' && k !== 'CHAINWATCH_PORT_BASE')
+        .filter(([k]) => k !== 'CHAINWATCH_RUN' && k !== 'CHAINWATCH_TEST_PORT_BASE')
         .map(([, v]) => Number(v));
       expect(ports).toHaveLength(8);
       expect(new Set(ports).size).toBe(8);
-      const base = Number(d.CHAINWATCH_PORT_BASE);
+      const base = Number(d.CHAINWATCH_TEST_PORT_BASE);
       for (const p of ports) expect(p - base).toBeGreaterThanOrEqual(0);
       // +100/+101 (opensearch transport, trillian signer) must stay inside the 200-port block.
       for (const p of ports) expect(p + 101).toBeLessThan(Math.min(base + 200, 32768));
