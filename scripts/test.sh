@@ -47,7 +47,7 @@ if [ ${#services[@]} -gt 0 ]; then
   started_at=$(date +%s)
   ( while sleep 30; do
       pending=()
-      for s in "${services[@]}"; do kill -0 "${pids[$s]}" 2>/dev/null && pending+=("$s: $(tail -n 1 "$CHAINWATCH_RUN/$s.start.log" 2>/dev/null | cut -c1-100)"); done
+      for s in "${services[@]}"; do kill -0 "${pids[$s]}" 2>/dev/null && pending+=("$s: $(tail -n 1 "$CHAINWATCH_RUN/$s.start.log" 2>/dev/null | cut -c1-100 | grep . || echo '(no output yet)')"); done
       [ ${#pending[@]} -eq 0 ] && break
       echo "   ... $(( $(date +%s) - started_at ))s, still starting:" >&2
       for p in "${pending[@]}"; do echo "       $p" >&2; done
