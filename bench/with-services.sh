@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with the named services started the way scripts/test.sh starts them (each
 # scripts/services/<name>.sh start, its export lines sourced), and stops them afterwards, also on
-# failure. The services listen on fixed ports shared by everyone on the machine, so callers hold
-# the services lock around it (bench/run.ts does):
+# failure. Run directory and ports are per checkout (scripts/services/lib.bash), but the machine's
+# cores are shared, so callers hold the services lock around it (bench/run.ts does):
 #   flock /tmp/chainwatch-services.lock bash bench/with-services.sh "kafka opensearch" -- <command...>
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,8 @@ source scripts/env.sh
 read -r -a services <<< "${1:?usage: with-services.sh \"<service...>\" -- <command...>}"
 shift
 [ "${1:-}" = "--" ] && shift
-export CHAINWATCH_RUN=${CHAINWATCH_RUN:-/tmp/chainwatch-run}
+# shellcheck source=../scripts/services/lib.bash
+source scripts/services/lib.bash
 mkdir -p "$CHAINWATCH_RUN"
 
 started=()

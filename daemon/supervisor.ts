@@ -70,6 +70,13 @@ export class Supervisor {
     for (const spec of specs) this.slots.set(spec.name, this.slot(spec));
     this.restartsTotal = opts.metrics.counter('component_restarts_total', 'Component restarts after a crash', ['component']);
     this.upGauge = opts.metrics.gauge('component_up', '1 when the component is running', ['component']);
+    for (const name of this.slots.keys()) this.initSeries(name);
+  }
+
+  /** Series at zero for a known component, so /metrics lists it before its first restart. */
+  private initSeries(component: string): void {
+    this.restartsTotal.inc({ component }, 0);
+    this.upGauge.set({ component }, 0);
   }
 
   start(): Promise<void> {
@@ -101,7 +108,10 @@ export class Supervisor {
     }
     // Unchanged ones keep running, but a later crash-restart builds from the newest spec.
     for (const s of this.slots.values()) if (want.has(s.spec.name)) s.spec = want.get(s.spec.name)!;
-    for (const spec of added) this.slots.set(spec.name, this.slot(spec));
+    for (const spec of added) {
+      this.slots.set(spec.name, this.slot(spec));
+      this.initSeries(spec.name);
+    }
     await Promise.all([...changed, ...added.map((a) => this.slots.get(a.name)!)].map((s) => this.launch(s)));
     return { started: added.map((s) => s.name), stopped: removed.map((s) => s.spec.name), restarted: changed.map((s) => s.spec.name) };
   }

@@ -5,6 +5,7 @@ import {
   type ClosableStateStore,
   type BusHealth,
   busMetrics,
+  knownTopics,
   type CloudEvent,
   encodeEvent,
   EventError,
@@ -50,6 +51,7 @@ export class EmbeddedBus implements Bus {
     private readonly metrics: Metrics = noopMetrics,
   ) {
     this.published = metrics.counter('bus_events_published_total', 'Events appended to the bus', ['topic']);
+    for (const topic of knownTopics()) this.published.inc({ topic }, 0);
     this.lagGauge = metrics.gauge('bus_consumer_lag', 'Records not yet committed by a consumer group', ['group', 'topic', 'partition']);
     this.bm = busMetrics(metrics);
   }

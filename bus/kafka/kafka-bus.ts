@@ -2,6 +2,7 @@ import { type Admin, Kafka, type Message, Partitioners, type Producer } from 'ka
 import {
   parseConfig,
   busMetrics,
+  knownTopics,
   type BusMetrics,
   keyOf,
   BusError,
@@ -68,6 +69,7 @@ export class KafkaBus implements Bus {
     const metrics = deps.metrics ?? noopMetrics;
     this.busMetrics = busMetrics(metrics);
     this.published = metrics.counter('bus_events_published_total', 'Events appended to the bus', ['topic']);
+    for (const topic of knownTopics()) this.published.inc({ topic }, 0);
     this.lagGauge = metrics.gauge('bus_consumer_lag', 'Records not yet committed by a consumer group', ['group', 'topic', 'partition']);
     const r = c.retry;
     this.retry = {

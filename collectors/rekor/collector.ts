@@ -12,6 +12,7 @@ import {
   RekorEntryEvent,
   CheckpointObservedEvent,
   TlogAnomalyEvent,
+  TLOG_ANOMALY_KINDS,
   RetryError,
   sleep,
   withRetry,
@@ -107,6 +108,10 @@ export class RekorCollector implements Component {
     if (this.loop) return;
     this.current = await this.ctx.state.get<Cursor>(this.stateKey);
     if (this.current?.head) this.origin = this.current.head.origin;
+    // The log and the anomaly kinds are known now: their series start at zero, so /metrics lists
+    // them (and alert rules on increase() work) before the first entry or anomaly.
+    this.m.entries.inc({ log: this.origin }, 0);
+    for (const kind of TLOG_ANOMALY_KINDS) this.m.anomalies.inc({ log: this.origin, kind }, 0);
     const abort = new AbortController();
     this.abort = abort;
     this.loop = this.run(abort.signal);

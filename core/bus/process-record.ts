@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { describeError, HandlerError } from '../errors.js';
-import { decodeEvent, deadLetterTopic } from '../events/registry.js';
+import { decodeEvent, deadLetterTopic, EVENT_FAMILIES, topicFor } from '../events/registry.js';
 import { DLQ_HEADERS, type Handler, type RawBusRecord } from '../ports/bus.js';
 import type { Logger } from '../ports/logger.js';
 import type { Metrics } from '../ports/metrics.js';
@@ -35,12 +35,24 @@ export function busMetrics(m: Metrics): BusMetrics {
   const failed = m.counter('bus_events_failed_total', 'Events that failed validation or handling', ['topic', 'code']);
   const dlq = m.counter('bus_events_dead_lettered_total', 'Events moved to the dead-letter topic', ['topic']);
   const lat = m.histogram('bus_handler_duration_seconds', 'Handler latency', ['topic'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]);
+  for (const topic of knownTopics()) {
+    consumed.inc({ topic }, 0);
+    dlq.inc({ topic }, 0);
+  }
   return {
     in: (topic) => consumed.inc({ topic }),
     failed: (topic, code) => failed.inc({ topic, code }),
     deadLettered: (topic) => dlq.inc({ topic }),
     latency: (topic, seconds) => lat.observe({ topic }, seconds),
   };
+}
+
+/**
+ * The topics every daemon has (one per event family). Counters labelled by topic start at zero for
+ * these, so /metrics shows the series (and rate() works) before the first event, not only HELP/TYPE.
+ */
+export function knownTopics(): string[] {
+  return EVENT_FAMILIES.map((f) => topicFor(f));
 }
 
 const tracer = trace.getTracer('chainwatch.bus');

@@ -9,6 +9,7 @@ import { configCheckCommand, configSchemaCommand } from './commands/config.js';
 import { eventsPublishCommand, eventsTailCommand } from './commands/events.js';
 import { runDaemonCommand } from './commands/run.js';
 import { versionCommand } from './commands/version.js';
+import { waitReadyCommand } from './commands/wait-ready.js';
 
 /**
  * `chainwatch` entry point: the daemon's own commands plus every command the registry's modules
@@ -35,6 +36,7 @@ const DAEMON_COMMANDS: readonly CommandSpec[] = [
   eventsPublishCommand,
   eventsTailCommand,
   versionCommand,
+  waitReadyCommand,
 ];
 
 export function commandTable(modules: readonly CapabilityModule[] = capabilityModules): Entry[] {

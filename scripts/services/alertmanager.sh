@@ -11,8 +11,8 @@
 # Built from source with the Go toolchain (module proxy) once into $CHAINWATCH_CACHE/alertmanager/bin;
 # a warm start never rebuilds. The module zip lacks the web UI bundle (ui/app/dist, built by npm in
 # the release process), which ui/web.go embeds: we build from a writable copy with empty placeholders.
-# Env: CHAINWATCH_ALERTMANAGER_VERSION (default v0.35.0), CHAINWATCH_ALERTMANAGER_PORT (default 19393),
-#      CHAINWATCH_RUN (default /tmp/chainwatch-run).
+# Env: CHAINWATCH_ALERTMANAGER_VERSION (default v0.35.0), CHAINWATCH_ALERTMANAGER_PORT (default: the checkout port block, lib.bash),
+#      CHAINWATCH_RUN (default: per checkout, lib.bash).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
@@ -21,10 +21,10 @@ source "$HERE/../env.sh"
 source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_ALERTMANAGER_VERSION:-v0.35.0}
-PORT=${CHAINWATCH_ALERTMANAGER_PORT:-19393}
+PORT=$CHAINWATCH_ALERTMANAGER_PORT
 BIN_DIR="$CHAINWATCH_CACHE/alertmanager/bin"
 BIN="$BIN_DIR/alertmanager-$VERSION"
-RUN="${CHAINWATCH_RUN:-/tmp/chainwatch-run}/alertmanager"
+RUN="$CHAINWATCH_RUN/alertmanager"
 PIDFILE="$RUN/alertmanager.pid"
 
 log() { echo "alertmanager.sh: $*" >&2; }

@@ -11,7 +11,7 @@
 # Jars come from Maven Central via `mvn dependency:copy-dependencies` into
 # $CHAINWATCH_CACHE/kafka/<version>/lib once; a warm start never runs Maven.
 # Env: CHAINWATCH_KAFKA_VERSION (default 4.1.1), CHAINWATCH_KAFKA_LOG4J (log4j version matching it),
-#      CHAINWATCH_RUN (default /tmp/chainwatch-run), CHAINWATCH_KAFKA_PORT (default 19092; controller +1),
+#      CHAINWATCH_RUN (default: per checkout, lib.bash), CHAINWATCH_KAFKA_PORT (default: the checkout port block, lib.bash; controller +1),
 #      CHAINWATCH_KAFKA_HEAP (default 512m), JAVA (default: java on PATH, 17+).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,12 +22,12 @@ source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_KAFKA_VERSION:-4.1.1}
 LOG4J=${CHAINWATCH_KAFKA_LOG4J:-2.24.3}
-PORT=${CHAINWATCH_KAFKA_PORT:-19092}
+PORT=$CHAINWATCH_KAFKA_PORT
 CPORT=$((PORT + 1))
 HEAP=${CHAINWATCH_KAFKA_HEAP:-512m}
 JAVA=${JAVA:-java}
 LIB="$CHAINWATCH_CACHE/kafka/$VERSION/lib"
-RUN="${CHAINWATCH_RUN:-/tmp/chainwatch-run}/kafka"
+RUN="$CHAINWATCH_RUN/kafka"
 PIDFILE="$RUN/kafka.pid"
 # Any fixed base64 UUID works for a throwaway cluster; fixed keeps restarts on kept data valid.
 CLUSTER_ID=MkU3OEVBNTcwNTJENDM2Qk

@@ -1,4 +1,4 @@
-# Sourced by the service scripts (not a service itself: scripts/test.sh starts every *.sh here).
+# Sourced by the service scripts and scripts/test.sh (not a service itself: it is not a *.sh).
 
 # pid_alive FILE: the process named in FILE is running.
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -21,3 +21,31 @@ stop_pidfile() {
   fi
   rm -f "$file"
 }
+
+# Per-checkout run directory and port block, so two checkouts on one machine (parallel worktrees,
+# CI jobs) can run their tests at the same time without stopping or answering for each other.
+# The block is derived from a hash of the checkout path: 10000 + 200 * (hash mod 110), so it stays
+# below the kernel's ephemeral range (32768+). Layout inside the block (offsets):
+#   kafka 0 (controller +1) · opensearch 10 (HTTP +11, transport +110) · rekor 20, its MariaDB 21,
+#   trillian log server 30/31, log signer 130/131 · alertmanager 40 · mailpit SMTP 50, HTTP 51.
+# Every variable can still be set from outside; scripts/test.sh and each service script read the
+# same defaults because they all source this file.
+chainwatch_checkout_defaults() {
+  local hash
+  hash=$(printf '%s' "$CHAINWATCH_ROOT" | cksum | cut -d' ' -f1)
+  CHAINWATCH_RUN=${CHAINWATCH_RUN:-/tmp/chainwatch-run-$(printf '%08x' "$hash")}
+  CHAINWATCH_TEST_PORT_BASE=${CHAINWATCH_TEST_PORT_BASE:-$((10000 + 200 * (hash % 110)))}
+  local b=$CHAINWATCH_TEST_PORT_BASE
+  CHAINWATCH_KAFKA_PORT=${CHAINWATCH_KAFKA_PORT:-$b}
+  CHAINWATCH_OPENSEARCH_BASE_PORT=${CHAINWATCH_OPENSEARCH_BASE_PORT:-$((b + 10))}
+  CHAINWATCH_REKOR_PORT=${CHAINWATCH_REKOR_PORT:-$((b + 20))}
+  CHAINWATCH_REKOR_DB_PORT=${CHAINWATCH_REKOR_DB_PORT:-$((b + 21))}
+  CHAINWATCH_TRILLIAN_PORT=${CHAINWATCH_TRILLIAN_PORT:-$((b + 30))}
+  CHAINWATCH_ALERTMANAGER_PORT=${CHAINWATCH_ALERTMANAGER_PORT:-$((b + 40))}
+  CHAINWATCH_MAILPIT_SMTP_PORT=${CHAINWATCH_MAILPIT_SMTP_PORT:-$((b + 50))}
+  CHAINWATCH_MAILPIT_HTTP_PORT=${CHAINWATCH_MAILPIT_HTTP_PORT:-$((b + 51))}
+  export CHAINWATCH_RUN CHAINWATCH_TEST_PORT_BASE CHAINWATCH_KAFKA_PORT CHAINWATCH_OPENSEARCH_BASE_PORT CHAINWATCH_REKOR_PORT \
+    CHAINWATCH_REKOR_DB_PORT CHAINWATCH_TRILLIAN_PORT CHAINWATCH_ALERTMANAGER_PORT CHAINWATCH_MAILPIT_SMTP_PORT \
+    CHAINWATCH_MAILPIT_HTTP_PORT
+}
+chainwatch_checkout_defaults

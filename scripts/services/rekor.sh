@@ -11,8 +11,8 @@
 # $CHAINWATCH_CACHE/rekor/<rekor version>/bin once (plus Trillian's MySQL schema); a warm start never runs go.
 # The checkpoint signer is an ECDSA P-256 key generated with openssl per start (file signer), so the
 # tests know the log key; its public half is exported as CHAINWATCH_TEST_REKOR_PUBKEY (PEM file).
-# Env: CHAINWATCH_REKOR_VERSION (default v1.5.4; newer need a newer Go), CHAINWATCH_RUN (default /tmp/chainwatch-run),
-#      CHAINWATCH_REKOR_PORT (13000), CHAINWATCH_REKOR_DB_PORT (13306), CHAINWATCH_TRILLIAN_PORT (18090; signer +100).
+# Env: CHAINWATCH_REKOR_VERSION (default v1.5.4; newer need a newer Go), CHAINWATCH_RUN (default: per checkout, lib.bash),
+#      CHAINWATCH_REKOR_PORT, CHAINWATCH_REKOR_DB_PORT, CHAINWATCH_TRILLIAN_PORT (signer +100; defaults: the checkout port block, lib.bash).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../env.sh
@@ -21,17 +21,16 @@ source "$HERE/../env.sh"
 source "$HERE/lib.bash"
 
 VERSION=${CHAINWATCH_REKOR_VERSION:-v1.5.4}
-PORT=${CHAINWATCH_REKOR_PORT:-13000}
-DB_PORT=${CHAINWATCH_REKOR_DB_PORT:-13306}
-TL_RPC=${CHAINWATCH_TRILLIAN_PORT:-18090}
+PORT=$CHAINWATCH_REKOR_PORT
+DB_PORT=$CHAINWATCH_REKOR_DB_PORT
+TL_RPC=$CHAINWATCH_TRILLIAN_PORT
 TL_HTTP=$((TL_RPC + 1))
 TS_RPC=$((TL_RPC + 100))
 TS_HTTP=$((TS_RPC + 1))
 BIN="$CHAINWATCH_CACHE/rekor/$VERSION/bin"
-RUN="${CHAINWATCH_RUN:-/tmp/chainwatch-run}/rekor"
+RUN="$CHAINWATCH_RUN/rekor"
 DB_SOCK="$RUN/mysql/mysqld.sock"
 DSN="test:zaphod@tcp(127.0.0.1:$DB_PORT)/test?parseTime=true&interpolateParams=true"
-PROCS=(rekor trillian_log_signer trillian_log_server mariadb)
 
 log() { echo "rekor.sh: $*" >&2; }
 
@@ -143,7 +142,28 @@ start_rekor() {
 
 stop_one() { stop_pidfile "$(pidfile "$1")" TERM 10; }
 
-stop_all() { for p in "${PROCS[@]}"; do stop_one "$p"; done; }
+# Trillian does handle SIGTERM (util.AwaitSignal), but its serverutil Main.Run then sleeps 5 s
+# unconditionally after both servers have stopped ("Give things a few seconds to tidy up",
+# cmd/internal/serverutil/main.go), and the server and signer were stopped one after the other:
+# 10 s per teardown, ending in "ignored SIGTERM". It keeps no state of its own (the tree lives in
+# MariaDB, stopped gracefully afterwards, and wiped on the next start), so: SIGTERM both at once,
+# wait until their gRPC listeners are closed (the graceful stop is done), then skip the sleep.
+stop_trillian() {
+  local p pid deadline=$(( $(date +%s) + 10 ))
+  for p in trillian_log_signer trillian_log_server; do
+    alive "$p" && kill -TERM "$(cat "$(pidfile "$p")")" 2>/dev/null || true
+  done
+  while (( $(date +%s) < deadline )); do
+    { alive trillian_log_server && port_open "$TL_RPC"; } || { alive trillian_log_signer && port_open "$TS_RPC"; } || break
+    sleep 0.1
+  done
+  for p in trillian_log_signer trillian_log_server; do
+    if alive "$p"; then pid=$(cat "$(pidfile "$p")"); kill -KILL "$pid" 2>/dev/null || true; fi
+    rm -f "$(pidfile "$p")"
+  done
+}
+
+stop_all() { stop_one rekor; stop_trillian; stop_one mariadb; }
 
 print_exports() {
   echo "export CHAINWATCH_TEST_REKOR_URL=http://127.0.0.1:$PORT"

@@ -68,7 +68,7 @@ export class AlertPipeline implements Component {
       }
     }
     this.router = new Router(routes, config.dedupWindow);
-    this.metrics = pipelineMetrics(ctx.metrics);
+    this.metrics = pipelineMetrics(ctx.metrics, { sinks: [...names], routes: routes.map((r) => r.name) });
   }
 
   get dbFile(): string {
