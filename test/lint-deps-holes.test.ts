@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { lintDependencies } from '../scripts/lint-deps/run.mjs';
 import { BASE, lint, show, tree } from './helpers/lint-tree.js';
 
-// Holes a reviewer found in the dependency lint after the re-layout (issue 7): each is planted in
-// a scratch tree and must be named. The other rules are in test/lint-deps.test.ts.
+// Holes a reviewer found in the dependency lint after the re-layout (issue 7), and every kind of
+// escape hatch: each is planted in a scratch tree and must be named. The other rules are in
+// test/lint-deps.test.ts.
 
 describe('dependency lint: code files at the repository root', () => {
   it('rejects a root-level code file, and production code importing it or a known config file', async () => {
@@ -55,6 +56,28 @@ describe('dependency lint: loose files directly in a module folder', () => {
 });
 
 describe('dependency lint: dynamic code escapes', () => {
+  it('rejects code in deploy/ and the other escape hatches (eval, Function, getBuiltinModule, import = require)', async () => {
+    expect(
+      await lint({
+        'deploy/hook.js': 'export const h = 1;\n',
+        'stores/sqlite/e.ts': [
+          'export const a = eval(\'import("x")\');',
+          "export const b = new Function('s', 'return import(s)');",
+          "export const c = process.getBuiltinModule('node:module');",
+          "import fs = require('node:fs');",
+          'export const d = fs;',
+          '',
+        ].join('\n'),
+      }),
+    ).toEqual([
+      'error no-code-folder: deploy/hook.js -> deploy/',
+      'error no-escape-hatch: stores/sqlite/e.ts:1 -> eval(\'import("x")\')',
+      "error no-escape-hatch: stores/sqlite/e.ts:2 -> new Function('s', 'return import(s)')",
+      "error no-escape-hatch: stores/sqlite/e.ts:3 -> process.getBuiltinModule('node:module')",
+      "error no-escape-hatch: stores/sqlite/e.ts:4 -> import fs = require('node:fs');",
+    ]);
+  });
+
   it('rejects indirect eval, eval and Function reached through globalThis or a prototype', async () => {
     expect(
       await lint({
@@ -66,8 +89,10 @@ describe('dependency lint: dynamic code escapes', () => {
           "export const e = Function.prototype.constructor('return 1');",
           "export const f = (async () => {}).constructor('return 1');",
           "export const g = globalThis['Function'];",
+          'export const AF = Object.getPrototypeOf(async function () {}).constructor;',
           '',
         ].join('\n'),
+        'stores/sqlite/m.cjs': "module.exports = module.require('./x.js');\n",
       }),
     ).toEqual([
       'error no-escape-hatch: stores/sqlite/e.ts:1 -> eval',
@@ -77,6 +102,8 @@ describe('dependency lint: dynamic code escapes', () => {
       "error no-escape-hatch: stores/sqlite/e.ts:5 -> Function.prototype.constructor('return 1')",
       "error no-escape-hatch: stores/sqlite/e.ts:6 -> (async () => {}).constructor('return 1')",
       "error no-escape-hatch: stores/sqlite/e.ts:7 -> globalThis['Function']",
+      'error no-escape-hatch: stores/sqlite/e.ts:8 -> Object.getPrototypeOf(async function () {}).constructor',
+      "error no-escape-hatch: stores/sqlite/m.cjs:1 -> module.require('./x.js')",
     ]);
   });
 
@@ -139,10 +166,12 @@ describe('dependency lint: dynamic code escapes', () => {
 });
 
 describe('dependency lint: path aliases and unresolvable imports', () => {
-  it('rejects a tsconfig paths alias, a baseUrl, and every import it cannot resolve', async () => {
+  it('rejects a tsconfig paths alias (an inherited one too), a baseUrl, and every import it cannot resolve', async () => {
     expect(
       await lint({
         'tsconfig.json': '{\n  // an alias\n  "compilerOptions": { "baseUrl": ".", "paths": { "@core/*": ["core/*"] } }\n}\n',
+        'tsconfig.build.json': '{ "extends": "./config/tsconfig.base" }\n',
+        'config/tsconfig.base.json': '{ "compilerOptions": { "paths": { "#x/*": ["core/*"] } } }\n',
         'collectors/rekor/typo.ts': "import { x } from '../../core/indx.js';\nexport const t = x;\n",
         'collectors/rekor/alias.ts': "import { x } from '@core/index.js';\nexport const a = x;\n",
         'collectors/rekor/base.ts': "import type { T } from 'core/index.js';\nexport type B = T;\n",
@@ -152,6 +181,7 @@ describe('dependency lint: path aliases and unresolvable imports', () => {
       }),
     ).toEqual([
       'error kafka-client-only-in-bus-kafka: collectors/rekor/declared.ts -> kafkajs',
+      'error no-path-alias: tsconfig.build.json -> compilerOptions.paths (in config/tsconfig.base.json)',
       'error no-path-alias: tsconfig.json -> compilerOptions.baseUrl',
       'error no-path-alias: tsconfig.json -> compilerOptions.paths',
       'error not-to-unresolvable: collectors/rekor/alias.ts -> @core/index.js',

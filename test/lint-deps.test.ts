@@ -95,7 +95,7 @@ describe('dependency lint: allowed patterns', () => {
 });
 
 describe('dependency lint: the six evasions the regex lint missed', () => {
-  it('rejects a template-literal import(), in daemon/ too (the allowlist is empty)', async () => {
+  it('rejects a template-literal import(), in daemon/ too (no file there is on the allowlist)', async () => {
     const load = 'export const load = (name: string) => import(`./${name}.js`);\n';
     expect(await lint({ 'collectors/rekor/load.ts': load, 'daemon/plugins.ts': load })).toEqual([
       'error no-escape-hatch: collectors/rekor/load.ts:1 -> import(`./${name}.js`)',
@@ -267,28 +267,6 @@ describe('dependency lint: the other rules', () => {
       'error no-test-code-in-production: sinks/alerts/p.ts -> sinks/alerts/testing/fake.ts',
       'error no-test-code-in-production: trust/t.ts -> test/helpers/z.ts',
       'error tests-follow-their-folder: detectors/watch/a.test.ts -> rules/identity/testing/index.ts',
-    ]);
-  });
-
-  it('rejects code in deploy/ and the other escape hatches (eval, Function, getBuiltinModule, import = require)', async () => {
-    expect(
-      await lint({
-        'deploy/hook.js': 'export const h = 1;\n',
-        'stores/sqlite/e.ts': [
-          'export const a = eval(\'import("x")\');',
-          "export const b = new Function('s', 'return import(s)');",
-          "export const c = process.getBuiltinModule('node:module');",
-          "import fs = require('node:fs');",
-          'export const d = fs;',
-          '',
-        ].join('\n'),
-      }),
-    ).toEqual([
-      'error no-code-folder: deploy/hook.js -> deploy/',
-      'error no-escape-hatch: stores/sqlite/e.ts:1 -> eval(\'import("x")\')',
-      "error no-escape-hatch: stores/sqlite/e.ts:2 -> new Function('s', 'return import(s)')",
-      "error no-escape-hatch: stores/sqlite/e.ts:3 -> process.getBuiltinModule('node:module')",
-      "error no-escape-hatch: stores/sqlite/e.ts:4 -> import fs = require('node:fs');",
     ]);
   });
 });

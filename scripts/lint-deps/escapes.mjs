@@ -11,7 +11,7 @@ import { ESCAPE_ALLOWLIST, isTestCode } from './architecture.mjs';
 const SUSPECT = new RegExp(
   [
     String.raw`\bimport\s*\(|\brequire\b|createRequire|getBuiltinModule|\b(?:eval|Function|Worker|fork)\b`,
-    String.raw`\.\s*constructor\s*\(|['"\x60]constructor['"\x60]\s*\]\s*\(|\b(?:globalThis|global)\s*\[|['"\x60](?:node:)?(?:module|vm|cluster)['"\x60]`,
+    String.raw`\.\s*constructor\b|['"\x60]constructor['"\x60]|\b(?:globalThis|global)\s*\[|['"\x60](?:node:)?(?:module|vm|cluster)['"\x60]`,
   ].join('|'),
 );
 // Built-in modules that exist to load or run code: createRequire and loader hooks, contexts that
@@ -44,6 +44,15 @@ function isValue(node) {
   if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword) return parent.left === node;
   if (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent)) return false;
   return !(ts.isPropertyName(node) && 'name' in parent && parent.name === node);
+}
+
+/** Whether an expression is a function (or its prototype), whose .constructor is a Function constructor. */
+function isFunctionValue(node) {
+  let e = node;
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (ts.isFunctionExpression(e) || ts.isArrowFunction(e) || ts.isClassExpression(e)) return true;
+  if (ts.isCallExpression(e) && accessedName(e.expression) === 'getPrototypeOf') return true;
+  return accessedName(e) === 'prototype';
 }
 
 /** The name a property access or a literal element access reads (`a.b`, `a['b']`), if any. */
@@ -81,7 +90,8 @@ function escapeOf(node, namespaces) {
       if (arg && (ts.isNoSubstitutionTemplateLiteral(arg) || ts.isTemplateExpression(arg))) return 'template-literal import()';
       return 'computed import()';
     }
-    if (ts.isIdentifier(callee) && callee.text === 'require') return 'require()';
+    // module.require(...) in CommonJS files too.
+    if ((ts.isIdentifier(callee) && callee.text === 'require') || accessedName(callee) === 'require') return 'require()';
     if (ts.isIdentifier(callee) && callee.text === 'eval') return 'eval()';
     if (ts.isIdentifier(callee) && callee.text === 'Function') return 'Function constructor';
     // (async () => {}).constructor('code') is the AsyncFunction constructor.
@@ -103,6 +113,7 @@ function escapeOf(node, namespaces) {
   if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
     const name = accessedName(node);
     if (name === 'createRequire') return 'createRequire';
+    if (name === 'constructor' && isFunctionValue(node.expression)) return 'Function constructor (through .constructor)';
     if (name && Object.hasOwn(ESCAPE_NAMES, name)) return ESCAPE_NAMES[name];
     if (name === 'fork' && ts.isIdentifier(node.expression) && namespaces.has(node.expression.text)) return 'child_process.fork';
     // globalThis[name]: any global, eval included, by a name computed at run time.

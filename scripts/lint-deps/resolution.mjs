@@ -2,7 +2,7 @@
 // cannot resolve is an error (a typo'd path, a tsconfig `paths` alias, a `baseUrl` import), and so
 // is the alias itself, which would let tsc accept what Node and the graph cannot see.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import ts from 'typescript';
 
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
@@ -21,20 +21,32 @@ function declaredPackages(root) {
   return new Set(DEPENDENCY_FIELDS.flatMap((field) => Object.keys(manifest[field] ?? {})));
 }
 
-/** Violations for `paths` and `baseUrl` in any tsconfig*.json at the root. */
+/** The compiler options a tsconfig sets, its `extends` chain (relative files) included, with where each came from. */
+function compilerOptions(root, file, seen = new Set()) {
+  if (seen.has(file) || !existsSync(join(root, file))) return [];
+  seen.add(file);
+  const { config } = ts.parseConfigFileTextToJson(file, readFileSync(join(root, file), 'utf8'));
+  const bases = [config?.extends ?? []].flat().filter((e) => typeof e === 'string' && e.startsWith('.'));
+  const inherited = bases.flatMap((base) => {
+    const path = posix.join(posix.dirname(file), base.endsWith('.json') ? base : `${base}.json`);
+    return compilerOptions(root, path, seen);
+  });
+  return [...inherited, ...Object.keys(config?.compilerOptions ?? {}).map((option) => ({ option, file }))];
+}
+
+/** Violations for `paths` and `baseUrl` in any tsconfig*.json at the root, or a file it extends. */
 export function findPathAliases(root) {
   const violations = [];
   for (const file of readdirSync(root)
     .filter((f) => /^tsconfig.*\.json$/.test(f))
     .sort()) {
-    const { config } = ts.parseConfigFileTextToJson(file, readFileSync(join(root, file), 'utf8'));
-    for (const option of ['baseUrl', 'paths']) {
-      if (config?.compilerOptions?.[option] === undefined) continue;
+    for (const { option, file: where } of compilerOptions(root, file)) {
+      if (option !== 'baseUrl' && option !== 'paths') continue;
       violations.push({
         rule: 'no-path-alias',
         severity: 'error',
         from: file,
-        to: `compilerOptions.${option}`,
+        to: `compilerOptions.${option}${where === file ? '' : ` (in ${where})`}`,
         comment: 'tsc would resolve imports that Node and the dependency graph cannot: import by relative path or a declared package',
       });
     }
