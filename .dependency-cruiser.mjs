@@ -17,10 +17,11 @@ import {
 } from './scripts/lint-deps/architecture.mjs';
 
 const any = (names) => `(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})`;
-// A file of ours (dot-folders and paths outside the tree included), resolved: node builtins,
-// packages and unresolvable names are not folders.
+// A file of ours (root-level files, dot-folders and paths outside the tree included), resolved:
+// node builtins and packages are not folders; unresolvable names are reported by
+// scripts/lint-deps/resolution.mjs.
 const ours = (pathNot = []) => ({
-  path: '^[^/]+/',
+  path: '^',
   pathNot: ['^node_modules/', ...pathNot],
   dependencyTypesNot: ['core'],
   couldNotResolve: false,
@@ -43,7 +44,7 @@ const forbidden = [
     severity: 'error',
     comment: 'daemon/ is the composition root: only test/, bench/ and scripts/ may import it',
     from: { pathNot: `^${any(['daemon', ...UNRESTRICTED])}/` },
-    to: { path: '^daemon/' },
+    to: { path: '^daemon/', couldNotResolve: false },
   },
   {
     name: 'bin-loads-dist-only',
@@ -58,7 +59,8 @@ const forbidden = [
     severity: 'error',
     comment: `sub-folders of ${ISOLATED.map((f) => `${f}/`).join(', ')} import each other only through their folder's shared/`,
     from: { path: `^(${any(ISOLATED)})/([^/]+)/` },
-    to: { path: '^$1/[^/]+/', pathNot: '^$1/(?:$2|shared)/' },
+    // Files directly in the folder too: they are errors themselves (no-loose-module-file).
+    to: { path: '^$1/', pathNot: '^$1/(?:$2|shared)/', couldNotResolve: false },
   },
   // 4. Across modules, only a module's public surface (its index.ts) may be imported.
   ...Object.entries(SINGLE_MODULES).map(([folder, surfaces]) => ({
@@ -66,21 +68,21 @@ const forbidden = [
     severity: 'error',
     comment: `import ${folder}/ through its public surface (${surfaces.map((s) => `${folder}/${s}`).join(', ')})`,
     from: { pathNot: `^${folder}/` },
-    to: { path: `^${folder}/`, pathNot: `^${folder}/${any(surfaces)}$` },
+    to: { path: `^${folder}/`, pathNot: `^${folder}/${any(surfaces)}$`, couldNotResolve: false },
   })),
   {
     name: 'index-only',
     severity: 'error',
     comment: 'import another module through its index.ts (a shared/ package: shared/index.ts or shared/<sub>/index.ts)',
     from: { path: `^(${modules})/([^/]+)/` },
-    to: { path: `^${modules}/[^/]+/`, pathNot: ['^$1/$2/', ...surfaceOfAModule] },
+    to: { path: `^${modules}/[^/]+/`, pathNot: ['^$1/$2/', ...surfaceOfAModule], couldNotResolve: false },
   },
   {
     name: 'index-only',
     severity: 'error',
     comment: 'import a module through its index.ts (a shared/ package: shared/index.ts or shared/<sub>/index.ts)',
     from: { pathNot: `^${modules}/[^/]+/` },
-    to: { path: `^${modules}/[^/]+/`, pathNot: surfaceOfAModule },
+    to: { path: `^${modules}/[^/]+/`, pathNot: surfaceOfAModule, couldNotResolve: false },
   },
   // 6. One adapter owns the Kafka client.
   {
@@ -96,7 +98,7 @@ const forbidden = [
     severity: 'error',
     comment: 'production code never imports test/, bench/, a testing/ folder, testdata/ or a *.test.ts file',
     from: { path: `^${any(PRODUCTION)}/`, pathNot: TEST_CODE },
-    to: { path: TEST_CODE },
+    to: { path: TEST_CODE, couldNotResolve: false },
   },
   {
     name: 'tests-follow-their-folder',
@@ -104,7 +106,7 @@ const forbidden = [
     comment:
       "test code beside production code may import what its folder may, core/testing/, its own module's testing/ and its folder's shared/testing/; test/ and bench/ are for test/ and bench/ only",
     from: { path: `^${TEST_CODE_LOOKAHEAD}(${modules})/([^/]+)/` },
-    to: { path: TEST_CODE, pathNot: ['^core/testing/', '^$1/$2/', '^$1/shared/testing/'] },
+    to: { path: TEST_CODE, pathNot: ['^core/testing/', '^$1/$2/', '^$1/shared/testing/'], couldNotResolve: false },
   },
   {
     name: 'tests-follow-their-folder',
@@ -112,7 +114,7 @@ const forbidden = [
     comment:
       "test code beside production code may import what its folder may, core/testing/ and its own module's testing/; test/ and bench/ are for test/ and bench/ only",
     from: { path: `^${TEST_CODE_LOOKAHEAD}(${any(PRODUCTION.filter((f) => !MODULE_FOLDERS.includes(f)))})/` },
-    to: { path: TEST_CODE, pathNot: ['^core/testing/', '^$1/'] },
+    to: { path: TEST_CODE, pathNot: ['^core/testing/', '^$1/'], couldNotResolve: false },
   },
 ];
 

@@ -5,6 +5,7 @@ import { KNOWN_FOLDERS, NO_CODE, surfacesFor } from './architecture.mjs';
 import { findEscapes } from './escapes.mjs';
 import { scanFolders } from './folders.mjs';
 import { cruiseTree, findLaundering, ruleFor } from './graph.mjs';
+import { findPathAliases, findUnresolvable } from './resolution.mjs';
 
 const SEVERITY_ORDER = { error: 0, warn: 1, info: 2 };
 
@@ -14,7 +15,7 @@ const SEVERITY_ORDER = { error: 0, warn: 1, info: 2 };
  */
 export async function lintDependencies(root) {
   const { files, folders, violations } = scanFolders(root);
-  violations.push(...findEscapes(root, files));
+  violations.push(...findEscapes(root, files), ...findPathAliases(root));
   // Unknown folders are already errors; cruising the known ones still follows imports into them.
   const cruised = folders.filter((f) => KNOWN_FOLDERS.includes(f) && !NO_CODE.includes(f) && existsSync(join(root, f)));
   if (cruised.length > 0) {
@@ -25,7 +26,7 @@ export async function lintDependencies(root) {
       const comment = surface ? `import ${surface} instead; scripts/fix-index-imports.mjs rewrites it` : (ruleFor(v)?.comment ?? '');
       violations.push({ rule: v.rule.name, severity: v.rule.severity, from: v.from, to: v.to, comment });
     }
-    violations.push(...findLaundering(result.modules));
+    violations.push(...findLaundering(result.modules), ...findUnresolvable(root, result.modules));
   }
   violations.sort(
     (a, b) =>
