@@ -7,13 +7,13 @@ import { duration, keyRefSchema, parseConfig, type RetryPolicy, secretSchema } f
  * resolves its env/file reference); only the search client reveals it, on the wire.
  */
 
-const sqliteBackend = z.object({
+const sqliteBackend = z.strictObject({
   kind: z.literal('sqlite'),
   /** Default: <dataDir>/audit/audit.db */
   path: z.string().min(1).optional(),
 });
 
-const searchBackend = z.object({
+const searchBackend = z.strictObject({
   kind: z.literal('opensearch'),
   url: z.string().url(),
   /** Which official client speaks to the cluster. `elasticsearch` is tested against OpenSearch only. */
@@ -29,7 +29,7 @@ const searchBackend = z.object({
   requestTimeout: duration({ min: 1 }).prefault('30s'),
 });
 
-export const auditConfigSchema = z.object({
+export const auditConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Names this deployment in the checkpoint origin: chainwatch.audit/<instance>. */
   instance: z
