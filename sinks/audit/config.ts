@@ -29,6 +29,14 @@ const searchBackend = z.strictObject({
   requestTimeout: duration({ min: 1 }).prefault('30s'),
 });
 
+const auditApiSchema = z
+  .strictObject({
+    public: z.boolean().default(false),
+    auth: z.strictObject({ bearer: z.array(z.strictObject({ token: secretSchema, principal: z.string().min(1) })).default([]) }).prefault({}),
+  })
+  .refine((a) => !(a.public && a.auth.bearer.length > 0), { message: 'public: true and bearer tokens exclude each other', path: ['public'] })
+  .prefault({});
+
 export const auditConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Names this deployment in the checkpoint origin: chainwatch.audit/<instance>. */
@@ -49,6 +57,11 @@ export const auditConfigSchema = z.strictObject({
   key: keyRefSchema.optional(),
   /** Base of record links in alerts: `${publicUrl}/audit/records/<id>`. */
   publicUrl: z.string().url().optional(),
+  /**
+   * Who may read `GET /audit/records/<id>` (full payloads and proofs): bearer tokens, or everyone
+   * with an explicit `public: true`. Default: nobody until tokens are configured.
+   */
+  api: auditApiSchema,
 });
 
 export type AuditConfigInput = z.input<typeof auditConfigSchema>;
