@@ -11,6 +11,7 @@ import {
 import { createKeyProvider } from '../keys/index.js';
 import { stateStoreFor } from '../stores/sqlite/index.js';
 import { createBus } from './bus.js';
+import { exposureWarnings } from './config/exposure.js';
 import type { Config } from './config/schema.js';
 import { HttpServer, type TlsMaterial } from './http/server.js';
 import { PromMetrics } from './metrics.js';
@@ -94,6 +95,7 @@ export class Daemon {
       http.port,
       http.tls ? { host: http.tls.host ?? http.host, port: http.tls.port, material: tlsMaterial(http.tls) } : undefined,
     );
+    for (const w of exposureWarnings(this.config)) this.logger.warn({ path: w.path }, w.message);
     await this.bus.start();
     await this.supervisor.start();
     this.started = true;

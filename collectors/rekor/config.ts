@@ -6,7 +6,7 @@ import { duration } from '../../core/index.js';
  * Configuration of one followed log. `publicKey` is the log's checkpoint/SET key as PEM (SPKI);
  * the daemon fills it from the trusted root (trust/ logKeys) when the config names none.
  */
-export const rekorCollectorConfigSchema = z.object({
+export const rekorCollectorConfigSchema = z.strictObject({
   /** Base URL: Rekor v1 (https://rekor.sigstore.dev) or a tile log prefix (…/api/v2). */
   url: z.url(),
   kind: z.enum(['v1', 'tiles']).default('v1'),
@@ -15,7 +15,7 @@ export const rekorCollectorConfigSchema = z.object({
   /** Log public key, PEM SPKI (ECDSA P-256 or Ed25519; other curves are refused with KEY_UNSUPPORTED). */
   publicKey: z.string().includes('BEGIN PUBLIC KEY').refine(parsesAsPublicKey, 'not a PEM public key (SubjectPublicKeyInfo)'),
   /** Where to begin on first run (no cursor yet): the current tree size, index 0, or a given index. */
-  start: z.union([z.literal('now'), z.literal('beginning'), z.object({ index: z.number().int().nonnegative() })]).default('now'),
+  start: z.union([z.literal('now'), z.literal('beginning'), z.strictObject({ index: z.number().int().nonnegative() })]).default('now'),
   /** Pause between polling rounds. */
   pollInterval: duration({ min: 1 }).prefault('10s'),
   /** Entries per fetched batch (v1 requests are split into retrieve calls of at most 10). */
@@ -23,7 +23,7 @@ export const rekorCollectorConfigSchema = z.object({
   /** Batches fetched in parallel; publication stays in log order. */
   concurrency: z.number().int().min(1).max(64).default(4),
   rateLimit: z
-    .object({ requestsPerSecond: z.number().positive().default(20), burst: z.number().int().positive().optional() })
+    .strictObject({ requestsPerSecond: z.number().positive().default(20), burst: z.number().int().positive().optional() })
     .default({ requestsPerSecond: 20 }),
   /** Largest response body accepted (bytes); larger ones fail with HTTP_BODY_TOO_LARGE. */
   maxBodyBytes: z

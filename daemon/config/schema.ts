@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BusModule, CapabilityModule, SectionGroup } from '../../core/index.js';
-import { duration } from '../../core/index.js';
+import { duration, secretSchema } from '../../core/index.js';
 import { busModules, capabilityModules } from '../registry.js';
 
 /**
@@ -63,8 +63,14 @@ const baseShape = {
     .prefault({}),
   tracing: z
     .object({
-      /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); spans are only exported when set. */
-      otlpEndpoint: z.string().url().optional(),
+      /**
+       * OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); spans are only exported when
+       * set. A secret: collectors' URLs often carry credentials (userinfo, `?api_key=`); logs show
+       * only its origin and path.
+       */
+      otlpEndpoint: secretSchema.refine((s) => URL.canParse(s.reveal()), 'not a URL').optional(),
+      /** Headers on every export request (OTLP authentication: `Authorization`, API keys), each a secret. */
+      headers: z.record(z.string().min(1), secretSchema).optional(),
       serviceName: z.string().min(1).default('chainwatch'),
     })
     .strict()

@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RouteRequest, type HttpRoute, Secret, silentLogger } from '../../core/index.js';
 import { MemoryMetrics } from '../../core/testing/index.js';
 import { HttpServer, type TlsMaterial } from './server.js';
@@ -252,5 +254,63 @@ describe('HttpServer TLS listener and mTLS', () => {
     server!.reloadTls({ ...pki.server, clientCa: readFileSync(join(pki.dir, 'other-ca.pem'), 'utf8') });
     expect((await tlsPost(tlsPort!, '/admission', pki.client)).status).toBe(401); // the old client CA no longer vouches
     expect((await tlsPost(tlsPort!, '/admission', pki.stranger)).status).toBe(202);
+  });
+});
+
+describe('HttpServer connection limits', () => {
+  const limited = async (limits: ConstructorParameters<typeof HttpServer>[0]['limits']): Promise<number> => {
+    server = new HttpServer({
+      ready: () => ({ ready: true, checks: {} }),
+      metrics: async () => ({ body: '', contentType: 'text/plain' }),
+      logger: silentLogger,
+      limits,
+    });
+    return (await server.start('127.0.0.1', 0)).port;
+  };
+  const closed = (s: Socket): Promise<number> => {
+    const t0 = Date.now();
+    return new Promise((resolve) => s.once('close', () => resolve(Date.now() - t0)));
+  };
+
+  it('drops a client that sends its headers byte by byte once the header timeout passes', async () => {
+    const port = await limited({ headersTimeoutMs: 500, requestTimeoutMs: 1000 });
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    await once(s, 'connect');
+    const gone = closed(s);
+    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    // A byte every 50 ms: always "making progress", never finishing the headers (Slowloris).
+    const drip = setInterval(() => s.writable && s.write('a'), 50);
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    try {
+      // Node checks header timeouts only every connectionsCheckingInterval (default 30 s): without
+      // a short interval the client would hold the connection far past the 500 ms limit.
+      expect(await Promise.race([gone, new Promise<number>((r) => setTimeout(() => r(-1), 4000))])).toBeGreaterThan(0);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      clearInterval(drip);
+      s.destroy();
+    }
+  });
+
+  it('refuses connections past the cap and accepts again once one closes', async () => {
+    const port = await limited({ maxConnections: 2 });
+    const open = async (): Promise<{ s: Socket; gone: Promise<number> }> => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      const gone = closed(s);
+      await once(s, 'connect');
+      return { s, gone };
+    };
+    const { s: a } = await open();
+    const { s: b } = await open();
+    const c = await open();
+    // The third is closed by the server at once, without an answer.
+    expect(await Promise.race([c.gone, new Promise<number>((r) => setTimeout(() => r(-1), 2000))])).toBeGreaterThanOrEqual(0);
+    expect([a.destroyed, b.destroyed]).toEqual([false, false]);
+    a.destroy();
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200), { timeout: 5000, interval: 50 });
+    b.destroy();
   });
 });

@@ -21,6 +21,8 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Where request counts go (chainwatch_http_requests_total{route,code}). */
   meter?: Metrics;
+  /** Tighter limits (tests); the defaults are LIMITS. */
+  limits?: Partial<HttpLimits> | undefined;
 }
 
 export interface TlsMaterial {
@@ -30,14 +32,28 @@ export interface TlsMaterial {
   clientCa?: string;
 }
 
-const LIMITS = {
+export interface HttpLimits {
   /** Headers must arrive within this long (Slowloris). */
-  headersTimeoutMs: 10_000,
+  headersTimeoutMs: number;
   /** The whole request (headers and body) within this long. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed on accept. */
+  maxConnections: number;
+  /**
+   * How often Node looks for requests past the header/request timeouts. Its default is 30 s, so a
+   * client dripping header bytes could hold a connection up to 40 s despite the 10 s header limit.
+   */
+  checkIntervalMs: number;
+}
+
+const LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1024,
-} as const;
+  checkIntervalMs: 1_000,
+};
 
 const BUILT_INS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -49,8 +65,10 @@ export class HttpServer {
   private routes: readonly HttpRoute[] = [];
   private readonly stopping = new AbortController();
   private readonly requests;
+  private readonly limits: HttpLimits;
 
   constructor(private readonly deps: HttpServerDeps) {
+    this.limits = { ...LIMITS, ...deps.limits };
     this.requests = (deps.meter ?? noopMetrics).counter('http_requests_total', 'HTTP requests answered, by route and status code', ['route', 'code']);
     this.plainRoutes = new RouteTable(deps.logger, this.requests);
     this.tlsRoutes = new RouteTable(deps.logger, this.requests);
@@ -88,13 +106,14 @@ export class HttpServer {
 
   /** Starts the plain listener (and the TLS one when given); returns the bound ports. */
   async start(host: string, port: number, tls?: { host: string; port: number; material: TlsMaterial }): Promise<{ port: number; tlsPort?: number }> {
-    const plain = createServer((req, res) => this.handle(req, res, () => this.plainRoutes));
+    const checking = { connectionsCheckingInterval: this.limits.checkIntervalMs };
+    const plain = createServer(checking, (req, res) => this.handle(req, res, () => this.plainRoutes));
     this.plain = plain;
-    const bound = await listen(limit(plain), host, port);
+    const bound = await listen(limit(plain, this.limits), host, port);
     if (!tls) return { port: bound };
-    const secure = createTlsServer({ ...tlsOptions(tls.material) }, (req, res) => this.handle(req, res, () => this.tlsRoutes));
+    const secure = createTlsServer({ ...tlsOptions(tls.material), ...checking }, (req, res) => this.handle(req, res, () => this.tlsRoutes));
     this.tls = secure;
-    return { port: bound, tlsPort: await listen(limit(secure), tls.host, tls.port) };
+    return { port: bound, tlsPort: await listen(limit(secure, this.limits), tls.host, tls.port) };
   }
 
   /** New certificate, key or client CA for the TLS listener; existing connections keep theirs. */
@@ -149,11 +168,11 @@ export class HttpServer {
   }
 }
 
-function limit<S extends Server | TlsServer>(s: S): S {
-  s.headersTimeout = LIMITS.headersTimeoutMs;
-  s.requestTimeout = LIMITS.requestTimeoutMs;
-  s.keepAliveTimeout = LIMITS.keepAliveTimeoutMs;
-  s.maxConnections = LIMITS.maxConnections;
+function limit<S extends Server | TlsServer>(s: S, limits: HttpLimits): S {
+  s.headersTimeout = limits.headersTimeoutMs;
+  s.requestTimeout = limits.requestTimeoutMs;
+  s.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  s.maxConnections = limits.maxConnections;
   return s;
 }
 

@@ -66,6 +66,8 @@ case "${1:-}" in
         echo "export CHAINWATCH_TEST_SMTP_CA=$RUN/tls/cert.pem"
         echo "export CHAINWATCH_TEST_SMTP_USER=chainwatch"
         echo "export CHAINWATCH_TEST_SMTP_PASSWORD=$PASSWORD"
+        # For tests that start their own variant (a server without STARTTLS: cleartext-AUTH refusal).
+        echo "export CHAINWATCH_TEST_MAILPIT_BIN=$BIN"
         exit 0
       fi
       alive || { log "mailpit died"; tail -30 "$RUN/mailpit.log" >&2; exit 1; }

@@ -7,13 +7,13 @@ import { duration, keyRefSchema, parseConfig, type RetryPolicy, secretSchema } f
  * resolves its env/file reference); only the search client reveals it, on the wire.
  */
 
-const sqliteBackend = z.object({
+const sqliteBackend = z.strictObject({
   kind: z.literal('sqlite'),
   /** Default: <dataDir>/audit/audit.db */
   path: z.string().min(1).optional(),
 });
 
-const searchBackend = z.object({
+const searchBackend = z.strictObject({
   kind: z.literal('opensearch'),
   url: z.string().url(),
   /** Which official client speaks to the cluster. `elasticsearch` is tested against OpenSearch only. */
@@ -29,7 +29,15 @@ const searchBackend = z.object({
   requestTimeout: duration({ min: 1 }).prefault('30s'),
 });
 
-export const auditConfigSchema = z.object({
+const auditApiSchema = z
+  .strictObject({
+    public: z.boolean().default(false),
+    auth: z.strictObject({ bearer: z.array(z.strictObject({ token: secretSchema, principal: z.string().min(1) })).default([]) }).prefault({}),
+  })
+  .refine((a) => !(a.public && a.auth.bearer.length > 0), { message: 'public: true and bearer tokens exclude each other', path: ['public'] })
+  .prefault({});
+
+export const auditConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Names this deployment in the checkpoint origin: chainwatch.audit/<instance>. */
   instance: z
@@ -49,6 +57,11 @@ export const auditConfigSchema = z.object({
   key: keyRefSchema.optional(),
   /** Base of record links in alerts: `${publicUrl}/audit/records/<id>`. */
   publicUrl: z.string().url().optional(),
+  /**
+   * Who may read `GET /audit/records/<id>` (full payloads and proofs): bearer tokens, or everyone
+   * with an explicit `public: true`. Default: nobody until tokens are configured.
+   */
+  api: auditApiSchema,
 });
 
 export type AuditConfigInput = z.input<typeof auditConfigSchema>;

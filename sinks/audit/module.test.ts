@@ -24,9 +24,11 @@ const get = (r: HttpRoute, ref: string) =>
   });
 
 describe('sinks.audit module', () => {
-  it('routes GET /audit/records/:ref, public and read-only', () => {
+  it('routes GET /audit/records/:ref, read-only and authenticated unless public: true', () => {
     const r = route(mkdtempSync(join(tmpdir(), 'cw-audit-')));
-    expect([r.method, r.path, r.auth.kind]).toEqual(['GET', '/audit/records/:ref', 'public']);
+    expect([r.method, r.path, r.auth]).toEqual(['GET', '/audit/records/:ref', { kind: 'bearer', tokens: [] }]);
+    const [pub] = auditModule.routes!(auditConfigSchema.parse({ api: { public: true } }), { dataDir: '/x', instance: 't', publicUrl: undefined, facts: {} });
+    expect(pub!.auth).toEqual({ kind: 'public' });
   });
 
   it('a failed open of the audit store is retried on the next request, not cached forever', async () => {

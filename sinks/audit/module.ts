@@ -1,6 +1,6 @@
 import { configFingerprint, defineModule, type HttpRoute, type ModuleHost } from '../../core/index.js';
 import { auditCommands } from './commands.js';
-import { auditConfigFrom, type AuditConfigInput, auditConfigSchema } from './config.js';
+import { type AuditConfig, auditConfigFrom, type AuditConfigInput, auditConfigSchema } from './config.js';
 import { createAuditStore } from './factory.js';
 import type { AuditStore } from './port.js';
 import { getRecordWithProof } from './proof.js';
@@ -28,7 +28,7 @@ export const auditModule = defineModule({
 });
 
 /** GET /audit/records/:ref — the record (by id or index) with its inclusion proof against the latest checkpoint. */
-function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0] }, host: ModuleHost): HttpRoute {
+function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0]; api: AuditConfig['api'] }, host: ModuleHost): HttpRoute {
   let store: Promise<AuditStore> | undefined;
   const open = (): Promise<AuditStore> => {
     // A failed open (store briefly unreachable) must not be cached: the next request tries again.
@@ -51,8 +51,8 @@ function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0] }, h
     },
     method: 'GET',
     path: '/audit/records/:ref',
-    // Read-only; the issue on hardening decides whether records need a token (docs/audit.md).
-    auth: { kind: 'public' },
+    // Records carry full payloads: bearer tokens from sinks.audit.api, or public only when said so.
+    auth: cfg.api.public ? { kind: 'public' } : { kind: 'bearer', tokens: cfg.api.auth.bearer },
     async handler(req) {
       const ref = req.params.ref ?? '';
       if (!ref) return { status: 400, body: { error: 'record id or index required' } };

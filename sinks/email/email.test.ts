@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SinkError } from '../shared/index.js';
 import { makeNotification } from '../../core/testing/index.js';
-import { classifySmtpError, createEmailSink, emailMessage } from './email.js';
+import { classifySmtpError, createEmailSink, emailMessage, emailSinkConfigSchema, requiresTls } from './email.js';
 
 const base = { name: 'mail', host: 'smtp.example', from: 'Chainwatch <alerts@chainwatch.example>', to: ['soc@example.org'] };
 
@@ -63,5 +63,15 @@ describe('EmailSink', () => {
     await expect(sink.deliver(makeNotification(), ac.signal)).rejects.toThrowWithCode(SinkError, 'SINK_TIMEOUT', { retriable: true });
     rejectLater(Object.assign(new Error('socket closed'), { code: 'ECONNECTION' }));
     await new Promise((r) => setTimeout(r, 10));
+  });
+});
+
+describe('TLS for SMTP AUTH', () => {
+  it('requires TLS whenever auth is set, unless allowInsecureAuth says otherwise', () => {
+    const auth = { user: 'u', password: 'p4ssword' };
+    expect(requiresTls(emailSinkConfigSchema.parse({ ...base }))).toBe(false);
+    expect(requiresTls(emailSinkConfigSchema.parse({ ...base, auth }))).toBe(true);
+    expect(requiresTls(emailSinkConfigSchema.parse({ ...base, auth, allowInsecureAuth: true }))).toBe(false);
+    expect(requiresTls(emailSinkConfigSchema.parse({ ...base, requireTLS: true, allowInsecureAuth: true }))).toBe(true);
   });
 });

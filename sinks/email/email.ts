@@ -11,7 +11,10 @@ import { formatNotificationText, formatTitle, SinkError } from '../shared/index.
  * In-Reply-To/References (the trigger's Message-ID is kept as the externalRef).
  *
  * TLS: `secure: true` is implicit TLS (port 465); otherwise STARTTLS is used when offered and
- * `requireTLS: true` refuses to send without it. Certificates are verified unless
+ * `requireTLS: true` refuses to send without it. With `auth` set, TLS is required whatever
+ * `requireTLS` says (nodemailer would otherwise send AUTH PLAIN/LOGIN, the password in base64, in
+ * cleartext to a server that offers no STARTTLS, or to whoever strips the offer); only
+ * `allowInsecureAuth: true` permits that. Certificates are verified unless
  * `tls.rejectUnauthorized: false` is set explicitly (test servers only).
  */
 export const emailSinkConfigSchema = z
@@ -22,6 +25,8 @@ export const emailSinkConfigSchema = z
     port: z.number().int().min(1).max(65535).default(587),
     secure: z.boolean().default(false),
     requireTLS: z.boolean().default(false),
+    /** Let `auth` be sent without TLS (a trusted local relay only): the password crosses the wire readable. */
+    allowInsecureAuth: z.boolean().default(false),
     tls: z
       .object({
         rejectUnauthorized: z.boolean().default(true),
@@ -44,6 +49,11 @@ export const emailSinkConfigSchema = z
   })
   .strict();
 export type EmailSinkConfig = z.output<typeof emailSinkConfigSchema>;
+
+/** Whether the sink must refuse to talk without TLS: asked for, or credentials that would otherwise cross in cleartext. */
+export function requiresTls(cfg: Pick<EmailSinkConfig, 'requireTLS' | 'auth' | 'allowInsecureAuth'>): boolean {
+  return cfg.requireTLS || (cfg.auth !== undefined && !cfg.allowInsecureAuth);
+}
 
 /** The part of a nodemailer transport the sink uses (tests inject a fake). */
 type Transporter = Pick<NodemailerTransporter, 'sendMail' | 'close'>;
@@ -115,7 +125,7 @@ export class EmailSink implements AlertSink {
       host: cfg.host,
       port: cfg.port,
       secure: cfg.secure,
-      requireTLS: cfg.requireTLS,
+      requireTLS: requiresTls(cfg),
       tls: {
         rejectUnauthorized: cfg.tls.rejectUnauthorized,
         minVersion: cfg.tls.minVersion,

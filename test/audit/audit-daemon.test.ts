@@ -23,7 +23,8 @@ const ev = (seq: number) =>
 describe.skipIf(!built())('audit trail through the daemon and CLI', () => {
   it('records, proves, annotates, verifies, and names a tampered record', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-audit-e2e-'));
-    const d = await startDaemon(['--data-dir', dir]);
+    // The record route needs a token unless the trail is declared public (sinks.audit.api).
+    const d = await startDaemon(['--data-dir', dir], { CHAINWATCH_SINKS__AUDIT__API__PUBLIC: 'true' });
     try {
       const pub = await runCli(['events', 'publish', 'system', '--data-dir', dir], [1, 2, 3, 4, 5].map(ev).join('\n'));
       expect(pub.code).toBe(0);

@@ -76,6 +76,7 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
         identityWatch: { policy: { version: 1, watches: [{ name: 'release-key', severity: 'critical', match: { fingerprints: [keys.watched] } }] } },
       },
       sinks: {
+        audit: { api: { public: true } },
         alerts: {
           sweepInterval: '200ms',
           delivery: { pollInterval: '100ms' },

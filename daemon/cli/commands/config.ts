@@ -1,4 +1,5 @@
 import { type CommandSpec, configJsonSchema as jsonSchemaOf, EXIT } from '../../../core/index.js';
+import { exposureWarnings } from '../../config/exposure.js';
 import { loadConfig } from '../../config/load.js';
 import { configSchema } from '../../config/schema.js';
 
@@ -9,7 +10,9 @@ export const configCheckCommand: CommandSpec = {
   json: true,
   async run(inv) {
     const file = inv.args[0]!;
-    const { config, ignoredEnv, warnings } = loadConfig({ file, env: inv.io.env });
+    const loaded = loadConfig({ file, env: inv.io.env });
+    const { config, ignoredEnv } = loaded;
+    const warnings = [...loaded.warnings, ...exposureWarnings(config)];
     for (const v of ignoredEnv) inv.io.err(`warning: ${v} names no config key; ignored`);
     for (const w of warnings) inv.io.err(`warning: ${w.message}`);
     inv.io.out(
