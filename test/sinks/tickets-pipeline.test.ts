@@ -18,7 +18,7 @@ import { SlackStandin } from '../standins/slack.js';
 import { rekorFork } from './fixtures.js';
 
 /**
- * The five adapters behind the real alert pipeline (sinks/shared): the outbox records the
+ * The five adapters behind the real alert pipeline (sinks/alerts): the outbox records the
  * externalRef each returns and hands it back, and the pipeline (not the adapter) retries a 429.
  */
 describe('Slack, PagerDuty, Jira, GitHub and ServiceNow behind the alert pipeline', () => {
