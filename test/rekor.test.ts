@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createHash, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import type { RekorEntry } from '../core/index.js';
 import { noopMetrics, silentLogger } from '../core/index.js';
 import { SqliteStateStore } from '../stores/sqlite/index.js';
 import { MemoryBus, MemoryKeyProvider } from '../core/testing/index.js';
+import { type EcKeyPair, generateEcKeyPair, uploadHashedRekord } from '../collectors/rekor/testing/index.js';
 import { service } from './helpers/services.js';
 
 /**
@@ -31,38 +32,27 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
   const digests = new Map<string, number>(); // sha256 hex -> upload order
   let uploaded = 0;
 
+  let key: EcKeyPair;
   async function upload(): Promise<void> {
     const i = uploaded++;
-    const f = join(dir, `artifact-${i}`);
-    writeFileSync(f, `chainwatch integration artifact ${i} ${process.pid} ${Date.now()}\n`);
-    await run('openssl', ['dgst', '-sha256', '-sign', join(dir, 'key.pem'), '-out', `${f}.sig`, f]);
-    await run(cli, [
-      'upload',
-      '--rekor_server',
+    const artifact = join(dir, `artifact-${i}`);
+    const digest = await uploadHashedRekord({
       url,
-      '--type',
-      'hashedrekord',
-      '--pki-format',
-      'x509',
-      '--artifact',
-      f,
-      '--signature',
-      `${f}.sig`,
-      '--public-key',
-      join(dir, 'key.pub'),
-    ]);
-    digests.set(createHash('sha256').update(readFileSync(f)).digest('hex'), i);
+      cli,
+      artifact,
+      content: `chainwatch integration artifact ${i} ${process.pid} ${Date.now()}\n`,
+      privateKey: key.privateKey,
+      verifier: key.publicKey,
+    });
+    digests.set(digest, i);
   }
   async function treeSize(): Promise<number> {
     return ((await (await fetch(`${url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
   }
 
   beforeAll(async () => {
-    await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, 'key.pem')]);
-    await run('openssl', ['ec', '-in', join(dir, 'key.pem'), '-pubout', '-out', join(dir, 'key.pub')]);
-    keyFingerprint = createHash('sha256')
-      .update(createPublicKey(readFileSync(join(dir, 'key.pub'))).export({ type: 'spki', format: 'der' }))
-      .digest('hex');
+    key = await generateEcKeyPair(dir, 'key');
+    keyFingerprint = key.fingerprint;
     publicKey = await (await fetch(`${url}/api/v1/log/publicKey`)).text();
     if (process.env.CHAINWATCH_TEST_REKOR_PUBKEY) {
       // The service generated the signing key: what the log serves must be that key.
@@ -148,7 +138,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
       '-x509',
       '-new',
       '-key',
-      join(dir, 'key.pem'),
+      key.privateKey,
       '-days',
       '1',
       '-subj',
@@ -166,24 +156,14 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
       '-addext',
       '1.3.6.1.4.1.57264.1.14=ASN1:UTF8String:refs/heads/main',
     ]);
-    const f = join(dir, 'cert-artifact');
-    writeFileSync(f, `certificate-signed ${Date.now()}\n`);
-    await run('openssl', ['dgst', '-sha256', '-sign', join(dir, 'key.pem'), '-out', `${f}.sig`, f]);
-    await run(cli, [
-      'upload',
-      '--rekor_server',
+    const certDigest = await uploadHashedRekord({
       url,
-      '--type',
-      'hashedrekord',
-      '--pki-format',
-      'x509',
-      '--artifact',
-      f,
-      '--signature',
-      `${f}.sig`,
-      '--public-key',
-      cert,
-    ]);
+      cli,
+      artifact: join(dir, 'cert-artifact'),
+      content: `certificate-signed ${Date.now()}\n`,
+      privateKey: key.privateKey,
+      verifier: cert,
+    });
     const bus = new MemoryBus();
     const state = new SqliteStateStore(join(dir, 'state-cert.db'));
     const c = createRekorCollector({ url, publicKey, start: { index: from }, pollInterval: 200 }, ctx(bus, state)) as RekorCollector;
@@ -192,7 +172,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     await vi.waitFor(() => expect(entries().length >= 1, 'the certificate entry').toBe(true), { timeout: 60_000 });
     await c.stop();
     const e = entries()[0]!;
-    expect(e.artifact.digests[0]!.value).toBe(createHash('sha256').update(readFileSync(f)).digest('hex'));
+    expect(e.artifact.digests[0]!.value).toBe(certDigest);
     expect(e.signers[0]).toMatchObject({
       kind: 'certificate',
       san: 'https://github.com/chainwatch/demo/.github/workflows/release.yml@refs/heads/main',

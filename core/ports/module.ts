@@ -8,7 +8,7 @@ import type { HttpRoute } from './http-route.js';
  * (or a command-only capability such as trust's `verify-bundle`), in one descriptor that lives in
  * the capability's own folder (`<folder>/module.ts`). The daemon keeps a single list of them
  * (daemon/registry.ts) and derives from it the config schema, the running components, the HTTP
- * routes and the CLI commands. Adding a capability = its folder + one registry line.
+ * routes and the CLI commands. Adding a capability = its folder + one import and one list entry in daemon/registry.ts.
  *
  *   config file ──parse once (full key paths in errors)──> section ──┬─ components() ─> supervisor (reconcile)
  *                                                                    ├─ routes()     ─> router

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Finding } from '../events/types/finding.js';
 
 /**
- * Alert and ticket sinks. The pipeline in sinks/shared (routing, dedup, aggregation, throttling,
+ * Alert and ticket sinks. The pipeline in sinks/alerts (routing, dedup, aggregation, throttling,
  * durable outbox, retries, dead letters) decides WHAT to send and WHEN; a sink adapter only speaks
  * its system's wire protocol. Adapters throw HttpError (or another ChainwatchError) whose
  * `retriable`/`retryAfterMs` the pipeline's retry decorator reads; they never retry themselves.
@@ -44,7 +44,7 @@ export interface AlertSink {
  * A receiver kind (sinks/<system>/): its config schema and how to build one from a parsed config.
  * The alert pipeline's `receivers` list is a union of these schemas keyed by `kind` (each entry
  * also carries its `name`). The daemon hands the list of receiver kinds to the alert pipeline's
- * module (daemon/registry.ts), so adding a receiver kind is its folder plus one registry line.
+ * module (daemon/registry.ts), so adding a receiver kind is its folder plus one import and one list entry there.
  */
 export interface ReceiverModule<S extends z.ZodObject = z.ZodObject> {
   readonly kind: string;

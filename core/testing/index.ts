@@ -12,7 +12,18 @@ export { MemoryKeyProvider } from './memory-keys.js';
 export { cuts, diskImage, type DiskImage, outcomes, restore, walFrames, walPageSize, withHole } from './sqlite-power-loss.js';
 export { RecordingSink, type SinkBehaviour } from './recording-sink.js';
 export { testContext, type TestContext } from './context.js';
-export { findingEvent, makeFinding, makeNotification } from './fixtures.js';
+export { findingEvent, makeFinding, makeNotification, notificationFor, openSignal, rekorForkFinding, unexpectedSignerFinding } from './fixtures.js';
+export { assertNoSecrets, rejectionOf } from './secrets.js';
 export { invokeCommand, type CommandResult } from './command.js';
 export { toThrowWithCode, type ErrorClass } from './to-throw-with-code.js';
 export { REALDATA, realdata } from './realdata.js';
+export {
+  type Fault,
+  type Handler,
+  INVALID_JSON,
+  type RecordedRequest,
+  RecordingServer,
+  type Reply,
+  startRecordingProxy,
+  startRecordingServer,
+} from './recording-server.js';

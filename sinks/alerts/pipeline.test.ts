@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, HttpError, topicFor } from '../../core/index.js';
 import { AlertPipelineError } from './errors.js';
 import { type AlertPipeline, createAlertPipeline } from './pipeline.js';
@@ -247,7 +247,7 @@ describe('delivery', () => {
       return real(...args);
     };
     p.ingest(makeFinding());
-    for (let i = 0; i < 400 && ctx.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await vi.waitFor(() => expect(ctx.errors.length, 'the worker failed').toBeGreaterThan(0), { timeout: 10_000, interval: 25 });
     await new Promise((r) => setTimeout(r, 100)); // give a (wrong) dead-lettering the time to happen
     expect(s.delivered).toHaveLength(1);
     expect(listDeadLetters(p.dbFile)).toEqual([]);

@@ -27,7 +27,7 @@ export function entryFromBusRecord(rec: BusRecord): AuditEntry {
 }
 
 function kindOf(type: string): AuditKind {
-  // Delivery reports ride the audit family (sinks/shared); findings have their own family.
+  // Delivery reports ride the audit family (sinks/alerts); findings have their own family.
   if (/\.deliver(y|ed)\./.test(type)) return 'delivery';
   try {
     return familyOf(type) === 'findings' ? 'finding' : 'event';

@@ -72,7 +72,7 @@ describe('AuditSink', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-'));
     const dbPath = join(dataDir, 'audit', 'audit.db');
     const { bus, subs } = fakeBus();
-    const keys = new MemoryKeyProvider(); // the key file itself (0600, exclusive) is keys/ and daemon/audit-key.test.ts
+    const keys = new MemoryKeyProvider(); // the key file itself (0600, exclusive) is keys/ and test/audit/audit-key.test.ts
     const sink = createAuditSink(config, ctx(bus, dataDir, keys), new SqliteAuditStore({ path: dbPath }));
     await sink.start();
     await sink.start(); // idempotent

@@ -4,69 +4,42 @@
  * with no allowlisted signer, stays quiet for an unwatched key, the alert reaches a signed webhook
  * with a link to its audit record, and the audit trail holds the verified entries.
  */
-import { execFile } from 'node:child_process';
-import { createHash, createPublicKey } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
 import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { service } from '../helpers/services.js';
+import { type EcKeyPair, generateEcKeyPair, uploadHashedRekord } from '../../collectors/rekor/testing/index.js';
+import { startRecordingServer } from '../../core/testing/index.js';
 
 const rekor = service('CHAINWATCH_TEST_REKOR_URL', 'Rekor');
-const run = promisify(execFile);
 
 describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch -> alert -> audit (daemon process)', () => {
   it('pages on the watched key only, with evidence and an audit link', async () => {
     const url = rekor.value!;
     const cli = process.env.CHAINWATCH_TEST_REKOR_CLI ?? 'rekor-cli';
     const dir = mkdtempSync(join(tmpdir(), 'cw-e2e-'));
-    const keys: Record<string, string> = {};
-    for (const k of ['watched', 'other']) {
-      await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, `${k}.pem`)]);
-      await run('openssl', ['ec', '-in', join(dir, `${k}.pem`), '-pubout', '-out', join(dir, `${k}.pub`)]);
-      keys[k] = createHash('sha256')
-        .update(createPublicKey(readFileSync(join(dir, `${k}.pub`))).export({ type: 'spki', format: 'der' }))
-        .digest('hex');
-    }
+    const pairs: Record<string, EcKeyPair> = {};
+    for (const k of ['watched', 'other']) pairs[k] = await generateEcKeyPair(dir, k);
+    const keys = { watched: pairs.watched!.fingerprint };
     let n = 0;
-    const upload = async (key: string): Promise<string> => {
-      const f = join(dir, `artifact-${n++}`);
-      writeFileSync(f, `e2e artifact ${n} ${Date.now()}\n`);
-      await run('openssl', ['dgst', '-sha256', '-sign', join(dir, `${key}.pem`), '-out', `${f}.sig`, f]);
-      await run(cli, [
-        'upload',
-        '--rekor_server',
+    const upload = (key: string): Promise<string> => {
+      const i = n++;
+      return uploadHashedRekord({
         url,
-        '--type',
-        'hashedrekord',
-        '--pki-format',
-        'x509',
-        '--artifact',
-        f,
-        '--signature',
-        `${f}.sig`,
-        '--public-key',
-        join(dir, `${key}.pub`),
-      ]);
-      return createHash('sha256').update(readFileSync(f)).digest('hex');
+        cli,
+        artifact: join(dir, `artifact-${i}`),
+        content: `e2e artifact ${i} ${Date.now()}\n`,
+        privateKey: pairs[key]!.privateKey,
+        verifier: pairs[key]!.publicKey,
+      });
     };
 
-    const hooks: { dedupKey: string; auditUrl?: string; finding: { rule: string; severity: string; category: string; evidence: Record<string, unknown> } }[] =
-      [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hooks.push(JSON.parse(body) as (typeof hooks)[number]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    type Hook = { dedupKey: string; auditUrl?: string; finding: { rule: string; severity: string; category: string; evidence: Record<string, unknown> } };
+    const server = await startRecordingServer(() => ({ status: 200 }));
+    const hooks = (): Hook[] => server.requests.map((r) => r.json as Hook);
     const start = ((await (await fetch(`${url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
     const config = {
       http: { publicUrl: 'http://chainwatch.e2e:8080' },
@@ -80,7 +53,7 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
         alerts: {
           sweepInterval: '200ms',
           delivery: { pollInterval: '100ms' },
-          receivers: [{ name: 'soc', kind: 'webhook', webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }],
+          receivers: [{ name: 'soc', kind: 'webhook', webhookUrl: `${server.url}/` }],
         },
       },
     };
@@ -91,10 +64,10 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
     try {
       const otherDigest = await upload('other');
       const watchedDigest = await upload('watched');
-      await vi.waitFor(() => expect(hooks.length >= 1, 'a page for the watched key').toBe(true), { timeout: 90_000, interval: 100 });
+      await vi.waitFor(() => expect(hooks().length >= 1, 'a page for the watched key').toBe(true), { timeout: 90_000, interval: 100 });
       await new Promise((r) => setTimeout(r, 2000));
-      expect(hooks).toHaveLength(1);
-      const page = hooks[0]!;
+      expect(hooks()).toHaveLength(1);
+      const page = hooks()[0]!;
       expect(page.finding.category).toBe('security');
       expect(page.finding.severity).toBe('critical');
       expect(JSON.stringify(page.finding.evidence)).toContain(keys.watched);
@@ -117,7 +90,7 @@ describe.skipIf(rekor.skip || !built())('Rekor -> collector -> identity watch ->
     } finally {
       d.child.kill('SIGTERM');
       await d.exited;
-      server.close();
+      await server.stop();
     }
   });
 });

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAlertmanagerSink } from '../../sinks/alertmanager/index.js';
 import { type AlertPipeline, createAlertPipeline } from '../../sinks/alerts/index.js';
-import { makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
+import { makeFinding, type RecordingServer, startRecordingProxy, type TestContext, testContext } from '../../core/testing/index.js';
 import { service } from '../helpers/services.js';
-import { startRecordingProxy, type TestServer } from './helpers.js';
 
 const am = service('CHAINWATCH_TEST_ALERTMANAGER_URL', 'Alertmanager');
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'services', 'alertmanager.sh');
@@ -21,7 +20,7 @@ interface AmAlert {
 }
 
 describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => {
-  let proxy: TestServer;
+  let proxy: RecordingServer;
   let dir: string;
   let ctx: TestContext;
   let pipeline: AlertPipeline | undefined;
@@ -37,7 +36,7 @@ describe.skipIf(am.skip)('Alertmanager sink against a real Alertmanager', () => 
     proxy = await startRecordingProxy(am.value!);
   });
   afterAll(async () => {
-    await proxy.close();
+    await proxy.stop();
   });
   afterEach(async () => {
     await pipeline?.stop();

@@ -3,12 +3,11 @@
  * signed webhook once per dedup window with a link to its audit record; a resolve follows; a
  * receiver that rejects lands the notification in the dead letters, which the CLI lists and replays.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { startRecordingServer } from '../../core/testing/index.js';
 import { verifyWebhookSignature } from '../../sinks/webhook/index.js';
 import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 
@@ -41,23 +40,16 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
   it('delivers, dedups, resolves, and dead-letters then replays through the CLI', async () => {
     const received: { body: Record<string, unknown>; ok: boolean }[] = [];
     let reject = false;
-    const server = createServer((req: IncomingMessage, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        const ok = verifyWebhookSignature(raw, req.headers, SECRET, 300).ok;
-        received.push({ body: JSON.parse(raw) as Record<string, unknown>, ok });
-        res.writeHead(reject ? 400 : 200).end();
-      });
+    const server = await startRecordingServer((req) => {
+      received.push({ body: req.json as Record<string, unknown>, ok: verifyWebhookSignature(req.body, req.headers, SECRET, 300).ok });
+      return { status: reject ? 400 : 200 };
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
     const dir = mkdtempSync(join(tmpdir(), 'cw-alerts-'));
     const cfg = join(dir, 'chainwatch.yaml');
     writeFileSync(join(dir, 'hmac'), SECRET);
     writeFileSync(
       cfg,
-      `http:\n  publicUrl: http://chainwatch.test:8080\nsinks:\n  alerts:\n    dedupWindow: 1h\n    sweepInterval: 200ms\n    delivery:\n      maxAttempts: 2\n      baseDelay: 50ms\n      maxDelay: 100ms\n      pollInterval: 100ms\n    receivers:\n      - name: soc-hook\n        kind: webhook\n        webhookUrl: http://127.0.0.1:${port}/hook\n        secret: { file: ${join(dir, 'hmac')} }\n`,
+      `http:\n  publicUrl: http://chainwatch.test:8080\nsinks:\n  alerts:\n    dedupWindow: 1h\n    sweepInterval: 200ms\n    delivery:\n      maxAttempts: 2\n      baseDelay: 50ms\n      maxDelay: 100ms\n      pollInterval: 100ms\n    receivers:\n      - name: soc-hook\n        kind: webhook\n        webhookUrl: ${server.url}/hook\n        secret: { file: ${join(dir, 'hmac')} }\n`,
     );
     const d = await startDaemon(['--config', cfg, '--data-dir', dir]);
     try {
@@ -123,7 +115,7 @@ describe.skipIf(!built())('alerts wired by the daemon', () => {
     } finally {
       d.child.kill('SIGTERM');
       await d.exited;
-      server.close();
+      await server.stop();
     }
   });
 });

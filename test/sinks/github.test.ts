@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HttpError } from '../../core/index.js';
+import { assertNoSecrets, notificationFor, openSignal, rejectionOf, rekorForkFinding, unexpectedSignerFinding } from '../../core/testing/index.js';
 import type { AlertSink } from '../../core/index.js';
 import { createGitHubSink, githubDedupLabel, githubRateLimit } from '../../sinks/github/index.js';
 import { GitHubStandin } from '../standins/github.js';
 import { operation } from '../standins/github-openapi.js';
-import { expectHttpError, notification, rekorFork, signal, unexpectedSigner } from './fixtures.js';
 
 describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
   const gh = new GitHubStandin();
@@ -21,8 +22,8 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
   });
 
   it('trigger opens one issue with markdown body and the dedup label; every request fits the spec', async () => {
-    const n = notification(rekorFork, 'trigger');
-    const res = await sink.deliver(n, signal());
+    const n = notificationFor(rekorForkFinding, 'trigger');
+    const res = await sink.deliver(n, openSignal());
     expect(res.externalRef).toBe('1');
     const issue = gh.issues.get(1)!;
     expect(issue.labels).toEqual(['chainwatch', githubDedupLabel(n.dedupKey)]);
@@ -37,10 +38,10 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
   });
 
   it('repeat comments; a restart without externalRef finds the open issue by label (skipping PRs)', async () => {
-    const first = await sink.deliver(notification(unexpectedSigner, 'trigger'), signal());
-    gh.addPullRequest([githubDedupLabel(unexpectedSigner.dedupKey)]);
-    await sink.deliver(notification(unexpectedSigner, 'update', { occurrences: 3, externalRef: first.externalRef! }), signal());
-    const again = await make().deliver(notification(unexpectedSigner, 'update', { occurrences: 8 }), signal());
+    const first = await sink.deliver(notificationFor(unexpectedSignerFinding, 'trigger'), openSignal());
+    gh.addPullRequest([githubDedupLabel(unexpectedSignerFinding.dedupKey)]);
+    await sink.deliver(notificationFor(unexpectedSignerFinding, 'update', { occurrences: 3, externalRef: first.externalRef! }), openSignal());
+    const again = await make().deliver(notificationFor(unexpectedSignerFinding, 'update', { occurrences: 8 }), openSignal());
     expect(again.externalRef).toBe(first.externalRef);
     expect([...gh.issues.values()].filter((i) => !i.pull_request)).toHaveLength(1);
     const issue = gh.issues.get(Number(first.externalRef))!;
@@ -49,23 +50,23 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
   });
 
   it('a redelivered trigger after a crash neither duplicates nor comments', async () => {
-    const n = notification(rekorFork, 'trigger');
-    await sink.deliver(n, signal());
-    expect((await make().deliver(n, signal())).externalRef).toBe('1');
+    const n = notificationFor(rekorForkFinding, 'trigger');
+    await sink.deliver(n, openSignal());
+    expect((await make().deliver(n, openSignal())).externalRef).toBe('1');
     expect(gh.issues.size).toBe(1);
     expect(gh.issues.get(1)!.comments).toHaveLength(0);
   });
 
   it('resolve comments and closes as completed; a later trigger opens a new issue', async () => {
-    const { externalRef } = await sink.deliver(notification(rekorFork, 'trigger'), signal());
-    await sink.deliver(notification(rekorFork, 'resolve', { externalRef: externalRef! }), signal());
+    const { externalRef } = await sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await sink.deliver(notificationFor(rekorForkFinding, 'resolve', { externalRef: externalRef! }), openSignal());
     const issue = gh.issues.get(1)!;
     expect(issue.state).toBe('closed');
     expect(issue.state_reason).toBe('completed');
     expect(issue.comments).toHaveLength(1);
-    await sink.deliver(notification(rekorFork, 'resolve', { externalRef: externalRef! }), signal());
+    await sink.deliver(notificationFor(rekorForkFinding, 'resolve', { externalRef: externalRef! }), openSignal());
     expect(issue.comments).toHaveLength(1);
-    expect((await sink.deliver(notification(rekorFork, 'trigger', { externalRef: externalRef! }), signal())).externalRef).toBe('2');
+    expect((await sink.deliver(notificationFor(rekorForkFinding, 'trigger', { externalRef: externalRef! }), openSignal())).externalRef).toBe('2');
   });
 
   it('the stand-in rejects bodies that break the published schema with 422', () => {
@@ -80,15 +81,22 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
 
   it('401 bad credentials is non-retriable and the token never appears', async () => {
     const bad = 'github_pat_11WRONG0000000000000secret_abcdef';
-    const err = await expectHttpError(() => make({ token: bad }).deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [bad, gh.token]);
+    const delivery = make({ token: bad }).deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    const err = (await rejectionOf(delivery)) as HttpError;
+    assertNoSecrets(err, [bad, gh.token]);
     expect(err.status).toBe(401);
   });
 
   it('422 validation failures and 403 permission errors are non-retriable', async () => {
     gh.server.failNext(1, { status: 403, body: '{"message":"Resource not accessible by personal access token"}' });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [gh.token]);
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    assertNoSecrets(await rejectionOf(delivery), [gh.token]);
     gh.server.failNext(1, { status: 422, body: '{"message":"Validation Failed"}' });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [gh.token]);
+    const delivery2 = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery2).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    assertNoSecrets(await rejectionOf(delivery2), [gh.token]);
   });
 
   it('primary rate limit (403, remaining 0) waits until x-ratelimit-reset; secondary (429) honours retry-after', async () => {
@@ -98,17 +106,25 @@ describe('GitHubSink against the OpenAPI-checked GitHub stand-in', () => {
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
       body: '{"message":"API rate limit exceeded"}',
     });
-    const primary = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', [gh.token]);
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_RATE_LIMITED', { retriable: true });
+    const primary = (await rejectionOf(delivery)) as HttpError;
+    assertNoSecrets(primary, [gh.token]);
     expect(primary.retryAfterMs).toBeGreaterThan(50_000);
     expect(primary.retryAfterMs).toBeLessThanOrEqual(60_000);
     gh.server.failNext(1, { status: 429, headers: { 'retry-after': '45' }, body: '{"message":"You have exceeded a secondary rate limit"}' });
-    const secondary = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', [gh.token]);
+    const delivery2 = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery2).rejects.toThrowWithCode(HttpError, 'HTTP_RATE_LIMITED', { retriable: true });
+    const secondary = (await rejectionOf(delivery2)) as HttpError;
+    assertNoSecrets(secondary, [gh.token]);
     expect(secondary.retryAfterMs).toBe(45_000);
     expect(githubRateLimit(403, new Headers())).toBeUndefined();
   });
 
   it('5xx is retriable', async () => {
     gh.server.failNext(1, { status: 502, body: 'Server Error' });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_SERVER_ERROR', [gh.token]);
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_SERVER_ERROR', { retriable: true });
+    assertNoSecrets(await rejectionOf(delivery), [gh.token]);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer } from './helpers.js';
+import { startRecordingServer } from '../../core/testing/index.js';
 
 const CHILD = join(import.meta.dirname, 'procs', 'outbox-child.ts');
 
@@ -26,16 +26,16 @@ describe('durable outbox survives SIGKILL mid-delivery', () => {
     let child: ReturnType<typeof runChild> | undefined;
     let inFlightAtKill: string | undefined;
     let n = 0;
-    const server = await startServer(async (req) => {
+    const server = await startRecordingServer(async (req) => {
       n++;
       if (n === 5 && child) {
         // Kill while this request is in flight: the child never sees the answer.
         inFlightAtKill = String(req.headers['idempotency-key']);
         child.proc.kill('SIGKILL');
-        return 200;
+        return { status: 200 };
       }
       await new Promise((r) => setTimeout(r, 50));
-      return 200;
+      return { status: 200 };
     });
     try {
       child = runChild(dir, server.url);
@@ -48,7 +48,7 @@ describe('durable outbox survives SIGKILL mid-delivery', () => {
       expect(child.out).toContain('DRAINED');
     } finally {
       child?.proc.kill('SIGKILL');
-      await server.close();
+      await server.stop();
     }
     const ids = server.requests.map((r) => String(r.headers['idempotency-key']));
     const counts = new Map<string, number>();

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HttpError } from '../../core/index.js';
+import { assertNoSecrets, notificationFor, openSignal, rejectionOf, rekorForkFinding, unexpectedSignerFinding } from '../../core/testing/index.js';
 import { createPagerDutySink, PagerDutySink } from '../../sinks/pagerduty/index.js';
 import { PagerDutyStandin } from '../standins/pagerduty.js';
-import { expectHttpError, notification, rekorFork, signal, unexpectedSigner } from './fixtures.js';
 
 describe('PagerDutySink against the Events API v2 stand-in', () => {
   const pd = new PagerDutyStandin();
@@ -17,8 +18,8 @@ describe('PagerDutySink against the Events API v2 stand-in', () => {
   });
 
   it('trigger opens one alert keyed by the finding dedupKey, with mapped severity and evidence', async () => {
-    const n = notification(rekorFork, 'trigger');
-    const res = await sink.deliver(n, signal());
+    const n = notificationFor(rekorForkFinding, 'trigger');
+    const res = await sink.deliver(n, openSignal());
     expect(res.externalRef).toBe(n.dedupKey);
     const alert = pd.alerts.get(n.dedupKey)!;
     expect(alert.status).toBe('triggered');
@@ -36,31 +37,32 @@ describe('PagerDutySink against the Events API v2 stand-in', () => {
   });
 
   it('repeat appends to the same alert; resolve closes it using the stored externalRef', async () => {
-    const first = await sink.deliver(notification(unexpectedSigner, 'trigger'), signal());
-    await sink.deliver(notification(unexpectedSigner, 'update', { occurrences: 4, externalRef: first.externalRef! }), signal());
+    const first = await sink.deliver(notificationFor(unexpectedSignerFinding, 'trigger'), openSignal());
+    await sink.deliver(notificationFor(unexpectedSignerFinding, 'update', { occurrences: 4, externalRef: first.externalRef! }), openSignal());
     const alert = pd.alerts.get(first.externalRef!)!;
     expect(pd.alerts.size).toBe(1);
     expect(alert.triggers).toBe(2);
     expect(alert.lastPayload).toMatchObject({ severity: 'error', summary: expect.stringContaining('(4x since ') });
-    await sink.deliver(notification(unexpectedSigner, 'resolve', { externalRef: first.externalRef! }), signal());
+    await sink.deliver(notificationFor(unexpectedSignerFinding, 'resolve', { externalRef: first.externalRef! }), openSignal());
     expect(alert.status).toBe('resolved');
   });
 
   it('maps every severity and fits long summaries and dedup keys into the limits', async () => {
-    const long = { ...rekorFork, severity: 'low' as const, summary: 's'.repeat(1000), dedupKey: 'k'.repeat(400) };
-    const n = notification(long, 'trigger', { occurrences: 2 });
-    const res = await sink.deliver(n, signal());
+    const long = { ...rekorForkFinding, severity: 'low' as const, summary: 's'.repeat(1000), dedupKey: 'k'.repeat(400) };
+    const n = notificationFor(long, 'trigger', { occurrences: 2 });
+    const res = await sink.deliver(n, openSignal());
     expect(res.externalRef!.length).toBeLessThanOrEqual(255);
     expect(pd.alerts.get(res.externalRef!)!.lastPayload).toMatchObject({ severity: 'info' });
-    expect(sink.buildEvent(notification({ ...rekorFork, severity: 'medium' }, 'trigger')).payload!.severity).toBe('warning');
-    expect(sink.buildEvent(notification({ ...rekorFork, severity: 'info' }, 'trigger')).payload!.severity).toBe('info');
+    expect(sink.buildEvent(notificationFor({ ...rekorForkFinding, severity: 'medium' }, 'trigger')).payload!.severity).toBe('warning');
+    expect(sink.buildEvent(notificationFor({ ...rekorForkFinding, severity: 'info' }, 'trigger')).payload!.severity).toBe('info');
   });
 
   it('an invalid event is a non-retriable 400', async () => {
     const wrong = createPagerDutySink({ name: 'x', routingKey: 'NotTheRightKeyButSecret000000000', baseUrl: pd.server.url });
-    const err = await expectHttpError(() => wrong.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [
-      'NotTheRightKeyButSecret000000000',
-    ]);
+    const delivery = wrong.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    const err = (await rejectionOf(delivery)) as HttpError;
+    assertNoSecrets(err, ['NotTheRightKeyButSecret000000000']);
     expect(err.status).toBe(400);
   });
 
@@ -70,19 +72,28 @@ describe('PagerDutySink against the Events API v2 stand-in', () => {
       headers: { 'retry-after': '30' },
       body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly."}',
     });
-    const err = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', [pd.routingKey]);
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_RATE_LIMITED', { retriable: true });
+    const err = (await rejectionOf(delivery)) as HttpError;
+    assertNoSecrets(err, [pd.routingKey]);
     expect(err.retryAfterMs).toBe(30_000);
   });
 
   it('5xx is retriable; 401 is a client error; neither leaks the routing key even when echoed', async () => {
     pd.server.failNext(1, { status: 502, body: `upstream failed for ${pd.routingKey}` });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_SERVER_ERROR', [pd.routingKey]);
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_SERVER_ERROR', { retriable: true });
+    assertNoSecrets(await rejectionOf(delivery), [pd.routingKey]);
     pd.server.failNext(1, { status: 401, body: `{"status":"unauthorized","message":"bad key ${pd.routingKey}"}` });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [pd.routingKey]);
+    const delivery2 = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery2).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    assertNoSecrets(await rejectionOf(delivery2), [pd.routingKey]);
   });
 
   it('a 2xx without dedup_key is a bad response', async () => {
     pd.server.failNext(1, { status: 202, body: '{"status":"success"}' });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_BAD_RESPONSE', [pd.routingKey]);
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_BAD_RESPONSE', { retriable: false });
+    assertNoSecrets(await rejectionOf(delivery), [pd.routingKey]);
   });
 });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertNoSecrets, notificationFor, openSignal, rejectionOf, rekorForkFinding, unexpectedSignerFinding } from '../../core/testing/index.js';
 import type { HeaderBlock, SectionBlock, ActionsBlock, ContextBlock } from '@slack/types';
-import { ConfigError } from '../../core/index.js';
+import { ConfigError, HttpError } from '../../core/index.js';
 import { inspect } from 'node:util';
 import { createSlackSink, slackSinkConfigSchema } from '../../sinks/slack/index.js';
 import { checkBlocks, SlackStandin } from '../standins/slack.js';
-import { expectHttpError, notification, rekorFork, signal, unexpectedSigner } from './fixtures.js';
 
 describe('SlackSink against the incoming-webhook stand-in', () => {
   const slack = new SlackStandin();
@@ -21,8 +21,8 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
   });
 
   it('posts a Block Kit message with header, fields, evidence, links and occurrences', async () => {
-    const n = notification(rekorFork, 'trigger', { occurrences: 3 });
-    await expect(sink.deliver(n, signal())).resolves.toEqual({});
+    const n = notificationFor(rekorForkFinding, 'trigger', { occurrences: 3 });
+    await expect(sink.deliver(n, openSignal())).resolves.toEqual({});
     expect(slack.messages).toHaveLength(1);
     const { text, blocks } = slack.messages[0]!;
     expect(text).toMatch(/^<!here> /);
@@ -45,7 +45,7 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
   });
 
   it('posts a resolved message on resolve', async () => {
-    await sink.deliver(notification(unexpectedSigner, 'resolve', { occurrences: 2 }), signal());
+    await sink.deliver(notificationFor(unexpectedSignerFinding, 'resolve', { occurrences: 2 }), openSignal());
     const header = slack.messages[0]!.blocks[0] as HeaderBlock;
     expect(header.text.text).toMatch(/^Resolved: /);
     expect(slack.messages[0]!.text).not.toContain('<!here>');
@@ -53,13 +53,13 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
 
   it('keeps oversized findings inside the Block Kit limits', async () => {
     const huge = {
-      ...rekorFork,
+      ...rekorForkFinding,
       summary: 'x'.repeat(1000),
       description: '<&>'.repeat(5000),
       evidence: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'.repeat(500)])),
       links: Array.from({ length: 40 }, (_, i) => ({ title: 't'.repeat(200), url: `https://example.org/${i}` })),
     };
-    await sink.deliver(notification(huge, 'trigger'), signal());
+    await sink.deliver(notificationFor(huge, 'trigger'), openSignal());
     expect(slack.messages).toHaveLength(1);
     expect(checkBlocks(slack.messages[0]!.blocks)).toEqual([]);
   });
@@ -73,14 +73,19 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
 
   it('429 with Retry-After is retriable with retryAfterMs', async () => {
     slack.server.failNext(1, { status: 429, headers: { 'retry-after': '7' }, body: 'rate_limited' });
-    const err = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_RATE_LIMITED', secrets());
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_RATE_LIMITED', { retriable: true });
+    const err = (await rejectionOf(delivery)) as HttpError;
+    assertNoSecrets(err, secrets());
     expect(err.retryAfterMs).toBe(7000);
     expect(err.status).toBe(429);
   });
 
   it('5xx is a retriable server error', async () => {
     slack.server.failNext(1, { status: 503, body: 'service_unavailable' });
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_SERVER_ERROR', secrets());
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_SERVER_ERROR', { retriable: true });
+    assertNoSecrets(await rejectionOf(delivery), secrets());
   });
 
   it.each([
@@ -90,29 +95,35 @@ describe('SlackSink against the incoming-webhook stand-in', () => {
     [410, 'channel_is_archived'],
   ])('%i %s is a non-retriable client error without the webhook URL', async (status, body) => {
     slack.server.failNext(1, { status, body });
-    const err = await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', secrets());
+    const delivery2 = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery2).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    const err = (await rejectionOf(delivery2)) as HttpError;
+    assertNoSecrets(err, secrets());
     expect(err.status).toBe(status);
   });
 
   it('an unknown hook is 404 no_service, and the wrong token never shows in the error', async () => {
     const wrong = `${slack.server.url}/services/T0CHAINW/B0WATCH1/wrongTokenAbcdef987654`;
     const other = createSlackSink({ name: 'x', webhookUrl: wrong });
-    await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), signal()), 'HTTP_CLIENT_ERROR', [wrong, 'wrongTokenAbcdef987654']);
+    const delivery = other.deliver(notificationFor(rekorForkFinding, 'trigger'), openSignal());
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_CLIENT_ERROR', { retriable: false });
+    assertNoSecrets(await rejectionOf(delivery), [wrong, 'wrongTokenAbcdef987654']);
   });
 
   it('an unreachable endpoint is retriable and its URL is redacted', async () => {
     const dead = 'http://127.0.0.1:9/services/T1/B1/deadTokenQwerty123456';
     const other = createSlackSink({ name: 'x', webhookUrl: dead });
-    await expectHttpError(() => other.deliver(notification(rekorFork, 'trigger'), AbortSignal.timeout(5000)), 'HTTP_UNREACHABLE', [
-      dead,
-      'deadTokenQwerty123456',
-    ]);
+    const delivery = other.deliver(notificationFor(rekorForkFinding, 'trigger'), AbortSignal.timeout(5000));
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_UNREACHABLE', { retriable: true });
+    assertNoSecrets(await rejectionOf(delivery), [dead, 'deadTokenQwerty123456']);
   });
 
   it('a slow endpoint times out as a retriable HTTP_TIMEOUT', async () => {
     slack.server.failNext(1, { status: 200, body: 'ok', delayMs: 1500 });
     // The pipeline's worker passes a signal carrying its per-attempt timeout.
-    await expectHttpError(() => sink.deliver(notification(rekorFork, 'trigger'), AbortSignal.timeout(200)), 'HTTP_TIMEOUT', secrets());
+    const delivery = sink.deliver(notificationFor(rekorForkFinding, 'trigger'), AbortSignal.timeout(200));
+    await expect(delivery).rejects.toThrowWithCode(HttpError, 'HTTP_TIMEOUT', { retriable: true });
+    assertNoSecrets(await rejectionOf(delivery), secrets());
   });
 
   it('config: takes the resolved webhook URL, rejects an unresolved reference, never prints the URL', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingSchema, type AlertSink } from '../../core/index.js';
 import { createAlertPipeline, type AlertPipeline } from '../../sinks/alerts/index.js';
-import { testContext } from '../../core/testing/index.js';
+import { rekorForkFinding, testContext } from '../../core/testing/index.js';
 import { createGitHubSink } from '../../sinks/github/index.js';
 import { createJiraSink } from '../../sinks/jira/index.js';
 import { createPagerDutySink } from '../../sinks/pagerduty/index.js';
@@ -15,10 +15,9 @@ import { JiraStandin } from '../standins/jira.js';
 import { PagerDutyStandin } from '../standins/pagerduty.js';
 import { ServiceNowStandin } from '../standins/servicenow.js';
 import { SlackStandin } from '../standins/slack.js';
-import { rekorFork } from './fixtures.js';
 
 /**
- * The five adapters behind the real alert pipeline (sinks/shared): the outbox records the
+ * The five adapters behind the real alert pipeline (sinks/alerts): the outbox records the
  * externalRef each returns and hands it back, and the pipeline (not the adapter) retries a 429.
  */
 describe('Slack, PagerDuty, Jira, GitHub and ServiceNow behind the alert pipeline', () => {
@@ -32,7 +31,7 @@ describe('Slack, PagerDuty, Jira, GitHub and ServiceNow behind the alert pipelin
   let pipeline: AlertPipeline;
   let seq = 0;
   const finding = (status: 'firing' | 'resolved') =>
-    findingSchema.parse({ ...rekorFork, findingId: `${rekorFork.findingId}-${++seq}`, status, observedAt: new Date(ctx.clock.ms).toISOString() });
+    findingSchema.parse({ ...rekorForkFinding, findingId: `${rekorForkFinding.findingId}-${++seq}`, status, observedAt: new Date(ctx.clock.ms).toISOString() });
 
   beforeAll(async () => {
     await Promise.all([slack.start(), pd.start(), jira.start(), gh.start(), snow.start()]);
@@ -77,7 +76,7 @@ describe('Slack, PagerDuty, Jira, GitHub and ServiceNow behind the alert pipelin
     expect(jira.issues.get('SEC-1')!.comments).toHaveLength(1);
     expect(gh.issues.get(1)!.comments).toHaveLength(1);
     expect([...snow.incidents.values()][0]!.workNotes).toHaveLength(1);
-    expect(pd.alerts.get(rekorFork.dedupKey)!.triggers).toBe(2);
+    expect(pd.alerts.get(rekorForkFinding.dedupKey)!.triggers).toBe(2);
     // The update used the recorded ticket key rather than searching.
     expect(jira.server.requests.some((r) => r.method === 'GET' && r.path === '/rest/api/3/issue/SEC-1')).toBe(true);
 
@@ -86,7 +85,7 @@ describe('Slack, PagerDuty, Jira, GitHub and ServiceNow behind the alert pipelin
     expect(jira.issues.get('SEC-1')!.status).toBe('Done');
     expect(gh.issues.get(1)!.state).toBe('closed');
     expect([...snow.incidents.values()][0]!.fields.state).toBe('6');
-    expect(pd.alerts.get(rekorFork.dedupKey)!.status).toBe('resolved');
+    expect(pd.alerts.get(rekorForkFinding.dedupKey)!.status).toBe('resolved');
     expect(slack.messages).toHaveLength(3);
     expect(jira.issues.size + gh.issues.size + snow.incidents.size).toBe(3);
   });

@@ -4,36 +4,39 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AlertPipeline, createAlertPipeline, deadLetterCommands, listDeadLetters } from '../../sinks/alerts/index.js';
 
-import { invokeCommand, makeFinding, type TestContext, testContext } from '../../core/testing/index.js';
+import {
+  invokeCommand,
+  makeFinding,
+  type RecordedRequest,
+  type RecordingServer,
+  type Reply,
+  startRecordingServer,
+  type TestContext,
+  testContext,
+} from '../../core/testing/index.js';
 import { createWebhookSink, verifyWebhookSignature, type WebhookPayload } from '../../sinks/webhook/index.js';
-import { type Recorded, startServer, type TestServer } from './helpers.js';
 
 const SECRET = 'whsec-integration-test';
 
 /** A receiver as we document it: verify over the raw body, 401 on a bad or stale signature. */
-function receiver(script: (req: Recorded, n: number) => { status: number; headers?: Record<string, string> }): Promise<TestServer> {
+function receiver(script: (req: RecordedRequest, n: number) => Reply): Promise<RecordingServer> {
   let n = 0;
-  return startServer((req, res) => {
+  return startRecordingServer((req) => {
     const check = verifyWebhookSignature(req.body, req.headers, SECRET, 300);
-    if (!check.ok) {
-      res.writeHead(401, { 'x-reason': check.reason }).end();
-      return 401;
-    }
-    const { status, headers } = script(req, ++n);
-    res.writeHead(status, headers ?? {}).end();
-    return status;
+    if (!check.ok) return { status: 401, headers: { 'x-reason': check.reason } };
+    return script(req, ++n);
   });
 }
 
 describe('webhook sink through the pipeline, against a local receiver', () => {
   let dir: string;
   let ctx: TestContext;
-  let server: TestServer | undefined;
+  let server: RecordingServer | undefined;
   let pipeline: AlertPipeline | undefined;
 
   afterEach(async () => {
     await pipeline?.stop();
-    await server?.close();
+    await server?.stop();
     pipeline = undefined;
     server = undefined;
     rmSync(dir, { recursive: true, force: true });
