@@ -1,12 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../core/index.js';
+import { startRecordingServer } from '../core/testing/index.js';
 import { loadConfig } from './config/load.js';
 import { Redactor } from './config/secrets.js';
 import { createLogger } from './logger.js';
@@ -14,13 +13,8 @@ import { startTracing } from './tracing.js';
 
 describe('tracing', () => {
   it('exports to an endpoint with credentials and auth headers from secrets, and logs the endpoint without them', async () => {
-    const received: IncomingHttpHeaders[] = [];
-    const collector = createServer((req, res) => {
-      received.push(req.headers);
-      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
-    const { port } = collector.address() as AddressInfo;
+    const collector = await startRecordingServer(() => ({ status: 200, body: {} }));
+    const { port } = new URL(collector.url);
     try {
       const dir = mkdtempSync(join(tmpdir(), 'cw-tracing-'));
       const file = join(dir, 'chainwatch.yaml');
@@ -37,11 +31,12 @@ describe('tracing', () => {
       const out = lines.join('');
       expect(out).toContain(`http://127.0.0.1:${port}/v1/traces`);
       for (const s of ['otlp-user', 'otlp-pa55word', 'api_key', 'otlp-k3y-value', 'otlp-bearer-t0ken']) expect(out).not.toContain(s);
+      const received = collector.requests.map((r) => r.headers);
       expect(received.length).toBeGreaterThan(0);
       expect(received[0]).toMatchObject({ authorization: 'Bearer otlp-bearer-t0ken', 'x-tenant': 'team-a' });
     } finally {
       trace.disable();
-      collector.close();
+      await collector.stop();
     }
   });
 });

@@ -7,9 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../core/testing/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { built, ROOT } from './helpers/daemon-process.js';
 import { REALDATA } from './helpers/services.js';
@@ -21,14 +21,6 @@ export function shellBlock(markdown: string, heading: string): string {
   const m = /```sh\n([\s\S]*?)```/.exec(markdown.slice(at));
   if (!m) throw new Error(`no sh block under ${heading}`);
   return m[1]!;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe.skipIf(!built() || !existsSync(REALDATA))('README tour', () => {

@@ -27,3 +27,4 @@ export {
   startRecordingProxy,
   startRecordingServer,
 } from './recording-server.js';
+export { freePort } from './free-port.js';

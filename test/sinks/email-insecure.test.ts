@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeNotification } from '../../core/testing/index.js';
+import { freePort, makeNotification } from '../../core/testing/index.js';
 import { SinkError } from '../../sinks/shared/index.js';
 import { createEmailSink } from '../../sinks/email/index.js';
 import { service } from '../helpers/services.js';
@@ -16,16 +15,6 @@ import { service } from '../helpers/services.js';
  * `allowInsecureAuth: true` says the operator accepts it.
  */
 const bin = service('CHAINWATCH_TEST_MAILPIT_BIN', 'Mailpit binary');
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe.skipIf(bin.skip)('e-mail sink against an SMTP server without STARTTLS', () => {
   let dir: string;

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type RecordingServer, startRecordingServer } from '../../../core/testing/index.js';
 import { main } from '../main.js';
 
 function io() {
@@ -15,18 +14,18 @@ function io() {
 }
 
 describe('chainwatch wait-ready', () => {
-  let server: Server | undefined;
-  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+  let server: RecordingServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
 
   /** A /readyz that answers 503 for the first `notReady` requests, then 200. */
   async function readyz(notReady: number): Promise<{ base: string; hits: () => number }> {
     let n = 0;
-    server = createServer((req, res) => {
-      n++;
-      res.writeHead(req.url === '/readyz' && n > notReady ? 200 : 503, { 'content-type': 'application/json' }).end('{}');
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => n };
+    const s = await startRecordingServer((req) => ({ status: req.path === '/readyz' && ++n > notReady ? 200 : 503, body: {} }));
+    server = s;
+    return { base: s.url, hits: () => s.requests.length };
   }
 
   it('polls until /readyz answers 200 and exits 0', async () => {
@@ -46,7 +45,7 @@ describe('chainwatch wait-ready', () => {
 
   it('exits 1 when nothing listens', async () => {
     const d = await readyz(0);
-    await new Promise<void>((r) => server!.close(() => r()));
+    await server!.stop();
     server = undefined;
     const t = io();
     expect(await main(['wait-ready', '--url', d.base, '--timeout', '500ms'], t.io)).toBe(1);
