@@ -94,4 +94,16 @@ describe('digest algorithm agreement', () => {
     expect(verify(made, ARTIFACT).content).toBe('messageSignature');
     expect(verify(made, { digest: `sha512:${createHash('sha512').update(ARTIFACT).digest('hex')}` }).content).toBe('messageSignature');
   });
+
+  it("falls back to the key's registry digest when the bundle names no algorithm", () => {
+    const made = signBundle(ARTIFACT, { kind: 'ecdsa', curve: 'P-384' });
+    const ms = made.bundle.messageSignature as { messageDigest: { algorithm?: string } };
+    delete ms.messageDigest.algorithm; // HASH_ALGORITHM_UNSPECIFIED
+    expect(verify(made, ARTIFACT).content).toBe('messageSignature');
+    expect(verify(made, { digest: `sha384:${createHash('sha384').update(ARTIFACT).digest('hex')}` }).content).toBe('messageSignature');
+    expect(() => verify(made, { digest: `sha256:${createHash('sha256').update(ARTIFACT).digest('hex')}` })).toThrowWithCode(
+      BundleVerifyError,
+      'BUNDLE_ARTIFACT_MISMATCH',
+    );
+  });
 });
