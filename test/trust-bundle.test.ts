@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BundleVerifyError, parseTrustedRoot, verifyBundle, verifyBundleCommand, type CommandIO, type VerifyBundleInput } from '../trust/index.js';
+import { signBundle, type SigningKeySpec } from '../trust/testing/index.js';
 import { realdata } from './helpers/services.js';
 
 const rd = realdata();
@@ -49,7 +51,7 @@ describe.skipIf(rd.skip)('verifyBundle (realdata conformance bundles)', () => {
     const input = { bundle: read('happy-path-v0.3', 'bundle.sigstore.json'), policy: { identity: IDENTITY, issuer: ISSUER }, trustedRoot: prodRoot() };
     expect(verifyBundle({ ...input, artifact: { digest } }).identity).toBe(IDENTITY);
     expect(codeOf({ ...input, artifact: { digest: `sha256:${'0'.repeat(64)}` } })).toBe('BUNDLE_ARTIFACT_MISMATCH');
-    expect(codeOf({ ...input, artifact: { digest: 'md5:abc' } })).toBe('BUNDLE_ARTIFACT_MISMATCH');
+    expect(codeOf({ ...input, artifact: { digest: 'md5:abc' } })).toBe('BUNDLE_DIGEST_MALFORMED');
   });
 
   it('returns the in-toto payload of a DSSE bundle', () => {
@@ -123,7 +125,36 @@ describe.skipIf(rd.skip)('verify-bundle command', () => {
     expect(await verifyBundleCommand(['--staging', '--bundle', bundle, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, a], o)).toBe(1);
     expect(o.err()).toContain('TRUST_ROOT_UNAVAILABLE');
     expect(o.err().trim().split('\n')).toHaveLength(1);
+    // The line says why (offline, no staging root ships) and names both ways out.
+    expect(o.err()).toMatch(/offline/);
+    expect(o.err()).toContain('--trusted-root');
+    expect(o.err()).toContain('--staging-tuf-root');
   });
+
+  it('fails --staging with a staging TUF root but no way to reach the repository with a one-line fix', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'cw-staging-tuf-'));
+    try {
+      const o = { ...quietIO(), tuf: { timeoutMs: 3_000, cachePath: cache, mirrorURL: 'http://127.0.0.1:9' } };
+      const tufRoot = join(rd.dir, 'sigstore', 'trusted-roots', 'staging', 'root.json');
+      const argv = ['--staging', '--staging-tuf-root', tufRoot, '--bundle', bundle, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, a];
+      expect(await verifyBundleCommand(argv, o)).toBe(1);
+      expect(o.err()).toContain('TUF_UNAVAILABLE');
+      expect(o.err()).toContain('--trusted-root');
+      expect(o.err().trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it.each([['sha256:zz'], ['sha256:'], ['sha384:abc'], ['SHA512:xyz'], ['md5:d41d8cd98f00b204e9800998ecf8427e']])(
+    'refuses the malformed digest %s as a usage error naming it',
+    async (digest) => {
+      const o = quietIO();
+      expect(await verifyBundleCommand(['--bundle', bundle, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, digest], o)).toBe(2);
+      expect(o.err()).toContain(`malformed digest "${digest}"`);
+      expect(o.err()).not.toContain('INPUT_UNREADABLE');
+    },
+  );
 
   it.each([
     ['no artifact', ['--bundle', 'b.json', '--certificate-identity', 'x', '--certificate-oidc-issuer', 'y']],
@@ -147,5 +178,38 @@ describe.skipIf(rd.skip)('verify-bundle command', () => {
         quietIO(),
       ),
     ).toBe(1);
+  });
+});
+
+describe('verify-bundle command with SHA-384 and SHA-512 bundles', () => {
+  // Generated at test time (trust/testing/sign-bundle.ts): ECDSA P-384/SHA-384 and P-521/SHA-512
+  // managed-key bundles with a Rekor v1-shaped entry under a throw-away log key.
+  const dir = mkdtempSync(join(tmpdir(), 'cw-bundle-alg-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const artifact = join(dir, 'artifact.txt');
+  writeFileSync(artifact, 'chainwatch verify-bundle digest algorithms\n');
+
+  const write = (name: string, spec: SigningKeySpec) => {
+    const made = signBundle(readFileSync(artifact), spec);
+    const paths = { bundle: join(dir, `${name}.sigstore.json`), key: join(dir, `${name}.pub`), root: join(dir, `${name}.root.json`) };
+    writeFileSync(paths.bundle, JSON.stringify(made.bundle));
+    writeFileSync(paths.key, made.publicKeyPem);
+    writeFileSync(paths.root, made.trustedRoot);
+    return (subject: string, o = quietIO()) => verifyBundleCommand(['--bundle', paths.bundle, '--key', paths.key, '--trusted-root', paths.root, subject], o);
+  };
+
+  it.each([
+    ['p384', { kind: 'ecdsa', curve: 'P-384' } as const, 'sha384'],
+    ['p521', { kind: 'ecdsa', curve: 'P-521' } as const, 'sha512'],
+  ])('verifies the %s bundle by file and by its own digest algorithm, and refuses a sha256 digest', async (name, spec, alg) => {
+    const run = write(name, spec);
+    const o = quietIO();
+    expect(await run(artifact, o)).toBe(0);
+    expect(o.err()).toBe('');
+    const body = readFileSync(artifact);
+    expect(await run(`${alg}:${createHash(alg).update(body).digest('hex')}`)).toBe(0);
+    const wrong = quietIO();
+    expect(await run(`sha256:${createHash('sha256').update(body).digest('hex')}`, wrong)).toBe(1);
+    expect(wrong.err()).toContain('BUNDLE_ARTIFACT_MISMATCH');
   });
 });

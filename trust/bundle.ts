@@ -1,4 +1,4 @@
-import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
@@ -12,10 +12,14 @@ import {
   type TrustMaterial,
 } from '@sigstore/verify';
 import { describeError } from '../core/index.js';
+import { bundleDigestAlgorithm, hashWith, keyDigestAlgorithm, parseDigest, toHashAlgorithm, type Digest, type DigestAlgorithm } from './digest.js';
 import { DigestSignatureContent } from './digest-signature.js';
 import { BundleVerifyError, type BundleVerifyErrorCode } from './errors.js';
 
-/** The artifact itself, or only its SHA-256 as `sha256:<64 hex>`. */
+/**
+ * The artifact itself, or only its digest as `<algorithm>:<hex>` (sha256, sha384, sha512; the
+ * algorithm must be the one the bundle signs with).
+ */
 export type ArtifactInput = Buffer | { digest: string };
 
 /** Keyless (Fulcio certificate: exact SAN + OIDC issuer) or a managed key (PEM public key). */
@@ -52,8 +56,7 @@ const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export function verifyBundle(input: VerifyBundleInput): VerifiedBundle {
   const bundle = parseBundle(input.bundle);
   rejectRootInChain(bundle);
-  const digest = artifactDigest(input.artifact);
-  bindArtifact(bundle, digest);
+  const digest = bindArtifact(bundle, input.artifact, input.policy);
   const material = buildTrustMaterial(bundle, input.trustedRoot, input.policy);
   const signer = verifyCryptography(material, signedEntity(bundle, input.artifact, digest));
   verifyPolicy(input.policy, signer);
@@ -101,51 +104,87 @@ function rejectRootInChain(bundle: Bundle): void {
   }
 }
 
-function artifactDigest(artifact: ArtifactInput): Buffer {
-  if (Buffer.isBuffer(artifact)) return createHash('sha256').update(artifact).digest();
-  const m = /^sha256:([0-9a-fA-F]{64})$/.exec(artifact.digest);
-  if (!m) throw fail('BUNDLE_ARTIFACT_MISMATCH', 'artifact digest must be sha256:<64 hex digits>');
-  return Buffer.from(m[1]!, 'hex');
+/** A `<algorithm>:<hex>` argument; a malformed one is refused before anything is compared. */
+function givenDigest(text: string): Digest {
+  const parsed = parseDigest(text);
+  if ('invalid' in parsed) throw fail('BUNDLE_DIGEST_MALFORMED', `malformed artifact digest ${JSON.stringify(text)}: ${parsed.invalid}`);
+  return parsed;
 }
 
 /**
- * Step 3: the bundle must be about this artifact. For a message signature the digest in the
+ * Step 3: the bundle must be about this artifact. A message signature is over the artifact hashed
+ * with the bundle's message digest algorithm (or, when it names none, the signing key's), so the
+ * file is hashed with that algorithm and a digest argument must use it too. The digest in the
  * bundle is only a hint (the signature check is what proves it), but a mismatch is already
- * conclusive. For DSSE, the in-toto statement must name the artifact as a subject (any other
- * payload type must be the artifact itself); @sigstore/verify checks the envelope, not what it is
- * about.
+ * conclusive. For DSSE, the in-toto statement must name the artifact as a subject under any
+ * algorithm of its digest set (any other payload type must be the artifact itself);
+ * @sigstore/verify checks the envelope, not what it is about. Returns the digest a message
+ * signature is checked against.
  */
-function bindArtifact(bundle: Bundle, digest: Buffer): void {
+function bindArtifact(bundle: Bundle, artifact: ArtifactInput, policy: BundlePolicy): Digest | undefined {
   switch (bundle.content.$case) {
     case 'messageSignature': {
-      const hint = bundle.content.messageSignature.messageDigest?.digest;
-      if (hint && hint.length > 0 && !hint.equals(digest)) {
+      const md = bundle.content.messageSignature.messageDigest;
+      const algorithm = (md && bundleDigestAlgorithm(md.algorithm)) ?? keyDigestAlgorithm(signingKey(bundle, policy));
+      // Name the algorithm explicitly so @sigstore/verify hashes the file with the same one.
+      if (md) md.algorithm = toHashAlgorithm(algorithm);
+      const digest = Buffer.isBuffer(artifact) ? hashWith(algorithm, artifact) : givenDigest(artifact.digest);
+      if (digest.algorithm !== algorithm) {
+        throw fail('BUNDLE_ARTIFACT_MISMATCH', `the bundle signs a ${algorithm} digest; a ${digest.algorithm} digest cannot be checked against it`);
+      }
+      const hint = md?.digest;
+      if (hint && hint.length > 0 && !hint.equals(digest.value)) {
         throw fail('BUNDLE_ARTIFACT_MISMATCH', 'bundle message digest does not match the artifact');
       }
-      return;
+      return digest;
     }
     case 'dsseEnvelope': {
       const env = bundle.content.dsseEnvelope;
+      const given = Buffer.isBuffer(artifact) ? undefined : givenDigest(artifact.digest);
+      const matches = (algorithm: DigestAlgorithm, value: Buffer): boolean =>
+        given ? given.algorithm === algorithm && given.value.equals(value) : hashWith(algorithm, artifact as Buffer).value.equals(value);
       if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
         // Not a statement about something else: then the payload itself is the artifact.
-        if (!createHash('sha256').update(env.payload).digest().equals(digest)) {
-          throw fail('BUNDLE_ARTIFACT_MISMATCH', `artifact is not the DSSE payload (${env.payloadType})`);
-        }
-        return;
+        const same = given ? matches(given.algorithm, hashWith(given.algorithm, env.payload).value) : env.payload.equals(artifact as Buffer);
+        if (!same) throw fail('BUNDLE_ARTIFACT_MISMATCH', `artifact is not the DSSE payload (${env.payloadType})`);
+        return undefined;
       }
-      const wanted = digest.toString('hex');
-      if (!inTotoSubjects(env.payload).includes(wanted)) {
+      if (!inTotoSubjects(env.payload).some((d) => matches(d.algorithm, d.value))) {
         throw fail('BUNDLE_ARTIFACT_MISMATCH', 'artifact is not a subject of the in-toto statement');
       }
-      return;
+      return undefined;
     }
   }
 }
 
-function inTotoSubjects(payload: Buffer): string[] {
+/** The key that made the signature: the leaf certificate's, or the managed key given. */
+function signingKey(bundle: Bundle, policy: BundlePolicy): KeyObject {
+  const material = bundle.verificationMaterial.content;
   try {
-    const statement = JSON.parse(payload.toString('utf8')) as { subject?: { digest?: { sha256?: unknown } }[] };
-    return (statement.subject ?? []).flatMap((s) => (typeof s.digest?.sha256 === 'string' ? [s.digest.sha256.toLowerCase()] : []));
+    switch (material.$case) {
+      case 'x509CertificateChain':
+        return new X509Certificate(material.x509CertificateChain.certificates[0]!.rawBytes).publicKey;
+      case 'certificate':
+        return new X509Certificate(material.certificate.rawBytes).publicKey;
+      case 'publicKey':
+        if ('key' in policy) return createPublicKey(policy.key);
+        throw new Error('a public-key bundle needs --key');
+    }
+  } catch (err) {
+    throw fail('BUNDLE_KEY_INVALID', 'the bundle names no digest algorithm and its signing key cannot be read', err);
+  }
+}
+
+/** Every (algorithm, digest) of every subject, for the algorithms we can compute. */
+function inTotoSubjects(payload: Buffer): Digest[] {
+  try {
+    const statement = JSON.parse(payload.toString('utf8')) as { subject?: { digest?: Record<string, unknown> }[] };
+    return (statement.subject ?? []).flatMap((s) =>
+      Object.entries(s.digest ?? {}).flatMap(([name, hex]) => {
+        const parsed = typeof hex === 'string' ? parseDigest(`${name}:${hex}`) : undefined;
+        return parsed && !('invalid' in parsed) ? [parsed] : [];
+      }),
+    );
   } catch (err) {
     throw fail('BUNDLE_MALFORMED', 'DSSE payload is not an in-toto statement', err);
   }
@@ -170,11 +209,11 @@ function buildTrustMaterial(bundle: Bundle, root: TrustedRoot, policy: BundlePol
   return toTrustMaterial(root, () => ({ publicKey: key, validFor: () => true }));
 }
 
-function signedEntity(bundle: Bundle, artifact: ArtifactInput, digest: Buffer): SignedEntity {
+function signedEntity(bundle: Bundle, artifact: ArtifactInput, digest: Digest | undefined): SignedEntity {
   try {
     if (Buffer.isBuffer(artifact)) return toSignedEntity(bundle, artifact);
     const entity = toSignedEntity(bundle);
-    if (bundle.content.$case === 'messageSignature') {
+    if (bundle.content.$case === 'messageSignature' && digest) {
       entity.signature = new DigestSignatureContent(bundle.content.messageSignature, digest);
     }
     return entity;

@@ -4,6 +4,8 @@ import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { ChainwatchError, type CommandSpec, EXIT, runCommand, UsageError } from '../core/index.js';
 import { TlogError } from '../core/tlog/index.js';
 import type { ArtifactInput, BundlePolicy } from './bundle.js';
+import { looksLikeDigest, parseDigest } from './digest.js';
+import { TrustError } from './errors.js';
 import type { TufOptions } from './trusted-root.js';
 
 /**
@@ -19,10 +21,13 @@ export interface TrustCommandOptions {
   stagingTufRootPath?: string;
 }
 
-const DIGEST = /^sha256:[0-9a-fA-F]{64}$/;
-
 const rootOptions = {
-  staging: { type: 'boolean', description: "Sigstore's staging instance instead of production" },
+  staging: { type: 'boolean', description: "Sigstore's staging instance instead of production (needs --trusted-root or --staging-tuf-root)" },
+  'staging-tuf-root': {
+    type: 'string',
+    placeholder: 'FILE',
+    description: "with --staging: the staging TUF root.json, so TUF can fetch staging's trusted root",
+  },
   'trusted-root': { type: 'string', placeholder: 'FILE', description: 'trusted_root.json (default: production via TUF, offline the embedded root)' },
 } as const;
 
@@ -31,16 +36,14 @@ export function trustCommands(opts: TrustCommandOptions = {}): CommandSpec[] {
     const { loadTrustedRoot } = await import('./trusted-root.js');
     const path = options['trusted-root'] as string | undefined;
     if (path !== undefined) return (await loadTrustedRoot({ kind: 'file', path })).root;
-    if (options.staging === true) {
-      return (await loadTrustedRoot({ kind: 'staging', ...(opts.stagingTufRootPath ? { tufRootPath: opts.stagingTufRootPath } : {}) })).root;
-    }
+    if (options.staging === true) return stagingRoot((options['staging-tuf-root'] as string | undefined) ?? opts.stagingTufRootPath, opts.tuf);
     return (await loadTrustedRoot({ kind: 'production', ...(opts.tuf !== undefined ? { tuf: opts.tuf } : {}) })).root;
   };
 
   const verifyBundleSpec: CommandSpec = {
     name: 'verify-bundle',
     summary: 'Verify a Sigstore bundle (conformance CLI protocol); exit 0 only when verified',
-    args: [{ name: 'FILE_OR_DIGEST', description: "the artifact's path, or sha256:<hex>" }],
+    args: [{ name: 'FILE_OR_DIGEST', description: "the artifact's path, or its digest as sha256:<hex> (sha384:, sha512: when the bundle signs those)" }],
     options: {
       bundle: { type: 'string', placeholder: 'FILE', description: 'the Sigstore bundle (required)' },
       'certificate-identity': { type: 'string', placeholder: 'ID', description: 'expected signer identity (SAN) of a keyless signature' },
@@ -102,6 +105,31 @@ export function trustCommands(opts: TrustCommandOptions = {}): CommandSpec[] {
   return [verifyBundleSpec, verifyCheckpointSpec];
 }
 
+/**
+ * No staging root ships (the TUF seeds carry production only), so --staging needs either the
+ * staging trusted_root.json or the staging TUF root.json and a network path to the staging TUF
+ * repository. Both failures say so in one line naming the fix.
+ */
+async function stagingRoot(tufRootPath: string | undefined, tuf: TufOptions | false | undefined): Promise<TrustedRoot> {
+  const { loadTrustedRoot, STAGING_TUF_URL } = await import('./trusted-root.js');
+  if (tufRootPath === undefined) {
+    throw new TrustError(
+      'TRUST_ROOT_UNAVAILABLE',
+      `--staging cannot work offline without a staging root (none ships): pass --trusted-root with the staging trusted_root.json, or --staging-tuf-root with the staging TUF root.json so TUF can reach ${STAGING_TUF_URL}`,
+    );
+  }
+  try {
+    return (await loadTrustedRoot({ kind: 'staging', tufRootPath, ...(tuf ? { tuf } : {}) })).root;
+  } catch (err) {
+    if (!(err instanceof TrustError) || err.code !== 'TUF_UNAVAILABLE') throw err;
+    throw new TrustError(
+      'TUF_UNAVAILABLE',
+      `--staging could not reach the staging TUF repository ${STAGING_TUF_URL} (offline?): pass --trusted-root with the staging trusted_root.json`,
+      err,
+    );
+  }
+}
+
 /** The conformance harness's entry points: argv after the command name, output to two writers. */
 export interface CommandIO extends TrustCommandOptions {
   stdout: { write(chunk: string): unknown };
@@ -140,7 +168,11 @@ async function resolveKey(policy: BundlePolicy): Promise<BundlePolicy> {
 
 async function artifactFrom(fileOrDigest: string): Promise<ArtifactInput> {
   // A file that happens to be named like a digest wins, as in the reference clients.
-  if (DIGEST.test(fileOrDigest) && !existsSync(fileOrDigest)) return { digest: fileOrDigest.toLowerCase() };
+  if (looksLikeDigest(fileOrDigest) && !existsSync(fileOrDigest)) {
+    const parsed = parseDigest(fileOrDigest);
+    if ('invalid' in parsed) throw new UsageError(`malformed digest ${JSON.stringify(fileOrDigest)}: ${parsed.invalid}`);
+    return { digest: fileOrDigest };
+  }
   try {
     return await readFile(fileOrDigest);
   } catch (err) {

@@ -2,20 +2,23 @@ import { publicDecrypt, constants, timingSafeEqual, type KeyObject } from 'node:
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import type { MessageSignature } from '@sigstore/bundle';
 import type { SignedEntity } from '@sigstore/verify';
+import type { Digest, DigestAlgorithm } from './digest.js';
+import { verifyRsaPssPrehashed } from './rsa-pss.js';
 
 type SignatureContent = SignedEntity['signature'];
 
 /**
- * Signature content for a message signature when only the artifact's SHA-256 is known
- * (`verify-bundle ... sha256:<hex>`). @sigstore/verify verifies over the artifact bytes, and
- * node:crypto always hashes its input, so the prehashed check is done here: ECDSA through
- * @noble/curves with prehash off, RSA PKCS#1 v1.5 by recovering the DigestInfo. Ed25519 signs
- * the message itself, so a digest can never verify it.
+ * Signature content for a message signature when only the artifact's digest is known
+ * (`verify-bundle ... sha384:<hex>`; the algorithm is the bundle's). @sigstore/verify verifies
+ * over the artifact bytes, and node:crypto always hashes its input, so the prehashed check is done
+ * here: ECDSA through @noble/curves with prehash off, RSA PKCS#1 v1.5 by recovering the
+ * DigestInfo, RSASSA-PSS keys by EMSA-PSS-VERIFY (./rsa-pss.ts). Ed25519 signs the message
+ * itself, so a digest can never verify it.
  */
 export class DigestSignatureContent implements SignatureContent {
   constructor(
     private readonly messageSignature: MessageSignature,
-    private readonly digest: Buffer,
+    private readonly digest: Digest,
   ) {}
 
   get signature(): Buffer {
@@ -37,9 +40,11 @@ export class DigestSignatureContent implements SignatureContent {
   verifySignature(key: KeyObject): boolean {
     switch (key.asymmetricKeyType) {
       case 'ec':
-        return verifyEcdsaPrehashed(key, this.digest, this.signature);
+        return verifyEcdsaPrehashed(key, this.digest.value, this.signature);
       case 'rsa':
         return verifyRsaPrehashed(key, this.digest, this.signature);
+      case 'rsa-pss':
+        return verifyRsaPssPrehashed(key, this.digest, this.signature);
       default:
         return false;
     }
@@ -62,13 +67,20 @@ function verifyEcdsaPrehashed(key: KeyObject, digest: Buffer, signature: Buffer)
   }
 }
 
-// DER prefix of DigestInfo{sha256, OCTET STRING(32)} (RFC 8017 §9.2 note 1).
-const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+// DER prefixes of DigestInfo{algorithm, OCTET STRING(digest)} (RFC 8017 §9.2 note 1; SHA-3 OIDs
+// 2.16.840.1.101.3.4.2.8/9 from NIST CSOR).
+const DIGEST_INFO: Record<DigestAlgorithm, Buffer> = {
+  sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+  sha384: Buffer.from('3041300d060960864801650304020205000430', 'hex'),
+  sha512: Buffer.from('3051300d060960864801650304020305000440', 'hex'),
+  'sha3-256': Buffer.from('3031300d060960864801650304020805000420', 'hex'),
+  'sha3-384': Buffer.from('3041300d060960864801650304020905000430', 'hex'),
+};
 
-function verifyRsaPrehashed(key: KeyObject, digest: Buffer, signature: Buffer): boolean {
+function verifyRsaPrehashed(key: KeyObject, digest: Digest, signature: Buffer): boolean {
   try {
     const recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
-    return equal(recovered, Buffer.concat([SHA256_DIGEST_INFO, digest]));
+    return equal(recovered, Buffer.concat([DIGEST_INFO[digest.algorithm], digest.value]));
   } catch {
     return false;
   }

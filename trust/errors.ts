@@ -21,6 +21,7 @@ export class TrustError extends ChainwatchError<TrustErrorCode> {
 export type BundleVerifyErrorCode =
   | 'BUNDLE_MALFORMED'
   | 'BUNDLE_ARTIFACT_MISMATCH'
+  | 'BUNDLE_DIGEST_MALFORMED'
   | 'BUNDLE_KEY_INVALID'
   | 'BUNDLE_TRUST_MATERIAL_INVALID'
   | 'BUNDLE_TIMESTAMP_INVALID'
