@@ -57,11 +57,12 @@ export class CanonicalJsonError extends ChainwatchError<'CANONICAL_JSON_INVALID'
 }
 
 /**
- * A durable SQLite file could not be opened or brought to the current schema (core/sqlite).
+ * A durable SQLite file could not be opened or brought to the current schema (core/sqlite), or the
+ * data directory is held by another daemon (STORAGE_LOCKED, not retriable: it names the holder).
  * I/O trouble (busy, locked, disk) is retriable; a file written by a newer chainwatch is not.
  */
 export type StorageErrorCode =
-  'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD' | 'STORAGE_IMPORT_FAILED';
+  'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD' | 'STORAGE_IMPORT_FAILED' | 'STORAGE_LOCKED';
 export class StorageError extends ChainwatchError<StorageErrorCode> {}
 
 /**

@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, readSync, writeSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { type BusRecord, type Component, type ComponentContext, type Subscription, topicFor, EVENT_FAMILIES } from '../../core/index.js';
+import { openPrivateFile } from '../../core/sqlite/index.js';
 
 /**
  * Journal sink: appends every event of the chosen topics to a JSON-lines file and fsyncs before
@@ -39,8 +40,7 @@ class JournalSink implements Component {
   }
 
   async start(): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, 'a+');
+    this.fd = openPrivateFile(this.path, 'a+');
     // A crash (or a full disk) mid-line leaves a torn last line: end it, so the redelivered
     // event gets a line of its own instead of being glued onto the fragment.
     const size = fstatSync(this.fd).size;
