@@ -18,7 +18,8 @@ export class ChainwatchError<Code extends string = string> extends Error {
   }
 }
 
-export type EventErrorCode = 'EVENT_MALFORMED_JSON' | 'EVENT_INVALID_ENVELOPE' | 'EVENT_UNKNOWN_TYPE' | 'EVENT_INVALID_DATA' | 'EVENT_TOO_LARGE';
+export type EventErrorCode =
+  'EVENT_MALFORMED_JSON' | 'EVENT_INVALID_ENVELOPE' | 'EVENT_UNKNOWN_TYPE' | 'EVENT_INVALID_DATA' | 'EVENT_TOO_LARGE' | 'EVENT_TOO_DEEP';
 export class EventError extends ChainwatchError<EventErrorCode> {}
 
 export type BusErrorCode = 'BUS_NOT_STARTED' | 'BUS_STOPPED' | 'BUS_UNAVAILABLE' | 'BUS_PUBLISH_FAILED' | 'BUS_COMMIT_FAILED' | 'BUS_INVALID_TOPIC';
