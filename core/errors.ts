@@ -18,7 +18,8 @@ export class ChainwatchError<Code extends string = string> extends Error {
   }
 }
 
-export type EventErrorCode = 'EVENT_MALFORMED_JSON' | 'EVENT_INVALID_ENVELOPE' | 'EVENT_UNKNOWN_TYPE' | 'EVENT_INVALID_DATA' | 'EVENT_TOO_LARGE';
+export type EventErrorCode =
+  'EVENT_MALFORMED_JSON' | 'EVENT_INVALID_ENVELOPE' | 'EVENT_UNKNOWN_TYPE' | 'EVENT_INVALID_DATA' | 'EVENT_TOO_LARGE' | 'EVENT_TOO_DEEP';
 export class EventError extends ChainwatchError<EventErrorCode> {}
 
 export type BusErrorCode = 'BUS_NOT_STARTED' | 'BUS_STOPPED' | 'BUS_UNAVAILABLE' | 'BUS_PUBLISH_FAILED' | 'BUS_COMMIT_FAILED' | 'BUS_INVALID_TOPIC';
@@ -57,11 +58,12 @@ export class CanonicalJsonError extends ChainwatchError<'CANONICAL_JSON_INVALID'
 }
 
 /**
- * A durable SQLite file could not be opened or brought to the current schema (core/sqlite).
+ * A durable SQLite file could not be opened or brought to the current schema (core/sqlite), or the
+ * data directory is held by another daemon (STORAGE_LOCKED, not retriable: it names the holder).
  * I/O trouble (busy, locked, disk) is retriable; a file written by a newer chainwatch is not.
  */
 export type StorageErrorCode =
-  'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD' | 'STORAGE_IMPORT_FAILED';
+  'STORAGE_OPEN_FAILED' | 'STORAGE_MIGRATION_FAILED' | 'STORAGE_VERSION_TOO_NEW' | 'STORAGE_VERSION_TOO_OLD' | 'STORAGE_IMPORT_FAILED' | 'STORAGE_LOCKED';
 export class StorageError extends ChainwatchError<StorageErrorCode> {}
 
 /**

@@ -6,5 +6,15 @@ import { busModules } from './registry.js';
 export async function createBus(config: Config, logger: Logger, metrics: Metrics, buses: readonly BusModule[] = busModules): Promise<Bus> {
   const m = buses.find((b) => b.kind === config.bus.kind);
   if (!m) throw new Error(`no bus adapter for kind ${config.bus.kind}`); // the config schema refuses this first
-  return m.create(config.bus[config.bus.kind], { dataDir: config.dataDir, instance: config.instance, logger, metrics });
+  return m.create(config.bus[config.bus.kind], { dataDir: config.dataDir, instance: config.instance, logger, metrics, retainFor: auditGroups(config) });
+}
+
+/**
+ * The audit sink's consumer group when it is configured: bus retention must wait for it, so an
+ * audit sink that cannot start (a bad key) holds records back instead of losing them unaudited.
+ * Follow-up: this belongs in a module fact (`provides`) of sinks/audit rather than here.
+ */
+export function auditGroups(config: Config): string[] {
+  const audit = config.sinks.audit as { enabled?: boolean; group?: string } | undefined;
+  return audit && audit.enabled !== false && typeof audit.group === 'string' ? [audit.group] : [];
 }

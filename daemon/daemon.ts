@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   type Bus,
   type CapabilityModule,
@@ -8,6 +8,7 @@ import {
   type KeyProvider,
   type Logger,
 } from '../core/index.js';
+import { type DataDirLock, ensurePrivateDir, lockDataDir } from '../core/sqlite/index.js';
 import { createKeyProvider } from '../keys/index.js';
 import { stateStoreFor } from '../stores/sqlite/index.js';
 import { createBus } from './bus.js';
@@ -35,9 +36,19 @@ export class Daemon {
   private started = false;
   private stopping: Promise<void> | undefined;
 
+  /**
+   * Takes the data directory's lock first (throws StorageError STORAGE_LOCKED naming the holder),
+   * so a second daemon touches none of the stores; the lock goes with the process or at stop().
+   */
   static async create(config: Config, logger: Logger, modules: readonly CapabilityModule[] = capabilityModules): Promise<Daemon> {
-    const metrics = new PromMetrics();
-    return new Daemon(config, logger, metrics, await createBus(config, logger, metrics), modules);
+    const lock = lockDataDir(config.dataDir);
+    try {
+      const metrics = new PromMetrics();
+      return new Daemon(config, logger, metrics, await createBus(config, logger, metrics), modules, lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
   }
 
   private constructor(
@@ -46,8 +57,9 @@ export class Daemon {
     readonly metrics: PromMetrics,
     bus: Bus,
     private readonly modules: readonly CapabilityModule[],
+    private readonly lock: DataDirLock,
   ) {
-    mkdirSync(config.dataDir, { recursive: true });
+    ensurePrivateDir(config.dataDir);
     // On the embedded bus the state lives in bus.db: a cursor can never be durable ahead of the
     // records it covers, across power loss too (docs/bus-embedded.md).
     this.state = stateStoreFor(bus, config.dataDir);
@@ -139,6 +151,7 @@ export class Daemon {
       await this.bus.stop();
       this.state.close();
       await this.http.stop();
+      this.lock.release();
       this.logger.info({}, 'chainwatch stopped');
     })();
     return this.stopping;

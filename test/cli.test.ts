@@ -89,7 +89,7 @@ describe.skipIf(!built())('chainwatch CLI', () => {
     expect(pub.code).toBe(1);
     expect(pub.stderr).toMatch(/^line 2: EVENT_MALFORMED_JSON/m);
     expect(pub.stderr).toMatch(/^line 4: EVENT_UNKNOWN_TYPE/m);
-    expect(pub.stderr).toContain('published 2 event(s) to chainwatch.system; skipped 2 invalid line(s)');
+    expect(pub.stderr).toContain('published 2 event(s) to chainwatch.system; refused 2 line(s)');
     const tail = await runCli(['events', 'tail', 'chainwatch.system', '--from-beginning', '--max', '2', '--timeout', '20', '--data-dir', dir]);
     expect(tail.code).toBe(0);
     const lines = tail.stdout

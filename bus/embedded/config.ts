@@ -19,6 +19,12 @@ export const embeddedBusConfigSchema = z
         maxAge: duration({ min: 1 }).prefault('7d'),
         maxRecordsPerPartition: z.number().int().positive().default(1_000_000),
         checkInterval: duration({ min: 1 }).prefault('1m'),
+        /**
+         * Consumer groups whose uncommitted records retention never deletes, on the event-family
+         * topics (the audit sink's group: nothing is deleted unaudited). The daemon adds the
+         * configured audit sink's group itself.
+         */
+        keepUncommittedOf: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .prefault({}),

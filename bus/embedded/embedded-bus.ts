@@ -20,6 +20,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   topicFor,
+  EVENT_FAMILIES,
   validateEvent,
 } from '../../core/index.js';
 import { importStateFile, openSqlite, type SqliteDatabase, SqliteStateTable } from '../../core/sqlite/index.js';
@@ -195,12 +196,22 @@ export class EmbeddedBus implements Bus {
     return this.requireStore().lag.all(group) as { topic: string; partition: number; lag: number }[];
   }
 
-  /** Kafka-like retention: by age and by count per partition, regardless of consumers. */
+  /**
+   * Kafka-like retention, by age and by count per partition, except that a record of an
+   * event-family topic is kept while any group of `retention.keepUncommittedOf` has not committed
+   * past it (a group that never committed keeps everything): an audit sink that cannot start
+   * holds records back instead of losing them unaudited.
+   */
   applyRetention(now = Date.now()): number {
     const store = this.store;
     if (!store) return 0;
-    const { maxAge, maxRecordsPerPartition } = this.config.retention;
-    const res = store.retention.run({ cutoff: now - maxAge, max: maxRecordsPerPartition });
+    const { maxAge, maxRecordsPerPartition, keepUncommittedOf } = this.config.retention;
+    const res = store.retention.run({
+      cutoff: now - maxAge,
+      max: maxRecordsPerPartition,
+      groups: JSON.stringify(keepUncommittedOf),
+      topics: JSON.stringify(EVENT_FAMILIES.map(topicFor)),
+    });
     if (res.changes > 0) this.logger.info({ deleted: res.changes }, 'bus retention removed old records');
     return res.changes;
   }
@@ -251,7 +262,10 @@ function prepare(db: SqliteDatabase): Store {
        LEFT JOIN offsets o ON o.grp = ? AND o.topic = p.topic AND o.partition = p.partition ORDER BY p.topic, p.partition`,
     ),
     retention: db.prepare(
-      `DELETE FROM records WHERE ts < @cutoff OR offset < (SELECT next_offset - @max FROM partitions p WHERE p.topic = records.topic AND p.partition = records.partition)`,
+      `DELETE FROM records WHERE (ts < @cutoff OR offset < (SELECT next_offset - @max FROM partitions p WHERE p.topic = records.topic AND p.partition = records.partition))
+       AND NOT (records.topic IN (SELECT value FROM json_each(@topics)) AND EXISTS (
+         SELECT 1 FROM json_each(@groups) g WHERE records.offset >= COALESCE(
+           (SELECT committed FROM offsets o WHERE o.grp = g.value AND o.topic = records.topic AND o.partition = records.partition), 0)))`,
     ),
   };
 }

@@ -8,6 +8,11 @@ export const embeddedBusModule = defineBusModule({
   kind: 'embedded',
   schema: embeddedBusConfigSchema.default(embeddedBusConfigSchema.parse({})),
   async create(config, deps) {
-    return new EmbeddedBus({ ...config, path: config.path ?? join(deps.dataDir, 'bus.db') }, deps.logger.child({ component: 'bus.embedded' }), deps.metrics);
+    const keepUncommittedOf = [...new Set([...config.retention.keepUncommittedOf, ...(deps.retainFor ?? [])])];
+    return new EmbeddedBus(
+      { ...config, path: config.path ?? join(deps.dataDir, 'bus.db'), retention: { ...config.retention, keepUncommittedOf } },
+      deps.logger.child({ component: 'bus.embedded' }),
+      deps.metrics,
+    );
   },
 });

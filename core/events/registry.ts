@@ -74,7 +74,14 @@ export function decodeEvent(bytes: Uint8Array | string): CloudEvent {
 }
 
 export function encodeEvent(ev: CloudEvent): Buffer {
-  return Buffer.from(JSON.stringify(ev));
+  try {
+    return Buffer.from(JSON.stringify(ev));
+  } catch (err) {
+    // JSON.parse takes nesting that JSON.stringify's recursion cannot (5,000 levels): the event
+    // is at fault, not the bus, so say so with a code instead of a bare RangeError.
+    if (err instanceof RangeError) throw new EventError('EVENT_TOO_DEEP', 'event nests too deeply to encode', { cause: err });
+    throw err;
+  }
 }
 
 /** The family (and so the topic) an event belongs to; unknown types throw EVENT_UNKNOWN_TYPE. */

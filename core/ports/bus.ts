@@ -122,7 +122,12 @@ export interface BusModule<S extends z.ZodType = z.ZodType> {
   readonly kind: BusKind;
   /** The `bus.<kind>` section, with a default when this kind needs no settings. */
   readonly schema: S;
-  create(config: z.output<S>, deps: { dataDir: string; instance: string; logger: Logger; metrics: Metrics }): Promise<Bus>;
+  /**
+   * `retainFor`: consumer groups whose uncommitted records retention must not delete (the audit
+   * sink's: nothing is deleted unaudited). The embedded bus honours it; Kafka's retention is the
+   * broker's (retention.ms on the topics) and cannot wait for a group (docs/bus-kafka.md).
+   */
+  create(config: z.output<S>, deps: { dataDir: string; instance: string; logger: Logger; metrics: Metrics; retainFor?: readonly string[] }): Promise<Bus>;
 }
 
 export function defineBusModule<S extends z.ZodType>(m: BusModule<S>): BusModule<S> {

@@ -11,12 +11,14 @@ import type { KeyProvider } from './signer.js';
  *   0  ok                      (verified, published, listed)
  *   1  a check failed          (verification failed, some input refused, not found)
  *   2  usage or config error   (unknown option, bad value, invalid config)
+ *   3  aborted                 (infrastructure failed mid-way: a full disk, a bus gone; part of
+ *                               the work may be done, and the command says how much)
  *
  * Commands that need the daemon's configuration set `config: true`: the dispatcher then adds
  * `--config FILE` and `--data-dir DIR`, loads and validates the whole config (file, CHAINWATCH_*
  * variables, flags) with the loader `run` uses, and hands the command its module's parsed section.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, aborted: 3 } as const;
 
 /** A bad command line (unknown option, missing argument, malformed value): exit 2 with the command's help. */
 export class UsageError extends ChainwatchError<'CLI_USAGE'> {

@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChainwatchError, StorageError } from '../errors.js';
+import { touchPrivateFile } from './private-files.js';
 
 export type SqliteDatabase = Database.Database;
 export type SqliteStatement = Database.Statement;
@@ -43,7 +42,7 @@ export interface OpenSqliteOptions {
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * Opens (creating if needed, with its directory) a chainwatch SQLite file in WAL mode with the
+ * Opens (creating if needed, with its directory, owner-only: private-files.ts) a chainwatch SQLite file in WAL mode with the
  * stated durability, and brings its schema to `migrations.length`. `:memory:` opens a private
  * in-memory database (benches and unit tests). Throws StorageError.
  *
@@ -53,7 +52,8 @@ const BUSY_TIMEOUT_MS = 5_000;
 export function openSqlite(path: string, opts: OpenSqliteOptions): SqliteDatabase {
   let db: SqliteDatabase;
   try {
-    if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+    // Owner-only from the first byte: the directory 0700, the file (and so its -wal/-shm) 0600.
+    if (path !== ':memory:' && !opts.readonly) touchPrivateFile(path);
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new StorageError('STORAGE_OPEN_FAILED', `cannot open SQLite file ${path}`, { cause: err, retriable: true });

@@ -1,14 +1,22 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { type BusRecord, type Component, type ComponentContext, type Subscription, topicFor, EVENT_FAMILIES } from '../../core/index.js';
+import { type BusRecord, type Component, type ComponentContext, type Subscription, topicFor, EVENT_FAMILIES, withRetry } from '../../core/index.js';
+import { openPrivateFile } from '../../core/sqlite/index.js';
 
 /**
  * Journal sink: appends every event of the chosen topics to a JSON-lines file and fsyncs before
  * the bus commits. Useful for air-gapped export, debugging, and as the simplest durable effect
  * for end-to-end tests (SIGKILL, outage). One line = one event; at-least-once (duplicates possible
  * after a crash, never gaps).
+ *
+ * A full disk (ENOSPC, EDQUOT) or an I/O error (EIO) never costs an event: the partial line is
+ * truncated away, the sink reports not ready (/readyz names the error) and retries the same
+ * line with backoff until it is written, so the bus neither commits nor dead-letters it. On
+ * shutdown the paused write gives up uncommitted and the event is redelivered on the next start.
  */
+const PAUSE_ON = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
+const pausable = (err: unknown): boolean => PAUSE_ON.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
 export const journalSinkConfigSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -30,6 +38,8 @@ class JournalSink implements Component {
   private fd: number | undefined;
   private sub: Subscription | undefined;
   private readonly path: string;
+  /** Why writes fail right now (not ready while set). */
+  private failing: string | undefined;
 
   constructor(
     private readonly config: JournalSinkConfig,
@@ -39,8 +49,7 @@ class JournalSink implements Component {
   }
 
   async start(): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, 'a+');
+    this.fd = openPrivateFile(this.path, 'a+');
     // A crash (or a full disk) mid-line leaves a torn last line: end it, so the redelivered
     // event gets a line of its own instead of being glued onto the fragment.
     const size = fstatSync(this.fd).size;
@@ -50,14 +59,51 @@ class JournalSink implements Component {
       if (last[0] !== 0x0a) writeAll(this.fd, Buffer.from('\n'));
     }
     const topics = (this.config.families ?? EVENT_FAMILIES).map((f) => topicFor(f));
-    this.sub = await this.ctx.bus.subscribe({ group: this.config.group, topics, fromBeginning: true, handler: async (r) => this.write(r) });
+    this.sub = await this.ctx.bus.subscribe({ group: this.config.group, topics, fromBeginning: true, handler: async (r, signal) => this.write(r, signal) });
   }
 
-  private async write(r: BusRecord): Promise<void> {
-    if (this.fd === undefined) throw new Error('journal closed');
-    writeAll(this.fd, Buffer.from(`${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, event: r.event })}\n`));
-    // The bus commits this record's offset after we return: the line must be on disk first.
-    fsyncSync(this.fd);
+  private async write(r: BusRecord, signal?: AbortSignal): Promise<void> {
+    const line = Buffer.from(`${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, event: r.event })}\n`);
+    await withRetry(
+      async () => this.append(line),
+      {
+        maxAttempts: Infinity,
+        baseDelayMs: 100,
+        maxDelayMs: 5_000,
+        isRetriable: pausable,
+        onRetry: (err) => {
+          const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+          if (this.failing === undefined) this.ctx.logger.error({ code, path: this.path }, 'journal writes fail; paused, retrying until they succeed');
+          this.failing = `${code}: cannot write ${this.path}; paused, retrying`;
+        },
+      },
+      signal,
+    );
+    if (this.failing !== undefined) this.ctx.logger.info({ path: this.path }, 'journal writes succeed again; resumed');
+    this.failing = undefined;
+  }
+
+  /** One whole line, on disk, or nothing: a failed write is truncated back before it throws. */
+  private append(line: Buffer): void {
+    const fd = this.fd;
+    if (fd === undefined) throw new Error('journal closed');
+    const end = fstatSync(fd).size;
+    try {
+      writeAll(fd, line);
+      // The bus commits this record's offset after we return: the line must be on disk first.
+      fsyncSync(fd);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, end);
+      } catch {
+        // Could not cut it back: start() ends a torn last line, so the next one stands alone.
+      }
+      throw err;
+    }
+  }
+
+  health(): { ready: boolean; detail?: string } {
+    return this.failing === undefined ? { ready: true } : { ready: false, detail: this.failing };
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
+  BusError,
+  CanonicalJsonError,
   type CloudEvent,
   type CommandSpec,
   describeError,
@@ -18,9 +20,14 @@ export function resolveTopic(name: string): string {
   return (EVENT_FAMILIES as readonly string[]).includes(name) ? topicFor(name as EventFamily) : name;
 }
 
+/** A line the bus will not take: the event itself is at fault, so the other lines still go. */
+function refusedByEvent(err: unknown): boolean {
+  return err instanceof EventError || err instanceof CanonicalJsonError || (err instanceof BusError && err.code === 'BUS_INVALID_TOPIC');
+}
+
 export const eventsPublishCommand: CommandSpec = {
   name: 'events publish',
-  summary: 'Publish CloudEvents JSON lines to a topic; invalid lines are reported by number and skipped',
+  summary: 'Publish CloudEvents JSON lines to a topic; refused lines are reported by number and skipped',
   args: [
     { name: 'TOPIC', description: 'a topic name (chainwatch.system) or an event family (system)' },
     { name: 'FILE', description: 'one CloudEvents 1.0 JSON object per line (blank lines ignored); stdin when - or absent', optional: true },
@@ -28,7 +35,12 @@ export const eventsPublishCommand: CommandSpec = {
   options: { 'batch-size': { type: 'string', placeholder: 'N', description: 'events per publish (default 500)' } },
   json: true,
   config: true,
-  description: 'Exit 0 when every line was published, 1 when some were skipped (the valid ones are still published).',
+  description: `Every valid line is published; a refused line (not JSON, invalid, over the size limit,
+nested too deep) is reported as "line N: CODE: reason" and skipped. Exit 0 when every line was
+published, 1 when some were refused (the others are still published), 3 when publishing aborted
+(a full disk, the bus unavailable): lines before the named one are published, it and the rest
+are not. The published and refused counts are printed in every case (--json: {"topic",
+"published","refused","aborted","abortedAtLine"}).`,
   async run(inv) {
     const io = inv.io;
     const [topicArg, file] = inv.args as [string, string | undefined];
@@ -38,13 +50,44 @@ export const eventsPublishCommand: CommandSpec = {
     const bus = await inv.openBus();
     let lineNo = 0;
     let published = 0;
-    let rejected = 0;
-    let batch: CloudEvent[] = [];
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      await bus.publish(batch, { topic });
-      published += batch.length;
+    let refused = 0;
+    let aborted: { line: number; code: string; message: string } | undefined;
+    let batch: { line: number; event: CloudEvent }[] = [];
+    const refuse = (line: number, err: unknown): void => {
+      refused++;
+      const { code, message } = describeError(err);
+      io.err(`line ${line}: ${code}: ${message}`);
+    };
+    /** Publishes the batch; false when publishing must stop (aborted is then set). */
+    const flush = async (): Promise<boolean> => {
+      const pending = batch;
       batch = [];
+      if (pending.length === 0) return true;
+      try {
+        await bus.publish(
+          pending.map((p) => p.event),
+          { topic },
+        );
+        published += pending.length;
+        return true;
+      } catch (err) {
+        if (!refusedByEvent(err)) return abort(pending[0]!.line, err);
+      }
+      // One event spoiled the batch (a publish is all or nothing): find it, publish the rest.
+      for (const p of pending) {
+        try {
+          await bus.publish(p.event, { topic });
+          published++;
+        } catch (err) {
+          if (!refusedByEvent(err)) return abort(p.line, err);
+          refuse(p.line, err);
+        }
+      }
+      return true;
+    };
+    const abort = (line: number, err: unknown): false => {
+      aborted = { line, ...describeError(err) };
+      return false;
     };
     try {
       for await (const line of createInterface({ input, crlfDelay: Infinity })) {
@@ -57,22 +100,25 @@ export const eventsPublishCommand: CommandSpec = {
           } catch (err) {
             throw new EventError('EVENT_MALFORMED_JSON', 'not valid JSON', { cause: err });
           }
-          batch.push(validateEvent(parsed));
+          batch.push({ line: lineNo, event: validateEvent(parsed) });
         } catch (err) {
-          rejected++;
-          const { code, message } = describeError(err);
-          io.err(`line ${lineNo}: ${code}: ${message}`);
+          refuse(lineNo, err);
           continue;
         }
-        if (batch.length >= batchSize) await flush();
+        if (batch.length >= batchSize && !(await flush())) break;
       }
-      await flush();
+      if (!aborted) await flush();
     } finally {
       await bus.stop();
     }
-    if (inv.json) io.out(JSON.stringify({ topic, published, skipped: rejected }));
-    io.err(`published ${published} event(s) to ${topic}; skipped ${rejected} invalid line(s)`);
-    return rejected > 0 ? EXIT.failed : EXIT.ok;
+    if (inv.json) io.out(JSON.stringify({ topic, published, refused, aborted: aborted !== undefined, ...(aborted ? { abortedAtLine: aborted.line } : {}) }));
+    if (aborted) {
+      io.err(`aborted at line ${aborted.line}: ${aborted.code}: ${aborted.message}; that line and the rest of the input were not published`);
+      io.err(`published ${published} event(s) to ${topic}; refused ${refused} line(s); aborted`);
+      return EXIT.aborted;
+    }
+    io.err(`published ${published} event(s) to ${topic}; refused ${refused} line(s)`);
+    return refused > 0 ? EXIT.failed : EXIT.ok;
   },
 };
 

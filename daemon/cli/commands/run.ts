@@ -1,4 +1,4 @@
-import { ConfigError, type CommandSpec, describeError, EXIT } from '../../../core/index.js';
+import { ConfigError, type CommandSpec, describeError, EXIT, StorageError } from '../../../core/index.js';
 import { loadConfig } from '../../config/load.js';
 import { Daemon } from '../../daemon.js';
 import { createLogger } from '../../logger.js';
@@ -23,7 +23,8 @@ export const runDaemonCommand: CommandSpec = {
     },
     'data-dir': { type: 'string', placeholder: 'DIR', description: 'where embedded state lives (default ./.data)' },
   },
-  description: 'SIGTERM/SIGINT: stop intake, drain, commit, exit 0 within shutdown.deadline. SIGHUP: reload the config.',
+  description:
+    'SIGTERM/SIGINT: stop intake, drain, commit, exit 0 within shutdown.deadline. SIGHUP: reload the config. Exit 2 when another daemon holds the data directory (its pid is named).',
   async run(inv) {
     const values = inv.options;
     // Only digits become a number; anything else ('', '80a') reaches validation as a string and fails there.
@@ -35,7 +36,16 @@ export const runDaemonCommand: CommandSpec = {
     if (loaded.ignoredEnv.length) logger.warn({ variables: loaded.ignoredEnv }, 'ignoring CHAINWATCH_* variables that name no config key');
     for (const w of loaded.warnings) logger.warn({ path: w.path }, `deprecated config: ${w.message}`);
     const tracing = await startTracing(config.tracing, logger);
-    const daemon = await Daemon.create(config, logger);
+    let daemon: Daemon;
+    try {
+      daemon = await Daemon.create(config, logger);
+    } catch (err) {
+      // Another daemon owns this data directory: a setup error (exit 2), not a crash to retry.
+      if (!(err instanceof StorageError && err.code === 'STORAGE_LOCKED')) throw err;
+      await tracing.stop();
+      inv.io.err(`chainwatch run: ${err.code}: ${err.message}`);
+      return EXIT.usage;
+    }
     let signalled: NodeJS.Signals | undefined;
     const done = new Promise<number>((resolve) => {
       const onSignal = (sig: NodeJS.Signals): void => {
