@@ -50,10 +50,16 @@ export function checkpointKeyRef(config: { key?: KeyRef | undefined }, auditDir:
  * start) and writes its verifier key to `<auditDir>/checkpoint-key.vkey`, where `audit verify`
  * and `audit proof` look for it.
  */
-export async function openCheckpointKey(keys: KeyProvider, ref: KeyRef, origin: string, auditDir: string): Promise<CheckpointKey> {
+export async function openCheckpointKey(
+  keys: KeyProvider,
+  ref: KeyRef,
+  origin: string,
+  auditDir: string,
+  opts: { create: boolean } = { create: true },
+): Promise<CheckpointKey> {
   let signer: Signer;
   try {
-    signer = await keys.open(ref, { create: true });
+    signer = await keys.open(ref, { create: opts.create });
   } catch (err) {
     if (!(err instanceof KeyError)) throw err;
     throw new AuditError('AUDIT_KEY_UNREADABLE', `cannot open the checkpoint key (${describeKeyRef(ref)}): ${err.code}`, { cause: err });
@@ -78,11 +84,12 @@ export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey
 }
 
 /**
- * Signs a checkpoint of the store's current size, unless the latest one already covers it.
- * The root is recomputed from stored nodes, which never change for a given size.
+ * Signs a checkpoint of the store's current size (or of `atSize`, a size the tree has reached),
+ * unless the latest one already covers it. The root is recomputed from stored nodes, which never
+ * change for a given size.
  */
-export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now: Date): Promise<StoredCheckpoint | undefined> {
-  const size = await store.size();
+export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now: Date, atSize?: number): Promise<StoredCheckpoint | undefined> {
+  const size = Math.min(atSize ?? Infinity, await store.size());
   const list = await store.listCheckpoints();
   const last = list[list.length - 1];
   if (size === 0 || (last && last.size >= size)) return undefined;
@@ -93,7 +100,11 @@ export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now:
   return cp;
 }
 
-/** Verifies a stored checkpoint's signature and origin; returns the parsed body. Throws TlogError. */
-export function openAuditCheckpoint(note: string, verifier: NoteVerifier): Checkpoint {
-  return openCheckpoint(note, [verifier], { origin: verifier.name }).checkpoint;
+/**
+ * Verifies a checkpoint's signature (by any of the keys: a key history) and origin; returns the
+ * parsed body. Throws TlogError.
+ */
+export function openAuditCheckpoint(note: string, verifier: NoteVerifier | readonly NoteVerifier[]): Checkpoint {
+  const all = Array.isArray(verifier) ? (verifier as readonly NoteVerifier[]) : [verifier as NoteVerifier];
+  return openCheckpoint(note, all, { origin: all[0]?.name ?? '' }).checkpoint;
 }

@@ -23,12 +23,16 @@ export const auditModule = defineModule({
     const base = cfg.enabled ? (cfg.publicUrl ?? host.publicUrl) : undefined;
     return base ? { auditRecordUrl: `${base.replace(/\/$/, '')}/audit/records/{findingId}` } : {};
   },
-  routes: (cfg, host) => (cfg.enabled ? [recordRoute(cfg, host)] : []),
+  routes: (cfg, host) => (cfg.enabled ? recordRoutes(cfg, host) : []),
   commands: auditCommands(),
 });
 
-/** GET /audit/records/:ref — the record (by id or index) with its inclusion proof against the latest checkpoint. */
-function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0] }, host: ModuleHost): HttpRoute {
+/**
+ * GET /audit/records/:id — the record with this id (an all-digit id too) — and
+ * GET /audit/records?index=N — the record at a position — with the inclusion proof against the
+ * latest checkpoint. Positions outside [0, size) and malformed ones answer 404 / 400, never 500.
+ */
+function recordRoutes(cfg: { backend: Parameters<typeof createAuditStore>[0] }, host: ModuleHost): HttpRoute[] {
   let store: Promise<AuditStore> | undefined;
   const open = (): Promise<AuditStore> => {
     // A failed open (store briefly unreachable) must not be cached: the next request tries again.
@@ -42,22 +46,40 @@ function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0] }, h
     });
     return store;
   };
-  return {
-    name: 'audit.record',
-    async dispose() {
-      const opened = store;
-      store = undefined;
-      if (opened) await (await opened.catch(() => undefined))?.close();
-    },
-    method: 'GET',
-    path: '/audit/records/:ref',
-    // Read-only; the issue on hardening decides whether records need a token (docs/audit.md).
-    auth: { kind: 'public' },
-    async handler(req) {
-      const ref = req.params.ref ?? '';
-      if (!ref) return { status: 400, body: { error: 'record id or index required' } };
-      const proof = await getRecordWithProof(await open(), ref);
-      return proof ? { status: 200, body: proof } : { status: 404, body: { error: 'no such audit record' } };
-    },
+  const answer = async (ref: { index: number } | { id: string }) => {
+    const proof = await getRecordWithProof(await open(), ref);
+    return proof ? { status: 200, body: proof } : { status: 404, body: { error: 'no such audit record' } };
   };
+  const base = {
+    method: 'GET' as const,
+    // Read-only; the issue on hardening decides whether records need a token (docs/audit.md).
+    auth: { kind: 'public' as const },
+  };
+  return [
+    {
+      ...base,
+      name: 'audit.record',
+      async dispose() {
+        const opened = store;
+        store = undefined;
+        if (opened) await (await opened.catch(() => undefined))?.close();
+      },
+      path: '/audit/records/:ref',
+      async handler(req) {
+        const id = req.params.ref ?? '';
+        if (!id) return { status: 400, body: { error: 'record id required' } };
+        return answer({ id });
+      },
+    },
+    {
+      ...base,
+      name: 'audit.record-by-index',
+      path: '/audit/records',
+      async handler(req) {
+        const raw = req.query.get('index') ?? '';
+        if (!/^(0|[1-9][0-9]{0,15})$/.test(raw)) return { status: 400, body: { error: 'give ?index=N, a non-negative integer position' } };
+        return answer({ index: Number(raw) });
+      },
+    },
+  ];
 }

@@ -2,7 +2,7 @@ import { type BusRecord, type Component, type ComponentContext, EVENT_FAMILIES, 
 import { auditOrigin, type CheckpointKey, checkpointKeyRef, openCheckpointKey, signCheckpoint } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
-import type { AuditEntry, AuditStore, BusPosition } from './port.js';
+import type { AuditEntry, AuditRecord, AuditStore, BusPosition } from './port.js';
 import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
 import { entryFromBusRecord } from './record.js';
@@ -36,7 +36,8 @@ export class AuditSink implements Component {
   #key: CheckpointKey | undefined;
   #seen = new Set<string>();
   #seenOrder: string[] = [];
-  #sinceCheckpoint = 0;
+  /** Size of the latest checkpoint signed or being signed: the count trigger measures from it. */
+  #signedUpTo = 0;
   #timer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<unknown> = Promise.resolve();
   #started = false;
@@ -65,6 +66,10 @@ export class AuditSink implements Component {
       const dir = auditDir(this.ctx.dataDir);
       this.#key = await openCheckpointKey(this.ctx.keys, checkpointKeyRef(this.config, dir), auditOrigin(this.config.instance), dir);
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
+      // Records a crash left unsigned are signed now, not one count or interval later: the
+      // cadence `audit verify` holds the trail to must survive kill -9.
+      const cp = await signCheckpoint(this.store, this.#key, this.ctx.now());
+      this.#signedUpTo = cp?.size ?? (await this.store.listCheckpoints()).at(-1)?.size ?? 0;
     } catch (err) {
       await this.store.close(); // the supervisor retries start() from scratch
       throw err;
@@ -138,15 +143,16 @@ export class AuditSink implements Component {
 
   async #writeBatch(batch: Waiter[]): Promise<void> {
     const started = performance.now();
+    let appended: AuditRecord[];
     try {
       try {
-        await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
       } catch (err) {
         // One event canonical JSON cannot express (a lone surrogate from some registry's
         // metadata, absurd nesting) must neither stay out of the trail nor fail its neighbours:
         // record it with a repaired payload instead.
         if (!(err instanceof AuditError && err.code === 'AUDIT_RECORD_INVALID') || !repairEntries(batch)) throw err;
-        await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
       }
       this.#lastError = undefined;
       this.#metrics.appended.inc({}, batch.length);
@@ -160,23 +166,29 @@ export class AuditSink implements Component {
     for (const w of batch) if (w.entry.position) this.#remember(w.entry.position);
     // Durable now: resolving lets the bus commit these offsets.
     for (const w of batch) w.resolve();
-    this.#sinceCheckpoint += batch.length;
-    if (this.#sinceCheckpoint >= this.config.checkpointEvery)
-      void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
+    // Signed at the exact size this batch reached, however many batches land before the signing
+    // runs: consecutive checkpoints are never more than checkpointEvery + maxBatch - 1 apart,
+    // which `audit verify` checks (a larger gap means deleted checkpoints).
+    const reached = Math.max(...appended.map((r) => r.index)) + 1;
+    if (reached - this.#signedUpTo >= this.config.checkpointEvery) {
+      this.#signedUpTo = reached;
+      void this.#checkpoint(reached).catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
+    }
   }
 
   /** Serialised so two triggers (count and timer) never race on the same size. */
-  #checkpoint(): Promise<unknown> {
+  #checkpoint(atSize?: number): Promise<unknown> {
     const key = this.#key;
     if (!key) return Promise.resolve();
     this.#checkpointing = this.#checkpointing
       .catch(() => undefined)
       .then(async () => {
-        this.#sinceCheckpoint = 0;
-        const cp = await signCheckpoint(this.store, key, this.ctx.now());
+        const cp = await signCheckpoint(this.store, key, this.ctx.now(), atSize);
         if (cp) {
+          this.#signedUpTo = Math.max(this.#signedUpTo, cp.size);
           this.#metrics.treeSize.set({}, cp.size);
-          this.ctx.logger.debug({ size: cp.size }, 'audit checkpoint signed');
+          // Published out of the store: a log pipeline keeps a copy an auditor can check against.
+          this.ctx.logger.info({ size: cp.size, rootHash: cp.rootHash, checkpoint: cp.note }, 'audit checkpoint signed');
         }
       });
     return this.#checkpointing;
@@ -191,13 +203,12 @@ export class AuditSink implements Component {
   }
 }
 
-/** Replaces the payload of entries canonical JSON refuses; true when any was repaired. */
+/** Repairs the entries canonical JSON refuses, field by field; true when any was repaired. */
 function repairEntries(batch: Waiter[]): boolean {
   let repaired = false;
   for (const w of batch) {
     if (encodable(w.entry)) continue;
-    const fixed = wellFormedDeep(w.entry) as AuditEntry;
-    w.entry = encodable(fixed) ? fixed : { ...fixed, payload: { unrecordable: 'the event cannot be expressed as canonical JSON (too deeply nested)' } };
+    w.entry = wellFormedDeep(w.entry, 0) as AuditEntry;
     repaired = true;
   }
   return repaired;
@@ -212,12 +223,21 @@ function encodable(e: AuditEntry): boolean {
   }
 }
 
-/** Lone surrogates (not representable in UTF-8) become U+FFFD, in strings and member names. */
-function wellFormedDeep(v: unknown, depth = 0): unknown {
+/**
+ * canonicalJson refuses values below depth 100 of the record (the entry is depth 0, its payload
+ * depth 1). A non-empty object or array at the deepest level it accepts is replaced by a marker
+ * string, so only the offending field is lost and the rest of the event is recorded as it came.
+ */
+const CUT_DEPTH = 99;
+const DEEP_MARKER = 'unrecordable: nested deeper than 100 levels';
+
+/** Lone surrogates (not representable in UTF-8) become U+FFFD, in strings and member names; over-deep fields are cut. */
+function wellFormedDeep(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return (v as string & { toWellFormed(): string }).toWellFormed();
-  if (v === null || typeof v !== 'object' || depth > 200) return v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= CUT_DEPTH && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)) return DEEP_MARKER;
   if (Array.isArray(v)) return v.map((x) => wellFormedDeep(x, depth + 1));
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormedDeep(k) as string, wellFormedDeep(x, depth + 1)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormedDeep(k, 0) as string, wellFormedDeep(x, depth + 1)]));
 }
 
 /** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */
