@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeKeyRef, KeyError, type KeyProvider, type KeyRef, type Signer } from '../../core/index.js';
 import {
   type AsyncNoteSigner,
@@ -45,10 +45,19 @@ export function checkpointKeyRef(config: { key?: KeyRef | undefined }, auditDir:
   return config.key ?? { file: join(auditDir, KEY_FILE) };
 }
 
+/** A checkpoint key as opened, with what changed about it. */
+export interface OpenedCheckpointKey extends CheckpointKey {
+  /** The key did not exist and was generated now. */
+  created: boolean;
+  /** The verifier keys this one follows in the key history, when it is new to the history. */
+  replaced?: string[];
+}
+
 /**
- * Opens the checkpoint key through the KeyProvider (creating the default key file on first
- * start) and writes its verifier key to `<auditDir>/checkpoint-key.vkey`, where `audit verify`
- * and `audit proof` look for it.
+ * Opens the checkpoint key through the KeyProvider (creating it when `create` and it does not
+ * exist) and keeps the key history in `<auditDir>/checkpoint-key.vkey`: one verifier key per line,
+ * oldest first, appended when a key is new and never rewritten, so checkpoints signed by an
+ * earlier (lost, replaced) key still verify with the file (`audit verify` reads every line).
  */
 export async function openCheckpointKey(
   keys: KeyProvider,
@@ -56,18 +65,45 @@ export async function openCheckpointKey(
   origin: string,
   auditDir: string,
   opts: { create: boolean } = { create: true },
-): Promise<CheckpointKey> {
+): Promise<OpenedCheckpointKey> {
   let signer: Signer;
+  let created = false;
   try {
-    signer = await keys.open(ref, { create: opts.create });
+    try {
+      signer = await keys.open(ref, { create: false });
+    } catch (err) {
+      if (!(opts.create && err instanceof KeyError && err.code === 'KEY_NOT_FOUND')) throw err;
+      signer = await keys.open(ref, { create: true });
+      created = true;
+    }
   } catch (err) {
     if (!(err instanceof KeyError)) throw err;
     throw new AuditError('AUDIT_KEY_UNREADABLE', `cannot open the checkpoint key (${describeKeyRef(ref)}): ${err.code}`, { cause: err });
   }
   const ck = checkpointKeyFrom(origin, signer);
   mkdirSync(auditDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(auditDir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o644 });
-  return ck;
+  const history = readKeyHistory(join(auditDir, VKEY_FILE)) ?? [];
+  if (history.includes(ck.vkey)) return { ...ck, created };
+  appendFileSync(join(auditDir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o600 });
+  return { ...ck, created, ...(history.length ? { replaced: history } : {}) };
+}
+
+/** The verifier keys of a key file or key history: non-empty lines, `#` comments skipped. Undefined when unreadable. */
+export function readKeyHistory(path: string): string[] | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a file key sits inside `dir`: whoever can rewrite the trail there can then re-sign it too. */
+export function keyInside(ref: KeyRef, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(ref.file));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** A C2SP note key (signer, verifier, vkey) named `origin` over a Signer. */

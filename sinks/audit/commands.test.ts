@@ -68,6 +68,12 @@ describe('audit commands', () => {
     expect((await call('/audit/records', {}, 'index=-1')).status).toBe(400);
     expect((await call('/audit/records', {}, 'index=abc')).status).toBe(400);
     expect((await call('/audit/records', {}, 'index=99999')).status).toBe(404);
+    const latest = await call('/audit/checkpoints/:size', { size: 'latest' });
+    expect([latest.status, latest.contentType]).toEqual([200, 'text/plain; charset=utf-8']);
+    expect(String(latest.body)).toMatch(/^chainwatch\.audit\/test\n121\n/);
+    expect((await call('/audit/checkpoints/:size', { size: '51' })).body).toMatch(/^chainwatch\.audit\/test\n51\n/);
+    expect((await call('/audit/checkpoints/:size', { size: '52' })).status).toBe(404);
+    expect((await call('/audit/checkpoints/:size', { size: '-1' })).status).toBe(400);
     for (const r of routes) await r.dispose?.();
   });
 

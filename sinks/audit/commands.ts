@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,7 +12,7 @@ import {
   UsageError,
 } from '../../core/index.js';
 import { type NoteVerifier, parseVerifierKey } from '../../core/tlog/index.js';
-import { auditOrigin, checkpointKeyRef, openCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
+import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { AuditError } from './errors.js';
 import { auditDir, createAuditStore } from './factory.js';
@@ -250,7 +249,7 @@ async function proof(store: AuditStore, ref: { index: number } | { id: string },
     inv.io.err(`chainwatch audit proof: AUDIT_NO_CHECKPOINT: record ${p.index} is newer than the latest checkpoint; run \`chainwatch audit checkpoint\``);
     return EXIT.failed;
   }
-  const vkey = readVkeys(join(keyDir, VKEY_FILE))?.[0];
+  const vkey = readKeyHistory(join(keyDir, VKEY_FILE))?.at(-1); // the current key: the last of the history
   inv.io.out(JSON.stringify({ ...p, ...(vkey ? { verifierKey: vkey } : {}) }, null, 2));
   return EXIT.ok;
 }
@@ -267,7 +266,7 @@ async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<n
   let extra: string[];
   try {
     for (const path of vkeyPaths) {
-      const lines = readVkeys(path);
+      const lines = readKeyHistory(path);
       if (!lines?.length) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${path} (give one with --vkey)`);
       for (const line of lines) {
         try {
@@ -318,17 +317,5 @@ function printReport(inv: Inv, report: VerifyReport): void {
       `audit trail ${report.verdict === 'unverifiable' ? 'UNVERIFIABLE' : 'BROKEN'}: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`,
     );
     if (report.unsigned) inv.io.out(`unsigned range: records ${report.unsigned.from}..${report.unsigned.to}`);
-  }
-}
-
-/** The non-empty, non-comment lines of a verifier key file (one key, or a key history). */
-function readVkeys(path: string): string[] | undefined {
-  try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-  } catch {
-    return undefined;
   }
 }

@@ -31,6 +31,7 @@ export const auditModule = defineModule({
  * GET /audit/records/:id — the record with this id (an all-digit id too) — and
  * GET /audit/records?index=N — the record at a position — with the inclusion proof against the
  * latest checkpoint. Positions outside [0, size) and malformed ones answer 404 / 400, never 500.
+ * GET /audit/checkpoints/latest and /audit/checkpoints/:size — a signed checkpoint, as text.
  */
 function recordRoutes(cfg: { backend: Parameters<typeof createAuditStore>[0] }, host: ModuleHost): HttpRoute[] {
   let store: Promise<AuditStore> | undefined;
@@ -79,6 +80,20 @@ function recordRoutes(cfg: { backend: Parameters<typeof createAuditStore>[0] }, 
         const raw = req.query.get('index') ?? '';
         if (!/^(0|[1-9][0-9]{0,15})$/.test(raw)) return { status: 400, body: { error: 'give ?index=N, a non-negative integer position' } };
         return answer({ index: Number(raw) });
+      },
+    },
+    {
+      ...base,
+      // Published checkpoints: anyone may fetch and keep them (curl -o), then check the trail
+      // against the copies with `audit verify --checkpoint`. The note is the whole answer.
+      name: 'audit.checkpoint',
+      path: '/audit/checkpoints/:size',
+      async handler(req) {
+        const want = req.params.size ?? '';
+        if (want !== 'latest' && !/^[1-9][0-9]{0,15}$/.test(want)) return { status: 400, body: { error: "give a tree size or 'latest'" } };
+        const list = await (await open()).listCheckpoints();
+        const cp = want === 'latest' ? list.at(-1) : list.find((c) => c.size === Number(want));
+        return cp ? { status: 200, body: cp.note, contentType: 'text/plain; charset=utf-8' } : { status: 404, body: { error: 'no such checkpoint' } };
       },
     },
   ];

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Bus,
   type BusRecord,
+  type CloudEvent,
   type ComponentContext,
   EVENT_FAMILIES,
   makeEvent,
@@ -26,14 +27,18 @@ import { verifyAuditTrail } from './verify.js';
 /** Just enough bus: records what the sink subscribed to and lets the test play the consumer loop. */
 function fakeBus() {
   const subs: SubscribeOptions[] = [];
+  const published: CloudEvent[] = [];
   const bus = {
     kind: 'embedded',
+    async publish(evs: CloudEvent | CloudEvent[]) {
+      published.push(...(Array.isArray(evs) ? evs : [evs]));
+    },
     async subscribe(opts: SubscribeOptions) {
       subs.push(opts);
       return { group: opts.group, pause() {}, resume() {}, async stop() {} };
     },
   } as unknown as Bus;
-  return { bus, subs };
+  return { bus, subs, published };
 }
 
 function ctx(bus: Bus, dataDir: string, keys = new MemoryKeyProvider()): ComponentContext {
@@ -185,17 +190,25 @@ describe('AuditSink', () => {
     await crashed.append(sampleEntries(7)); // appended, then kill -9 before any checkpoint
     await crashed.close();
     const cfg = parseAuditConfig({ instance: 'unit', checkpointEvery: 10, maxBatch: 4, checkpointInterval: '1h' });
-    const { bus, subs } = fakeBus();
-    const sink = createAuditSink(cfg, ctx(bus, dataDir), new SqliteAuditStore({ path: dbPath }));
+    const { bus, subs, published } = fakeBus();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)) } as typeof silentLogger;
+    const sink = createAuditSink(cfg, { ...ctx(bus, dataDir), logger }, new SqliteAuditStore({ path: dbPath }));
     await sink.start();
-    expect((await sink.store.listCheckpoints()).map((c) => c.size)).toEqual([7]);
+    // The key was missing although the trail has records: generated, loudly, and recorded in the trail.
+    expect(warnings.join('\n')).toMatch(/key was missing/);
+    expect(warnings.join('\n')).toMatch(/inside the data directory/);
+    expect(await sink.store.get({ index: 7 })).toMatchObject({ kind: 'operator', type: 'operator.key-change' });
+    expect((await sink.store.listCheckpoints()).map((c) => c.size)).toEqual([8]);
+    // Published out of the store as signed.
+    expect(published.map((e) => [e.type, (e.data as { size: number }).size])).toEqual([['dev.chainwatch.audit.checkpoint.v1', 8]]);
     const signal = new AbortController().signal;
     await Promise.all(Array.from({ length: 60 }, (_, i) => subs[0]!.handler(probe(100 + i), signal)));
     await sink.flush();
     const sizes = (await sink.store.listCheckpoints()).map((c) => c.size);
     const gaps = sizes.map((s, k) => s - (sizes[k - 1] ?? 0));
     expect(Math.max(...gaps)).toBeLessThanOrEqual(10 + 4 - 1);
-    expect(sizes.at(-1)).toBe(67);
+    expect(sizes.at(-1)).toBe(68);
     await sink.stop();
   });
 

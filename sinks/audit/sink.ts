@@ -1,8 +1,19 @@
-import { type BusRecord, type Component, type ComponentContext, EVENT_FAMILIES, type Subscription, topicFor, withRetry } from '../../core/index.js';
-import { auditOrigin, type CheckpointKey, checkpointKeyRef, openCheckpointKey, signCheckpoint } from './checkpoint.js';
+import {
+  AuditCheckpointEvent,
+  type BusRecord,
+  type Component,
+  type ComponentContext,
+  EVENT_FAMILIES,
+  makeEvent,
+  type Subscription,
+  topicFor,
+  withRetry,
+} from '../../core/index.js';
+import { auditOrigin, type CheckpointKey, checkpointKeyRef, keyInside, type OpenedCheckpointKey, openCheckpointKey, signCheckpoint } from './checkpoint.js';
+import { appendOperatorAction } from './operator.js';
 import type { AuditConfig } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
-import type { AuditEntry, AuditRecord, AuditStore, BusPosition } from './port.js';
+import type { AuditEntry, AuditRecord, AuditStore, BusPosition, StoredCheckpoint } from './port.js';
 import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
 import { entryFromBusRecord } from './record.js';
@@ -64,11 +75,15 @@ export class AuditSink implements Component {
     await this.store.open();
     try {
       const dir = auditDir(this.ctx.dataDir);
-      this.#key = await openCheckpointKey(this.ctx.keys, checkpointKeyRef(this.config, dir), auditOrigin(this.config.instance), dir);
+      const ref = checkpointKeyRef(this.config, dir);
+      const opened = await openCheckpointKey(this.ctx.keys, ref, auditOrigin(this.config.instance), dir);
+      this.#key = opened;
+      await this.#keyChecks(opened, keyInside(ref, this.ctx.dataDir));
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
       // Records a crash left unsigned are signed now, not one count or interval later: the
       // cadence `audit verify` holds the trail to must survive kill -9.
-      const cp = await signCheckpoint(this.store, this.#key, this.ctx.now());
+      const cp = await signCheckpoint(this.store, opened, this.ctx.now());
+      if (cp) await this.#signed(cp, opened);
       this.#signedUpTo = cp?.size ?? (await this.store.listCheckpoints()).at(-1)?.size ?? 0;
     } catch (err) {
       await this.store.close(); // the supervisor retries start() from scratch
@@ -118,6 +133,8 @@ export class AuditSink implements Component {
   #handle(rec: BusRecord): Promise<void> {
     const pos = `${rec.topic}/${rec.partition}/${Number(rec.offset)}`;
     if (this.#seen.has(pos)) return Promise.resolve(); // recorded before a restart; offset not yet committed then
+    // Our own checkpoints are in the store already; recording them would grow the tree after every checkpoint.
+    if (rec.event.type === AuditCheckpointEvent.type) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ entry: entryFromBusRecord(rec), resolve, reject });
       if (!this.#writing) void this.#drain();
@@ -176,6 +193,37 @@ export class AuditSink implements Component {
     }
   }
 
+  /**
+   * Loud about what weakens the trail: a key beside the data it protects, and a new key (lost or
+   * replaced) — logged at warn and recorded in the trail itself, before anything it signs.
+   */
+  async #keyChecks(key: OpenedCheckpointKey, insideDataDir: boolean): Promise<void> {
+    const log = this.ctx.logger;
+    if (insideDataDir) {
+      log.warn(
+        { dataDir: this.ctx.dataDir },
+        'audit checkpoint key is inside the data directory: whoever can rewrite the trail can re-sign it; set sinks.audit.key to a key outside it (docs/audit.md)',
+      );
+    }
+    const size = await this.store.size();
+    if (!key.replaced && !(key.created && size > 0)) return;
+    const fromSize = size;
+    log.warn(
+      { vkey: key.vkey, previous: key.replaced?.at(-1), fromSize, generated: key.created },
+      key.created
+        ? 'audit checkpoint key was missing and a new one was generated: checkpoints from here on verify only with the new verifier key (kept in the key history)'
+        : 'audit checkpoint key changed: checkpoints from here on verify only with the new verifier key (kept in the key history)',
+    );
+    await appendOperatorAction(this.store, {
+      actor: 'chainwatch',
+      action: 'key-change',
+      text: key.created ? 'checkpoint key missing; generated a new one' : 'checkpoint key changed',
+      subject: key.origin,
+      details: { vkey: key.vkey, previous: key.replaced ?? [], fromSize, generated: key.created },
+      time: this.ctx.now(),
+    });
+  }
+
   /** Serialised so two triggers (count and timer) never race on the same size. */
   #checkpoint(atSize?: number): Promise<unknown> {
     const key = this.#key;
@@ -184,14 +232,32 @@ export class AuditSink implements Component {
       .catch(() => undefined)
       .then(async () => {
         const cp = await signCheckpoint(this.store, key, this.ctx.now(), atSize);
-        if (cp) {
-          this.#signedUpTo = Math.max(this.#signedUpTo, cp.size);
-          this.#metrics.treeSize.set({}, cp.size);
-          // Published out of the store: a log pipeline keeps a copy an auditor can check against.
-          this.ctx.logger.info({ size: cp.size, rootHash: cp.rootHash, checkpoint: cp.note }, 'audit checkpoint signed');
-        }
+        if (cp) await this.#signed(cp, key);
       });
     return this.#checkpointing;
+  }
+
+  /**
+   * Out of the store: a SIEM, a ticket or a second chainwatch keeps the copy an auditor checks the
+   * trail against. Best effort: the checkpoint is already stored, and the next one covers it.
+   */
+  async #signed(cp: StoredCheckpoint, key: CheckpointKey): Promise<void> {
+    this.#signedUpTo = Math.max(this.#signedUpTo, cp.size);
+    this.#metrics.treeSize.set({}, cp.size);
+    // Published out of the store: a log pipeline keeps a copy an auditor can check against.
+    this.ctx.logger.info({ size: cp.size, rootHash: cp.rootHash, checkpoint: cp.note }, 'audit checkpoint signed');
+    const ev = makeEvent({
+      type: AuditCheckpointEvent.type,
+      source: 'urn:chainwatch:sinks:audit',
+      subject: key.origin,
+      id: `${key.origin}/${cp.size}`,
+      data: { origin: key.origin, size: cp.size, rootHash: cp.rootHash, checkpoint: cp.note, createdAt: cp.createdAt },
+    });
+    try {
+      await this.ctx.bus.publish(ev);
+    } catch (err) {
+      this.ctx.logger.warn({ err: String(err), size: cp.size }, 'audit checkpoint event not published');
+    }
   }
 
   #remember(p: BusPosition): void {
