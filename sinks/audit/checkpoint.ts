@@ -142,5 +142,19 @@ export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now:
  */
 export function openAuditCheckpoint(note: string, verifier: NoteVerifier | readonly NoteVerifier[]): Checkpoint {
   const all = Array.isArray(verifier) ? (verifier as readonly NoteVerifier[]) : [verifier as NoteVerifier];
-  return openCheckpoint(note, all, { origin: all[0]?.name ?? '' }).checkpoint;
+  // Each key signs under its own name, the origin (an `instance` renamed with a new key): the
+  // checkpoint must carry the origin of a key that signed it.
+  let last: Error | undefined;
+  for (const origin of new Set(all.map((v) => v.name))) {
+    try {
+      return openCheckpoint(
+        note,
+        all.filter((v) => v.name === origin),
+        { origin },
+      ).checkpoint;
+    } catch (err) {
+      last = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  throw last ?? new AuditError('AUDIT_KEY_UNREADABLE', 'no verifier key given');
 }
