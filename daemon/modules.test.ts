@@ -98,7 +98,7 @@ describe('capability modules', () => {
       ['sink', 'sink.alerts'],
       ['sink', 'sink.audit'],
     ]);
-    expect(p.routes.map((r) => r.path).sort()).toEqual(['/audit/records/:ref', '/heartbeat']);
+    expect(p.routes.map((r) => r.path).sort()).toEqual(['/audit/checkpoints/:size', '/audit/records', '/audit/records/:ref', '/heartbeat']);
     expect(p.facts.auditRecordUrl).toBe('https://cw.example/audit/records/{findingId}');
   });
 

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeKeyRef, KeyError, type KeyProvider, type KeyRef, type Signer } from '../../core/index.js';
 import {
   type AsyncNoteSigner,
@@ -45,23 +45,65 @@ export function checkpointKeyRef(config: { key?: KeyRef | undefined }, auditDir:
   return config.key ?? { file: join(auditDir, KEY_FILE) };
 }
 
+/** A checkpoint key as opened, with what changed about it. */
+export interface OpenedCheckpointKey extends CheckpointKey {
+  /** The key did not exist and was generated now. */
+  created: boolean;
+  /** The verifier keys this one follows in the key history, when it is new to the history. */
+  replaced?: string[];
+}
+
 /**
- * Opens the checkpoint key through the KeyProvider (creating the default key file on first
- * start) and writes its verifier key to `<auditDir>/checkpoint-key.vkey`, where `audit verify`
- * and `audit proof` look for it.
+ * Opens the checkpoint key through the KeyProvider (creating it when `create` and it does not
+ * exist) and keeps the key history in `<auditDir>/checkpoint-key.vkey`: one verifier key per line,
+ * oldest first, appended when a key is new and never rewritten, so checkpoints signed by an
+ * earlier (lost, replaced) key still verify with the file (`audit verify` reads every line).
  */
-export async function openCheckpointKey(keys: KeyProvider, ref: KeyRef, origin: string, auditDir: string): Promise<CheckpointKey> {
+export async function openCheckpointKey(
+  keys: KeyProvider,
+  ref: KeyRef,
+  origin: string,
+  auditDir: string,
+  opts: { create: boolean } = { create: true },
+): Promise<OpenedCheckpointKey> {
   let signer: Signer;
+  let created = false;
   try {
-    signer = await keys.open(ref, { create: true });
+    try {
+      signer = await keys.open(ref, { create: false });
+    } catch (err) {
+      if (!(opts.create && err instanceof KeyError && err.code === 'KEY_NOT_FOUND')) throw err;
+      signer = await keys.open(ref, { create: true });
+      created = true;
+    }
   } catch (err) {
     if (!(err instanceof KeyError)) throw err;
     throw new AuditError('AUDIT_KEY_UNREADABLE', `cannot open the checkpoint key (${describeKeyRef(ref)}): ${err.code}`, { cause: err });
   }
   const ck = checkpointKeyFrom(origin, signer);
   mkdirSync(auditDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(auditDir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o644 });
-  return ck;
+  const history = readKeyHistory(join(auditDir, VKEY_FILE)) ?? [];
+  if (history.includes(ck.vkey)) return { ...ck, created };
+  appendFileSync(join(auditDir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o600 });
+  return { ...ck, created, ...(history.length ? { replaced: history } : {}) };
+}
+
+/** The verifier keys of a key file or key history: non-empty lines, `#` comments skipped. Undefined when unreadable. */
+export function readKeyHistory(path: string): string[] | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a file key sits inside `dir`: whoever can rewrite the trail there can then re-sign it too. */
+export function keyInside(ref: KeyRef, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(ref.file));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** A C2SP note key (signer, verifier, vkey) named `origin` over a Signer. */
@@ -78,11 +120,12 @@ export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey
 }
 
 /**
- * Signs a checkpoint of the store's current size, unless the latest one already covers it.
- * The root is recomputed from stored nodes, which never change for a given size.
+ * Signs a checkpoint of the store's current size (or of `atSize`, a size the tree has reached),
+ * unless the latest one already covers it. The root is recomputed from stored nodes, which never
+ * change for a given size.
  */
-export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now: Date): Promise<StoredCheckpoint | undefined> {
-  const size = await store.size();
+export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now: Date, atSize?: number): Promise<StoredCheckpoint | undefined> {
+  const size = Math.min(atSize ?? Infinity, await store.size());
   const list = await store.listCheckpoints();
   const last = list[list.length - 1];
   if (size === 0 || (last && last.size >= size)) return undefined;
@@ -93,7 +136,25 @@ export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now:
   return cp;
 }
 
-/** Verifies a stored checkpoint's signature and origin; returns the parsed body. Throws TlogError. */
-export function openAuditCheckpoint(note: string, verifier: NoteVerifier): Checkpoint {
-  return openCheckpoint(note, [verifier], { origin: verifier.name }).checkpoint;
+/**
+ * Verifies a checkpoint's signature (by any of the keys: a key history) and origin; returns the
+ * parsed body. Throws TlogError.
+ */
+export function openAuditCheckpoint(note: string, verifier: NoteVerifier | readonly NoteVerifier[]): Checkpoint {
+  const all = Array.isArray(verifier) ? (verifier as readonly NoteVerifier[]) : [verifier as NoteVerifier];
+  // Each key signs under its own name, the origin (an `instance` renamed with a new key): the
+  // checkpoint must carry the origin of a key that signed it.
+  let last: Error | undefined;
+  for (const origin of new Set(all.map((v) => v.name))) {
+    try {
+      return openCheckpoint(
+        note,
+        all.filter((v) => v.name === origin),
+        { origin },
+      ).checkpoint;
+    } catch (err) {
+      last = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  throw last ?? new AuditError('AUDIT_KEY_UNREADABLE', 'no verifier key given');
 }

@@ -1,34 +1,57 @@
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { type CommandSpec, EXIT, type Invocation, numberOption, parseDuration, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
-import { parseVerifierKey } from '../../core/tlog/index.js';
-import { auditOrigin, checkpointKeyRef, openCheckpointKey, signCheckpoint, VKEY_FILE } from './checkpoint.js';
+import {
+  type CommandSpec,
+  describeError,
+  EXIT,
+  type Invocation,
+  numberOption,
+  parseDuration,
+  SEVERITIES,
+  type Severity,
+  UsageError,
+} from '../../core/index.js';
+import { type NoteVerifier, parseVerifierKey } from '../../core/tlog/index.js';
+import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { AuditError } from './errors.js';
 import { auditDir, createAuditStore } from './factory.js';
 import { appendOperatorAction } from './operator.js';
 import { AUDIT_KINDS, type AuditKind, type AuditQuery, type AuditRecord, type AuditStore } from './port.js';
 import { getRecordWithProof } from './proof.js';
-import { verifyAuditTrail } from './verify.js';
+import { readSavedCheckpoints } from './saved-checkpoints.js';
+import { verifyAuditTrail, type VerifyReport } from './verify.js';
 
 /**
  * `chainwatch audit query|proof|note|verify|checkpoint` (docs/audit.md). They read the configured
  * backend (`sinks.audit.backend`), so `--config`/`--data-dir` select the same trail the daemon writes.
  */
-type Section = Pick<AuditConfig, 'backend' | 'instance' | 'key'>;
+type Section = Pick<AuditConfig, 'backend' | 'instance' | 'key'> &
+  // The signing cadence `audit verify` holds the trail to (absent: not checked).
+  Partial<Pick<AuditConfig, 'checkpointEvery' | 'maxBatch'> & { checkpointInterval: number }>;
+
+/**
+ * Exit codes of `audit verify`, within the CLI contract (0 ok, 1 failed, 2 usage). 3 and 4 tell a
+ * cron job or a CI gate what to do: 1 is proof of tampering, 3 means signatures the cadence
+ * guarantees are missing (deleted checkpoints, or a crash before signing: ask the key holder), 4
+ * that nothing could be checked (store unreachable), which is an outage, not a finding.
+ */
+export const VERIFY_EXIT = { intact: EXIT.ok, broken: EXIT.failed, usage: EXIT.usage, unverifiable: 3, unavailable: 4 } as const;
 type Inv = Invocation<Section>;
 
 export interface AuditCommandDeps {
-  /** Opens the store of the configured backend (tests hand in theirs). */
-  openStore(section: Section, dataDir: string): Promise<AuditStore>;
+  /**
+   * Opens the store of the configured backend (tests hand in theirs). `create: false` (read-only
+   * commands) refuses to create a store that does not exist: AUDIT_STORE_NOT_FOUND.
+   */
+  openStore(section: Section, dataDir: string, opts: { create: boolean }): Promise<AuditStore>;
   /** Who runs the command, recorded on notes. */
   actor(): string;
 }
 
 const defaults: AuditCommandDeps = {
-  async openStore(section, dataDir) {
-    const store = createAuditStore(section.backend, { dataDir });
+  async openStore(section, dataDir, opts) {
+    const store = createAuditStore(section.backend, { dataDir, create: opts.create });
     await store.open();
     return store;
   },
@@ -43,8 +66,8 @@ const defaults: AuditCommandDeps = {
 
 export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Section>[] {
   /** Runs `body` with the store open, and closes it whatever happens. */
-  const withStore = async (inv: Inv, body: (store: AuditStore) => Promise<number>): Promise<number> => {
-    const store = await deps.openStore(inv.section, inv.daemon!.dataDir);
+  const withStore = async (inv: Inv, body: (store: AuditStore) => Promise<number>, create = false): Promise<number> => {
+    const store = await deps.openStore(inv.section, inv.daemon!.dataDir, { create });
     try {
       return await body(store);
     } finally {
@@ -78,10 +101,16 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
     {
       name: 'audit proof',
       summary: 'Print a record with its inclusion proof against the latest signed checkpoint (JSON)',
-      args: [{ name: 'ID|INDEX', description: 'the record id, or its position in the log' }],
+      args: [{ name: 'ID', description: 'the record id (event, finding or operator action id), even when all digits', optional: true }],
+      options: { index: { type: 'string', placeholder: 'N', description: 'the record at this position in the log instead of an id' } },
       json: true, // the proof is JSON either way
       config: true,
-      run: (inv) => withStore(inv, (store) => proof(store, inv.args[0]!, inv, keyDir(inv))),
+      run: (inv) => {
+        const index = numberOption(inv.options, 'index', { integer: true, zero: true });
+        const id = inv.args[0];
+        if ((index === undefined) === (id === undefined)) throw new UsageError('give a record ID or --index N (not both)');
+        return withStore(inv, (store) => proof(store, index !== undefined ? { index } : { id: id! }, inv, keyDir(inv)));
+      },
     },
     {
       name: 'audit note',
@@ -91,25 +120,40 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
       json: true,
       config: true,
       run: (inv) =>
-        withStore(inv, async (store) => {
-          const text = inv.args.join(' ');
-          if (!text.trim()) throw new UsageError('audit note needs some text');
-          const subject = inv.options.subject as string | undefined;
-          const r = await appendOperatorAction(store, { actor: deps.actor(), action: 'note', text, ...(subject ? { subject } : {}), time: inv.now() });
-          inv.io.out(inv.json ? JSON.stringify({ id: r.id, index: r.index }) : `recorded note ${r.id} as audit record ${r.index}`);
-          return EXIT.ok;
-        }),
+        withStore(
+          inv,
+          async (store) => {
+            const text = inv.args.join(' ');
+            if (!text.trim()) throw new UsageError('audit note needs some text');
+            const subject = inv.options.subject as string | undefined;
+            const r = await appendOperatorAction(store, { actor: deps.actor(), action: 'note', text, ...(subject ? { subject } : {}), time: inv.now() });
+            inv.io.out(inv.json ? JSON.stringify({ id: r.id, index: r.index }) : `recorded note ${r.id} as audit record ${r.index}`);
+            return EXIT.ok;
+          },
+          true,
+        ),
     },
     {
       name: 'audit verify',
-      summary: 'Check the whole trail: exit 0 intact; 1 naming the first changed, dropped or reordered record',
+      summary:
+        'Check the whole trail. Exit 0 intact; 1 broken (names the first changed, dropped or reordered record); 2 bad input (--vkey, --checkpoint); 3 unverifiable (records without the signed checkpoints the cadence guarantees: names the unsigned range); 4 store unreachable',
       options: {
-        vkey: { type: 'string', placeholder: 'FILE', description: 'verifier key from an independent source (default: the one beside the trail)' },
-        checkpoint: { type: 'string', multiple: true, placeholder: 'FILE', description: 'a checkpoint saved earlier; the trail must be consistent with it' },
+        vkey: {
+          type: 'string',
+          multiple: true,
+          placeholder: 'FILE',
+          description: 'verifier key(s) from an independent source, one per line (a key history); repeatable (default: the one beside the trail)',
+        },
+        checkpoint: {
+          type: 'string',
+          multiple: true,
+          placeholder: 'PATH',
+          description: 'checkpoints saved earlier (a file of signed notes or JSON lines, or a directory of them); the trail must be consistent with each',
+        },
       },
       json: true,
       config: true,
-      run: (inv) => withStore(inv, (store) => verify(store, inv, keyDir(inv))),
+      run: (inv) => verify(inv, keyDir(inv), withStore),
     },
     {
       name: 'audit checkpoint',
@@ -119,7 +163,8 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
       run: (inv) =>
         withStore(inv, async (store) => {
           const dir = keyDir(inv);
-          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir);
+          // Never creates a key (nor a store): a new key here would fork the trail's signatures.
+          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir, { create: false });
           const cp = await signCheckpoint(store, key, inv.now());
           if (inv.json) inv.io.out(JSON.stringify({ signed: cp !== undefined, size: cp?.size ?? (await store.size()) }));
           else inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
@@ -193,46 +238,84 @@ async function query(store: AuditStore, inv: Inv): Promise<number> {
   return EXIT.ok;
 }
 
-async function proof(store: AuditStore, ref: string, inv: Inv, keyDir: string): Promise<number> {
+async function proof(store: AuditStore, ref: { index: number } | { id: string }, inv: Inv, keyDir: string): Promise<number> {
   const p = await getRecordWithProof(store, ref);
+  const shown = 'index' in ref ? `at index ${ref.index}` : JSON.stringify(ref.id);
   if (!p) {
-    inv.io.err(`chainwatch audit proof: AUDIT_NOT_FOUND: no record ${JSON.stringify(ref)}`);
+    inv.io.err(`chainwatch audit proof: AUDIT_NOT_FOUND: no record ${shown}`);
     return EXIT.failed;
   }
   if (!p.checkpoint) {
     inv.io.err(`chainwatch audit proof: AUDIT_NO_CHECKPOINT: record ${p.index} is newer than the latest checkpoint; run \`chainwatch audit checkpoint\``);
     return EXIT.failed;
   }
-  const vkey = readVkey(join(keyDir, VKEY_FILE));
+  const vkey = readKeyHistory(join(keyDir, VKEY_FILE))?.at(-1); // the current key: the last of the history
   inv.io.out(JSON.stringify({ ...p, ...(vkey ? { verifierKey: vkey } : {}) }, null, 2));
   return EXIT.ok;
 }
 
-async function verify(store: AuditStore, inv: Inv, keyDir: string): Promise<number> {
+type WithStore = (inv: Inv, body: (store: AuditStore) => Promise<number>) => Promise<number>;
+
+async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<number> {
+  const say = (code: string, message: string): void => inv.io.err(`chainwatch audit verify: ${code}: ${message}`);
+  // Inputs first: a bad --vkey or --checkpoint is the auditor's mistake (2), whatever the store holds.
   // An auditor passes --vkey from an independent source; the local copy is a convenience.
-  const vkeyPath = (inv.options.vkey as string | undefined) ?? join(keyDir, VKEY_FILE);
-  const vkey = readVkey(vkeyPath);
-  if (!vkey) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${vkeyPath} (give one with --vkey)`);
-  const extra = ((inv.options.checkpoint as string[] | undefined) ?? []).map((f) => readFileSync(f, 'utf8'));
-  const report = await verifyAuditTrail(store, parseVerifierKey(vkey), { extraCheckpoints: extra });
+  const given = (inv.options.vkey as string[] | undefined) ?? [];
+  const vkeyPaths = given.length ? given : [join(keyDir, VKEY_FILE)];
+  const vkeys: NoteVerifier[] = [];
+  let extra: string[];
+  try {
+    for (const path of vkeyPaths) {
+      const lines = readKeyHistory(path);
+      if (!lines?.length) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${path} (give one with --vkey)`);
+      for (const line of lines) {
+        try {
+          vkeys.push(parseVerifierKey(line));
+        } catch (err) {
+          throw new AuditError('AUDIT_KEY_UNREADABLE', `${path}: not a verifier key: ${describeError(err).code}`, { cause: err });
+        }
+      }
+    }
+    extra = readSavedCheckpoints((inv.options.checkpoint as string[] | undefined) ?? []).map((c) => c.note);
+  } catch (err) {
+    if (!(err instanceof AuditError)) throw err;
+    say(err.code, err.message);
+    return VERIFY_EXIT.usage;
+  }
+  const s = inv.section;
+  const cadence =
+    s.checkpointEvery !== undefined && s.maxBatch !== undefined && s.checkpointInterval !== undefined
+      ? { every: s.checkpointEvery, maxBatch: s.maxBatch, intervalMs: s.checkpointInterval }
+      : undefined;
+  let report: VerifyReport | undefined;
+  try {
+    await withStore(inv, async (store) => {
+      report = await verifyAuditTrail(store, vkeys, { extraCheckpoints: extra, now: inv.now(), ...(cadence ? { cadence } : {}) });
+      return EXIT.ok;
+    });
+  } catch (err) {
+    // The store could not be read: an outage (or a wrong --data-dir), not a finding about the trail.
+    const { code, message } = describeError(err);
+    say(code, message);
+    return VERIFY_EXIT.unavailable;
+  }
+  if (!report) return VERIFY_EXIT.unavailable; // unreachable: withStore ran the body or threw
+  printReport(inv, report);
+  return VERIFY_EXIT[report.verdict];
+}
+
+function printReport(inv: Inv, report: VerifyReport): void {
+  const unsigned = report.unsigned ? `; records ${report.unsigned.from}..${report.unsigned.to} not yet covered by a signed checkpoint` : '';
   if (inv.json) inv.io.out(JSON.stringify(report, null, 2));
   else if (report.ok) {
     inv.io.out(
-      `audit trail intact: ${report.records} records, ${report.checkpoints} checkpoints${report.latest ? `, latest size ${report.latest.size} root ${report.latest.rootHash}` : ''}`,
+      `audit trail intact: ${report.records} records, ${report.checkpoints} checkpoints${report.latest ? `, latest size ${report.latest.size} root ${report.latest.rootHash}` : ''}${unsigned}`,
     );
   } else {
     const p = report.problem!;
     inv.io.out(
-      `audit trail BROKEN: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`,
+      `audit trail ${report.verdict === 'unverifiable' ? 'UNVERIFIABLE' : 'BROKEN'}: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`,
     );
-  }
-  return report.ok ? EXIT.ok : EXIT.failed;
-}
-
-function readVkey(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
+    if (report.unsigned) inv.io.out(`unsigned range: records ${report.unsigned.from}..${report.unsigned.to}`);
   }
 }

@@ -13,6 +13,8 @@ export type AuditErrorCode =
   | 'AUDIT_CONFIG_INVALID'
   | 'AUDIT_KEY_UNREADABLE'
   | 'AUDIT_NO_CHECKPOINT'
+  | 'AUDIT_STORE_NOT_FOUND'
+  | 'AUDIT_CHECKPOINT_FILE_INVALID'
   | 'AUDIT_USAGE';
 
 export class AuditError extends ChainwatchError<AuditErrorCode> {
@@ -36,4 +38,17 @@ export type IntegrityProblem =
   | 'CHECKPOINT_SIGNATURE_INVALID'
   | 'CHECKPOINT_ROOT_MISMATCH' // records changed after a checkpoint covered them
   | 'CHECKPOINT_INCONSISTENT' // two checkpoints are not one append-only history
-  | 'CHECKPOINT_BEYOND_RECORDS'; // a checkpoint covers records the store no longer has
+  | 'CHECKPOINT_BEYOND_RECORDS' // a checkpoint covers records the store no longer has
+  | 'RECORD_OUT_OF_RANGE' // a row stored at a position outside [0, size), e.g. a negative index
+  // Unverifiable rather than broken: nothing signed contradicts the store, but signatures that
+  // the configured cadence guarantees are absent (deleted, or never written because of a crash).
+  | 'UNSIGNED_RANGE' // more records, or older ones, after the latest checkpoint than the cadence allows
+  | 'CHECKPOINT_MISSING'; // two consecutive checkpoints are further apart than the cadence allows
+
+/** `intact`: everything signed matches; `broken`: the store contradicts a signature or itself; `unverifiable`: signatures are missing. */
+export type Verdict = 'intact' | 'broken' | 'unverifiable';
+
+export function verdictOf(problem: IntegrityProblem | undefined): Verdict {
+  if (problem === undefined) return 'intact';
+  return problem === 'UNSIGNED_RANGE' || problem === 'CHECKPOINT_MISSING' ? 'unverifiable' : 'broken';
+}

@@ -7,10 +7,11 @@ import type { AuditStore } from './port.js';
 import { SqliteAuditStore } from './sqlite.js';
 
 /** Builds (does not open) the configured store. Shared by the daemon and the CLI. */
-export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: string; logger?: Logger; replicas?: number }): AuditStore {
+/** `create: false` (read-only CLI commands): a SQLite file that does not exist is AUDIT_STORE_NOT_FOUND, never created. */
+export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: string; logger?: Logger; replicas?: number; create?: boolean }): AuditStore {
   switch (backend.kind) {
     case 'sqlite':
-      return new SqliteAuditStore({ path: backend.path ?? join(deps.dataDir, 'audit', 'audit.db') });
+      return new SqliteAuditStore({ path: backend.path ?? join(deps.dataDir, 'audit', 'audit.db'), create: deps.create ?? true });
     case 'opensearch': {
       const opts = {
         url: backend.url,

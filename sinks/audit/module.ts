@@ -23,12 +23,17 @@ export const auditModule = defineModule({
     const base = cfg.enabled ? (cfg.publicUrl ?? host.publicUrl) : undefined;
     return base ? { auditRecordUrl: `${base.replace(/\/$/, '')}/audit/records/{findingId}` } : {};
   },
-  routes: (cfg, host) => (cfg.enabled ? [recordRoute(cfg, host)] : []),
+  routes: (cfg, host) => (cfg.enabled ? recordRoutes(cfg, host) : []),
   commands: auditCommands(),
 });
 
-/** GET /audit/records/:ref — the record (by id or index) with its inclusion proof against the latest checkpoint. */
-function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0]; api: AuditConfig['api'] }, host: ModuleHost): HttpRoute {
+/**
+ * GET /audit/records/:id — the record with this id (an all-digit id too) — and
+ * GET /audit/records?index=N — the record at a position — with the inclusion proof against the
+ * latest checkpoint. Positions outside [0, size) and malformed ones answer 404 / 400, never 500.
+ * GET /audit/checkpoints/latest and /audit/checkpoints/:size — a signed checkpoint, as text.
+ */
+function recordRoutes(cfg: { backend: Parameters<typeof createAuditStore>[0]; api: AuditConfig['api'] }, host: ModuleHost): HttpRoute[] {
   let store: Promise<AuditStore> | undefined;
   const open = (): Promise<AuditStore> => {
     // A failed open (store briefly unreachable) must not be cached: the next request tries again.
@@ -42,22 +47,57 @@ function recordRoute(cfg: { backend: Parameters<typeof createAuditStore>[0]; api
     });
     return store;
   };
-  return {
-    name: 'audit.record',
-    async dispose() {
-      const opened = store;
-      store = undefined;
-      if (opened) await (await opened.catch(() => undefined))?.close();
-    },
-    method: 'GET',
-    path: '/audit/records/:ref',
-    // Records carry full payloads: bearer tokens from sinks.audit.api, or public only when said so.
-    auth: cfg.api.public ? { kind: 'public' } : { kind: 'bearer', tokens: cfg.api.auth.bearer },
-    async handler(req) {
-      const ref = req.params.ref ?? '';
-      if (!ref) return { status: 400, body: { error: 'record id or index required' } };
-      const proof = await getRecordWithProof(await open(), ref);
-      return proof ? { status: 200, body: proof } : { status: 404, body: { error: 'no such audit record' } };
-    },
+  const answer = async (ref: { index: number } | { id: string }) => {
+    const proof = await getRecordWithProof(await open(), ref);
+    return proof ? { status: 200, body: proof } : { status: 404, body: { error: 'no such audit record' } };
   };
+  const base = { method: 'GET' as const };
+  // Records carry full payloads: bearer tokens from sinks.audit.api, or public only when said so.
+  const recordAuth: HttpRoute['auth'] = cfg.api.public ? { kind: 'public' } : { kind: 'bearer', tokens: cfg.api.auth.bearer };
+  return [
+    {
+      ...base,
+      name: 'audit.record',
+      auth: recordAuth,
+      async dispose() {
+        const opened = store;
+        store = undefined;
+        if (opened) await (await opened.catch(() => undefined))?.close();
+      },
+      path: '/audit/records/:ref',
+      async handler(req) {
+        const id = req.params.ref ?? '';
+        if (!id) return { status: 400, body: { error: 'record id required' } };
+        return answer({ id });
+      },
+    },
+    {
+      ...base,
+      name: 'audit.record-by-index',
+      auth: recordAuth,
+      path: '/audit/records',
+      async handler(req) {
+        const raw = req.query.get('index') ?? '';
+        if (!/^(0|[1-9][0-9]{0,15})$/.test(raw)) return { status: 400, body: { error: 'give ?index=N, a non-negative integer position' } };
+        return answer({ index: Number(raw) });
+      },
+    },
+    {
+      ...base,
+      // Published checkpoints: anyone may fetch and keep them (curl -o), then check the trail
+      // against the copies with `audit verify --checkpoint`. The note is the whole answer.
+      name: 'audit.checkpoint',
+      // Public on purpose: a checkpoint is signed, carries no payload, and copies kept elsewhere
+      // are what make a rewritten history detectable.
+      auth: { kind: 'public' },
+      path: '/audit/checkpoints/:size',
+      async handler(req) {
+        const want = req.params.size ?? '';
+        if (want !== 'latest' && !/^[1-9][0-9]{0,15}$/.test(want)) return { status: 400, body: { error: "give a tree size or 'latest'" } };
+        const list = await (await open()).listCheckpoints();
+        const cp = want === 'latest' ? list.at(-1) : list.find((c) => c.size === Number(want));
+        return cp ? { status: 200, body: cp.note, contentType: 'text/plain; charset=utf-8' } : { status: 404, body: { error: 'no such checkpoint' } };
+      },
+    },
+  ];
 }

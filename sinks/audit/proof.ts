@@ -22,10 +22,14 @@ export interface RecordProof {
   checkpoint?: string;
 }
 
-/** Resolves an index ("42"), a record id, an event id or a finding id to a record with its proof. */
-export async function getRecordWithProof(store: AuditStore, ref: string | number): Promise<RecordProof | undefined> {
-  const record = typeof ref === 'number' || /^\d+$/.test(ref) ? await store.get({ index: Number(ref) }) : await store.get({ id: ref });
-  if (!record) return undefined;
+/**
+ * A record by position, or by id (record, event, finding or operator action id: "1" is an id,
+ * never a position), with its proof. Only positions inside [0, size) are part of the log.
+ */
+export async function getRecordWithProof(store: AuditStore, ref: { index: number } | { id: string }): Promise<RecordProof | undefined> {
+  if ('index' in ref && !(Number.isSafeInteger(ref.index) && ref.index >= 0)) return undefined;
+  const record = await store.get(ref);
+  if (!record || record.index < 0 || record.index >= (await store.size())) return undefined;
   const out: RecordProof = {
     format: 'chainwatch.audit.proof/v1',
     record,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Bus,
   type BusRecord,
+  type CloudEvent,
   type ComponentContext,
   EVENT_FAMILIES,
   makeEvent,
@@ -20,19 +21,24 @@ import { parseAuditConfig } from './config.js';
 import type { AuditStore } from './port.js';
 import { createAuditSink } from './sink.js';
 import { SqliteAuditStore } from './sqlite.js';
+import { sampleEntries } from './testing/contract.js';
 import { verifyAuditTrail } from './verify.js';
 
 /** Just enough bus: records what the sink subscribed to and lets the test play the consumer loop. */
 function fakeBus() {
   const subs: SubscribeOptions[] = [];
+  const published: CloudEvent[] = [];
   const bus = {
     kind: 'embedded',
+    async publish(evs: CloudEvent | CloudEvent[]) {
+      published.push(...(Array.isArray(evs) ? evs : [evs]));
+    },
     async subscribe(opts: SubscribeOptions) {
       subs.push(opts);
       return { group: opts.group, pause() {}, resume() {}, async stop() {} };
     },
   } as unknown as Bus;
-  return { bus, subs };
+  return { bus, subs, published };
 }
 
 function ctx(bus: Bus, dataDir: string, keys = new MemoryKeyProvider()): ComponentContext {
@@ -118,6 +124,8 @@ describe('AuditSink', () => {
       open: () => inner.open(),
       close: () => inner.close(),
       recentPositions: (n: number) => inner.recentPositions(n),
+      size: () => inner.size(),
+      listCheckpoints: () => inner.listCheckpoints(),
       append: async () => {
         throw new AuditError('AUDIT_WRITE_FAILED', 'disk full');
       },
@@ -145,6 +153,62 @@ describe('AuditSink', () => {
     const rec = await sink.store.get({ id: poison.event.id });
     expect((rec?.payload as { data: { description: string } }).data.description).toBe('evil \uFFFD text');
     await sink.flush();
+    await sink.stop();
+  });
+
+  it('keeps the rest of a payload when one field nests past 100 levels, marking only that field', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-deep-'));
+    const { bus, subs } = fakeBus();
+    const sink = createAuditSink(config, ctx(bus, dataDir), new SqliteAuditStore({ path: join(dataDir, 'a.db') }));
+    await sink.start();
+    const deep = probe(1);
+    let nest: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 150; i++) nest = { n: nest };
+    Object.assign(deep.event.data as Record<string, unknown>, { deep: nest, keep: 'me' });
+    await subs[0]!.handler(deep, new AbortController().signal);
+    const rec = await sink.store.get({ id: deep.event.id });
+    const data = (rec?.payload as { data: Record<string, unknown> }).data;
+    expect(data.keep).toBe('me');
+    expect(data.seq).toBe(1);
+    // Followed down to the marker: everything above the cut is kept.
+    let v: unknown = data.deep;
+    let levels = 0;
+    while (typeof v === 'object' && v !== null) {
+      v = (v as { n: unknown }).n;
+      levels++;
+    }
+    expect(levels).toBeGreaterThan(90);
+    expect(v).toMatch(/^unrecordable: /);
+    await sink.stop();
+  });
+
+  it('keeps to the cadence verify checks: signs what a crash left unsigned at start, and at the exact size each count trigger reached', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cw-audit-sink-cadence-'));
+    const dbPath = join(dataDir, 'a.db');
+    const crashed = new SqliteAuditStore({ path: dbPath });
+    await crashed.open();
+    await crashed.append(sampleEntries(7)); // appended, then kill -9 before any checkpoint
+    await crashed.close();
+    const cfg = parseAuditConfig({ instance: 'unit', checkpointEvery: 10, maxBatch: 4, checkpointInterval: '1h' });
+    const { bus, subs, published } = fakeBus();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)) } as typeof silentLogger;
+    const sink = createAuditSink(cfg, { ...ctx(bus, dataDir), logger }, new SqliteAuditStore({ path: dbPath }));
+    await sink.start();
+    // The key was missing although the trail has records: generated, loudly, and recorded in the trail.
+    expect(warnings.join('\n')).toMatch(/key was missing/);
+    expect(warnings.join('\n')).toMatch(/inside the data directory/);
+    expect(await sink.store.get({ index: 7 })).toMatchObject({ kind: 'operator', type: 'operator.key-change' });
+    expect((await sink.store.listCheckpoints()).map((c) => c.size)).toEqual([8]);
+    // Published out of the store as signed.
+    expect(published.map((e) => [e.type, (e.data as { size: number }).size])).toEqual([['dev.chainwatch.audit.checkpoint.v1', 8]]);
+    const signal = new AbortController().signal;
+    await Promise.all(Array.from({ length: 60 }, (_, i) => subs[0]!.handler(probe(100 + i), signal)));
+    await sink.flush();
+    const sizes = (await sink.store.listCheckpoints()).map((c) => c.size);
+    const gaps = sizes.map((s, k) => s - (sizes[k - 1] ?? 0));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(10 + 4 - 1);
+    expect(sizes.at(-1)).toBe(68);
     await sink.stop();
   });
 

@@ -1,8 +1,19 @@
-import { type BusRecord, type Component, type ComponentContext, EVENT_FAMILIES, type Subscription, topicFor, withRetry } from '../../core/index.js';
-import { auditOrigin, type CheckpointKey, checkpointKeyRef, openCheckpointKey, signCheckpoint } from './checkpoint.js';
+import {
+  AuditCheckpointEvent,
+  type BusRecord,
+  type Component,
+  type ComponentContext,
+  EVENT_FAMILIES,
+  makeEvent,
+  type Subscription,
+  topicFor,
+  withRetry,
+} from '../../core/index.js';
+import { auditOrigin, type CheckpointKey, checkpointKeyRef, keyInside, type OpenedCheckpointKey, openCheckpointKey, signCheckpoint } from './checkpoint.js';
+import { appendOperatorAction } from './operator.js';
 import type { AuditConfig } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
-import type { AuditEntry, AuditStore, BusPosition } from './port.js';
+import type { AuditEntry, AuditRecord, AuditStore, BusPosition, StoredCheckpoint } from './port.js';
 import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
 import { entryFromBusRecord } from './record.js';
@@ -36,7 +47,8 @@ export class AuditSink implements Component {
   #key: CheckpointKey | undefined;
   #seen = new Set<string>();
   #seenOrder: string[] = [];
-  #sinceCheckpoint = 0;
+  /** Size of the latest checkpoint signed or being signed: the count trigger measures from it. */
+  #signedUpTo = 0;
   #timer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<unknown> = Promise.resolve();
   #started = false;
@@ -63,8 +75,16 @@ export class AuditSink implements Component {
     await this.store.open();
     try {
       const dir = auditDir(this.ctx.dataDir);
-      this.#key = await openCheckpointKey(this.ctx.keys, checkpointKeyRef(this.config, dir), auditOrigin(this.config.instance), dir);
+      const ref = checkpointKeyRef(this.config, dir);
+      const opened = await openCheckpointKey(this.ctx.keys, ref, auditOrigin(this.config.instance), dir);
+      this.#key = opened;
+      await this.#keyChecks(opened, keyInside(ref, this.ctx.dataDir));
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
+      // Records a crash left unsigned are signed now, not one count or interval later: the
+      // cadence `audit verify` holds the trail to must survive kill -9.
+      const cp = await signCheckpoint(this.store, opened, this.ctx.now());
+      if (cp) await this.#signed(cp, opened);
+      this.#signedUpTo = cp?.size ?? (await this.store.listCheckpoints()).at(-1)?.size ?? 0;
     } catch (err) {
       await this.store.close(); // the supervisor retries start() from scratch
       throw err;
@@ -113,6 +133,8 @@ export class AuditSink implements Component {
   #handle(rec: BusRecord): Promise<void> {
     const pos = `${rec.topic}/${rec.partition}/${Number(rec.offset)}`;
     if (this.#seen.has(pos)) return Promise.resolve(); // recorded before a restart; offset not yet committed then
+    // Our own checkpoints are in the store already; recording them would grow the tree after every checkpoint.
+    if (rec.event.type === AuditCheckpointEvent.type) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ entry: entryFromBusRecord(rec), resolve, reject });
       if (!this.#writing) void this.#drain();
@@ -138,15 +160,16 @@ export class AuditSink implements Component {
 
   async #writeBatch(batch: Waiter[]): Promise<void> {
     const started = performance.now();
+    let appended: AuditRecord[];
     try {
       try {
-        await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
       } catch (err) {
         // One event canonical JSON cannot express (a lone surrogate from some registry's
         // metadata, absurd nesting) must neither stay out of the trail nor fail its neighbours:
         // record it with a repaired payload instead.
         if (!(err instanceof AuditError && err.code === 'AUDIT_RECORD_INVALID') || !repairEntries(batch)) throw err;
-        await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
       }
       this.#lastError = undefined;
       this.#metrics.appended.inc({}, batch.length);
@@ -160,26 +183,81 @@ export class AuditSink implements Component {
     for (const w of batch) if (w.entry.position) this.#remember(w.entry.position);
     // Durable now: resolving lets the bus commit these offsets.
     for (const w of batch) w.resolve();
-    this.#sinceCheckpoint += batch.length;
-    if (this.#sinceCheckpoint >= this.config.checkpointEvery)
-      void this.#checkpoint().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
+    // Signed at the exact size this batch reached, however many batches land before the signing
+    // runs: consecutive checkpoints are never more than checkpointEvery + maxBatch - 1 apart,
+    // which `audit verify` checks (a larger gap means deleted checkpoints).
+    const reached = Math.max(...appended.map((r) => r.index)) + 1;
+    if (reached - this.#signedUpTo >= this.config.checkpointEvery) {
+      this.#signedUpTo = reached;
+      void this.#checkpoint(reached).catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit checkpoint failed'));
+    }
+  }
+
+  /**
+   * Loud about what weakens the trail: a key beside the data it protects, and a new key (lost or
+   * replaced) — logged at warn and recorded in the trail itself, before anything it signs.
+   */
+  async #keyChecks(key: OpenedCheckpointKey, insideDataDir: boolean): Promise<void> {
+    const log = this.ctx.logger;
+    if (insideDataDir) {
+      log.warn(
+        { dataDir: this.ctx.dataDir },
+        'audit checkpoint key is inside the data directory: whoever can rewrite the trail can re-sign it; set sinks.audit.key to a key outside it (docs/audit.md)',
+      );
+    }
+    const size = await this.store.size();
+    if (!key.replaced && !(key.created && size > 0)) return;
+    const fromSize = size;
+    log.warn(
+      { vkey: key.vkey, previous: key.replaced?.at(-1), fromSize, generated: key.created },
+      key.created
+        ? 'audit checkpoint key was missing and a new one was generated: checkpoints from here on verify only with the new verifier key (kept in the key history)'
+        : 'audit checkpoint key changed: checkpoints from here on verify only with the new verifier key (kept in the key history)',
+    );
+    await appendOperatorAction(this.store, {
+      actor: 'chainwatch',
+      action: 'key-change',
+      text: key.created ? 'checkpoint key missing; generated a new one' : 'checkpoint key changed',
+      subject: key.origin,
+      details: { vkey: key.vkey, previous: key.replaced ?? [], fromSize, generated: key.created },
+      time: this.ctx.now(),
+    });
   }
 
   /** Serialised so two triggers (count and timer) never race on the same size. */
-  #checkpoint(): Promise<unknown> {
+  #checkpoint(atSize?: number): Promise<unknown> {
     const key = this.#key;
     if (!key) return Promise.resolve();
     this.#checkpointing = this.#checkpointing
       .catch(() => undefined)
       .then(async () => {
-        this.#sinceCheckpoint = 0;
-        const cp = await signCheckpoint(this.store, key, this.ctx.now());
-        if (cp) {
-          this.#metrics.treeSize.set({}, cp.size);
-          this.ctx.logger.debug({ size: cp.size }, 'audit checkpoint signed');
-        }
+        const cp = await signCheckpoint(this.store, key, this.ctx.now(), atSize);
+        if (cp) await this.#signed(cp, key);
       });
     return this.#checkpointing;
+  }
+
+  /**
+   * Out of the store: a SIEM, a ticket or a second chainwatch keeps the copy an auditor checks the
+   * trail against. Best effort: the checkpoint is already stored, and the next one covers it.
+   */
+  async #signed(cp: StoredCheckpoint, key: CheckpointKey): Promise<void> {
+    this.#signedUpTo = Math.max(this.#signedUpTo, cp.size);
+    this.#metrics.treeSize.set({}, cp.size);
+    // Published out of the store: a log pipeline keeps a copy an auditor can check against.
+    this.ctx.logger.info({ size: cp.size, rootHash: cp.rootHash, checkpoint: cp.note }, 'audit checkpoint signed');
+    const ev = makeEvent({
+      type: AuditCheckpointEvent.type,
+      source: 'urn:chainwatch:sinks:audit',
+      subject: key.origin,
+      id: `${key.origin}/${cp.size}`,
+      data: { origin: key.origin, size: cp.size, rootHash: cp.rootHash, checkpoint: cp.note, createdAt: cp.createdAt },
+    });
+    try {
+      await this.ctx.bus.publish(ev);
+    } catch (err) {
+      this.ctx.logger.warn({ err: String(err), size: cp.size }, 'audit checkpoint event not published');
+    }
   }
 
   #remember(p: BusPosition): void {
@@ -191,13 +269,12 @@ export class AuditSink implements Component {
   }
 }
 
-/** Replaces the payload of entries canonical JSON refuses; true when any was repaired. */
+/** Repairs the entries canonical JSON refuses, field by field; true when any was repaired. */
 function repairEntries(batch: Waiter[]): boolean {
   let repaired = false;
   for (const w of batch) {
     if (encodable(w.entry)) continue;
-    const fixed = wellFormedDeep(w.entry) as AuditEntry;
-    w.entry = encodable(fixed) ? fixed : { ...fixed, payload: { unrecordable: 'the event cannot be expressed as canonical JSON (too deeply nested)' } };
+    w.entry = wellFormedDeep(w.entry, 0) as AuditEntry;
     repaired = true;
   }
   return repaired;
@@ -212,12 +289,21 @@ function encodable(e: AuditEntry): boolean {
   }
 }
 
-/** Lone surrogates (not representable in UTF-8) become U+FFFD, in strings and member names. */
-function wellFormedDeep(v: unknown, depth = 0): unknown {
+/**
+ * canonicalJson refuses values below depth 100 of the record (the entry is depth 0, its payload
+ * depth 1). A non-empty object or array at the deepest level it accepts is replaced by a marker
+ * string, so only the offending field is lost and the rest of the event is recorded as it came.
+ */
+const CUT_DEPTH = 99;
+const DEEP_MARKER = 'unrecordable: nested deeper than 100 levels';
+
+/** Lone surrogates (not representable in UTF-8) become U+FFFD, in strings and member names; over-deep fields are cut. */
+function wellFormedDeep(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return (v as string & { toWellFormed(): string }).toWellFormed();
-  if (v === null || typeof v !== 'object' || depth > 200) return v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= CUT_DEPTH && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)) return DEEP_MARKER;
   if (Array.isArray(v)) return v.map((x) => wellFormedDeep(x, depth + 1));
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormedDeep(k) as string, wellFormedDeep(x, depth + 1)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormedDeep(k, 0) as string, wellFormedDeep(x, depth + 1)]));
 }
 
 /** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */

@@ -166,7 +166,7 @@ describe('SqliteAuditStore append-only guards', () => {
     const s = new SqliteAuditStore({ path: join(d, 'audit.db') });
     await s.open();
     try {
-      expect(s.database.pragma('user_version', { simple: true })).toBe(1);
+      expect(s.database.pragma('user_version', { simple: true })).toBe(2); // migrated: the index-range triggers
       const vkey = parseVerifierKey(readFileSync(join(d, 'checkpoint-key.vkey'), 'utf8').trim());
       expect(await verifyAuditTrail(s, vkey)).toMatchObject({ ok: true, records: 38, checkpoints: 3, latest: { size: 38 } });
       expect(await s.get({ index: 32 })).toMatchObject({ kind: 'operator', index: 32 });

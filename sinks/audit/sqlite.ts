@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ChainwatchError, SEVERITIES, severityRank, type Severity } from '../../core/index.js';
 import { openSqlite, type SqliteDatabase, type SqliteMigration, type SqliteStatement } from '../../core/sqlite/index.js';
 import { rangeHashes, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
@@ -74,6 +75,17 @@ const MIGRATIONS: readonly SqliteMigration[] = [
       for (const t of TRIGGERS) db.exec(t);
     },
   },
+  {
+    // A row at a negative index sat outside verify's walk and shadowed the genuine record.
+    name: 'refuse rows outside [0, size)',
+    up: (db) => {
+      for (const t of ['audit_records', 'audit_fields']) {
+        db.exec(
+          `CREATE TRIGGER IF NOT EXISTS ${t}_index_range BEFORE INSERT ON ${t} WHEN NEW.idx < 0 OR NEW.idx > (SELECT COALESCE(MAX(idx), -1) + 1 FROM ${t}) BEGIN SELECT RAISE(ABORT, '${t}: index outside [0, size]'); END;`,
+        );
+      }
+    },
+  },
 ];
 
 /**
@@ -128,6 +140,8 @@ export interface SqliteAuditStoreOptions {
   /** Path of the database file (e.g. <dataDir>/audit/audit.db), or ':memory:'. */
   path: string;
   now?: () => Date;
+  /** false: refuse to open a file that does not exist (AUDIT_STORE_NOT_FOUND) instead of creating it. Default true. */
+  create?: boolean;
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -143,6 +157,10 @@ export class SqliteAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#db) return;
+    const { path, create = true } = this.#opts;
+    if (!create && path !== ':memory:' && !existsSync(path)) {
+      throw new AuditError('AUDIT_STORE_NOT_FOUND', `no audit trail at ${path} (check --data-dir, --config or sinks.audit.backend.path)`, { retriable: false });
+    }
     try {
       // power-loss: a commit is fsynced before append() resolves, and the bus commits its offset
       // on the strength of it; with NORMAL a power failure could lose records the bus skips.
@@ -228,18 +246,20 @@ export class SqliteAuditStore implements AuditStore {
     this.#conn(); // AUDIT_STORE_CLOSED once closed, before a cached statement runs
     const row = (
       'index' in ref
-        ? this.#stmt('SELECT body FROM audit_records WHERE idx = ?').get(ref.index)
-        : this.#stmt('SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx WHERE f.id_key = ? AND f.id = ? ORDER BY f.idx LIMIT 1').get(
-            searchKey(ref.id),
-            ref.id,
-          )
+        ? ref.index < 0
+          ? undefined
+          : this.#stmt('SELECT body FROM audit_records WHERE idx = ?').get(ref.index)
+        : this.#stmt(
+            'SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx WHERE f.id_key = ? AND f.id = ? AND f.idx >= 0 ORDER BY f.idx LIMIT 1',
+          ).get(searchKey(ref.id), ref.id)
     ) as { body: string } | undefined;
     return row ? parseRecordBody(row.body) : undefined;
   }
 
   async query(q: AuditQuery): Promise<AuditPage> {
     this.#conn(); // AUDIT_STORE_CLOSED once closed, before a cached statement runs
-    const where: string[] = [];
+    // Rows outside [0, size) are not part of the log (verify reports them): never served.
+    const where: string[] = ['f.idx >= 0'];
     const args: unknown[] = [];
     const add = (sql: string, v: unknown): void => {
       where.push(sql);
@@ -271,7 +291,7 @@ export class SqliteAuditStore implements AuditStore {
     }
     if (q.after !== undefined) add(desc ? 'f.idx < ?' : 'f.idx > ?', q.after);
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 10_000);
-    const sql = `SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.idx ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = `SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx WHERE ${where.join(' AND ')} ORDER BY f.idx ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#stmt(sql).all(...args, limit + 1) as { body: string }[];
     const records = rows.slice(0, limit).map((r) => parseRecordBody(r.body));
     return rows.length > limit ? { records, next: records[records.length - 1]!.index } : { records };

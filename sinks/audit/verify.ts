@@ -2,7 +2,7 @@ import { describeError } from '../../core/index.js';
 import { leafHash, verifyConsistency, type Checkpoint, type NoteVerifier, consistencyProof, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
 import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
-import type { IntegrityProblem } from './errors.js';
+import { type IntegrityProblem, type Verdict, verdictOf } from './errors.js';
 import type { AuditStore } from './port.js';
 import { parseRecordBody, recordFields, sameFields } from './record.js';
 
@@ -13,7 +13,12 @@ import { parseRecordBody, recordFields, sameFields } from './record.js';
  *     rewritten searchable fields), and the stored node cache against the recomputed tree,
  *  3. compares the recomputed root with every checkpoint as the walk reaches its size,
  *  4. proves consecutive checkpoints consistent (RFC 9162 proof from the verified node cache),
- *  5. and refuses a checkpoint that covers records the store no longer has.
+ *  5. refuses a checkpoint that covers records the store no longer has, and any row stored outside
+ *     [0, size) (the walk starts below 0, so a forged negative index cannot hide before it),
+ *  6. and, given the configured cadence, refuses signatures that should exist and do not: a gap
+ *     between checkpoints, or an unsigned tail, longer or older than the sink ever leaves one.
+ *     Deleting checkpoints needs no key; without step 6 it would turn a rewritten history into an
+ *     "intact" one. That is `unverifiable` (exit 3), not `broken`: nothing signed is contradicted.
  * The first problem in record order is reported, naming the record (or checkpoint).
  */
 export interface IntegrityFailure {
@@ -27,16 +32,39 @@ export interface IntegrityFailure {
 
 export interface VerifyReport {
   ok: boolean;
+  verdict: Verdict;
   records: number;
   checkpoints: number;
   latest?: { size: number; rootHash: string };
   problem?: IntegrityFailure;
+  /** Records after the latest checkpoint (inclusive range), when there are any. */
+  unsigned?: { from: number; to: number };
 }
+
+/**
+ * How often the sink signs (sinks.audit checkpointEvery / maxBatch / checkpointInterval). The sink
+ * signs at the exact size where a batch crosses `every` records since the last checkpoint, on a
+ * timer every `intervalMs`, at start (after a crash) and at stop; so no two consecutive
+ * checkpoints are more than every + maxBatch - 1 records apart, and no record stays unsigned much
+ * longer than one interval while the daemon runs.
+ */
+export interface Cadence {
+  every: number;
+  maxBatch: number;
+  intervalMs: number;
+}
+
+/** Signing takes a moment after the timer fires; a record older than two intervals plus this was not signed in time. */
+const INTERVAL_GRACE_MS = 30_000;
 
 export interface VerifyOptions {
   /** Signed checkpoints kept outside the store (an auditor's copies), as note text. */
   extraCheckpoints?: readonly string[];
   batch?: number;
+  /** Check that no signature the cadence guarantees is missing (step 6); skipped when absent. */
+  cadence?: Cadence;
+  /** For the age of the unsigned tail. */
+  now?: Date;
 }
 
 class Broken extends Error {
@@ -48,23 +76,70 @@ const fail = (f: IntegrityFailure): never => {
   throw new Broken(f);
 };
 
-export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  let records = 0;
+export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier | readonly NoteVerifier[], opts: VerifyOptions = {}): Promise<VerifyReport> {
+  let walk: Walk = { records: 0 };
   let checkpoints: Checkpoint[] = [];
+  const unsigned = (): Pick<VerifyReport, 'unsigned'> => {
+    const from = checkpoints[checkpoints.length - 1]?.size ?? 0;
+    return walk.records > from ? { unsigned: { from, to: walk.records - 1 } } : {};
+  };
   try {
     checkpoints = openCheckpoints(await store.listCheckpoints().then((l) => l.map((c) => c.note)), opts.extraCheckpoints ?? [], verifier);
-    records = await walkRecords(store, checkpoints, opts.batch ?? 2000);
+    walk = await walkRecords(store, checkpoints, opts.batch ?? 2000);
     await checkConsistency(store, checkpoints);
+    if (opts.cadence) checkCadence(checkpoints, walk, opts.cadence, opts.now ?? new Date());
   } catch (err) {
     if (!(err instanceof Broken)) throw err;
-    return { ok: false, records, checkpoints: checkpoints.length, problem: err.failure };
+    return { ok: false, verdict: verdictOf(err.failure.code), records: walk.records, checkpoints: checkpoints.length, problem: err.failure, ...unsigned() };
   }
   const last = checkpoints[checkpoints.length - 1];
-  return { ok: true, records, checkpoints: checkpoints.length, ...(last ? { latest: { size: last.size, rootHash: last.rootHash.toString('hex') } } : {}) };
+  return {
+    ok: true,
+    verdict: 'intact',
+    records: walk.records,
+    checkpoints: checkpoints.length,
+    ...(last ? { latest: { size: last.size, rootHash: last.rootHash.toString('hex') } } : {}),
+    ...unsigned(),
+  };
+}
+
+/** What the walk learnt: the record count, and when the first record after the latest checkpoint was recorded. */
+interface Walk {
+  records: number;
+  firstUnsignedAt?: string;
+}
+
+/** Step 6. */
+function checkCadence(cps: Checkpoint[], walk: Walk, cadence: Cadence, now: Date): void {
+  const allowed = cadence.every + cadence.maxBatch - 1;
+  const rule = `checkpointEvery ${cadence.every} with maxBatch ${cadence.maxBatch} leaves at most ${allowed} records between checkpoints`;
+  let prev = 0;
+  for (const cp of cps) {
+    if (cp.size - prev > allowed) {
+      fail({
+        code: 'CHECKPOINT_MISSING',
+        index: prev,
+        checkpointSize: cp.size,
+        detail: `no signed checkpoint between sizes ${prev} and ${cp.size} (${cp.size - prev} records; ${rule}): checkpoints were deleted`,
+      });
+    }
+    prev = cp.size;
+  }
+  if (walk.records <= prev) return;
+  const range = `records ${prev}..${walk.records - 1} are not covered by any signed checkpoint`;
+  if (walk.records - prev > allowed) fail({ code: 'UNSIGNED_RANGE', index: prev, detail: `${range} (${walk.records - prev} records; ${rule})` });
+  const age = now.getTime() - Date.parse(walk.firstUnsignedAt ?? '');
+  if (!(age <= 2 * cadence.intervalMs + INTERVAL_GRACE_MS)) {
+    fail({
+      code: 'UNSIGNED_RANGE',
+      index: prev,
+      detail: `${range}; the first was recorded at ${walk.firstUnsignedAt} and checkpointInterval is ${cadence.intervalMs / 1000}s (a crash before signing, or deleted checkpoints)`,
+    });
+  }
 }
 
 /** Step 1: signatures, merged by size; two different roots for one size is a split view. */
-function openCheckpoints(stored: string[], extra: readonly string[], verifier: NoteVerifier): Checkpoint[] {
+function openCheckpoints(stored: string[], extra: readonly string[], verifier: NoteVerifier | readonly NoteVerifier[]): Checkpoint[] {
   const bySize = new Map<number, Checkpoint>();
   for (const note of [...stored, ...extra]) {
     let cp: Checkpoint;
@@ -87,9 +162,14 @@ function openCheckpoints(stored: string[], extra: readonly string[], verifier: N
   return [...bySize.values()].sort((a, b) => a.size - b.size);
 }
 
-/** Steps 2, 3 and 5. Returns the number of records. */
-async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number): Promise<number> {
+/** Below any index: the first page starts here so rows at negative positions come first. */
+const LOWEST = Number.MIN_SAFE_INTEGER;
+
+/** Steps 2, 3 and 5. */
+async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number): Promise<Walk> {
   const builder = TreeBuilder.empty();
+  const signedUpTo = cps[cps.length - 1]?.size ?? 0;
+  let firstUnsignedAt: string | undefined;
   let next = 0;
   let cpAt = 0;
   let prevCovered = 0;
@@ -97,13 +177,16 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
     // Each page re-reads the last verified position: a second row stored there (a search backend
     // holds one document per _id per index, so a forged twin can sit in another index) must not
     // hide behind the page boundary.
-    const from = next > 0 ? next - 1 : 0;
+    const from = next > 0 ? next - 1 : LOWEST;
     const rows = await store.scan(from, from < next ? batch + 1 : batch);
     const skip = from < next && rows[0]?.position === from ? 1 : 0;
     const completed: { id: NodeId; hash: Buffer }[] = [];
     for (const row of rows.slice(skip)) {
       const i = next;
-      if (row.position >= 0 && row.position < i) {
+      if (row.position < 0 || !Number.isSafeInteger(row.position)) {
+        fail({ code: 'RECORD_OUT_OF_RANGE', index: row.position, detail: `a row is stored at position ${row.position}, outside the log` });
+      }
+      if (row.position < i) {
         fail({ code: 'RECORD_OUT_OF_ORDER', index: row.position, detail: `record ${row.position} is stored twice` });
       }
       if (row.position !== i) {
@@ -130,6 +213,7 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
       if (!sameFields(recordFields(record), row.fields)) {
         fail({ code: 'RECORD_FIELDS_MISMATCH', index: i, detail: `searchable fields of record ${i} differ from its signed body` });
       }
+      if (i === signedUpTo) firstUnsignedAt = record.recordedAt;
       completed.push(...builder.append(leaf));
       next++;
       for (; cpAt < cps.length && cps[cpAt]!.size === next; cpAt++) {
@@ -153,7 +237,7 @@ async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number):
   const beyond = cps.find((c) => c.size > next);
   if (beyond)
     fail({ code: 'CHECKPOINT_BEYOND_RECORDS', index: next, checkpointSize: beyond.size, detail: `records from ${next} to ${beyond.size - 1} were dropped` });
-  return next;
+  return { records: next, ...(firstUnsignedAt !== undefined ? { firstUnsignedAt } : {}) };
 }
 
 async function checkNodes(store: AuditStore, completed: { id: NodeId; hash: Buffer }[]): Promise<void> {

@@ -97,14 +97,28 @@ describe('audit checkpoint key through the KeyProvider (daemon wiring)', () => {
     const verify = await cli(dataDir, ['verify']);
     expect(verify.out).toContain('audit trail intact: 38 records, 3 checkpoints');
     expect(verify.code).toBe(0);
-    // The old key was thrown away: `audit checkpoint` creates one, and verify with the new vkey
-    // then fails on the old checkpoints, naming them, as it must for a key change.
+    // The old key was thrown away. `audit checkpoint` never creates one (that would fork the
+    // signatures silently): the operator provisions a new key, and the key history
+    // (checkpoint-key.vkey, appended) verifies the checkpoints of both; the new key alone does not.
     const store = new SqliteAuditStore({ path: join(dataDir, 'audit', 'audit.db') });
     await store.open();
     await store.append(sampleEntries(1, 500));
     await store.close();
+    const noKey = await cli(dataDir, ['checkpoint']);
+    expect(noKey.code).toBe(1);
+    expect(noKey.out).toMatch(/AUDIT_KEY_UNREADABLE/);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(join(dataDir, 'audit', 'checkpoint-key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { flag: 'wx', mode: 0o600 });
     expect((await cli(dataDir, ['checkpoint'])).out).toContain('signed checkpoint of size 39');
-    const after = await cli(dataDir, ['verify', '--json']);
+    const history = readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(history).toHaveLength(2);
+    const both = await cli(dataDir, ['verify']);
+    expect(both.code, both.out).toBe(0);
+    const newOnly = join(dataDir, 'new.vkey');
+    writeFileSync(newOnly, `${history[1]}\n`);
+    const after = await cli(dataDir, ['verify', '--json', '--vkey', newOnly]);
     expect(after.code).toBe(1);
     expect(JSON.parse(after.out)).toMatchObject({ ok: false, problem: { code: 'CHECKPOINT_SIGNATURE_INVALID' } });
   });

@@ -32,3 +32,29 @@ export const DeliveryRecordEvent = defineEventType({
   subject: 'the finding subject the notification is about',
   schema: deliveryRecordSchema,
 });
+
+/**
+ * A signed checkpoint of the audit tree, published out of the store as it is signed so that
+ * copies exist where the store's operators cannot reach (a SIEM, a ticket, a second chainwatch):
+ * `chainwatch audit verify --checkpoint` checks the trail against saved ones. The audit sink does
+ * not record these events itself (the checkpoint is already in its store; recording it would
+ * grow the tree after every checkpoint).
+ */
+export const auditCheckpointSchema = z.object({
+  origin: z.string().min(1),
+  size: z.number().int().positive(),
+  /** Hex SHA-256 root of the tree of `size` records. */
+  rootHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The C2SP signed note, verbatim: verify it with the published verifier key. */
+  checkpoint: z.string().min(1),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type AuditCheckpoint = z.output<typeof auditCheckpointSchema>;
+
+export const AuditCheckpointEvent = defineEventType({
+  type: 'dev.chainwatch.audit.checkpoint.v1',
+  family: 'audit',
+  description: 'A signed checkpoint of the audit trail (size, root, the signed note): keep copies to check the trail against later.',
+  subject: 'the checkpoint origin, chainwatch.audit/<instance>',
+  schema: auditCheckpointSchema,
+});

@@ -150,13 +150,18 @@ export class OpenSearchAuditStore implements AuditStore {
   }
 
   async get(ref: { index: number } | { id: string }): Promise<AuditRecord | undefined> {
-    const query = 'index' in ref ? { term: { 'chainwatch.audit.index': ref.index } } : { term: { 'chainwatch.audit.id': ref.id } };
+    if ('index' in ref && ref.index < 0) return undefined;
+    // Documents outside [0, size) are not part of the log (verify reports them): never served.
+    const inLog = { range: { 'chainwatch.audit.index': { gte: 0 } } };
+    const query = {
+      bool: { filter: ['index' in ref ? { term: { 'chainwatch.audit.index': ref.index } } : { term: { 'chainwatch.audit.id': ref.id } }, inLog] },
+    };
     const hits = await this.#search({ query, sort: [{ 'chainwatch.audit.index': 'asc' }], size: 1 });
     return hits[0] ? parseRecordBody(rowFromHit(hits[0]).body) : undefined;
   }
 
   async query(q: AuditQuery): Promise<AuditPage> {
-    const filter: object[] = [];
+    const filter: object[] = [{ range: { 'chainwatch.audit.index': { gte: 0 } } }];
     const desc = q.order === 'desc';
     if (q.since || q.until) filter.push({ range: { '@timestamp': { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } });
     for (const [field, v] of [

@@ -138,7 +138,7 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
       verifyConsistency(37, 67, await consistencyProof(37, 67, read), Buffer.from(cp1!.rootHash, 'hex'), await treeRoot(67, read));
       expect((await s.listCheckpoints()).map((c) => c.size)).toEqual([37, 67]);
       await expect(s.putCheckpoint(cp2)).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
-      const proof = (await getRecordWithProof(s, 'ev-20'))!;
+      const proof = (await getRecordWithProof(s, { id: 'ev-20' }))!;
       expect(verifyRecordProof(proof, key.vkey)).toEqual({ treeSize: 67, rootHash: cp2.rootHash });
       expect((await s.recentPositions(3)).map((p) => p.offset)).toEqual([66, 65, 64]);
       await s.close();

@@ -7,7 +7,15 @@ import type { Tamperer } from './contract.js';
  * What someone with write access to the database file can do: open it with a plain SQLite
  * connection, drop the append-only triggers, change rows, and put the triggers back.
  */
-export function sqliteTamperer(path: string): Tamperer {
+/** What only SQLite file access can do beyond the backend-neutral Tamperer. */
+export interface SqliteTamperer extends Tamperer {
+  /** DELETE FROM audit_checkpoints, for those at or above `fromSize` (all by default). */
+  deleteCheckpoints(fromSize?: number): Promise<void>;
+  /** Copies record `from` (body, leaf hash, fields) to position `to`, e.g. a negative one. */
+  copyRecord(from: number, to: number): Promise<void>;
+}
+
+export function sqliteTamperer(path: string): SqliteTamperer {
   const withRaw = (fn: (db: Database.Database) => void): void => {
     const db = new Database(path);
     try {
@@ -36,6 +44,17 @@ export function sqliteTamperer(path: string): Tamperer {
     async deleteRecord(index) {
       withRaw((db) => {
         for (const t of ['audit_records', 'audit_fields']) db.prepare(`DELETE FROM ${t} WHERE idx = ?`).run(index);
+      });
+    },
+    async deleteCheckpoints(fromSize = 0) {
+      withRaw((db) => db.prepare('DELETE FROM audit_checkpoints WHERE size >= ?').run(fromSize));
+    },
+    async copyRecord(from, to) {
+      withRaw((db) => {
+        for (const t of ['audit_records', 'audit_fields']) {
+          const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).all() as { name: string }[]).map((c) => c.name).filter((c) => c !== 'idx');
+          db.prepare(`INSERT INTO ${t} (idx, ${cols.join(', ')}) SELECT ?, ${cols.join(', ')} FROM ${t} WHERE idx = ?`).run(to, from);
+        }
       });
     },
     async swap(a, b) {
