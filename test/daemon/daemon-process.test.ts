@@ -22,7 +22,9 @@ function journalSeqs(path: string): Set<number> {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line) continue;
     try {
-      seqs.add((JSON.parse(line) as { event: { data: { seq: number } } }).event.data.seq);
+      // Only the probes: the journal also holds the audit trail's published checkpoints.
+      const { event } = JSON.parse(line) as { event: { data: { seq?: unknown } } };
+      if (typeof event.data.seq === 'number') seqs.add(event.data.seq);
     } catch {
       // a torn last line after SIGKILL; the event is redelivered
     }
