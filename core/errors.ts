@@ -28,7 +28,7 @@ export class BusError extends ChainwatchError<BusErrorCode> {}
 export type HandlerErrorCode = 'HANDLER_FAILED' | 'HANDLER_RETRIES_EXHAUSTED' | 'HANDLER_TIMEOUT';
 export class HandlerError extends ChainwatchError<HandlerErrorCode> {}
 
-export type ConfigErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_PARSE' | 'CONFIG_INVALID' | 'CONFIG_SECRET_UNREADABLE';
+export type ConfigErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_PARSE' | 'CONFIG_INVALID' | 'CONFIG_SECRET_UNREADABLE' | 'CONFIG_UNSAFE';
 export class ConfigError extends ChainwatchError<ConfigErrorCode> {
   /** One entry per bad key: dotted path, and what was expected. */
   readonly issues: readonly { path: string; message: string }[];

@@ -16,7 +16,7 @@ import { exposureWarnings } from './config/exposure.js';
 import type { Config } from './config/schema.js';
 import { HttpServer, type TlsMaterial } from './http/server.js';
 import { PromMetrics } from './metrics.js';
-import { plan } from './plan.js';
+import { moduleWarnings, plan, preflight } from './plan.js';
 import { capabilityModules } from './registry.js';
 import { Supervisor } from './supervisor.js';
 
@@ -102,12 +102,14 @@ export class Daemon {
   /** Starts everything; returns the bound HTTP port(s). */
   async start(): Promise<{ port: number; tlsPort?: number }> {
     const { http } = this.config;
+    // Before anything listens or consumes: a refusal (ConfigError CONFIG_UNSAFE) leaves nothing half-started.
+    await preflight(this.config, this.modules, this.keys);
     const ports = await this.http.start(
       http.host,
       http.port,
       http.tls ? { host: http.tls.host ?? http.host, port: http.tls.port, material: tlsMaterial(http.tls) } : undefined,
     );
-    for (const w of exposureWarnings(this.config)) this.logger.warn({ path: w.path }, w.message);
+    for (const w of [...exposureWarnings(this.config), ...moduleWarnings(this.config, this.modules)]) this.logger.warn({ path: w.path }, w.message);
     await this.bus.start();
     await this.supervisor.start();
     this.started = true;

@@ -1,4 +1,4 @@
-import type { CapabilityModule, ComponentSpec, HttpRoute, ModuleFacts, ModuleHost } from '../core/index.js';
+import type { CapabilityModule, ComponentSpec, HttpRoute, KeyProvider, ModuleFacts, ModuleHost, ModuleWarning } from '../core/index.js';
 import { type Config, sectionOf } from './config/schema.js';
 
 /**
@@ -23,4 +23,16 @@ export function plan(config: Config, modules: readonly CapabilityModule[]): Plan
     routes: modules.flatMap((m) => m.routes?.(sectionOf(config, m), host) ?? []),
     facts,
   };
+}
+
+/** What the modules say weakens their promises under this config (printed by `config check`, logged at start). */
+export function moduleWarnings(config: Config, modules: readonly CapabilityModule[]): ModuleWarning[] {
+  const base = { dataDir: config.dataDir, instance: config.instance, publicUrl: config.http.publicUrl };
+  return modules.flatMap((m) => m.warnings?.(sectionOf(config, m), base) ?? []);
+}
+
+/** Every module's preflight check, in registry order; the first refusal wins (a ConfigError CONFIG_UNSAFE). */
+export async function preflight(config: Config, modules: readonly CapabilityModule[], keys: KeyProvider): Promise<void> {
+  const host = { dataDir: config.dataDir, instance: config.instance, publicUrl: config.http.publicUrl, keys };
+  for (const m of modules) await m.preflight?.(sectionOf(config, m), host);
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CommandSpec } from './command.js';
 import type { Component, ComponentContext } from './component.js';
 import type { HttpRoute } from './http-route.js';
+import type { KeyProvider } from './signer.js';
 
 /**
  * A capability module: everything the daemon needs to know about one collector, detector or sink
@@ -47,6 +48,18 @@ export interface ModuleHost {
   facts: Readonly<ModuleFacts>;
 }
 
+/** What preflight checks and warnings see: the plan-time host plus the daemon's key provider. */
+export interface ModuleCheckHost extends Omit<ModuleHost, 'facts'> {
+  keys: KeyProvider;
+}
+
+/** A valid setting that weakens what the module promises: `config check` prints it, the daemon logs it at start. */
+export interface ModuleWarning {
+  /** Dotted config path of the setting. */
+  path: string;
+  message: string;
+}
+
 export type SectionGroup = 'collectors' | 'detectors' | 'sinks';
 
 export interface ModuleSection<S extends z.ZodType = z.ZodType> {
@@ -65,6 +78,14 @@ export interface CapabilityModule<S extends z.ZodType = z.ZodType> {
   components?(section: z.output<S>, host: ModuleHost): ComponentSpec[];
   routes?(section: z.output<S>, host: ModuleHost): HttpRoute[];
   provides?(section: z.output<S>, host: Omit<ModuleHost, 'facts'>): ModuleFacts;
+  warnings?(section: z.output<S>, host: Omit<ModuleHost, 'facts'>): ModuleWarning[];
+  /**
+   * Runs before the daemon starts anything (and in `config check`). Throw a ConfigError with code
+   * CONFIG_UNSAFE for a problem no restart can fix (a signing key others can read): the start is
+   * refused with exit 2 and the reason, instead of a component crash-looping while the events it
+   * should handle pile up behind it or age out of the bus.
+   */
+  preflight?(section: z.output<S>, host: ModuleCheckHost): Promise<void>;
   readonly commands?: readonly CommandSpec<z.output<S>>[];
 }
 

@@ -18,3 +18,4 @@ export { auditOrigin, checkpointKeyFrom, checkpointKeyRef, KEY_FILE, openCheckpo
 export { entryFromBusRecord } from './record.js';
 export { auditCommands, type AuditCommandDeps } from './commands.js';
 export { auditModule } from './module.js';
+export { auditPreflight, auditWarnings } from './preflight.js';

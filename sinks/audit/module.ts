@@ -3,6 +3,7 @@ import { auditCommands } from './commands.js';
 import { type AuditConfig, auditConfigFrom, type AuditConfigInput, auditConfigSchema } from './config.js';
 import { createAuditStore } from './factory.js';
 import type { AuditStore } from './port.js';
+import { auditPreflight, auditWarnings } from './preflight.js';
 import { getRecordWithProof } from './proof.js';
 import { createAuditSink } from './sink.js';
 
@@ -24,6 +25,8 @@ export const auditModule = defineModule({
     return base ? { auditRecordUrl: `${base.replace(/\/$/, '')}/audit/records/{findingId}` } : {};
   },
   routes: (cfg, host) => (cfg.enabled ? recordRoutes(cfg, host) : []),
+  warnings: auditWarnings,
+  preflight: auditPreflight,
   commands: auditCommands(),
 });
 

@@ -9,7 +9,7 @@ import {
   topicFor,
   withRetry,
 } from '../../core/index.js';
-import { auditOrigin, type CheckpointKey, checkpointKeyRef, keyInside, type OpenedCheckpointKey, openCheckpointKey, signCheckpoint } from './checkpoint.js';
+import { auditOrigin, type CheckpointKey, checkpointKeyRef, type OpenedCheckpointKey, openCheckpointKey, signCheckpoint } from './checkpoint.js';
 import { appendOperatorAction } from './operator.js';
 import type { AuditConfig } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
@@ -78,7 +78,7 @@ export class AuditSink implements Component {
       const ref = checkpointKeyRef(this.config, dir);
       const opened = await openCheckpointKey(this.ctx.keys, ref, auditOrigin(this.config.instance), dir);
       this.#key = opened;
-      await this.#keyChecks(opened, keyInside(ref, this.ctx.dataDir));
+      await this.#keyChecks(opened);
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
       // Records a crash left unsigned are signed now, not one count or interval later: the
       // cadence `audit verify` holds the trail to must survive kill -9.
@@ -194,17 +194,12 @@ export class AuditSink implements Component {
   }
 
   /**
-   * Loud about what weakens the trail: a key beside the data it protects, and a new key (lost or
-   * replaced) — logged at warn and recorded in the trail itself, before anything it signs.
+   * Loud about a new key (lost or replaced): logged at warn and recorded in the trail itself,
+   * before anything it signs. (A key inside the data directory is a module warning, preflight.ts:
+   * `config check` prints it and the daemon logs it at start.)
    */
-  async #keyChecks(key: OpenedCheckpointKey, insideDataDir: boolean): Promise<void> {
+  async #keyChecks(key: OpenedCheckpointKey): Promise<void> {
     const log = this.ctx.logger;
-    if (insideDataDir) {
-      log.warn(
-        { dataDir: this.ctx.dataDir },
-        'audit checkpoint key is inside the data directory: whoever can rewrite the trail can re-sign it; set sinks.audit.key to a key outside it (docs/audit.md)',
-      );
-    }
     const size = await this.store.size();
     if (!key.replaced && !(key.created && size > 0)) return;
     const fromSize = size;

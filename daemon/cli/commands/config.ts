@@ -1,7 +1,10 @@
 import { type CommandSpec, configJsonSchema as jsonSchemaOf, EXIT } from '../../../core/index.js';
+import { createKeyProvider } from '../../../keys/index.js';
 import { exposureWarnings } from '../../config/exposure.js';
 import { loadConfig } from '../../config/load.js';
 import { configSchema } from '../../config/schema.js';
+import { moduleWarnings, preflight } from '../../plan.js';
+import { capabilityModules } from '../../registry.js';
 
 export const configCheckCommand: CommandSpec = {
   name: 'config check',
@@ -12,7 +15,9 @@ export const configCheckCommand: CommandSpec = {
     const file = inv.args[0]!;
     const loaded = loadConfig({ file, env: inv.io.env });
     const { config, ignoredEnv } = loaded;
-    const warnings = [...loaded.warnings, ...exposureWarnings(config)];
+    const warnings = [...loaded.warnings, ...exposureWarnings(config), ...moduleWarnings(config, capabilityModules)];
+    // What the daemon would refuse at start (a key others can read): a ConfigError, exit 2 like a bad key.
+    await preflight(config, capabilityModules, createKeyProvider());
     for (const v of ignoredEnv) inv.io.err(`warning: ${v} names no config key; ignored`);
     for (const w of warnings) inv.io.err(`warning: ${w.message}`);
     inv.io.out(

@@ -113,7 +113,11 @@ export const runDaemonCommand: CommandSpec = {
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'startup failed');
       await daemon.stop().catch(() => undefined);
-      throw err;
+      // A module refused this config (a key others can read): a setup error (exit 2), not a crash to retry.
+      if (!(err instanceof ConfigError && err.code === 'CONFIG_UNSAFE')) throw err;
+      await tracing.stop();
+      inv.io.err(`chainwatch run: ${err.code}: ${err.message}`);
+      return EXIT.usage;
     }
     return done;
   },
