@@ -7,3 +7,4 @@ export * from './types/system.js';
 export * from './types/rekor.js';
 export * from './types/tlog.js';
 export * from './types/audit.js';
+export * from './types/ct.js';
