@@ -70,5 +70,7 @@ describe.skipIf(kafka.skip || !built())('daemon during a Kafka broker outage', (
       d.child.kill('SIGTERM');
       await d.exited;
     }
-  });
+    // The waits above allow up to 60 s per phase (more for the broker's return) on a loaded machine;
+    // the test's own limit must not be shorter than they are.
+  }, 420_000);
 });
