@@ -50,6 +50,10 @@ function httpTamperer(prefix: () => string): Tamperer {
       await http('PUT', `/${hb._index}/_doc/${b}`, ha._source);
       await done();
     },
+    async plantNode(level, index) {
+      const res = await http('PUT', `/${prefix()}.nodes/_doc/${level}-${index}?refresh=true`, { level, index, hash: '00'.repeat(32) });
+      expect(res.status).toBe(201);
+    },
   };
 }
 
