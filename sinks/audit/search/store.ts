@@ -27,6 +27,11 @@ export interface OpenSearchAuditStoreOptions {
   retry?: RetryPolicy;
   logger?: Logger;
   now?: () => Date;
+  /**
+   * false (read-only commands): write nothing at open (no template, index, policy or block) and
+   * refuse a store that does not exist (AUDIT_STORE_NOT_FOUND) instead of creating it. Default true.
+   */
+  create?: boolean;
 }
 
 type Hit = { _id: string; _source: RecordDoc };
@@ -62,6 +67,12 @@ export class OpenSearchAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#planner) return;
+    if (this.#o.create === false) {
+      await this.#mustExist();
+      this.#dirty = true;
+      this.#planner = new AppendPlanner(await this.#loadBuilder());
+      return;
+    }
     const replicas = this.#o.replicas ?? 1;
     await this.#must({ method: 'PUT', path: `/_index_template/${this.#p}`, body: indexTemplate(this.#p, replicas) }, 'put index template');
     for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
@@ -72,6 +83,23 @@ export class OpenSearchAuditStore implements AuditStore {
     await this.#blockClosedMonths();
     this.#dirty = true;
     this.#planner = new AppendPlanner(await this.#loadBuilder());
+  }
+
+  /** The side indices are created with the first open by a writer: without them there is no trail. */
+  async #mustExist(): Promise<void> {
+    for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
+      const res = await this.#call({ method: 'GET', path: `/${idx}/_settings` });
+      if (res.status === 404) {
+        throw new AuditError(
+          'AUDIT_STORE_NOT_FOUND',
+          `no audit trail with index prefix ${this.#p} (${idx} does not exist; check sinks.audit.backend.indexPrefix)`,
+          {
+            retriable: false,
+          },
+        );
+      }
+      if (!ok(res.status)) this.#throw(res, `read ${idx}`);
+    }
   }
 
   async close(): Promise<void> {
