@@ -40,6 +40,7 @@ export type IntegrityProblem =
   | 'CHECKPOINT_INCONSISTENT' // two checkpoints are not one append-only history
   | 'CHECKPOINT_BEYOND_RECORDS' // a checkpoint covers records the store no longer has
   | 'RECORD_OUT_OF_RANGE' // a row stored at a position outside [0, size), e.g. a negative index
+  | 'ROW_CENSUS_MISMATCH' // a table holds more (or other) rows than the verified tree size implies
   // Unverifiable rather than broken: nothing signed contradicts the store, but signatures that
   // the configured cadence guarantees are absent (deleted, or never written because of a crash).
   | 'UNSIGNED_RANGE' // more records, or older ones, after the latest checkpoint than the cadence allows

@@ -1,9 +1,18 @@
 import { describeError } from '../../core/index.js';
-import { leafHash, verifyConsistency, type Checkpoint, type NoteVerifier, consistencyProof, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
+import {
+  leafHash,
+  verifyConsistency,
+  type Checkpoint,
+  type NoteVerifier,
+  consistencyProof,
+  TreeBuilder,
+  type NodeId,
+  DEFAULT_STRIDE,
+} from '../../core/tlog/index.js';
 import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
 import { type IntegrityProblem, type Verdict, verdictOf } from './errors.js';
-import type { AuditStore } from './port.js';
+import type { AuditStore, TableCensus } from './port.js';
 import { parseRecordBody, recordFields, sameFields } from './record.js';
 
 /**
@@ -19,6 +28,9 @@ import { parseRecordBody, recordFields, sameFields } from './record.js';
  *     between checkpoints, or an unsigned tail, longer or older than the sink ever leaves one.
  *     Deleting checkpoints needs no key; without step 6 it would turn a rewritten history into an
  *     "intact" one. That is `unverifiable` (exit 3), not `broken`: nothing signed is contradicted.
+ *  7. (before 6) counts every row of every table (records, fields, each stored node level,
+ *     checkpoints) and compares count, min and max with what the verified size implies: the walk
+ *     only reads rows it asks for, so a forged extra fields or nodes row would otherwise go unseen.
  * The first problem in record order is reported, naming the record (or checkpoint).
  */
 export interface IntegrityFailure {
@@ -84,9 +96,11 @@ export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier
     return walk.records > from ? { unsigned: { from, to: walk.records - 1 } } : {};
   };
   try {
-    checkpoints = openCheckpoints(await store.listCheckpoints().then((l) => l.map((c) => c.note)), opts.extraCheckpoints ?? [], verifier);
+    const stored = await store.listCheckpoints().then((l) => l.map((c) => c.note));
+    checkpoints = openCheckpoints(stored, opts.extraCheckpoints ?? [], verifier);
     walk = await walkRecords(store, checkpoints, opts.batch ?? 2000);
     await checkConsistency(store, checkpoints);
+    checkCensus(await store.census(), walk.records, stored.length);
     if (opts.cadence) checkCadence(checkpoints, walk, opts.cadence, opts.now ?? new Date());
   } catch (err) {
     if (!(err instanceof Broken)) throw err;
@@ -136,6 +150,40 @@ function checkCadence(cps: Checkpoint[], walk: Walk, cadence: Cadence, now: Date
       detail: `${range}; the first was recorded at ${walk.firstUnsignedAt} and checkpointInterval is ${cadence.intervalMs / 1000}s (a crash before signing, or deleted checkpoints)`,
     });
   }
+}
+
+type Range = Pick<TableCensus, 'count' | 'min' | 'max'>;
+const dense = (count: number): Range => ({ count, min: count > 0 ? 0 : null, max: count > 0 ? count - 1 : null });
+const show = (r: Range): string => `${r.count} rows, index ${r.min ?? '-'}..${r.max ?? '-'}`;
+
+/** Step 7: what the store holds against what a verified tree of `size` records has. */
+function checkCensus(census: readonly TableCensus[], size: number, storedCheckpoints: number): void {
+  const name = (c: Pick<TableCensus, 'table' | 'level'>): string => (c.level === undefined ? c.table : `${c.table} level ${c.level}`);
+  const expected = new Map<string, Range>([
+    ['records', dense(size)],
+    ['fields', dense(size)],
+  ]);
+  // Stored node levels: multiples of the stride above 0 (level 0 is the leaf hash beside each record).
+  for (let level = DEFAULT_STRIDE; 2 ** level <= size; level += DEFAULT_STRIDE) expected.set(`nodes level ${level}`, dense(Math.floor(size / 2 ** level)));
+  const seen = new Set<string>();
+  for (const c of census) {
+    const table = name(c);
+    seen.add(table);
+    if (c.table === 'checkpoints') {
+      if (c.count !== storedCheckpoints || (c.max ?? 0) > size || (c.min ?? 0) < 0) {
+        mismatch(table, `${storedCheckpoints} rows, sizes 0..${size}`, show(c));
+      }
+      continue;
+    }
+    const want = expected.get(table) ?? dense(0);
+    if (c.count !== want.count || c.min !== want.min || c.max !== want.max) mismatch(table, show(want), show(c));
+  }
+  // A search backend keeps fields inside the record document: no separate census row for them.
+  for (const [table, want] of expected) if (!seen.has(table) && want.count > 0 && table !== 'fields') mismatch(table, show(want), show(dense(0)));
+}
+
+function mismatch(table: string, expected: string, found: string): never {
+  return fail({ code: 'ROW_CENSUS_MISMATCH', detail: `table ${table}: expected ${expected}, found ${found}` });
 }
 
 /** Step 1: signatures, merged by size; two different roots for one size is a split view. */

@@ -1,7 +1,7 @@
 import { type Logger, type RetryPolicy, silentLogger, severityRank, withRetry } from '../../../core/index.js';
 import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/index.js';
 import { AuditError } from '../errors.js';
-import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow } from '../port.js';
+import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow, TableCensus } from '../port.js';
 import { AppendPlanner, parseRecordBody } from '../record.js';
 import {
   checkpointsIndex,
@@ -27,6 +27,11 @@ export interface OpenSearchAuditStoreOptions {
   retry?: RetryPolicy;
   logger?: Logger;
   now?: () => Date;
+  /**
+   * false (read-only commands): write nothing at open (no template, index, policy or block) and
+   * refuse a store that does not exist (AUDIT_STORE_NOT_FOUND) instead of creating it. Default true.
+   */
+  create?: boolean;
 }
 
 type Hit = { _id: string; _source: RecordDoc };
@@ -62,6 +67,12 @@ export class OpenSearchAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#planner) return;
+    if (this.#o.create === false) {
+      await this.#mustExist();
+      this.#dirty = true;
+      this.#planner = new AppendPlanner(await this.#loadBuilder());
+      return;
+    }
     const replicas = this.#o.replicas ?? 1;
     await this.#must({ method: 'PUT', path: `/_index_template/${this.#p}`, body: indexTemplate(this.#p, replicas) }, 'put index template');
     for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
@@ -72,6 +83,23 @@ export class OpenSearchAuditStore implements AuditStore {
     await this.#blockClosedMonths();
     this.#dirty = true;
     this.#planner = new AppendPlanner(await this.#loadBuilder());
+  }
+
+  /** The side indices are created with the first open by a writer: without them there is no trail. */
+  async #mustExist(): Promise<void> {
+    for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
+      const res = await this.#call({ method: 'GET', path: `/${idx}/_settings` });
+      if (res.status === 404) {
+        throw new AuditError(
+          'AUDIT_STORE_NOT_FOUND',
+          `no audit trail with index prefix ${this.#p} (${idx} does not exist; check sinks.audit.backend.indexPrefix)`,
+          {
+            retriable: false,
+          },
+        );
+      }
+      if (!ok(res.status)) this.#throw(res, `read ${idx}`);
+    }
   }
 
   async close(): Promise<void> {
@@ -266,6 +294,29 @@ export class OpenSearchAuditStore implements AuditStore {
     });
   }
 
+  async census(): Promise<TableCensus[]> {
+    const stats = (field: string) => ({ min: { min: { field } }, max: { max: { field } } });
+    const count = async (index: string, aggs: object): Promise<{ total: number; aggs: Aggs }> => {
+      await this.#must({ method: 'POST', path: `/${index}/_refresh`, querystring: { allow_no_indices: true } }, 'refresh');
+      const res = await this.#must(
+        { method: 'POST', path: `/${index}/_search`, querystring: { allow_no_indices: true }, body: { size: 0, track_total_hits: true, aggs } },
+        'count rows',
+      );
+      const body = res.body as unknown as { hits: { total?: number | { value: number } }; aggregations: Aggs };
+      const total = body.hits.total;
+      return { total: typeof total === 'number' ? total : Number(total?.value ?? 0), aggs: body.aggregations };
+    };
+    const range = (a: Aggs, total: number) => ({ count: total, min: a.min?.value ?? null, max: a.max?.value ?? null });
+    const records = await count(recordsPattern(this.#p), stats('chainwatch.audit.index'));
+    const nodes = await count(nodesIndex(this.#p), { levels: { terms: { field: 'level', size: 100 }, aggs: stats('index') } });
+    const cps = await count(checkpointsIndex(this.#p), stats('size'));
+    return [
+      { table: 'records', ...range(records.aggs, records.total) },
+      ...(nodes.aggs.levels?.buckets ?? []).map((b) => ({ table: 'nodes' as const, level: Number(b.key), ...range(b, b.doc_count) })),
+      { table: 'checkpoints', ...range(cps.aggs, cps.total) },
+    ];
+  }
+
   async #search(body: object): Promise<Hit[]> {
     if (this.#dirty) {
       await this.#must({ method: 'POST', path: `/${recordsPattern(this.#p)}/_refresh`, querystring: { allow_no_indices: true } }, 'refresh');
@@ -331,4 +382,11 @@ export class OpenSearchAuditStore implements AuditStore {
     const retriable = res.status === 429 || res.status >= 500;
     throw new AuditError(retriable ? 'AUDIT_STORE_UNAVAILABLE' : 'AUDIT_WRITE_FAILED', `${what}: HTTP ${res.status} ${type}`.trim(), { retriable });
   }
+}
+
+/** The aggregations census() asks for (min/max of an index field; node rows per level). */
+interface Aggs {
+  min?: { value: number | null };
+  max?: { value: number | null };
+  levels?: { buckets: ({ key: number; doc_count: number } & Aggs)[] };
 }
