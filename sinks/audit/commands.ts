@@ -11,9 +11,10 @@ import {
   type Severity,
   UsageError,
 } from '../../core/index.js';
-import { type NoteVerifier, parseVerifierKey } from '../../core/tlog/index.js';
+import { parseVerifierKey } from '../../core/tlog/index.js';
 import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
+import { type KeyEntry, parseHistory, readHistoryFile, type TrustedKeys, trustedKeys } from './key-history.js';
 import { AuditError } from './errors.js';
 import { auditDir, createAuditStore } from './factory.js';
 import { appendOperatorAction } from './operator.js';
@@ -164,7 +165,11 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
         withStore(inv, async (store) => {
           const dir = keyDir(inv);
           // Never creates a key (nor a store): a new key here would fork the trail's signatures.
-          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir, { create: false });
+          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir, {
+            create: false,
+            size: await store.size(),
+            now: inv.now(),
+          });
           const cp = await signCheckpoint(store, key, inv.now());
           if (inv.json) inv.io.out(JSON.stringify({ signed: cp !== undefined, size: cp?.size ?? (await store.size()) }));
           else inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
@@ -261,27 +266,46 @@ async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<n
   // Inputs first: a bad --vkey or --checkpoint is the auditor's mistake (2), whatever the store holds.
   // An auditor passes --vkey from an independent source; the local copy is a convenience.
   const given = (inv.options.vkey as string[] | undefined) ?? [];
-  const vkeyPaths = given.length ? given : [join(keyDir, VKEY_FILE)];
-  const vkeys: NoteVerifier[] = [];
+  const history = (path: string): KeyEntry[] => {
+    const lines = readHistoryFile(path);
+    if (!lines?.length) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${path} (give one with --vkey)`);
+    try {
+      return parseHistory(lines);
+    } catch (err) {
+      throw new AuditError('AUDIT_KEY_UNREADABLE', `${path}: not a verifier key: ${describeError(err).code}`, { cause: err });
+    }
+  };
+  let trust: TrustedKeys;
   let extra: string[];
   try {
-    for (const path of vkeyPaths) {
-      const lines = readKeyHistory(path);
-      if (!lines?.length) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${path} (give one with --vkey)`);
-      for (const line of lines) {
-        try {
-          vkeys.push(parseVerifierKey(line));
-        } catch (err) {
-          throw new AuditError('AUDIT_KEY_UNREADABLE', `${path}: not a verifier key: ${describeError(err).code}`, { cause: err });
-        }
-      }
-    }
+    const localPath = join(keyDir, VKEY_FILE);
+    // --vkey keys (from an independent source) anchor the chain the local history extends.
+    const local = given.length ? safeHistory(localPath) : history(localPath);
+    trust = trustedKeys(local, given.length ? given.flatMap(history) : undefined);
     extra = readSavedCheckpoints((inv.options.checkpoint as string[] | undefined) ?? []).map((c) => c.note);
   } catch (err) {
     if (!(err instanceof AuditError)) throw err;
     say(err.code, err.message);
     return VERIFY_EXIT.usage;
   }
+  for (const w of trust.warnings) say('KEY_UNCHAINED', w);
+  if (trust.tampered) {
+    const report: VerifyReport = {
+      ok: false,
+      verdict: 'broken',
+      records: 0,
+      checkpoints: 0,
+      problem: { code: 'KEY_HISTORY_TAMPERED', detail: trust.tampered },
+    };
+    printReport(inv, report);
+    return VERIFY_EXIT.broken;
+  }
+  const keyRanges = trust.keys.map((k) => ({
+    verifier: parseVerifierKey(k.vkey),
+    ...(k.fromSize !== undefined ? { fromSize: k.fromSize } : {}),
+    ...(k.toSize !== undefined ? { toSize: k.toSize } : {}),
+  }));
+  const vkeys = keyRanges.map((r) => r.verifier);
   const s = inv.section;
   const cadence =
     s.checkpointEvery !== undefined && s.maxBatch !== undefined && s.checkpointInterval !== undefined
@@ -290,7 +314,7 @@ async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<n
   let report: VerifyReport | undefined;
   try {
     await withStore(inv, async (store) => {
-      report = await verifyAuditTrail(store, vkeys, { extraCheckpoints: extra, now: inv.now(), ...(cadence ? { cadence } : {}) });
+      report = await verifyAuditTrail(store, vkeys, { keyRanges, extraCheckpoints: extra, now: inv.now(), ...(cadence ? { cadence } : {}) });
       return EXIT.ok;
     });
   } catch (err) {
@@ -302,6 +326,15 @@ async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<n
   if (!report) return VERIFY_EXIT.unavailable; // unreachable: withStore ran the body or threw
   printReport(inv, report);
   return VERIFY_EXIT[report.verdict];
+}
+
+/** The local history when --vkey anchors the chain: missing or malformed, it only adds no keys. */
+function safeHistory(path: string): KeyEntry[] {
+  try {
+    return parseHistory(readHistoryFile(path) ?? []);
+  } catch {
+    return [];
+  }
 }
 
 function printReport(inv: Inv, report: VerifyReport): void {

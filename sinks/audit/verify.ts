@@ -77,6 +77,14 @@ export interface VerifyOptions {
   cadence?: Cadence;
   /** For the age of the unsigned tail. */
   now?: Date;
+  /** The key history's validity ranges: each checkpoint must verify under a key whose range covers its size. */
+  keyRanges?: readonly KeyRange[];
+}
+
+export interface KeyRange {
+  verifier: NoteVerifier;
+  fromSize?: number;
+  toSize?: number;
 }
 
 class Broken extends Error {
@@ -97,7 +105,7 @@ export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier
   };
   try {
     const stored = await store.listCheckpoints().then((l) => l.map((c) => c.note));
-    checkpoints = openCheckpoints(stored, opts.extraCheckpoints ?? [], verifier);
+    checkpoints = openCheckpoints(stored, opts.extraCheckpoints ?? [], verifier, opts.keyRanges);
     walk = await walkRecords(store, checkpoints, opts.batch ?? 2000);
     await checkConsistency(store, checkpoints);
     checkCensus(await store.census(), walk.records, stored.length);
@@ -187,7 +195,12 @@ function mismatch(table: string, expected: string, found: string): never {
 }
 
 /** Step 1: signatures, merged by size; two different roots for one size is a split view. */
-function openCheckpoints(stored: string[], extra: readonly string[], verifier: NoteVerifier | readonly NoteVerifier[]): Checkpoint[] {
+function openCheckpoints(
+  stored: string[],
+  extra: readonly string[],
+  verifier: NoteVerifier | readonly NoteVerifier[],
+  ranges?: readonly KeyRange[],
+): Checkpoint[] {
   const bySize = new Map<number, Checkpoint>();
   for (const note of [...stored, ...extra]) {
     let cp: Checkpoint;
@@ -201,6 +214,7 @@ function openCheckpoints(stored: string[], extra: readonly string[], verifier: N
         detail: `checkpoint does not verify: ${describeError(err).code}`,
       });
     }
+    if (ranges) checkKeyRange(note, cp.size, ranges);
     const seen = bySize.get(cp.size);
     if (seen && !seen.rootHash.equals(cp.rootHash)) {
       fail({ code: 'CHECKPOINT_INCONSISTENT', checkpointSize: cp.size, detail: `two signed roots for tree size ${cp.size}` });
@@ -208,6 +222,25 @@ function openCheckpoints(stored: string[], extra: readonly string[], verifier: N
     bySize.set(cp.size, cp);
   }
   return [...bySize.values()].sort((a, b) => a.size - b.size);
+}
+
+/** A checkpoint signed by a known key outside that key's range: signed by a retired (or not yet valid) key. */
+function checkKeyRange(note: string, size: number, ranges: readonly KeyRange[]): void {
+  const covering = ranges.filter((r) => (r.fromSize === undefined || size >= r.fromSize) && (r.toSize === undefined || size <= r.toSize));
+  try {
+    if (covering.length)
+      return void openAuditCheckpoint(
+        note,
+        covering.map((r) => r.verifier),
+      );
+  } catch {
+    // falls through
+  }
+  fail({
+    code: 'CHECKPOINT_KEY_OUT_OF_RANGE',
+    checkpointSize: size,
+    detail: `checkpoint of size ${size} is signed by a key whose history range does not cover that size`,
+  });
 }
 
 /** Below any index: the first page starts here so rows at negative positions come first. */
