@@ -102,7 +102,7 @@ export async function openCheckpointKey(
   await appendKeyEntry(
     path,
     { vkey: ck.vkey, fromSize: opts.size ?? 0, from: (opts.now ?? new Date()).toISOString(), ...(last ? { previous: last.vkey } : {}), ref },
-    predecessor,
+    { successor: ck.signer, predecessor },
   );
   return { ...ck, created, ...(history.length ? { replaced: history } : {}), ...(last ? { chained: predecessor !== undefined } : {}) };
 }

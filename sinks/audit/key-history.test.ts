@@ -75,6 +75,47 @@ describe('audit key history', () => {
     expect(r.out).toContain('KEY_HISTORY_TAMPERED');
   });
 
+  // The close line bounds the old key: whoever holds (or stole) it could otherwise sign
+  // checkpoints past the rotation after dropping or widening the close. Its successor signs it.
+  const closeLine = (text: string): string => text.split('\n').find((l) => l.includes('"kind":"close"'))!;
+  it.each([
+    ['removed', (text: string) => text.replace(`${closeLine(text)}\n`, '')],
+    ['widened', (text: string) => text.replace('"toSize":20', '"toSize":30')],
+    ['unsigned', (text: string) => text.replace(closeLine(text), closeLine(text).replace(/"sig":"[^"]*",?/, ''))],
+  ])('a close line %s after the old key signed past it is KEY_HISTORY_TAMPERED (exit 1)', async (_how, edit) => {
+    for (const lose of [false, true]) {
+      const { run, history } = await rotated({ lose, signLastWithOld: true });
+      const before = readFileSync(history, 'utf8');
+      writeFileSync(history, edit(before));
+      expect(readFileSync(history, 'utf8')).not.toBe(before);
+      const r = await run(['--json']);
+      expect(r.code, `${lose ? 'after key loss' : 'rotation'}: ${r.out}`).toBe(1);
+      expect(JSON.parse(r.out.slice(r.out.indexOf('{')))).toMatchObject({ verdict: 'broken', problem: { code: 'KEY_HISTORY_TAMPERED' } });
+    }
+  });
+
+  it('an entry after the first that no longer names its predecessor is KEY_HISTORY_TAMPERED, even after key loss', async () => {
+    const { run, history } = await rotated({ lose: true, signLastWithOld: true });
+    const lines = readFileSync(history, 'utf8').trim().split('\n');
+    // Drop the close and the unchained successor's `previous`: it would pass for a first key.
+    const edited = lines
+      .filter((l) => !l.includes('"kind":"close"'))
+      .map((l, k) => (k === 1 ? JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l) as object).filter(([f]) => f !== 'previous'))) : l));
+    writeFileSync(history, `${edited.join('\n')}\n`);
+    const r = await run(['--json']);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain('KEY_HISTORY_TAMPERED');
+  });
+
+  it('a bare key line appended after ranged entries is reported as unchained', async () => {
+    const { run, history } = await rotated({ lose: false });
+    const stranger = await openCheckpointKey(new MemoryKeyProvider(), { file: '/elsewhere.pem' }, origin, mkdtempSync(join(tmpdir(), 'cw-keyhist-')));
+    writeFileSync(history, `${readFileSync(history, 'utf8')}${stranger.vkey}\n`);
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`KEY_UNCHAINED: unchained key ${stranger.vkey}: a bare key line after ranged entries`);
+  });
+
   it('a checkpoint signed by a key outside its range is broken (exit 1)', async () => {
     const { run } = await rotated({ lose: false, signLastWithOld: true });
     const r = await run();

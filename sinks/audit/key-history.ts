@@ -8,8 +8,11 @@ import { type AsyncNoteSigner, parseVerifierKey } from '../../core/tlog/index.js
  *   - `{"kind":"key","vkey":…,"fromSize":N,"from":ISO,"previous":vkey?,"ref":…?,"sig":b64?}`:
  *     a key that signs checkpoints of size >= fromSize; `sig` is its predecessor's signature over
  *     the canonical entry without `sig` (present when the previous key could still sign at rotation);
- *   - `{"kind":"close","vkey":…,"toSize":N,"at":ISO}`: a superseded key signs no checkpoint above N.
- * Lines are never rewritten: closing a key appends a line.
+ *   - `{"kind":"close","vkey":…,"toSize":N,"at":ISO,"sig":b64}`: a superseded key signs no
+ *     checkpoint above N; `sig` is the *successor's* signature over the canonical line without it.
+ *     The successor, not the closing key: it is the one key that exists at every rotation (also
+ *     after a loss), and whoever holds (or stole) the old key must not be able to widen its range.
+ * Lines are never rewritten: closing a key appends a line, just before its successor's entry.
  */
 export interface KeyEntry {
   vkey: string;
@@ -20,6 +23,11 @@ export interface KeyEntry {
   /** Where the key lived (a file path; never key material): lets the next rotation find it to chain. */
   ref?: unknown;
   sig?: string;
+  /** From the key's close line: when it was closed and the successor's signature over the line. */
+  closeAt?: string;
+  closeSig?: string;
+  /** More than one close line names this key. */
+  closedTwice?: boolean;
   /** A bare verifier key line (the old format). */
   legacy: boolean;
 }
@@ -62,7 +70,12 @@ export function parseHistory(lines: readonly string[]): KeyEntry[] {
     } else if (o.kind === 'close' && typeof o.vkey === 'string' && typeof o.toSize === 'number') {
       const open = entries.findLast((e) => e.vkey === o.vkey);
       if (!open) throw new SyntaxError(`close line for a key not in the history`);
-      open.toSize = o.toSize;
+      if (open.toSize !== undefined) open.closedTwice = true;
+      else {
+        open.toSize = o.toSize;
+        if (typeof o.at === 'string') open.closeAt = o.at;
+        if (typeof o.sig === 'string') open.closeSig = o.sig;
+      }
     } else throw new SyntaxError('not a key history line');
   }
   return entries;
@@ -72,15 +85,26 @@ function signedBody(e: { vkey: string; fromSize: number; from: string; previous?
   return Buffer.from(CONTEXT + canonicalJson({ kind: 'key', ...e }), 'utf8');
 }
 
-/** Appends the close line of `previous` (when given) and the new key's entry, signed by `predecessor` when it is available. */
+function closeBody(c: { vkey: string; toSize: number; at: string }): Buffer {
+  return Buffer.from(CONTEXT + canonicalJson({ kind: 'close', ...c }), 'utf8');
+}
+
+/**
+ * Appends the close line of `previous` (when given), signed by the new key (`successor`), and the
+ * new key's entry, signed by `predecessor` when that key is still available.
+ */
 export async function appendKeyEntry(
   path: string,
   entry: { vkey: string; fromSize: number; from: string; previous?: string; ref?: unknown },
-  predecessor: AsyncNoteSigner | undefined,
+  signers: { successor: AsyncNoteSigner; predecessor: AsyncNoteSigner | undefined },
 ): Promise<void> {
-  const sig = predecessor ? (await predecessor.sign(signedBody(entry))).toString('base64') : undefined;
+  const sig = signers.predecessor ? (await signers.predecessor.sign(signedBody(entry))).toString('base64') : undefined;
   let text = '';
-  if (entry.previous) text += `${canonicalJson({ kind: 'close', vkey: entry.previous, toSize: entry.fromSize, at: entry.from })}\n`;
+  if (entry.previous) {
+    const close = { vkey: entry.previous, toSize: entry.fromSize, at: entry.from };
+    const closeSig = (await signers.successor.sign(closeBody(close))).toString('base64');
+    text += `${canonicalJson({ kind: 'close', ...close, sig: closeSig })}\n`;
+  }
   text += `${canonicalJson({ kind: 'key', ...entry, ...(sig ? { sig } : {}) })}\n`;
   appendFileSync(path, text, { mode: 0o600 });
 }
@@ -98,6 +122,43 @@ export function chainStatus(e: KeyEntry): ChainStatus {
     return v.verify(body, Buffer.from(e.sig, 'base64')) ? 'chained' : 'bad-signature';
   } catch {
     return 'bad-signature';
+  }
+}
+
+/**
+ * The history's shape, which no single signature covers on its own: every entry after the first
+ * names the key before it, and every superseded key has exactly one close line, at its
+ * successor's fromSize, signed by that successor. So a close cannot be dropped, widened or
+ * forged, and an entry cannot pose as a first key, without the successor's key. Bare (old
+ * format) lines carry nothing to check. Returns what is wrong, or undefined.
+ */
+export function shapeProblem(entries: readonly KeyEntry[]): string | undefined {
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k]!;
+    const next = entries[k + 1];
+    if (e.closedTwice) return `the key ${e.vkey} is closed twice`;
+    if (k > 0 && !e.legacy && e.previous !== entries[k - 1]!.vkey) {
+      return `the key history entry of ${e.vkey} (from size ${e.fromSize}) does not name the key before it`;
+    }
+    if (!next || next.legacy) {
+      if (e.toSize !== undefined && !next) return `the key ${e.vkey} is closed at size ${e.toSize} but no key follows it`;
+      continue;
+    }
+    if (e.toSize === undefined) return `the close line of ${e.vkey} (superseded at size ${next.fromSize}) is missing`;
+    if (e.toSize !== next.fromSize || !closeSigned(e, next)) {
+      return `the close line of ${e.vkey} (size ${e.toSize}) does not carry its successor's signature: it was edited`;
+    }
+  }
+  return undefined;
+}
+
+function closeSigned(closed: KeyEntry, successor: KeyEntry): boolean {
+  if (!closed.closeSig || closed.toSize === undefined) return false;
+  try {
+    const body = closeBody({ vkey: closed.vkey, toSize: closed.toSize, at: closed.closeAt ?? '' });
+    return parseVerifierKey(successor.vkey).verify(body, Buffer.from(closed.closeSig, 'base64'));
+  } catch {
+    return false;
   }
 }
 
@@ -121,13 +182,16 @@ export interface TrustedKeys {
  */
 export function trustedKeys(local: readonly KeyEntry[], outOfBand?: readonly KeyEntry[]): TrustedKeys {
   const warnings: string[] = [];
-  let tampered: string | undefined;
-  for (const e of local) {
+  let tampered = shapeProblem(local);
+  for (const [k, e] of local.entries()) {
     const status = chainStatus(e);
     if (status === 'bad-signature')
       tampered ??= `the key history entry of ${e.vkey} (from size ${e.fromSize}) does not carry its predecessor's signature: it was edited`;
     if (status === 'unchained')
       warnings.push(`unchained key from size ${e.fromSize}: ${e.vkey} was not signed by the key before it (the previous key was lost)`);
+    // Only chainwatch before key ranges wrote bare lines: one after a ranged entry has neither a range nor a signature.
+    if (status === 'legacy' && local.slice(0, k).some((l) => !l.legacy))
+      warnings.push(`unchained key ${e.vkey}: a bare key line after ranged entries (no range, no predecessor signature)`);
   }
   if (!outOfBand) return { keys: [...local], warnings, ...(tampered ? { tampered } : {}) };
   const keys = outOfBand.map((e) => {
