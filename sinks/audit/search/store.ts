@@ -32,17 +32,23 @@ export interface OpenSearchAuditStoreOptions {
    * refuse a store that does not exist (AUDIT_STORE_NOT_FOUND) instead of creating it. Default true.
    */
   create?: boolean;
+  /** Checkpoints per search request when listing them (default and at most MAX_PAGE); tests lower it to cross page boundaries. */
+  checkpointPage?: number;
 }
 
 type Hit = { _id: string; _source: RecordDoc };
 /** The parts of OpenSearch/Elasticsearch response bodies this store reads. */
 interface Body {
   error?: { type?: string };
+  _scroll_id?: string;
   items?: unknown[];
   hits: { hits: unknown[] };
   docs: unknown[];
 }
 const MAX_PAGE = 10_000;
+/** How long a scroll context lives between two pages. */
+const SCROLL_KEEP_ALIVE = '1m';
+type CheckpointDoc = { size: number; root_hash: string; note: string; created_at: string };
 const ok = (s: number): boolean => s >= 200 && s < 300;
 
 /**
@@ -267,18 +273,36 @@ export class OpenSearchAuditStore implements AuditStore {
     );
   }
 
+  /**
+   * Every checkpoint, through a scroll: one search returns at most a page (index.max_result_window,
+   * 10,000 by default), and a trail that signs every few thousand records outgrows that. A scroll
+   * also needs no unique sort key, so a forged twin of a checkpoint is listed too.
+   */
   async listCheckpoints(): Promise<StoredCheckpoint[]> {
-    await this.#must({ method: 'POST', path: `/${checkpointsIndex(this.#p)}/_refresh` }, 'refresh checkpoints');
-    const res = await this.#must(
-      { method: 'POST', path: `/${checkpointsIndex(this.#p)}/_search`, body: { size: MAX_PAGE, sort: [{ size: 'asc' }] } },
+    const index = checkpointsIndex(this.#p);
+    await this.#must({ method: 'POST', path: `/${index}/_refresh` }, 'refresh checkpoints');
+    const page = Math.min(this.#o.checkpointPage ?? MAX_PAGE, MAX_PAGE);
+    let res = await this.#must(
+      { method: 'POST', path: `/${index}/_search`, querystring: { scroll: SCROLL_KEEP_ALIVE }, body: { size: page, sort: ['_doc'] } },
       'list checkpoints',
     );
-    return (res.body.hits.hits as { _source: { size: number; root_hash: string; note: string; created_at: string } }[]).map(({ _source: s }) => ({
-      size: s.size,
-      rootHash: s.root_hash,
-      note: s.note,
-      createdAt: s.created_at,
-    }));
+    const docs: CheckpointDoc[] = [];
+    let scrollId = res.body._scroll_id;
+    try {
+      for (;;) {
+        const hits = res.body.hits.hits as { _source: CheckpointDoc }[];
+        docs.push(...hits.map((h) => h._source));
+        if (hits.length < page || !scrollId) break;
+        // Not retried: a lost answer would have moved the scroll on, and a silently skipped page
+        // would read as deleted checkpoints. The caller sees the store as unavailable instead.
+        res = await this.#must({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL_KEEP_ALIVE, scroll_id: scrollId } }, 'list checkpoints');
+        scrollId = res.body._scroll_id ?? scrollId;
+      }
+    } finally {
+      // Best effort: an unreleased scroll context expires after SCROLL_KEEP_ALIVE anyway.
+      if (scrollId) await this.#call({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: scrollId } }).catch(() => undefined);
+    }
+    return docs.map((d) => ({ size: d.size, rootHash: d.root_hash, note: d.note, createdAt: d.created_at })).sort((a, b) => a.size - b.size);
   }
 
   async recentPositions(limit: number): Promise<BusPosition[]> {
