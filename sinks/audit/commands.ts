@@ -1,15 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import {
-  type CommandSpec,
-  EXIT,
-  type Invocation,
-  numberOption,
-  parseDuration,
-  SEVERITIES,
-  type Severity,
-  UsageError,
-} from '../../core/index.js';
+import { type CommandSpec, EXIT, type Invocation, numberOption, parseDuration, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
 import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditCommandSection } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
