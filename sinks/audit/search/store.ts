@@ -3,19 +3,10 @@ import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/index.
 import { AuditError } from '../errors.js';
 import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow, TableCensus } from '../port.js';
 import { AppendPlanner, parseRecordBody } from '../record.js';
-import {
-  checkpointsIndex,
-  indexTemplate,
-  ismPolicy,
-  nodesIndex,
-  type RecordDoc,
-  recordDocument,
-  recordsIndex,
-  recordsPattern,
-  rowFromHit,
-  sideIndexBody,
-} from './mappings.js';
-import type { SearchRequest, SearchResponse, SearchTransport } from './transport.js';
+import { checkpointsIndex, nodesIndex, type RecordDoc, recordDocument, recordsIndex, recordsPattern, rowFromHit } from './mappings.js';
+import { countRows, listAllCheckpoints } from './census.js';
+import { blockClosedMonths, requireTrail, setUpIndices } from './indices.js';
+import type { SearchCalls, SearchRequest, SearchResponse, SearchTransport } from './transport.js';
 
 export interface OpenSearchAuditStoreOptions {
   transport: SearchTransport;
@@ -40,15 +31,11 @@ type Hit = { _id: string; _source: RecordDoc };
 /** The parts of OpenSearch/Elasticsearch response bodies this store reads. */
 interface Body {
   error?: { type?: string };
-  _scroll_id?: string;
   items?: unknown[];
   hits: { hits: unknown[] };
   docs: unknown[];
 }
 const MAX_PAGE = 10_000;
-/** How long a scroll context lives between two pages. */
-const SCROLL_KEEP_ALIVE = '1m';
-type CheckpointDoc = { size: number; root_hash: string; note: string; created_at: string };
 const ok = (s: number): boolean => s >= 200 && s < 300;
 
 /**
@@ -73,39 +60,14 @@ export class OpenSearchAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#planner) return;
-    if (this.#o.create === false) {
-      await this.#mustExist();
-      this.#dirty = true;
-      this.#planner = new AppendPlanner(await this.#loadBuilder());
-      return;
+    // A reader (create: false) writes nothing and refuses a trail that does not exist.
+    if (this.#o.create === false) await requireTrail(this.#calls, this.#p);
+    else {
+      await setUpIndices(this.#calls, this.#p, { replicas: this.#o.replicas ?? 1, retentionMs: this.#o.retentionMs, logger: this.#o.logger ?? silentLogger });
+      await this.#blockClosedMonths();
     }
-    const replicas = this.#o.replicas ?? 1;
-    await this.#must({ method: 'PUT', path: `/_index_template/${this.#p}`, body: indexTemplate(this.#p, replicas) }, 'put index template');
-    for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
-      const res = await this.#call({ method: 'PUT', path: `/${idx}`, body: sideIndexBody(replicas) });
-      if (!ok(res.status) && res.body?.error?.type !== 'resource_already_exists_exception') this.#throw(res, `create ${idx}`);
-    }
-    await this.#ensureRetention();
-    await this.#blockClosedMonths();
     this.#dirty = true;
     this.#planner = new AppendPlanner(await this.#loadBuilder());
-  }
-
-  /** The side indices are created with the first open by a writer: without them there is no trail. */
-  async #mustExist(): Promise<void> {
-    for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
-      const res = await this.#call({ method: 'GET', path: `/${idx}/_settings` });
-      if (res.status === 404) {
-        throw new AuditError(
-          'AUDIT_STORE_NOT_FOUND',
-          `no audit trail with index prefix ${this.#p} (${idx} does not exist; check sinks.audit.backend.indexPrefix)`,
-          {
-            retriable: false,
-          },
-        );
-      }
-      if (!ok(res.status)) this.#throw(res, `read ${idx}`);
-    }
   }
 
   async close(): Promise<void> {
@@ -273,36 +235,8 @@ export class OpenSearchAuditStore implements AuditStore {
     );
   }
 
-  /**
-   * Every checkpoint, through a scroll: one search returns at most a page (index.max_result_window,
-   * 10,000 by default), and a trail that signs every few thousand records outgrows that. A scroll
-   * also needs no unique sort key, so a forged twin of a checkpoint is listed too.
-   */
-  async listCheckpoints(): Promise<StoredCheckpoint[]> {
-    const index = checkpointsIndex(this.#p);
-    await this.#must({ method: 'POST', path: `/${index}/_refresh` }, 'refresh checkpoints');
-    const page = Math.min(this.#o.checkpointPage ?? MAX_PAGE, MAX_PAGE);
-    let res = await this.#must(
-      { method: 'POST', path: `/${index}/_search`, querystring: { scroll: SCROLL_KEEP_ALIVE }, body: { size: page, sort: ['_doc'] } },
-      'list checkpoints',
-    );
-    const docs: CheckpointDoc[] = [];
-    let scrollId = res.body._scroll_id;
-    try {
-      for (;;) {
-        const hits = res.body.hits.hits as { _source: CheckpointDoc }[];
-        docs.push(...hits.map((h) => h._source));
-        if (hits.length < page || !scrollId) break;
-        // Not retried: a lost answer would have moved the scroll on, and a silently skipped page
-        // would read as deleted checkpoints. The caller sees the store as unavailable instead.
-        res = await this.#must({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL_KEEP_ALIVE, scroll_id: scrollId } }, 'list checkpoints');
-        scrollId = res.body._scroll_id ?? scrollId;
-      }
-    } finally {
-      // Best effort: an unreleased scroll context expires after SCROLL_KEEP_ALIVE anyway.
-      if (scrollId) await this.#call({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: scrollId } }).catch(() => undefined);
-    }
-    return docs.map((d) => ({ size: d.size, rootHash: d.root_hash, note: d.note, createdAt: d.created_at })).sort((a, b) => a.size - b.size);
+  listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return listAllCheckpoints(this.#calls, checkpointsIndex(this.#p), Math.min(this.#o.checkpointPage ?? MAX_PAGE, MAX_PAGE));
   }
 
   async recentPositions(limit: number): Promise<BusPosition[]> {
@@ -318,27 +252,8 @@ export class OpenSearchAuditStore implements AuditStore {
     });
   }
 
-  async census(): Promise<TableCensus[]> {
-    const stats = (field: string) => ({ min: { min: { field } }, max: { max: { field } } });
-    const count = async (index: string, aggs: object): Promise<{ total: number; aggs: Aggs }> => {
-      await this.#must({ method: 'POST', path: `/${index}/_refresh`, querystring: { allow_no_indices: true } }, 'refresh');
-      const res = await this.#must(
-        { method: 'POST', path: `/${index}/_search`, querystring: { allow_no_indices: true }, body: { size: 0, track_total_hits: true, aggs } },
-        'count rows',
-      );
-      const body = res.body as unknown as { hits: { total?: number | { value: number } }; aggregations: Aggs };
-      const total = body.hits.total;
-      return { total: typeof total === 'number' ? total : Number(total?.value ?? 0), aggs: body.aggregations };
-    };
-    const range = (a: Aggs, total: number) => ({ count: total, min: a.min?.value ?? null, max: a.max?.value ?? null });
-    const records = await count(recordsPattern(this.#p), stats('chainwatch.audit.index'));
-    const nodes = await count(nodesIndex(this.#p), { levels: { terms: { field: 'level', size: 100 }, aggs: stats('index') } });
-    const cps = await count(checkpointsIndex(this.#p), stats('size'));
-    return [
-      { table: 'records', ...range(records.aggs, records.total) },
-      ...(nodes.aggs.levels?.buckets ?? []).map((b) => ({ table: 'nodes' as const, level: Number(b.key), ...range(b, b.doc_count) })),
-      { table: 'checkpoints', ...range(cps.aggs, cps.total) },
-    ];
+  census(): Promise<TableCensus[]> {
+    return countRows(this.#calls, { records: recordsPattern(this.#p), nodes: nodesIndex(this.#p), checkpoints: checkpointsIndex(this.#p) });
   }
 
   async #search(body: object): Promise<Hit[]> {
@@ -367,29 +282,12 @@ export class OpenSearchAuditStore implements AuditStore {
     return TreeBuilder.fromFrontier(size, await rangeHashes(TreeBuilder.frontierRanges(size), (ids) => this.nodes(ids)));
   }
 
-  /** Write-blocks every records index of a month before the current one. */
-  async #blockClosedMonths(): Promise<void> {
-    const current = recordsIndex(this.#p, (this.#o.now ?? (() => new Date()))());
-    // provided_name is always set, so every index shows up (a filter on blocks.write alone omits unblocked ones).
-    const res = await this.#must(
-      { method: 'GET', path: `/${recordsPattern(this.#p)}/_settings/index.provided_name,index.blocks.write`, querystring: { allow_no_indices: true } },
-      'read index settings',
-    );
-    for (const [name, s] of Object.entries(res.body as unknown as Record<string, { settings?: { index?: { blocks?: { write?: string } } } }>)) {
-      if (name >= current || s.settings?.index?.blocks?.write === 'true') continue;
-      await this.#must({ method: 'PUT', path: `/${name}/_settings`, body: { 'index.blocks.write': true } }, `write-block ${name}`);
-    }
+  #blockClosedMonths(): Promise<void> {
+    return blockClosedMonths(this.#calls, this.#p, (this.#o.now ?? (() => new Date()))());
   }
 
-  /** ISM exists on OpenSearch with the index-management plugin; without it we say so once. */
-  async #ensureRetention(): Promise<void> {
-    const res = await this.#call({ method: 'PUT', path: `/_plugins/_ism/policies/${this.#p}-retention`, body: ismPolicy(this.#p, this.#o.retentionMs) });
-    if (ok(res.status) || res.status === 409) return;
-    (this.#o.logger ?? silentLogger).warn(
-      { status: res.status },
-      'audit retention policy not installed (no ISM plugin?); monthly indices are kept until deleted by hand',
-    );
-  }
+  /** The raw calls the helpers (indices.ts, census.ts) need, without handing them the store. */
+  readonly #calls: SearchCalls = { call: (req) => this.#call(req), must: (req, what) => this.#must(req, what), fail: (res, what) => this.#throw(res, what) };
 
   async #call(req: SearchRequest): Promise<SearchResponse<Body>> {
     return this.#o.transport.request<Body>(req);
@@ -406,11 +304,4 @@ export class OpenSearchAuditStore implements AuditStore {
     const retriable = res.status === 429 || res.status >= 500;
     throw new AuditError(retriable ? 'AUDIT_STORE_UNAVAILABLE' : 'AUDIT_WRITE_FAILED', `${what}: HTTP ${res.status} ${type}`.trim(), { retriable });
   }
-}
-
-/** The aggregations census() asks for (min/max of an index field; node rows per level). */
-interface Aggs {
-  min?: { value: number | null };
-  max?: { value: number | null };
-  levels?: { buckets: ({ key: number; doc_count: number } & Aggs)[] };
 }
