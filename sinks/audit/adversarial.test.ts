@@ -80,6 +80,8 @@ describe('audit verify against an attacker with write access to the store', () =
     const tamper = sqliteTamperer(t.path);
     await tamper.deleteCheckpoints(2001);
     for (let i = 2500; i >= 2400; i--) await tamper.deleteRecord(i);
+    // Tree nodes over the dropped records would betray it (ROW_CENSUS_MISMATCH); a careful attacker drops them too.
+    await tamper.exec('DELETE FROM audit_nodes WHERE (idx + 1) * (1 << level) > 2400');
     const r = await verified(t, T0 + 10 * 60_000);
     expect(r).toMatchObject({ ok: false, verdict: 'unverifiable', unsigned: { from: 2000, to: 2399 } });
     expect(r.problem).toMatchObject({ code: 'UNSIGNED_RANGE', index: 2000 });
@@ -106,6 +108,40 @@ describe('audit verify against an attacker with write access to the store', () =
       expect((await s.get({ id: 'ev-5' }))?.index).toBe(5);
       expect((await s.query({ limit: 100 })).records.map((x) => x.index)).not.toContain(-1);
       expect((await getRecordWithProof(s, { id: 'ev-5' }))?.index).toBe(5);
+    } finally {
+      await s.close();
+    }
+  });
+
+  // The walk reads only the rows it asks for: a forged extra row anywhere else must be counted.
+  it.each([
+    [
+      'fields',
+      'INSERT INTO audit_fields SELECT 9999, id, kind, type, time, subject, digest, identity, severity, topic, partition, bus_offset, id_key, subject_key, digest_key, identity_key FROM audit_fields WHERE idx = 5',
+    ],
+    ['nodes level 4', 'INSERT INTO audit_nodes (level, idx, hash) VALUES (4, 500, zeroblob(32))'],
+    ['nodes level 3', 'INSERT INTO audit_nodes (level, idx, hash) VALUES (3, 0, zeroblob(32))'],
+    ['nodes level 4', 'INSERT INTO audit_nodes (level, idx, hash) VALUES (4, -1, zeroblob(32))'],
+  ])('an extra row in %s is a census mismatch: broken, naming the table', async (table, sql) => {
+    const t = await trail(2501);
+    await sqliteTamperer(t.path).exec(sql);
+    const r = await verified(t);
+    expect(r).toMatchObject({ ok: false, verdict: 'broken' });
+    expect(r.problem).toMatchObject({ code: 'ROW_CENSUS_MISMATCH' });
+    expect(r.problem?.detail).toContain(`table ${table}:`);
+  });
+
+  it('the census of an intact store matches the verified size', async () => {
+    const t = await trail(2501);
+    const s = await t.reopen();
+    try {
+      expect(await s.census()).toEqual([
+        { table: 'records', count: 2501, min: 0, max: 2500 },
+        { table: 'fields', count: 2501, min: 0, max: 2500 },
+        { table: 'nodes', level: 4, count: 156, min: 0, max: 155 },
+        { table: 'nodes', level: 8, count: 9, min: 0, max: 8 },
+        { table: 'checkpoints', count: 3, min: 1000, max: 2501 },
+      ]);
     } finally {
       await s.close();
     }

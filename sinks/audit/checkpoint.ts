@@ -1,6 +1,6 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { describeKeyRef, KeyError, type KeyProvider, type KeyRef, type Signer } from '../../core/index.js';
+import { describeKeyRef, KeyError, type KeyProvider, type KeyRef, keyRefSchema, type Signer } from '../../core/index.js';
 import {
   type AsyncNoteSigner,
   ed25519AsyncNoteSigner,
@@ -8,12 +8,14 @@ import {
   formatCheckpoint,
   formatVerifierKey,
   openCheckpoint,
+  parseVerifierKey,
   signNoteAsync,
   type Checkpoint,
   type NoteVerifier,
   treeRoot,
 } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
+import { appendKeyEntry, type KeyEntry, parseHistory, readHistoryFile } from './key-history.js';
 import type { AuditStore, StoredCheckpoint } from './port.js';
 
 /**
@@ -51,20 +53,23 @@ export interface OpenedCheckpointKey extends CheckpointKey {
   created: boolean;
   /** The verifier keys this one follows in the key history, when it is new to the history. */
   replaced?: string[];
+  /** For a new key with a predecessor: whether the predecessor signed its history entry. */
+  chained?: boolean;
 }
 
 /**
  * Opens the checkpoint key through the KeyProvider (creating it when `create` and it does not
- * exist) and keeps the key history in `<auditDir>/checkpoint-key.vkey`: one verifier key per line,
- * oldest first, appended when a key is new and never rewritten, so checkpoints signed by an
- * earlier (lost, replaced) key still verify with the file (`audit verify` reads every line).
+ * exist) and keeps the key history in `<auditDir>/checkpoint-key.vkey` (format: key-history.ts):
+ * appended when a key is new and never rewritten, with its validity range from `opts.size` and,
+ * when the previous key still opens, its predecessor's signature, so checkpoints signed by an
+ * earlier (lost, replaced) key still verify with the file and the chain shows which change was a loss.
  */
 export async function openCheckpointKey(
   keys: KeyProvider,
   ref: KeyRef,
   origin: string,
   auditDir: string,
-  opts: { create: boolean } = { create: true },
+  opts: { create: boolean; size?: number; now?: Date } = { create: true },
 ): Promise<OpenedCheckpointKey> {
   let signer: Signer;
   let created = false;
@@ -82,21 +87,46 @@ export async function openCheckpointKey(
   }
   const ck = checkpointKeyFrom(origin, signer);
   mkdirSync(auditDir, { recursive: true, mode: 0o700 });
-  const history = readKeyHistory(join(auditDir, VKEY_FILE)) ?? [];
+  const path = join(auditDir, VKEY_FILE);
+  let entries: KeyEntry[];
+  try {
+    entries = parseHistory(readHistoryFile(path) ?? []);
+  } catch (err) {
+    throw new AuditError('AUDIT_KEY_UNREADABLE', `the key history ${path} is malformed`, { cause: err });
+  }
+  const history = entries.map((e) => e.vkey);
   if (history.includes(ck.vkey)) return { ...ck, created };
-  appendFileSync(join(auditDir, VKEY_FILE), `${ck.vkey}\n`, { mode: 0o600 });
-  return { ...ck, created, ...(history.length ? { replaced: history } : {}) };
+  // Chain the new key to its predecessor when that key can still sign (a rotation, not a loss).
+  const last = entries.at(-1);
+  const predecessor = last ? await openPredecessor(keys, last, origin) : undefined;
+  await appendKeyEntry(
+    path,
+    { vkey: ck.vkey, fromSize: opts.size ?? 0, from: (opts.now ?? new Date()).toISOString(), ...(last ? { previous: last.vkey } : {}), ref },
+    { successor: ck.signer, predecessor },
+  );
+  return { ...ck, created, ...(history.length ? { replaced: history } : {}), ...(last ? { chained: predecessor !== undefined } : {}) };
 }
 
-/** The verifier keys of a key file or key history: non-empty lines, `#` comments skipped. Undefined when unreadable. */
-export function readKeyHistory(path: string): string[] | undefined {
+/** The previous key's note signer, when its recorded reference still opens to that very key. */
+async function openPredecessor(keys: KeyProvider, last: KeyEntry, origin: string): Promise<AsyncNoteSigner | undefined> {
+  const parsed = keyRefSchema.safeParse(last.ref);
+  if (!parsed.success) return undefined;
   try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
+    const prev = checkpointKeyFrom(parseVerifierKey(last.vkey).name || origin, await keys.open(parsed.data, { create: false }));
+    return prev.vkey === last.vkey ? prev.signer : undefined;
   } catch {
-    return undefined;
+    return undefined; // lost: the new entry stays unchained, which verify reports
+  }
+}
+
+/** The verifier keys of a key file or key history (either line format), oldest first. Undefined when unreadable or malformed. */
+export function readKeyHistory(path: string): string[] | undefined {
+  const lines = readHistoryFile(path);
+  if (!lines) return undefined;
+  try {
+    return parseHistory(lines).map((e) => e.vkey);
+  } catch {
+    return lines.filter((l) => !l.startsWith('{')); // a bare-key file with a bad line: the caller reports it
   }
 }
 

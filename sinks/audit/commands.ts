@@ -1,42 +1,19 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import {
-  type CommandSpec,
-  describeError,
-  EXIT,
-  type Invocation,
-  numberOption,
-  parseDuration,
-  SEVERITIES,
-  type Severity,
-  UsageError,
-} from '../../core/index.js';
-import { type NoteVerifier, parseVerifierKey } from '../../core/tlog/index.js';
+import { type CommandSpec, EXIT, type Invocation, numberOption, parseDuration, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
 import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
-import type { AuditConfig } from './config.js';
-import { AuditError } from './errors.js';
+import type { AuditCommandSection } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
 import { appendOperatorAction } from './operator.js';
 import { AUDIT_KINDS, type AuditKind, type AuditQuery, type AuditRecord, type AuditStore } from './port.js';
 import { getRecordWithProof } from './proof.js';
-import { readSavedCheckpoints } from './saved-checkpoints.js';
-import { verifyAuditTrail, type VerifyReport } from './verify.js';
+import { verifyCommand } from './verify-command.js';
 
 /**
  * `chainwatch audit query|proof|note|verify|checkpoint` (docs/audit.md). They read the configured
  * backend (`sinks.audit.backend`), so `--config`/`--data-dir` select the same trail the daemon writes.
  */
-type Section = Pick<AuditConfig, 'backend' | 'instance' | 'key'> &
-  // The signing cadence `audit verify` holds the trail to (absent: not checked).
-  Partial<Pick<AuditConfig, 'checkpointEvery' | 'maxBatch'> & { checkpointInterval: number }>;
-
-/**
- * Exit codes of `audit verify`, within the CLI contract (0 ok, 1 failed, 2 usage). 3 and 4 tell a
- * cron job or a CI gate what to do: 1 is proof of tampering, 3 means signatures the cadence
- * guarantees are missing (deleted checkpoints, or a crash before signing: ask the key holder), 4
- * that nothing could be checked (store unreachable), which is an outage, not a finding.
- */
-export const VERIFY_EXIT = { intact: EXIT.ok, broken: EXIT.failed, usage: EXIT.usage, unverifiable: 3, unavailable: 4 } as const;
+type Section = AuditCommandSection;
 type Inv = Invocation<Section>;
 
 export interface AuditCommandDeps {
@@ -133,28 +110,7 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
           true,
         ),
     },
-    {
-      name: 'audit verify',
-      summary:
-        'Check the whole trail. Exit 0 intact; 1 broken (names the first changed, dropped or reordered record); 2 bad input (--vkey, --checkpoint); 3 unverifiable (records without the signed checkpoints the cadence guarantees: names the unsigned range); 4 store unreachable',
-      options: {
-        vkey: {
-          type: 'string',
-          multiple: true,
-          placeholder: 'FILE',
-          description: 'verifier key(s) from an independent source, one per line (a key history); repeatable (default: the one beside the trail)',
-        },
-        checkpoint: {
-          type: 'string',
-          multiple: true,
-          placeholder: 'PATH',
-          description: 'checkpoints saved earlier (a file of signed notes or JSON lines, or a directory of them); the trail must be consistent with each',
-        },
-      },
-      json: true,
-      config: true,
-      run: (inv) => verify(inv, keyDir(inv), withStore),
-    },
+    verifyCommand((inv, body) => withStore(inv, body), keyDir),
     {
       name: 'audit checkpoint',
       summary: 'Sign a checkpoint of the current tree now',
@@ -164,7 +120,11 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
         withStore(inv, async (store) => {
           const dir = keyDir(inv);
           // Never creates a key (nor a store): a new key here would fork the trail's signatures.
-          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir, { create: false });
+          const key = await openCheckpointKey(inv.keys, checkpointKeyRef(inv.section, dir), auditOrigin(inv.section.instance), dir, {
+            create: false,
+            size: await store.size(),
+            now: inv.now(),
+          });
           const cp = await signCheckpoint(store, key, inv.now());
           if (inv.json) inv.io.out(JSON.stringify({ signed: cp !== undefined, size: cp?.size ?? (await store.size()) }));
           else inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
@@ -252,70 +212,4 @@ async function proof(store: AuditStore, ref: { index: number } | { id: string },
   const vkey = readKeyHistory(join(keyDir, VKEY_FILE))?.at(-1); // the current key: the last of the history
   inv.io.out(JSON.stringify({ ...p, ...(vkey ? { verifierKey: vkey } : {}) }, null, 2));
   return EXIT.ok;
-}
-
-type WithStore = (inv: Inv, body: (store: AuditStore) => Promise<number>) => Promise<number>;
-
-async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<number> {
-  const say = (code: string, message: string): void => inv.io.err(`chainwatch audit verify: ${code}: ${message}`);
-  // Inputs first: a bad --vkey or --checkpoint is the auditor's mistake (2), whatever the store holds.
-  // An auditor passes --vkey from an independent source; the local copy is a convenience.
-  const given = (inv.options.vkey as string[] | undefined) ?? [];
-  const vkeyPaths = given.length ? given : [join(keyDir, VKEY_FILE)];
-  const vkeys: NoteVerifier[] = [];
-  let extra: string[];
-  try {
-    for (const path of vkeyPaths) {
-      const lines = readKeyHistory(path);
-      if (!lines?.length) throw new AuditError('AUDIT_KEY_UNREADABLE', `no verifier key at ${path} (give one with --vkey)`);
-      for (const line of lines) {
-        try {
-          vkeys.push(parseVerifierKey(line));
-        } catch (err) {
-          throw new AuditError('AUDIT_KEY_UNREADABLE', `${path}: not a verifier key: ${describeError(err).code}`, { cause: err });
-        }
-      }
-    }
-    extra = readSavedCheckpoints((inv.options.checkpoint as string[] | undefined) ?? []).map((c) => c.note);
-  } catch (err) {
-    if (!(err instanceof AuditError)) throw err;
-    say(err.code, err.message);
-    return VERIFY_EXIT.usage;
-  }
-  const s = inv.section;
-  const cadence =
-    s.checkpointEvery !== undefined && s.maxBatch !== undefined && s.checkpointInterval !== undefined
-      ? { every: s.checkpointEvery, maxBatch: s.maxBatch, intervalMs: s.checkpointInterval }
-      : undefined;
-  let report: VerifyReport | undefined;
-  try {
-    await withStore(inv, async (store) => {
-      report = await verifyAuditTrail(store, vkeys, { extraCheckpoints: extra, now: inv.now(), ...(cadence ? { cadence } : {}) });
-      return EXIT.ok;
-    });
-  } catch (err) {
-    // The store could not be read: an outage (or a wrong --data-dir), not a finding about the trail.
-    const { code, message } = describeError(err);
-    say(code, message);
-    return VERIFY_EXIT.unavailable;
-  }
-  if (!report) return VERIFY_EXIT.unavailable; // unreachable: withStore ran the body or threw
-  printReport(inv, report);
-  return VERIFY_EXIT[report.verdict];
-}
-
-function printReport(inv: Inv, report: VerifyReport): void {
-  const unsigned = report.unsigned ? `; records ${report.unsigned.from}..${report.unsigned.to} not yet covered by a signed checkpoint` : '';
-  if (inv.json) inv.io.out(JSON.stringify(report, null, 2));
-  else if (report.ok) {
-    inv.io.out(
-      `audit trail intact: ${report.records} records, ${report.checkpoints} checkpoints${report.latest ? `, latest size ${report.latest.size} root ${report.latest.rootHash}` : ''}${unsigned}`,
-    );
-  } else {
-    const p = report.problem!;
-    inv.io.out(
-      `audit trail ${report.verdict === 'unverifiable' ? 'UNVERIFIABLE' : 'BROKEN'}: ${p.code}${p.index !== undefined ? ` at record ${p.index}` : ''}${p.checkpointSize !== undefined ? ` (checkpoint ${p.checkpointSize})` : ''}: ${p.detail}`,
-    );
-    if (report.unsigned) inv.io.out(`unsigned range: records ${report.unsigned.from}..${report.unsigned.to}`);
-  }
 }

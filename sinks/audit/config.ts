@@ -72,6 +72,13 @@ export interface AuditConfig extends Omit<z.output<typeof auditConfigSchema>, 'c
   retry: RetryPolicy;
 }
 
+/**
+ * What the `audit` commands read of the section: where the trail is and which key signs it, and
+ * the signing cadence `audit verify` holds the trail to (absent: not checked).
+ */
+export type AuditCommandSection = Pick<AuditConfig, 'backend' | 'instance' | 'key'> &
+  Partial<Pick<AuditConfig, 'checkpointEvery' | 'maxBatch'> & { checkpointInterval: number }>;
+
 export function parseAuditConfig(input: unknown): AuditConfig {
   return auditConfigFrom(parseConfig(auditConfigSchema, input ?? {}, 'sinks.audit'));
 }

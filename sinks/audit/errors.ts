@@ -39,7 +39,10 @@ export type IntegrityProblem =
   | 'CHECKPOINT_ROOT_MISMATCH' // records changed after a checkpoint covered them
   | 'CHECKPOINT_INCONSISTENT' // two checkpoints are not one append-only history
   | 'CHECKPOINT_BEYOND_RECORDS' // a checkpoint covers records the store no longer has
+  | 'CHECKPOINT_KEY_OUT_OF_RANGE' // signed by a key of the history outside its validity range
+  | 'KEY_HISTORY_TAMPERED' // a key history entry's predecessor signature does not verify
   | 'RECORD_OUT_OF_RANGE' // a row stored at a position outside [0, size), e.g. a negative index
+  | 'ROW_CENSUS_MISMATCH' // a table holds more (or other) rows than the verified tree size implies
   // Unverifiable rather than broken: nothing signed contradicts the store, but signatures that
   // the configured cadence guarantees are absent (deleted, or never written because of a crash).
   | 'UNSIGNED_RANGE' // more records, or older ones, after the latest checkpoint than the cadence allows

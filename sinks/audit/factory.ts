@@ -26,6 +26,7 @@ export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: s
         ...(deps.replicas !== undefined ? { replicas: deps.replicas } : {}),
         ...(backend.retention ? { retentionMs: backend.retention } : {}),
         ...(deps.logger ? { logger: deps.logger } : {}),
+        ...(deps.create !== undefined ? { create: deps.create } : {}),
       });
     }
   }

@@ -14,7 +14,17 @@ export { AuditSink, createAuditSink } from './sink.js';
 export { appendOperatorAction, type OperatorAction } from './operator.js';
 export { auditRecordUrl, getRecordWithProof, verifyRecordProof, type RecordProof } from './proof.js';
 export { verifyAuditTrail, type IntegrityFailure, type VerifyOptions, type VerifyReport } from './verify.js';
-export { auditOrigin, checkpointKeyFrom, checkpointKeyRef, KEY_FILE, openCheckpointKey, signCheckpoint, VKEY_FILE, type CheckpointKey } from './checkpoint.js';
+export {
+  auditOrigin,
+  checkpointKeyFrom,
+  checkpointKeyRef,
+  KEY_FILE,
+  openCheckpointKey,
+  readKeyHistory,
+  signCheckpoint,
+  VKEY_FILE,
+  type CheckpointKey,
+} from './checkpoint.js';
 export { entryFromBusRecord } from './record.js';
 export { auditCommands, type AuditCommandDeps } from './commands.js';
 export { auditModule } from './module.js';

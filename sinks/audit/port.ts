@@ -110,6 +110,23 @@ export interface StoredCheckpoint {
   createdAt: string;
 }
 
+/**
+ * How many rows one table (or one level of the node table) holds, and the lowest and highest
+ * index among them (null when empty): `audit verify` compares this with what the verified tree
+ * size implies, so a forged extra row anywhere in the store is counted, not just those the walk
+ * reads. `table` is backend-neutral: records (bodies), fields (searchable projection; in the same
+ * document as the body on search backends, so absent there), nodes (per level) and checkpoints
+ * (index = tree size).
+ */
+export interface TableCensus {
+  table: 'records' | 'fields' | 'nodes' | 'checkpoints';
+  /** Tree level, for nodes. */
+  level?: number;
+  count: number;
+  min: number | null;
+  max: number | null;
+}
+
 export interface AuditStore {
   readonly kind: 'sqlite' | 'opensearch';
   /** Creates tables / templates as needed and loads the tree frontier. Idempotent. */
@@ -136,4 +153,6 @@ export interface AuditStore {
    * different keys of one partition out concurrently, so "offset <= max" would be wrong).
    */
   recentPositions(limit: number): Promise<BusPosition[]>;
+  /** Every row of every table, counted (see TableCensus). */
+  census(): Promise<TableCensus[]>;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
 } from '../../core/index.js';
 import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { parseVerifierKey } from '../../core/tlog/index.js';
+import { readKeyHistory } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import { parseAuditConfig } from './config.js';
 import type { AuditStore } from './port.js';
@@ -101,7 +102,7 @@ describe('AuditSink', () => {
     // Key: the default reference (<dataDir>/audit/checkpoint-key.pem), stable across restarts;
     // the vkey it publishes beside it verifies the trail.
     expect(await keys.open({ file: join(dataDir, 'audit', 'checkpoint-key.pem') })).toMatchObject({ algorithm: 'ed25519' });
-    const vkey = readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8').trim();
+    const vkey = readKeyHistory(join(dataDir, 'audit', 'checkpoint-key.vkey'))!.at(-1)!;
 
     // Restart: the bus redelivers 20..23 (offsets not committed before the crash) plus new ones.
     const again = fakeBus();

@@ -76,7 +76,11 @@ export class AuditSink implements Component {
     try {
       const dir = auditDir(this.ctx.dataDir);
       const ref = checkpointKeyRef(this.config, dir);
-      const opened = await openCheckpointKey(this.ctx.keys, ref, auditOrigin(this.config.instance), dir);
+      const opened = await openCheckpointKey(this.ctx.keys, ref, auditOrigin(this.config.instance), dir, {
+        create: true,
+        size: await this.store.size(),
+        now: this.ctx.now(),
+      });
       this.#key = opened;
       await this.#keyChecks(opened);
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);

@@ -29,6 +29,7 @@ auditStoreContract('sqlite', async () => ({
     editBody: (i, e, r) => sqliteTamperer(path).editBody(i, e, r),
     deleteRecord: (i) => sqliteTamperer(path).deleteRecord(i),
     swap: (a, b) => sqliteTamperer(path).swap(a, b),
+    plantNode: (l, i) => sqliteTamperer(path).plantNode(l, i),
   },
   reset: async () => {
     path = join(dir, `audit-${++n}.db`);

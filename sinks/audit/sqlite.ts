@@ -3,7 +3,18 @@ import { ChainwatchError, SEVERITIES, severityRank, type Severity } from '../../
 import { openSqlite, type SqliteDatabase, type SqliteMigration, type SqliteStatement } from '../../core/sqlite/index.js';
 import { rangeHashes, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
-import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, RecordFields, StoredCheckpoint, StoredRow } from './port.js';
+import type {
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  AuditRecord,
+  AuditStore,
+  BusPosition,
+  RecordFields,
+  StoredCheckpoint,
+  StoredRow,
+  TableCensus,
+} from './port.js';
 import { AppendPlanner, parseRecordBody } from './record.js';
 
 /**
@@ -367,6 +378,21 @@ export class SqliteAuditStore implements AuditStore {
     ) as BusPosition[];
   }
 
+  async census(): Promise<TableCensus[]> {
+    const one = (table: 'records' | 'fields' | 'checkpoints', sql: string): TableCensus => ({ table, ...(this.#stmt(sql).get() as Counted) });
+    const nodes = this.#stmt(
+      'SELECT level, COUNT(*) AS count, MIN(idx) AS min, MAX(idx) AS max FROM audit_nodes GROUP BY level ORDER BY level',
+    ).all() as (Counted & {
+      level: number;
+    })[];
+    return [
+      one('records', 'SELECT COUNT(*) AS count, MIN(idx) AS min, MAX(idx) AS max FROM audit_records'),
+      one('fields', 'SELECT COUNT(*) AS count, MIN(idx) AS min, MAX(idx) AS max FROM audit_fields'),
+      ...nodes.map((n) => ({ table: 'nodes' as const, level: n.level, count: n.count, min: n.min, max: n.max })),
+      one('checkpoints', 'SELECT COUNT(*) AS count, MIN(size) AS min, MAX(size) AS max FROM audit_checkpoints'),
+    ];
+  }
+
   /** Statements are prepared once per SQL text and reused for the life of the connection. */
   #stmt(sql: string): SqliteStatement {
     let st = this.#stmts.get(sql);
@@ -395,6 +421,8 @@ export class SqliteAuditStore implements AuditStore {
     return TreeBuilder.fromFrontier(size, frontier);
   }
 }
+
+type Counted = Pick<TableCensus, 'count' | 'min' | 'max'>;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -1,35 +1,30 @@
-import { describeError } from '../../core/index.js';
-import { leafHash, verifyConsistency, type Checkpoint, type NoteVerifier, consistencyProof, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
-import { canonicalJson } from '../../core/index.js';
-import { openAuditCheckpoint } from './checkpoint.js';
-import { type IntegrityProblem, type Verdict, verdictOf } from './errors.js';
+import type { Checkpoint, NoteVerifier } from '../../core/tlog/index.js';
+import { type Verdict, verdictOf } from './errors.js';
 import type { AuditStore } from './port.js';
-import { parseRecordBody, recordFields, sameFields } from './record.js';
+import { type Cadence, verifyCadence } from './verify/cadence.js';
+import { verifyCensus } from './verify/census.js';
+import { verifyConsistencyOf } from './verify/consistency.js';
+import { Broken, type IntegrityFailure } from './verify/failure.js';
+import { type KeyRange, verifySignatures } from './verify/signatures.js';
+import { type Walk, walkRecords } from './verify/walk.js';
+
+export type { Cadence, IntegrityFailure, KeyRange };
 
 /**
- * `audit verify`: trusts nothing the store says except what a signature covers. It
- *  1. checks every checkpoint's signature (stored ones and any the auditor kept elsewhere),
- *  2. walks the records in order, recomputing each leaf from the body (gaps, reordering, edits,
- *     rewritten searchable fields), and the stored node cache against the recomputed tree,
- *  3. compares the recomputed root with every checkpoint as the walk reaches its size,
- *  4. proves consecutive checkpoints consistent (RFC 9162 proof from the verified node cache),
- *  5. refuses a checkpoint that covers records the store no longer has, and any row stored outside
- *     [0, size) (the walk starts below 0, so a forged negative index cannot hide before it),
- *  6. and, given the configured cadence, refuses signatures that should exist and do not: a gap
- *     between checkpoints, or an unsigned tail, longer or older than the sink ever leaves one.
- *     Deleting checkpoints needs no key; without step 6 it would turn a rewritten history into an
- *     "intact" one. That is `unverifiable` (exit 3), not `broken`: nothing signed is contradicted.
- * The first problem in record order is reported, naming the record (or checkpoint).
+ * `audit verify`: trusts nothing the store says except what a signature covers. A checklist of
+ * steps (one module each under verify/), each throwing the first problem it finds:
+ *  1. signatures: every checkpoint (stored, and the auditor's copies) verifies, under a key whose
+ *     history range covers its size;
+ *  2. walk: every leaf is recomputed from its record, and the stored node cache checked;
+ *  3. roots: the recomputed root equals each checkpoint's as the walk reaches its size;
+ *  4. consistency: consecutive checkpoints are one append-only history (RFC 9162 proofs);
+ *  5. bounds: no checkpoint covers dropped records, no row sits outside [0, size);
+ *  6. census: every row of every table is accounted for (count, min, max);
+ *  7. cadence: no signature the configured cadence guarantees is missing (`unverifiable`).
+ * Steps 2, 3 and 5 are one pass over the records (verify/walk.ts). The first problem in record
+ * order is reported, naming the record (or checkpoint). The key history itself (KEY_HISTORY_TAMPERED)
+ * is checked before the store is read, by the command (verify-command.ts).
  */
-export interface IntegrityFailure {
-  code: IntegrityProblem;
-  /** The first record that is not intact, when known. */
-  index?: number;
-  /** The checkpoint involved, when the problem is about one. */
-  checkpointSize?: number;
-  detail: string;
-}
-
 export interface VerifyReport {
   ok: boolean;
   verdict: Verdict;
@@ -41,40 +36,17 @@ export interface VerifyReport {
   unsigned?: { from: number; to: number };
 }
 
-/**
- * How often the sink signs (sinks.audit checkpointEvery / maxBatch / checkpointInterval). The sink
- * signs at the exact size where a batch crosses `every` records since the last checkpoint, on a
- * timer every `intervalMs`, at start (after a crash) and at stop; so no two consecutive
- * checkpoints are more than every + maxBatch - 1 records apart, and no record stays unsigned much
- * longer than one interval while the daemon runs.
- */
-export interface Cadence {
-  every: number;
-  maxBatch: number;
-  intervalMs: number;
-}
-
-/** Signing takes a moment after the timer fires; a record older than two intervals plus this was not signed in time. */
-const INTERVAL_GRACE_MS = 30_000;
-
 export interface VerifyOptions {
   /** Signed checkpoints kept outside the store (an auditor's copies), as note text. */
   extraCheckpoints?: readonly string[];
   batch?: number;
-  /** Check that no signature the cadence guarantees is missing (step 6); skipped when absent. */
+  /** Check that no signature the cadence guarantees is missing (step 7); skipped when absent. */
   cadence?: Cadence;
   /** For the age of the unsigned tail. */
   now?: Date;
+  /** The key history's validity ranges: each checkpoint must verify under a key whose range covers its size. */
+  keyRanges?: readonly KeyRange[];
 }
-
-class Broken extends Error {
-  constructor(readonly failure: IntegrityFailure) {
-    super(failure.detail);
-  }
-}
-const fail = (f: IntegrityFailure): never => {
-  throw new Broken(f);
-};
 
 export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier | readonly NoteVerifier[], opts: VerifyOptions = {}): Promise<VerifyReport> {
   let walk: Walk = { records: 0 };
@@ -84,10 +56,12 @@ export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier
     return walk.records > from ? { unsigned: { from, to: walk.records - 1 } } : {};
   };
   try {
-    checkpoints = openCheckpoints(await store.listCheckpoints().then((l) => l.map((c) => c.note)), opts.extraCheckpoints ?? [], verifier);
-    walk = await walkRecords(store, checkpoints, opts.batch ?? 2000);
-    await checkConsistency(store, checkpoints);
-    if (opts.cadence) checkCadence(checkpoints, walk, opts.cadence, opts.now ?? new Date());
+    const stored = await store.listCheckpoints().then((l) => l.map((c) => c.note));
+    checkpoints = verifySignatures(stored, opts.extraCheckpoints ?? [], verifier, opts.keyRanges); // 1
+    walk = await walkRecords(store, checkpoints, opts.batch ?? 2000); // 2, 3, 5
+    await verifyConsistencyOf(store, checkpoints); // 4
+    verifyCensus(await store.census(), walk.records, stored.length); // 6
+    if (opts.cadence) verifyCadence(checkpoints, walk, opts.cadence, opts.now ?? new Date()); // 7
   } catch (err) {
     if (!(err instanceof Broken)) throw err;
     return { ok: false, verdict: verdictOf(err.failure.code), records: walk.records, checkpoints: checkpoints.length, problem: err.failure, ...unsigned() };
@@ -101,176 +75,4 @@ export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier
     ...(last ? { latest: { size: last.size, rootHash: last.rootHash.toString('hex') } } : {}),
     ...unsigned(),
   };
-}
-
-/** What the walk learnt: the record count, and when the first record after the latest checkpoint was recorded. */
-interface Walk {
-  records: number;
-  firstUnsignedAt?: string;
-}
-
-/** Step 6. */
-function checkCadence(cps: Checkpoint[], walk: Walk, cadence: Cadence, now: Date): void {
-  const allowed = cadence.every + cadence.maxBatch - 1;
-  const rule = `checkpointEvery ${cadence.every} with maxBatch ${cadence.maxBatch} leaves at most ${allowed} records between checkpoints`;
-  let prev = 0;
-  for (const cp of cps) {
-    if (cp.size - prev > allowed) {
-      fail({
-        code: 'CHECKPOINT_MISSING',
-        index: prev,
-        checkpointSize: cp.size,
-        detail: `no signed checkpoint between sizes ${prev} and ${cp.size} (${cp.size - prev} records; ${rule}): checkpoints were deleted`,
-      });
-    }
-    prev = cp.size;
-  }
-  if (walk.records <= prev) return;
-  const range = `records ${prev}..${walk.records - 1} are not covered by any signed checkpoint`;
-  if (walk.records - prev > allowed) fail({ code: 'UNSIGNED_RANGE', index: prev, detail: `${range} (${walk.records - prev} records; ${rule})` });
-  const age = now.getTime() - Date.parse(walk.firstUnsignedAt ?? '');
-  if (!(age <= 2 * cadence.intervalMs + INTERVAL_GRACE_MS)) {
-    fail({
-      code: 'UNSIGNED_RANGE',
-      index: prev,
-      detail: `${range}; the first was recorded at ${walk.firstUnsignedAt} and checkpointInterval is ${cadence.intervalMs / 1000}s (a crash before signing, or deleted checkpoints)`,
-    });
-  }
-}
-
-/** Step 1: signatures, merged by size; two different roots for one size is a split view. */
-function openCheckpoints(stored: string[], extra: readonly string[], verifier: NoteVerifier | readonly NoteVerifier[]): Checkpoint[] {
-  const bySize = new Map<number, Checkpoint>();
-  for (const note of [...stored, ...extra]) {
-    let cp: Checkpoint;
-    try {
-      cp = openAuditCheckpoint(note, verifier);
-    } catch (err) {
-      const size = /\n(\d+)\n/.exec(note)?.[1];
-      return fail({
-        code: 'CHECKPOINT_SIGNATURE_INVALID',
-        ...(size ? { checkpointSize: Number(size) } : {}),
-        detail: `checkpoint does not verify: ${describeError(err).code}`,
-      });
-    }
-    const seen = bySize.get(cp.size);
-    if (seen && !seen.rootHash.equals(cp.rootHash)) {
-      fail({ code: 'CHECKPOINT_INCONSISTENT', checkpointSize: cp.size, detail: `two signed roots for tree size ${cp.size}` });
-    }
-    bySize.set(cp.size, cp);
-  }
-  return [...bySize.values()].sort((a, b) => a.size - b.size);
-}
-
-/** Below any index: the first page starts here so rows at negative positions come first. */
-const LOWEST = Number.MIN_SAFE_INTEGER;
-
-/** Steps 2, 3 and 5. */
-async function walkRecords(store: AuditStore, cps: Checkpoint[], batch: number): Promise<Walk> {
-  const builder = TreeBuilder.empty();
-  const signedUpTo = cps[cps.length - 1]?.size ?? 0;
-  let firstUnsignedAt: string | undefined;
-  let next = 0;
-  let cpAt = 0;
-  let prevCovered = 0;
-  for (;;) {
-    // Each page re-reads the last verified position: a second row stored there (a search backend
-    // holds one document per _id per index, so a forged twin can sit in another index) must not
-    // hide behind the page boundary.
-    const from = next > 0 ? next - 1 : LOWEST;
-    const rows = await store.scan(from, from < next ? batch + 1 : batch);
-    const skip = from < next && rows[0]?.position === from ? 1 : 0;
-    const completed: { id: NodeId; hash: Buffer }[] = [];
-    for (const row of rows.slice(skip)) {
-      const i = next;
-      if (row.position < 0 || !Number.isSafeInteger(row.position)) {
-        fail({ code: 'RECORD_OUT_OF_RANGE', index: row.position, detail: `a row is stored at position ${row.position}, outside the log` });
-      }
-      if (row.position < i) {
-        fail({ code: 'RECORD_OUT_OF_ORDER', index: row.position, detail: `record ${row.position} is stored twice` });
-      }
-      if (row.position !== i) {
-        // Stored further on (rows were swapped), or not at all (deleted).
-        if (rows.some((r) => r.position === i)) fail({ code: 'RECORD_OUT_OF_ORDER', index: i, detail: `record ${i} is stored out of order` });
-        fail({ code: 'RECORD_MISSING', index: i, detail: `record ${i} is missing (next stored is ${row.position})` });
-      }
-      let record;
-      try {
-        record = parseRecordBody(row.body);
-      } catch {
-        return fail({ code: 'RECORD_UNPARSABLE', index: i, detail: `record ${i} is not a valid record` });
-      }
-      if (record.index !== i) fail({ code: 'RECORD_OUT_OF_ORDER', index: i, detail: `position ${i} holds record ${record.index}` });
-      let canonical: string | undefined;
-      try {
-        canonical = canonicalJson(record);
-      } catch {
-        canonical = undefined;
-      }
-      if (canonical !== row.body) fail({ code: 'RECORD_NOT_CANONICAL', index: i, detail: `record ${i} was re-serialised` });
-      const leaf = leafHash(Buffer.from(row.body, 'utf8'));
-      if (!leaf.equals(row.leafHash)) fail({ code: 'RECORD_HASH_MISMATCH', index: i, detail: `record ${i} does not match its leaf hash: it was edited` });
-      if (!sameFields(recordFields(record), row.fields)) {
-        fail({ code: 'RECORD_FIELDS_MISMATCH', index: i, detail: `searchable fields of record ${i} differ from its signed body` });
-      }
-      if (i === signedUpTo) firstUnsignedAt = record.recordedAt;
-      completed.push(...builder.append(leaf));
-      next++;
-      for (; cpAt < cps.length && cps[cpAt]!.size === next; cpAt++) {
-        const cp = cps[cpAt]!;
-        if (!builder.root().equals(cp.rootHash)) {
-          // Leaves and nodes were rewritten consistently: only the signature knows. The first
-          // record not covered by an intact earlier checkpoint is as precise as that allows.
-          fail({
-            code: 'CHECKPOINT_ROOT_MISMATCH',
-            index: prevCovered,
-            checkpointSize: cp.size,
-            detail: `records ${prevCovered}..${cp.size - 1} no longer match the checkpoint of size ${cp.size}`,
-          });
-        }
-        prevCovered = cp.size;
-      }
-    }
-    await checkNodes(store, completed);
-    if (rows.length - skip < batch) break;
-  }
-  const beyond = cps.find((c) => c.size > next);
-  if (beyond)
-    fail({ code: 'CHECKPOINT_BEYOND_RECORDS', index: next, checkpointSize: beyond.size, detail: `records from ${next} to ${beyond.size - 1} were dropped` });
-  return { records: next, ...(firstUnsignedAt !== undefined ? { firstUnsignedAt } : {}) };
-}
-
-async function checkNodes(store: AuditStore, completed: { id: NodeId; hash: Buffer }[]): Promise<void> {
-  if (completed.length === 0) return;
-  let stored: Buffer[];
-  try {
-    stored = await store.nodes(completed.map((c) => c.id));
-  } catch {
-    stored = [];
-  }
-  completed.forEach((c, k) => {
-    if (!stored[k]?.equals(c.hash)) {
-      const first = c.id.index * 2 ** c.id.level;
-      fail({ code: 'NODE_MISMATCH', index: first, detail: `stored tree node over records ${first}..${first + 2 ** c.id.level - 1} is wrong or missing` });
-    }
-  });
-}
-
-/** Step 4: the node cache is verified by now, so proofs built from it are the recomputed tree's. */
-async function checkConsistency(store: AuditStore, cps: Checkpoint[]): Promise<void> {
-  for (let k = 1; k < cps.length; k++) {
-    const a = cps[k - 1]!;
-    const b = cps[k]!;
-    try {
-      const proof = await consistencyProof(a.size, b.size, (ids) => store.nodes(ids));
-      verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
-    } catch (err) {
-      fail({
-        code: 'CHECKPOINT_INCONSISTENT',
-        index: a.size,
-        checkpointSize: b.size,
-        detail: `checkpoints ${a.size} and ${b.size} are not consistent: ${describeError(err).code}`,
-      });
-    }
-  }
 }

@@ -2,13 +2,15 @@
  * The audit trail against someone with write access to the data directory, through the real
  * daemon and CLI processes (issue 8 items 1-5): deleted checkpoints are UNVERIFIABLE (exit 3),
  * a row forged at a negative index is BROKEN (exit 1) and never served over HTTP, a lost key is
- * replaced loudly and the key history still verifies the old checkpoints, and checkpoints saved
- * from the public endpoint are accepted by `audit verify --checkpoint`.
+ * replaced loudly and the key history still verifies the old checkpoints, the old key (stolen
+ * before the loss) cannot sign past its rotation, even with the key history edited, and
+ * checkpoints saved from the public endpoint are accepted by `audit verify --checkpoint`.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readKeyHistory } from '../../sinks/audit/index.js';
 import { sqliteTamperer } from '../../sinks/audit/testing/index.js';
 import { built, runCli, startDaemon } from '../helpers/daemon-process.js';
 
@@ -74,18 +76,21 @@ describe.skipIf(!built())('audit trail against an attacker with write access to 
 
       // Key loss: the daemon generates a new key loudly, records it in the trail, and the key
       // history (checkpoint-key.vkey) verifies checkpoints of both keys.
+      const stolenDir = mkdtempSync(join(tmpdir(), 'cw-audit-adv-stolen-'));
+      dirs.push(stolenDir);
+      const stolen = join(stolenDir, 'old-key.pem');
+      copyFileSync(join(dir, 'audit', 'checkpoint-key.pem'), stolen);
+      chmodSync(stolen, 0o600);
       rmSync(join(dir, 'audit', 'checkpoint-key.pem'));
       d = await startDaemon(at());
       await vi.waitFor(() => expect(d.stderr() + d.stdout()).toMatch(/key was missing/), { timeout: 30_000 });
       d.child.kill('SIGTERM');
       expect(await d.exited).toBe(0);
-      expect(
-        readFileSync(join(dir, 'audit', 'checkpoint-key.vkey'), 'utf8')
-          .trim()
-          .split('\n'),
-      ).toHaveLength(2);
+      expect(readKeyHistory(join(dir, 'audit', 'checkpoint-key.vkey'))).toHaveLength(2);
       const afterLoss = await runCli(['audit', 'verify', '--json', '--checkpoint', savedDir, ...at()]);
       expect(afterLoss.code, afterLoss.stdout + afterLoss.stderr).toBe(0);
+      // The old key was lost, so it could not sign the new history entry: reported, not fatal.
+      expect(afterLoss.stderr).toMatch(/KEY_UNCHAINED: unchained key from size \d+/);
       const q = await runCli(['audit', 'query', '--type', 'operator.key-change', '--json', ...at()]);
       expect((JSON.parse(q.stdout) as { records: unknown[] }).records).toHaveLength(1);
 
@@ -98,6 +103,29 @@ describe.skipIf(!built())('audit trail against an attacker with write access to 
       expect(gone.code, gone.stdout + gone.stderr).toBe(3);
       expect(gone.stdout).toMatch(/UNVERIFIABLE: UNSIGNED_RANGE/);
       expect(gone.stdout).toMatch(/unsigned range: records 0\.\.\d+/);
+
+      // The old key, stolen before the loss, signs a checkpoint past its rotation: its range (closed
+      // at the rotation) does not cover it; dropping the close line, which the successor signed,
+      // is a tampered history. Both broken (1); before the close line was signed and checked, the second verified as intact.
+      const resigned = mkdtempSync(join(tmpdir(), 'cw-audit-adv-resign-'));
+      dirs.push(resigned);
+      cpSync(join(dir, 'audit'), join(resigned, 'audit'), { recursive: true });
+      const thiefCfg = join(resigned, 'thief.yaml');
+      writeFileSync(thiefCfg, `sinks:\n  audit:\n    checkpointEvery: 2\n    maxBatch: 1\n    key: { file: ${stolen} }\n`);
+      const thief = (args: string[]) => runCli([...args, '--data-dir', resigned, '--config', thiefCfg]);
+      expect((await thief(['audit', 'note', 'nothing to see'])).code).toBe(0);
+      const resign = await thief(['audit', 'checkpoint']);
+      expect(resign.code, resign.stdout + resign.stderr).toBe(0);
+      expect(resign.stdout).toMatch(/signed checkpoint of size/);
+      const outOfRange = await thief(['audit', 'verify', '--json']);
+      expect(outOfRange.code, outOfRange.stdout + outOfRange.stderr).toBe(1);
+      expect((JSON.parse(outOfRange.stdout) as { problem: { code: string } }).problem.code).toBe('CHECKPOINT_KEY_OUT_OF_RANGE');
+      const history = join(resigned, 'audit', 'checkpoint-key.vkey');
+      const lines = readFileSync(history, 'utf8').split('\n');
+      writeFileSync(history, lines.filter((l) => !l.includes('"kind":"close"')).join('\n'));
+      const unclosed = await thief(['audit', 'verify', '--json']);
+      expect(unclosed.code, unclosed.stdout + unclosed.stderr).toBe(1);
+      expect((JSON.parse(unclosed.stdout) as { problem: { code: string } }).problem.code).toBe('KEY_HISTORY_TAMPERED');
 
       // A row forged at a negative index: broken (1), and the genuine record is still served.
       await sqliteTamperer(db).copyRecord(2, -1);

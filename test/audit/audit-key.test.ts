@@ -8,7 +8,16 @@ import { type Bus, type ComponentContext, noopMetrics, silentLogger } from '../.
 import { MemoryStateStore } from '../../core/testing/index.js';
 import { ed25519NoteSigner, formatCheckpoint, parseVerifierKey, signNote, signNoteAsync, treeRoot } from '../../core/tlog/index.js';
 import { createKeyProvider } from '../../keys/index.js';
-import { AuditError, auditOrigin, createAuditSink, parseAuditConfig, signCheckpoint, SqliteAuditStore, verifyAuditTrail } from '../../sinks/audit/index.js';
+import {
+  AuditError,
+  auditOrigin,
+  createAuditSink,
+  parseAuditConfig,
+  readKeyHistory,
+  signCheckpoint,
+  SqliteAuditStore,
+  verifyAuditTrail,
+} from '../../sinks/audit/index.js';
 import { sampleEntries } from '../../sinks/audit/testing/index.js';
 import { main } from '../../daemon/cli/main.js';
 
@@ -52,7 +61,7 @@ describe('audit checkpoint key through the KeyProvider (daemon wiring)', () => {
     const keyFile = join(dataDir, 'audit', 'checkpoint-key.pem');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
-    expect(readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8')).toBe(`${vkey}\n`);
+    expect(readKeyHistory(join(dataDir, 'audit', 'checkpoint-key.vkey'))).toEqual([vkey]);
     expect(vkey).toMatch(/^chainwatch\.audit\/unit\+[0-9a-f]{8}\+/);
     const b = sink(dataDir);
     await b.start();
@@ -86,7 +95,7 @@ describe('audit checkpoint key through the KeyProvider (daemon wiring)', () => {
     await s.stop();
     expect(statSync(elsewhere).mode & 0o777).toBe(0o600);
     expect(existsSync(join(dataDir, 'audit', 'checkpoint-key.pem'))).toBe(false);
-    expect(readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8').trim()).toBe(vkey);
+    expect(readKeyHistory(join(dataDir, 'audit', 'checkpoint-key.vkey'))).toEqual([vkey]);
     expect(() => parseAuditConfig({ key: { file: '' } })).toThrow();
     expect(() => parseAuditConfig({ key: { pkcs11: {} } })).toThrow();
   });
@@ -110,9 +119,7 @@ describe('audit checkpoint key through the KeyProvider (daemon wiring)', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     writeFileSync(join(dataDir, 'audit', 'checkpoint-key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { flag: 'wx', mode: 0o600 });
     expect((await cli(dataDir, ['checkpoint'])).out).toContain('signed checkpoint of size 39');
-    const history = readFileSync(join(dataDir, 'audit', 'checkpoint-key.vkey'), 'utf8')
-      .trim()
-      .split('\n');
+    const history = readKeyHistory(join(dataDir, 'audit', 'checkpoint-key.vkey'))!;
     expect(history).toHaveLength(2);
     const both = await cli(dataDir, ['verify']);
     expect(both.code, both.out).toBe(0);
@@ -120,7 +127,9 @@ describe('audit checkpoint key through the KeyProvider (daemon wiring)', () => {
     writeFileSync(newOnly, `${history[1]}\n`);
     const after = await cli(dataDir, ['verify', '--json', '--vkey', newOnly]);
     expect(after.code).toBe(1);
-    expect(JSON.parse(after.out)).toMatchObject({ ok: false, problem: { code: 'CHECKPOINT_SIGNATURE_INVALID' } });
+    // out carries stderr too: the key-loss warning (the new key is unchained) precedes the report.
+    expect(after.out).toMatch(/KEY_UNCHAINED: unchained key from size 39/);
+    expect(JSON.parse(after.out.slice(after.out.indexOf('{')))).toMatchObject({ ok: false, problem: { code: 'CHECKPOINT_SIGNATURE_INVALID' } });
   });
 
   it('checkpoints signed by the old synchronous path and by the KeyProvider with one key file form one verifiable trail, byte for byte', async () => {

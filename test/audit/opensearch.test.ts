@@ -1,8 +1,12 @@
 import { ElasticsearchJs, OpenSearchJs } from '../../sinks/audit/testing/index.js';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../core/index.js';
-import { OpenSearchAuditStore } from '../../sinks/audit/index.js';
+import { MemoryKeyProvider } from '../../core/testing/index.js';
+import { AuditError, auditOrigin, OpenSearchAuditStore, openCheckpointKey, signCheckpoint, verifyAuditTrail } from '../../sinks/audit/index.js';
 import type { SearchTransport } from '../../sinks/audit/index.js';
 import { auditStoreContract, sampleEntries, type Tamperer } from '../../sinks/audit/testing/index.js';
 import { leafHash } from '../../core/tlog/index.js';
@@ -50,6 +54,10 @@ function httpTamperer(prefix: () => string): Tamperer {
       await http('PUT', `/${hb._index}/_doc/${b}`, ha._source);
       await done();
     },
+    async plantNode(level, index) {
+      const res = await http('PUT', `/${prefix()}.nodes/_doc/${level}-${index}?refresh=true`, { level, index, hash: '00'.repeat(32) });
+      expect(res.status).toBe(201);
+    },
   };
 }
 
@@ -88,6 +96,56 @@ for (const client of ['opensearch', 'elasticsearch'] as const) {
       const again = await http('PUT', `/${idx}/_create/3`, res.body.hits.hits[0]._source);
       expect(again.status).toBe(409);
       await s.close();
+    });
+
+    // Issue 8 item 5: `audit query/proof/verify/checkpoint` open with create: false.
+    it('a read-only open of a missing trail is AUDIT_STORE_NOT_FOUND and creates nothing', async () => {
+      n++;
+      const s = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0, create: false });
+      const err = await s.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await s.close();
+      expect(() => {
+        throw err;
+      }).toThrowWithCode(AuditError, 'AUDIT_STORE_NOT_FOUND');
+      expect((await http('GET', `/_index_template/${prefix()}`)).status).toBe(404);
+      const indices = await http('GET', `/_cat/indices/${prefix()}*?format=json&expand_wildcards=all`);
+      expect(indices.body).toEqual([]);
+    });
+
+    it('a read-only open of an existing trail reads it and writes no template', async () => {
+      n++;
+      const w = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0 });
+      await w.open();
+      await w.append(sampleEntries(3));
+      await w.close();
+      await http('DELETE', `/_index_template/${prefix()}`);
+      const r = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0, create: false });
+      await r.open();
+      expect(await r.size()).toBe(3);
+      await r.close();
+      expect((await http('GET', `/_index_template/${prefix()}`)).status).toBe(404);
+    });
+
+    // One search returns at most a page (index.max_result_window, 10,000 by default): a trail
+    // with more checkpoints than that must still be listed, counted and verified whole.
+    it('lists every checkpoint past one search page: verify opens and counts them all', async () => {
+      n++;
+      const s = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0, checkpointPage: 4 });
+      await s.open();
+      const dir = join(mkdtempSync(join(tmpdir(), 'cw-audit-page-')), 'audit');
+      const key = await openCheckpointKey(new MemoryKeyProvider(), { file: join(dir, 'k.pem') }, auditOrigin('page'), dir);
+      for (let k = 0; k < 10; k++) {
+        await s.append(sampleEntries(3, 3 * k));
+        await signCheckpoint(s, key, new Date());
+      }
+      expect((await s.listCheckpoints()).map((c) => c.size)).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
+      expect((await s.census()).find((c) => c.table === 'checkpoints')).toEqual({ table: 'checkpoints', count: 10, min: 3, max: 30 });
+      const report = await verifyAuditTrail(s, key.verifier, { cadence: { every: 3, maxBatch: 1, intervalMs: 60_000 }, now: new Date() });
+      await s.close();
+      expect(report).toMatchObject({ ok: true, verdict: 'intact', records: 30, checkpoints: 10, latest: { size: 30 } });
     });
 
     it('write-blocks the indices of closed months', async () => {

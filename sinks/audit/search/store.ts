@@ -1,21 +1,12 @@
 import { type Logger, type RetryPolicy, silentLogger, severityRank, withRetry } from '../../../core/index.js';
 import { rangeHashes, TreeBuilder, type NodeId } from '../../../core/tlog/index.js';
 import { AuditError } from '../errors.js';
-import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow } from '../port.js';
+import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, AuditStore, BusPosition, StoredCheckpoint, StoredRow, TableCensus } from '../port.js';
 import { AppendPlanner, parseRecordBody } from '../record.js';
-import {
-  checkpointsIndex,
-  indexTemplate,
-  ismPolicy,
-  nodesIndex,
-  type RecordDoc,
-  recordDocument,
-  recordsIndex,
-  recordsPattern,
-  rowFromHit,
-  sideIndexBody,
-} from './mappings.js';
-import type { SearchRequest, SearchResponse, SearchTransport } from './transport.js';
+import { checkpointsIndex, nodesIndex, type RecordDoc, recordDocument, recordsIndex, recordsPattern, rowFromHit } from './mappings.js';
+import { countRows, listAllCheckpoints } from './census.js';
+import { blockClosedMonths, requireTrail, setUpIndices } from './indices.js';
+import type { SearchCalls, SearchRequest, SearchResponse, SearchTransport } from './transport.js';
 
 export interface OpenSearchAuditStoreOptions {
   transport: SearchTransport;
@@ -27,6 +18,13 @@ export interface OpenSearchAuditStoreOptions {
   retry?: RetryPolicy;
   logger?: Logger;
   now?: () => Date;
+  /**
+   * false (read-only commands): write nothing at open (no template, index, policy or block) and
+   * refuse a store that does not exist (AUDIT_STORE_NOT_FOUND) instead of creating it. Default true.
+   */
+  create?: boolean;
+  /** Checkpoints per search request when listing them (default and at most MAX_PAGE); tests lower it to cross page boundaries. */
+  checkpointPage?: number;
 }
 
 type Hit = { _id: string; _source: RecordDoc };
@@ -62,14 +60,12 @@ export class OpenSearchAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#planner) return;
-    const replicas = this.#o.replicas ?? 1;
-    await this.#must({ method: 'PUT', path: `/_index_template/${this.#p}`, body: indexTemplate(this.#p, replicas) }, 'put index template');
-    for (const idx of [nodesIndex(this.#p), checkpointsIndex(this.#p)]) {
-      const res = await this.#call({ method: 'PUT', path: `/${idx}`, body: sideIndexBody(replicas) });
-      if (!ok(res.status) && res.body?.error?.type !== 'resource_already_exists_exception') this.#throw(res, `create ${idx}`);
+    // A reader (create: false) writes nothing and refuses a trail that does not exist.
+    if (this.#o.create === false) await requireTrail(this.#calls, this.#p);
+    else {
+      await setUpIndices(this.#calls, this.#p, { replicas: this.#o.replicas ?? 1, retentionMs: this.#o.retentionMs, logger: this.#o.logger ?? silentLogger });
+      await this.#blockClosedMonths();
     }
-    await this.#ensureRetention();
-    await this.#blockClosedMonths();
     this.#dirty = true;
     this.#planner = new AppendPlanner(await this.#loadBuilder());
   }
@@ -239,18 +235,8 @@ export class OpenSearchAuditStore implements AuditStore {
     );
   }
 
-  async listCheckpoints(): Promise<StoredCheckpoint[]> {
-    await this.#must({ method: 'POST', path: `/${checkpointsIndex(this.#p)}/_refresh` }, 'refresh checkpoints');
-    const res = await this.#must(
-      { method: 'POST', path: `/${checkpointsIndex(this.#p)}/_search`, body: { size: MAX_PAGE, sort: [{ size: 'asc' }] } },
-      'list checkpoints',
-    );
-    return (res.body.hits.hits as { _source: { size: number; root_hash: string; note: string; created_at: string } }[]).map(({ _source: s }) => ({
-      size: s.size,
-      rootHash: s.root_hash,
-      note: s.note,
-      createdAt: s.created_at,
-    }));
+  listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return listAllCheckpoints(this.#calls, checkpointsIndex(this.#p), Math.min(this.#o.checkpointPage ?? MAX_PAGE, MAX_PAGE));
   }
 
   async recentPositions(limit: number): Promise<BusPosition[]> {
@@ -264,6 +250,10 @@ export class OpenSearchAuditStore implements AuditStore {
       const a = h._source.chainwatch?.audit ?? {};
       return { topic: String(a.topic), partition: Number(a.partition), offset: Number(a.offset) };
     });
+  }
+
+  census(): Promise<TableCensus[]> {
+    return countRows(this.#calls, { records: recordsPattern(this.#p), nodes: nodesIndex(this.#p), checkpoints: checkpointsIndex(this.#p) });
   }
 
   async #search(body: object): Promise<Hit[]> {
@@ -292,29 +282,12 @@ export class OpenSearchAuditStore implements AuditStore {
     return TreeBuilder.fromFrontier(size, await rangeHashes(TreeBuilder.frontierRanges(size), (ids) => this.nodes(ids)));
   }
 
-  /** Write-blocks every records index of a month before the current one. */
-  async #blockClosedMonths(): Promise<void> {
-    const current = recordsIndex(this.#p, (this.#o.now ?? (() => new Date()))());
-    // provided_name is always set, so every index shows up (a filter on blocks.write alone omits unblocked ones).
-    const res = await this.#must(
-      { method: 'GET', path: `/${recordsPattern(this.#p)}/_settings/index.provided_name,index.blocks.write`, querystring: { allow_no_indices: true } },
-      'read index settings',
-    );
-    for (const [name, s] of Object.entries(res.body as unknown as Record<string, { settings?: { index?: { blocks?: { write?: string } } } }>)) {
-      if (name >= current || s.settings?.index?.blocks?.write === 'true') continue;
-      await this.#must({ method: 'PUT', path: `/${name}/_settings`, body: { 'index.blocks.write': true } }, `write-block ${name}`);
-    }
+  #blockClosedMonths(): Promise<void> {
+    return blockClosedMonths(this.#calls, this.#p, (this.#o.now ?? (() => new Date()))());
   }
 
-  /** ISM exists on OpenSearch with the index-management plugin; without it we say so once. */
-  async #ensureRetention(): Promise<void> {
-    const res = await this.#call({ method: 'PUT', path: `/_plugins/_ism/policies/${this.#p}-retention`, body: ismPolicy(this.#p, this.#o.retentionMs) });
-    if (ok(res.status) || res.status === 409) return;
-    (this.#o.logger ?? silentLogger).warn(
-      { status: res.status },
-      'audit retention policy not installed (no ISM plugin?); monthly indices are kept until deleted by hand',
-    );
-  }
+  /** The raw calls the helpers (indices.ts, census.ts) need, without handing them the store. */
+  readonly #calls: SearchCalls = { call: (req) => this.#call(req), must: (req, what) => this.#must(req, what), fail: (res, what) => this.#throw(res, what) };
 
   async #call(req: SearchRequest): Promise<SearchResponse<Body>> {
     return this.#o.transport.request<Body>(req);

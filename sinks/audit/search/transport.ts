@@ -31,6 +31,16 @@ export interface SearchTransport {
   close(): Promise<void>;
 }
 
+/** The store's calls over a transport, with its error classification (store.ts), for the helpers it delegates to. */
+export interface SearchCalls {
+  /** Any status comes back as a value. */
+  call(req: SearchRequest): Promise<SearchResponse<unknown>>;
+  /** Throws the store's coded AuditError on a non-2xx status. */
+  must(req: SearchRequest, what: string): Promise<SearchResponse<unknown>>;
+  /** The store's coded AuditError for a response it cannot use. */
+  fail(res: SearchResponse, what: string): never;
+}
+
 export interface SearchTransportOptions {
   url: string;
   username?: string;

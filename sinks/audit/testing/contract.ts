@@ -25,6 +25,8 @@ export interface Tamperer {
   deleteRecord(index: number): Promise<void>;
   /** Swaps two records' contents between their positions. */
   swap(a: number, b: number): Promise<void>;
+  /** Stores an extra tree node (level >= 1) that no record completes. */
+  plantNode(level: number, index: number): Promise<void>;
 }
 
 export interface ContractBackend {
@@ -184,5 +186,24 @@ export function auditStoreContract(name: string, makeBackend: () => Promise<Cont
     it('verify names a deleted record', () => tampered((t) => t.deleteRecord(9), 'RECORD_MISSING', 9));
     it('verify names the first of two reordered records', () => tampered((t) => t.swap(4, 5), 'RECORD_OUT_OF_ORDER', 4));
     it('verify catches a dropped tail covered by a checkpoint', () => tampered((t) => t.deleteRecord(30), 'CHECKPOINT_BEYOND_RECORDS', 30));
+
+    it('census counts every table, and verify counts a forged extra node row', async () => {
+      const s = await fresh(40);
+      await signCheckpoint(s, key, new Date());
+      const census = await s.census();
+      await s.close();
+      expect(census.find((c) => c.table === 'records')).toEqual({ table: 'records', count: 40, min: 0, max: 39 });
+      expect(census.filter((c) => c.table === 'nodes')).toEqual([{ table: 'nodes', level: 4, count: 2, min: 0, max: 1 }]);
+      expect(census.find((c) => c.table === 'checkpoints')).toEqual({ table: 'checkpoints', count: 1, min: 40, max: 40 });
+      await b.tamper.plantNode(4, 7);
+      const s2 = await b.open();
+      const report = await verifyAuditTrail(s2, key.verifier);
+      await s2.close();
+      expect(report).toMatchObject({ verdict: 'broken', problem: { code: 'ROW_CENSUS_MISMATCH' } });
+      expect(report.problem?.detail).toContain('table nodes level 4:');
+      const res = await cli(['verify', '--json']);
+      expect(res.code).toBe(1);
+      expect(JSON.parse(res.out.join('\n')).problem).toMatchObject({ code: 'ROW_CENSUS_MISMATCH' });
+    });
   });
 }

@@ -13,6 +13,8 @@ export interface SqliteTamperer extends Tamperer {
   deleteCheckpoints(fromSize?: number): Promise<void>;
   /** Copies record `from` (body, leaf hash, fields) to position `to`, e.g. a negative one. */
   copyRecord(from: number, to: number): Promise<void>;
+  /** Runs raw SQL with the triggers dropped, e.g. to plant a forged extra row. */
+  exec(sql: string): Promise<void>;
 }
 
 export function sqliteTamperer(path: string): SqliteTamperer {
@@ -48,6 +50,12 @@ export function sqliteTamperer(path: string): SqliteTamperer {
     },
     async deleteCheckpoints(fromSize = 0) {
       withRaw((db) => db.prepare('DELETE FROM audit_checkpoints WHERE size >= ?').run(fromSize));
+    },
+    async plantNode(level, index) {
+      withRaw((db) => db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, zeroblob(32))').run(level, index));
+    },
+    async exec(sql) {
+      withRaw((db) => db.exec(sql));
     },
     async copyRecord(from, to) {
       withRaw((db) => {
