@@ -1,9 +1,10 @@
 /**
- * The full-disk drill for the daemon's durable stores (issue 8 item 7): the alert outbox, the
- * audit trail, the embedded bus and the state store kept in it, each on a real full disk (a
- * tmpfs filled to the last byte) while the daemon process runs. Nothing half-written, nothing
- * dead-lettered or dropped, /readyz not ready naming the store, an infrastructure finding
- * (storage.full), and after space returns everything processed once and the finding resolved.
+ * The full-disk drill for the stores a bus handler writes (issue 8 item 7): the alert outbox and
+ * the audit trail on a real full disk (a tmpfs filled to the last byte) while the daemon process
+ * runs and the bus is healthy. Nothing half-written, nothing dead-lettered or dropped, /readyz
+ * not ready naming the store, an infrastructure finding (storage.full) at once, and after space
+ * returns everything processed once and the finding resolved. The bus and the state store on a
+ * full disk: full-disk-bus.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { startRecordingServer } from '../../core/testing/index.js';
 import { built, httpStatus, metricValue, runCli, startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { integrity, readyStorage, storageFindings, storesOf, tail } from '../helpers/full-disk.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
 
 /** A security finding of ~20 KB (the description), so every ingest needs new pages. */
@@ -35,30 +37,6 @@ function finding(seq: number): string {
       observedAt: new Date().toISOString(),
     },
   });
-}
-
-interface Tailed {
-  headers: Record<string, string>;
-  event: { id: string; type: string; data: Record<string, unknown> };
-}
-
-async function tail(topic: string, args: string[]): Promise<Tailed[]> {
-  const r = await runCli(['events', 'tail', topic, '--from-beginning', '--timeout', '2', ...args]);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Tailed);
-}
-
-const storageFindings = (rows: Tailed[]) => rows.map((r) => r.event.data).filter((d) => d.rule === 'storage.full');
-
-function integrity(file: string): string {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
 }
 
 describe.skipIf(!built())('the alert outbox and the audit trail on a full disk', () => {
@@ -119,9 +97,8 @@ describe.skipIf(!built())('the alert outbox and the audit trail on a full disk',
       // Not ready, naming each store and the disk-full cause; a metric and a log line at once.
       await vi.waitFor(
         async () => {
-          const r = await fetch(`${url}/readyz`);
-          expect(r.status).toBe(503);
-          const storage = ((await r.json()) as { checks: { storage?: { store: string; path: string; code: string }[] } }).checks.storage ?? [];
+          const { status, storage } = await readyStorage(url);
+          expect(status).toBe(503);
           expect(storage.map((s) => s.store).sort()).toEqual(['alerts', 'audit']);
           for (const s of storage) {
             expect(s.code).toMatch(/^(SQLITE_FULL|SQLITE_IOERR|ENOSPC)/);
@@ -163,8 +140,7 @@ describe.skipIf(!built())('the alert outbox and the audit trail on a full disk',
       await vi.waitFor(async () => expect(await httpStatus(`${url}/readyz`)).toBe(200), { timeout: 30_000, interval: 200 });
       await vi.waitFor(
         async () => {
-          const resolved = storageFindings(await tail('chainwatch.findings', cli)).filter((f) => f.status === 'resolved');
-          expect(resolved.map((f) => (f.evidence as { store: string }).store).sort()).toEqual(['alerts', 'audit']);
+          expect(storesOf(await tail('chainwatch.findings', cli), 'resolved')).toEqual(['alerts', 'audit']);
         },
         { timeout: 30_000, interval: 500 },
       );
