@@ -37,4 +37,23 @@ describe('DaemonStorageMonitor', () => {
     expect(bus.events('chainwatch.findings').every((e) => e.type === FindingEvent.type)).toBe(true);
     await m.stop();
   });
+
+  it('keeps one episode while the bus has not taken its end: a failure right after a lucky write reopens it', async () => {
+    const bus = new MemoryBus();
+    bus.failWith = new BusError('BUS_PUBLISH_FAILED', 'full', { cause: sqliteFullError(), retriable: true });
+    const m = new DaemonStorageMonitor(silentLogger, new MemoryMetrics(), 'cw1');
+    m.attach(bus);
+    for (let i = 0; i < 5; i++) {
+      m.failing('bus', '/data/bus.db', sqliteFullError());
+      m.ok('bus');
+    }
+    m.failing('bus', '/data/bus.db', sqliteFullError());
+    expect(m.conditions()).toHaveLength(1);
+    m.ok('bus');
+    bus.failWith = undefined;
+    await expect.poll(() => bus.events('chainwatch.findings').length, { timeout: 10_000 }).toBe(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bus.events('chainwatch.findings').map((e) => (e.data as Finding).status)).toEqual(['firing', 'resolved']);
+    await m.stop();
+  });
 });

@@ -39,6 +39,8 @@ export class DaemonStorageMonitor implements StorageMonitor {
   private readonly queue: CloudEvent<Finding>[] = [];
   private bus: Bus | undefined;
   private publishing: Promise<void> | undefined;
+  /** The event being published now: never taken back out of the queue by a coalescing failure. */
+  private inFlight: CloudEvent<Finding> | undefined;
   private readonly stopped = new AbortController();
   private readonly gauge;
   private readonly faults;
@@ -62,6 +64,16 @@ export class DaemonStorageMonitor implements StorageMonitor {
 
   failing(store: string, path: string, err: unknown): void {
     if (this.failingNow.has(store)) return;
+    // A write that squeezed through between two failures (a freed page) is not a recovery worth
+    // a finding while the bus has not even taken the episode's end: the episode goes on.
+    const resumed = this.queue.findIndex((e) => e !== this.inFlight && e.data?.status === 'resolved' && e.data.labels.store === store);
+    if (resumed >= 0) {
+      const [back] = this.queue.splice(resumed, 1);
+      const ev = back?.data?.evidence as { path: string; code: string; since: string };
+      this.failingNow.set(store, { path: ev.path, code: ev.code, since: ev.since });
+      this.gauge.set({ store }, 1);
+      return;
+    }
     const code = faultCode(err);
     const c: Condition = { path, code, since: this.now().toISOString() };
     this.failingNow.set(store, c);
@@ -128,14 +140,18 @@ export class DaemonStorageMonitor implements StorageMonitor {
   private async drain(): Promise<void> {
     const bus = this.bus!;
     for (let pause = 1; this.queue.length > 0 && !this.stopped.signal.aborted;) {
+      const head = this.queue[0]!;
+      this.inFlight = head;
       try {
-        await bus.publish(this.queue[0]!);
-        this.queue.shift();
+        await bus.publish(head);
+        this.queue.splice(this.queue.indexOf(head), 1);
         pause = 1;
       } catch (err) {
         if (pause === 1)
           this.logger.warn({ code: faultCode(err), queued: this.queue.length }, 'storage finding not published yet; retrying until the bus accepts it');
         await sleep(backoffDelay(STORAGE_PAUSE, pause++), this.stopped.signal).catch(() => undefined);
+      } finally {
+        this.inFlight = undefined;
       }
     }
   }

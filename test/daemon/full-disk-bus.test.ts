@@ -131,7 +131,9 @@ describe.skipIf(!built())('the embedded bus and the state store on a full disk',
       expect(await metricValue(daemon.url, 'chainwatch_storage_write_failing', { store: 'bus' })).toBe(0);
       for (const dlq of ['chainwatch.tlog.dlq', 'chainwatch.findings.dlq', 'chainwatch.system.dlq']) expect(await tail(dlq, cli)).toEqual([]);
       // Each anomaly gave exactly one finding on the bus (no duplicate from a retried publish).
-      const fromAnomalies = (await tail('chainwatch.findings', cli)).filter((r) => String(r.event.data.subject ?? '').startsWith('disk-log-'));
+      const fromAnomalies = (await tail('chainwatch.findings', cli)).filter(
+        (r) => typeof r.event.data.subject === 'string' && r.event.data.subject.startsWith('disk-log-'),
+      );
       expect(fromAnomalies.map((r) => r.event.data.subject).sort()).toEqual(lines.map((_, i) => `disk-log-${i}`).sort());
       const ids = received.map((r) => r.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -144,7 +146,11 @@ describe.skipIf(!built())('the embedded bus and the state store on a full disk',
       const bus = new Database(join(dataDir, 'bus.db'), { readonly: true });
       try {
         const keys = bus.prepare('SELECT key FROM state').pluck().all() as string[];
-        for (let i = 0; i < n; i++) expect(keys.some((k) => k.includes(`disk-log-${i}`)), `state of disk-log-${i}`).toBe(true);
+        for (let i = 0; i < n; i++)
+          expect(
+            keys.some((k) => k.includes(`disk-log-${i}`)),
+            `state of disk-log-${i}`,
+          ).toBe(true);
       } finally {
         bus.close();
       }

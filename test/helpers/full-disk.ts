@@ -21,7 +21,13 @@ export const storageFindings = (rows: Tailed[]): Record<string, unknown>[] => ro
 
 /** The stores named by storage.full findings of one status, sorted. */
 export const storesOf = (rows: Tailed[], status: 'firing' | 'resolved'): string[] =>
-  [...new Set(storageFindings(rows).filter((f) => f.status === status).map((f) => (f.evidence as { store: string }).store))].sort();
+  [
+    ...new Set(
+      storageFindings(rows)
+        .filter((f) => f.status === status)
+        .map((f) => (f.evidence as { store: string }).store),
+    ),
+  ].sort();
 
 /** SQLite's own verdict on a database file ("ok"). */
 export function integrity(file: string): string {
