@@ -8,6 +8,8 @@ export * from './ports/logger.js';
 export * from './ports/metrics.js';
 export * from './ports/component.js';
 export * from './ports/signer.js';
+export * from './ports/storage.js';
+export * from './storage.js';
 export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './ports/module.js';

@@ -18,6 +18,7 @@ import { HttpServer, type TlsMaterial } from './http/server.js';
 import { PromMetrics } from './metrics.js';
 import { moduleWarnings, plan, preflight } from './plan.js';
 import { capabilityModules } from './registry.js';
+import { DaemonStorageMonitor } from './storage-monitor.js';
 import { Supervisor } from './supervisor.js';
 
 /**
@@ -44,7 +45,10 @@ export class Daemon {
     const lock = lockDataDir(config.dataDir);
     try {
       const metrics = new PromMetrics();
-      return new Daemon(config, logger, metrics, await createBus(config, logger, metrics), modules, lock);
+      // Before the bus: the bus reports its own full disk into it, and it publishes through the bus.
+      const storage = new DaemonStorageMonitor(logger.child({ component: 'storage' }), metrics, config.instance);
+      const bus = await createBus(config, logger, metrics, undefined, storage);
+      return new Daemon(config, logger, metrics, bus, modules, lock, storage);
     } catch (err) {
       lock.release();
       throw err;
@@ -58,11 +62,12 @@ export class Daemon {
     bus: Bus,
     private readonly modules: readonly CapabilityModule[],
     private readonly lock: DataDirLock,
+    private readonly storage: DaemonStorageMonitor,
   ) {
     ensurePrivateDir(config.dataDir);
     // On the embedded bus the state lives in bus.db: a cursor can never be durable ahead of the
     // records it covers, across power loss too (docs/bus-embedded.md).
-    this.state = stateStoreFor(bus, config.dataDir);
+    this.state = stateStoreFor(bus, config.dataDir, storage);
     this.bus = bus;
     const context = (name: string, fail: (err: unknown) => void): ComponentContext => ({
       bus: this.bus,
@@ -73,6 +78,7 @@ export class Daemon {
       keys: this.keys,
       fail,
       now: () => new Date(),
+      storage,
     });
     const planned = plan(config, modules);
     this.supervisor = new Supervisor(planned.components, {
@@ -95,8 +101,10 @@ export class Daemon {
     const bus = this.bus.health();
     const state = this.state.isOpen();
     const components = this.supervisor.status();
-    const ready = this.started && !this.draining && bus.ready && state && components.every((c) => c.ready);
-    return { ready, checks: { draining: this.draining, bus: { kind: this.bus.kind, ...bus }, stateStore: { ready: state }, components } };
+    // A store whose writes fail for want of disk: not ready, naming store, path and cause.
+    const storage = this.storage.conditions();
+    const ready = this.started && !this.draining && bus.ready && state && storage.length === 0 && components.every((c) => c.ready);
+    return { ready, checks: { draining: this.draining, bus: { kind: this.bus.kind, ...bus }, stateStore: { ready: state }, storage, components } };
   }
 
   /** Starts everything; returns the bound HTTP port(s). */
@@ -111,6 +119,7 @@ export class Daemon {
     );
     for (const w of [...exposureWarnings(this.config), ...moduleWarnings(this.config, this.modules)]) this.logger.warn({ path: w.path }, w.message);
     await this.bus.start();
+    this.storage.attach(this.bus);
     await this.supervisor.start();
     this.started = true;
     this.logger.info(
@@ -149,6 +158,7 @@ export class Daemon {
       // Contributed routes (webhooks, admission) stop accepting work before the bus goes away.
       this.http.setRoutes([]);
       await this.supervisor.stop();
+      await this.storage.stop();
       await this.bus.flush().catch(() => undefined);
       await this.bus.stop();
       this.state.close();

@@ -17,11 +17,13 @@ import {
   noopMetrics,
   type PublishOptions,
   silentLogger,
+  type StorageMonitor,
   type SubscribeOptions,
   type Subscription,
   topicFor,
   EVENT_FAMILIES,
   validateEvent,
+  watchWrite,
 } from '../../core/index.js';
 import { importStateFile, openSqlite, type SqliteDatabase, SqliteStateTable } from '../../core/sqlite/index.js';
 import type { EmbeddedBusConfig } from './config.js';
@@ -50,6 +52,8 @@ export class EmbeddedBus implements Bus {
     private readonly config: EmbeddedBusConfig & { path: string },
     private readonly logger: Logger = silentLogger,
     private readonly metrics: Metrics = noopMetrics,
+    /** Told when appends and commits fail because of the disk (and when they succeed again). */
+    private readonly storage?: StorageMonitor,
   ) {
     this.published = metrics.counter('bus_events_published_total', 'Events appended to the bus', ['topic']);
     for (const topic of knownTopics()) this.published.inc({ topic }, 0);
@@ -84,7 +88,7 @@ export class EmbeddedBus implements Bus {
       db.close();
       throw err;
     }
-    return new SqliteStateTable(db);
+    return new SqliteStateTable(db, this.storage && { monitor: this.storage, store: 'state', path: this.config.path });
   }
 
   private openDatabase(): SqliteDatabase {
@@ -139,9 +143,13 @@ export class EmbeddedBus implements Bus {
     for (const r of rows)
       if (!/^[A-Za-z0-9._-]{1,200}$/.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
     try {
-      store.appendTx.immediate(
-        rows.map((r) => ({ ...r, partition: partitionOf(r.key, this.config.partitions) })),
-        Date.now(),
+      // A full disk rolls the transaction back (nothing half-appended) and is reported: readiness,
+      // the storage.full finding. The publisher keeps the events and retries (BusError retriable).
+      watchWrite(this.storage, 'bus', this.config.path, () =>
+        store.appendTx.immediate(
+          rows.map((r) => ({ ...r, partition: partitionOf(r.key, this.config.partitions) })),
+          Date.now(),
+        ),
       );
     } catch (err) {
       throw new BusError('BUS_PUBLISH_FAILED', 'embedded bus append failed', { cause: err, retriable: true });
@@ -172,6 +180,7 @@ export class EmbeddedBus implements Bus {
       metrics: this.bm,
       lag: (group, topic, partition, lag) => this.lagGauge.set({ group, topic, partition: String(partition) }, lag),
       logger: this.logger.child({ group: opts.group }),
+      commit: (group, topic, p, next) => watchWrite(this.storage, 'bus', this.config.path, () => store.commit.run(group, topic, p, next)),
       members: () => [...this.subs].filter((s) => s.group === opts.group && !s.isStopped()),
       deadLetter: async (topic, rec) => this.publishRaw(topic, [rec]),
       onStopped: (s) => this.subs.delete(s),

@@ -13,6 +13,7 @@ export const embeddedBusModule = defineBusModule({
       { ...config, path: config.path ?? join(deps.dataDir, 'bus.db'), retention: { ...config.retention, keepUncommittedOf } },
       deps.logger.child({ component: 'bus.embedded' }),
       deps.metrics,
+      deps.storage,
     );
   },
 });

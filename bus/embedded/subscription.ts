@@ -33,6 +33,8 @@ interface Deps {
   metrics: BusMetrics;
   lag: (group: string, topic: string, partition: number, lag: number) => void;
   logger: Logger;
+  /** Commits a group's offset (a write: reported to the storage monitor when the disk is full). */
+  commit: (group: string, topic: string, partition: number, next: number) => void;
   /** Live members of this subscription's group in this process, for partition assignment. */
   members: () => EmbeddedSubscription[];
   deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
@@ -230,7 +232,9 @@ export class EmbeddedSubscription implements Subscription {
     }
     if (next !== from) {
       this.positions.set(`${topic}\0${p}`, next);
-      if (!this.opts.ephemeral) this.deps.store.commit.run(this.group, topic, p, next);
+      // A failed commit (a full disk) throws: the round is retried, the records are redelivered to
+      // idempotent handlers; the position cached above is dropped on the next position() read.
+      if (!this.opts.ephemeral) this.deps.commit(this.group, topic, p, next);
       const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? next;
       this.deps.lag(this.group, topic, p, end - next);
     }

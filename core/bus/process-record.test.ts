@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeEvent, makeEvent, ProbeEvent } from '../events/index.js';
 import { noopMetrics } from '../ports/metrics.js';
 import { silentLogger } from '../ports/logger.js';
+import { sqliteFullError } from '../testing/index.js';
 import { busMetrics, processRecord } from './process-record.js';
 
 describe('processRecord', () => {
@@ -44,5 +45,56 @@ describe('processRecord', () => {
     expect(spans[1]!.status.code).toBe(2); // ERROR
     expect(dead).toEqual(['chainwatch.system.dlq']);
     trace.disable();
+  });
+
+  it('never dead-letters a record whose handler meets a full disk: it pauses and retries past the retry policy until the write succeeds', async () => {
+    const full = sqliteFullError();
+    expect((full as { code?: string }).code).toBe('SQLITE_FULL');
+    const ev = makeEvent({ type: ProbeEvent.type, source: 'urn:t', subject: 's', data: { seq: 1 } });
+    const dead: string[] = [];
+    let calls = 0;
+    await processRecord(
+      { topic: 'chainwatch.system', partition: 0, offset: '0', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 },
+      {
+        group: 'g',
+        // The store wraps the SQLite error, as the audit store does: the cause chain is searched.
+        handler: async () => {
+          if (++calls <= 4) throw new Error('append failed', { cause: full });
+        },
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+        raw: false,
+        deadLetter: async (t: string) => void dead.push(t),
+        metrics: busMetrics(noopMetrics),
+        logger: silentLogger,
+      },
+      new AbortController().signal,
+    );
+    expect(dead).toEqual([]);
+    expect(calls).toBe(5);
+  });
+
+  it('gives up a paused record uncommitted when the consumer stops (rejects: the adapter does not commit)', async () => {
+    const ev = makeEvent({ type: ProbeEvent.type, source: 'urn:t', subject: 's', data: { seq: 1 } });
+    const dead: string[] = [];
+    const stop = new AbortController();
+    const enospc = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const run = processRecord(
+      { topic: 'chainwatch.system', partition: 0, offset: '0', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 },
+      {
+        group: 'g',
+        handler: async () => {
+          throw enospc;
+        },
+        retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+        raw: false,
+        deadLetter: async (t: string) => void dead.push(t),
+        metrics: busMetrics(noopMetrics),
+        logger: silentLogger,
+      },
+      stop.signal,
+    );
+    setTimeout(() => stop.abort(), 300);
+    await expect(run).rejects.toBeDefined();
+    expect(dead).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { describeError, HandlerError } from '../errors.js';
 import { decodeEvent, deadLetterTopic, EVENT_FAMILIES, topicFor } from '../events/registry.js';
-import { DLQ_HEADERS, type Handler, type RawBusRecord } from '../ports/bus.js';
+import { type BusRecord, DLQ_HEADERS, type Handler, type RawBusRecord } from '../ports/bus.js';
 import type { Logger } from '../ports/logger.js';
 import type { Metrics } from '../ports/metrics.js';
 import { type RetryPolicy, withRetry } from '../retry.js';
+import { storageFault, untilStorageRecovers } from '../storage.js';
 
 /**
  * The one place where a consumed record is validated, handled (with retries), and dead-lettered.
@@ -76,32 +77,17 @@ export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps
   const record = { topic: rec.topic, partition: rec.partition, offset: rec.offset, key: rec.key, headers: rec.headers, event };
   const started = performance.now();
   try {
-    await tracer.startActiveSpan(
-      `handle ${rec.topic}`,
-      { attributes: { 'messaging.destination.name': rec.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } },
-      async (span) => {
-        try {
-          await withRetry(
-            async () => {
-              try {
-                await deps.handler(record, signal);
-              } catch (err) {
-                // Handlers may throw anything; every failure is retriable here unless the
-                // handler says otherwise with a ChainwatchError whose retriable flag is false.
-                if (err instanceof HandlerError && !err.retriable) throw err;
-                throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
-              }
-            },
-            deps.retry,
-            signal,
-          );
-          span.setStatus({ code: SpanStatusCode.OK });
-        } catch (err) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err).code });
-          throw err;
-        } finally {
-          span.end();
-        }
+    // A storage fault (a full disk under the handler's store) is infrastructure trouble, not a
+    // bad record: the handler is paused and retried until the storage recovers, never
+    // dead-lettered. Its store rolled the failed write back, so the retry starts clean.
+    await untilStorageRecovers(
+      () => handleOnce(record, rec, deps, signal),
+      signal,
+      (err, pause) => {
+        const code = storageFault(err)!;
+        deps.metrics.failed(rec.topic, code);
+        if (pause === 1)
+          deps.logger.warn({ topic: rec.topic, offset: rec.offset, eventId: event.id, code }, 'handler cannot write: storage fault; paused, retrying');
       },
     );
   } catch (err) {
@@ -117,6 +103,39 @@ export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps
   } finally {
     deps.metrics.latency(rec.topic, (performance.now() - started) / 1000);
   }
+}
+
+/** The handler under the retry policy, in one span. Rejects with the policy's last error. */
+async function handleOnce(record: BusRecord, rec: RawBusRecord, deps: RecordProcessorDeps, signal: AbortSignal): Promise<void> {
+  const event = record.event;
+  await tracer.startActiveSpan(
+    `handle ${rec.topic}`,
+    { attributes: { 'messaging.destination.name': rec.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } },
+    async (span) => {
+      try {
+        await withRetry(
+          async () => {
+            try {
+              await deps.handler(record, signal);
+            } catch (err) {
+              // Handlers may throw anything; every failure is retriable here unless the
+              // handler says otherwise with a ChainwatchError whose retriable flag is false.
+              if (err instanceof HandlerError && !err.retriable) throw err;
+              throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
+            }
+          },
+          deps.retry,
+          signal,
+        );
+        span.setStatus({ code: SpanStatusCode.OK });
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err).code });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 async function deadLetter(rec: RawBusRecord, deps: RecordProcessorDeps, code: string, reason: string, attempts: number): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RetryPolicy } from '../retry.js';
 import type { ClosableStateStore } from './state.js';
+import type { StorageMonitor } from './storage.js';
 
 /**
  * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (kafkajs).
@@ -127,7 +128,10 @@ export interface BusModule<S extends z.ZodType = z.ZodType> {
    * sink's: nothing is deleted unaudited). The embedded bus honours it; Kafka's retention is the
    * broker's (retention.ms on the topics) and cannot wait for a group (docs/bus-kafka.md).
    */
-  create(config: z.output<S>, deps: { dataDir: string; instance: string; logger: Logger; metrics: Metrics; retainFor?: readonly string[] }): Promise<Bus>;
+  create(
+    config: z.output<S>,
+    deps: { dataDir: string; instance: string; logger: Logger; metrics: Metrics; retainFor?: readonly string[]; storage?: StorageMonitor },
+  ): Promise<Bus>;
 }
 
 export function defineBusModule<S extends z.ZodType>(m: BusModule<S>): BusModule<S> {

@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { KeyProvider } from './signer.js';
 import type { StateStore } from './state.js';
+import type { StorageMonitor } from './storage.js';
 
 /**
  * Every long-lived piece (collector, detector, sink, bus) has start(), an idempotent stop() and
@@ -30,4 +31,9 @@ export interface ComponentContext {
   /** Report a fatal error from background work; the supervisor stops and restarts the component. */
   fail(err: unknown): void;
   now(): Date;
+  /**
+   * Where the component's durable stores report writes that fail because of the storage (a full
+   * disk): the daemon's monitor (readiness, log, metric, storage.full finding). Absent in tests.
+   */
+  storage?: StorageMonitor;
 }

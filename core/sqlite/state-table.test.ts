@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../errors.js';
+import { capPages, RecordingStorageMonitor } from '../testing/index.js';
 import { importStateFile, openSqlite, SqliteStateTable, STATE_TABLE } from './index.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'cw-state-table-'));
@@ -21,6 +22,20 @@ function oldStateFile(path: string, rows: Record<string, unknown>, opts: { keepW
 }
 
 describe('SqliteStateTable', () => {
+  it('on a full disk: put() rejects with nothing written and tells the storage monitor; the next put after space returns clears it', async () => {
+    const db = openSqlite(':memory:', { durability: 'process-crash', migrations: [STATE_TABLE] });
+    const monitor = new RecordingStorageMonitor();
+    const s = new SqliteStateTable(db, { monitor, store: 'state', path: '/data/bus.db' });
+    await s.put('cursor', 1);
+    const cap = capPages(db);
+    await expect(s.put('cursor', { big: 'x'.repeat(64 * 1024) })).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    expect(await s.get('cursor')).toBe(1);
+    cap.uncap();
+    await s.put('cursor', 2);
+    expect(monitor.events).toEqual(['ok state', 'failing state SQLITE_FULL', 'ok state']);
+    s.close();
+  });
+
   it('persists JSON values across reopen, lists by prefix in order, deletes', async () => {
     const path = join(dir(), 's.db');
     const a = open(path);

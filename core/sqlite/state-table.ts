@@ -1,6 +1,8 @@
 import { existsSync, renameSync } from 'node:fs';
 import { ChainwatchError, StorageError } from '../errors.js';
 import type { ClosableStateStore } from '../ports/state.js';
+import type { StorageMonitor } from '../ports/storage.js';
+import { watchWrite } from '../storage.js';
 import { openSqlite, type SqliteDatabase, type SqliteMigration } from './open.js';
 
 /**
@@ -24,7 +26,11 @@ export class SqliteStateTable implements ClosableStateStore {
   private readonly sDel;
   private readonly sList;
 
-  constructor(private readonly db: SqliteDatabase) {
+  /** `watch`: where put()/delete() report a full disk (the caller, e.g. a collector, retries). */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly watch?: { monitor: StorageMonitor; store: string; path: string },
+  ) {
     this.sGet = db.prepare('SELECT value FROM state WHERE key = ?').pluck();
     this.sPut = db.prepare(
       'INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
@@ -38,10 +44,14 @@ export class SqliteStateTable implements ClosableStateStore {
     return v === undefined ? undefined : (JSON.parse(v) as T);
   }
   async put<T>(key: string, value: T): Promise<void> {
-    this.sPut.run(key, JSON.stringify(value), Date.now());
+    this.write(() => this.sPut.run(key, JSON.stringify(value), Date.now()));
   }
   async delete(key: string): Promise<void> {
-    this.sDel.run(key);
+    this.write(() => this.sDel.run(key));
+  }
+  private write(fn: () => unknown): void {
+    if (this.watch) watchWrite(this.watch.monitor, this.watch.store, this.watch.path, fn);
+    else fn();
   }
   async list(prefix: string): Promise<string[]> {
     return this.sList.all(prefix, prefix) as string[];

@@ -28,3 +28,4 @@ export {
   startRecordingServer,
 } from './recording-server.js';
 export { freePort } from './free-port.js';
+export { capPages, RecordingStorageMonitor, sqliteFullError } from './full-disk.js';

@@ -15,6 +15,9 @@ import {
   topicFor,
   withRetry,
   parseConfig,
+  storageFault,
+  untilStorageRecovers,
+  watchWrite,
 } from '../../core/index.js';
 import { type AlertPipelineConfig, alertPipelineConfigSchema, defaultRoutes } from './config.js';
 import { AlertEngine, type IngestResult } from './engine.js';
@@ -117,6 +120,7 @@ export class AlertPipeline implements Component {
           changed: (s) => this.setQueued(s, Math.max(0, (this.queued.get(s) ?? 1) - 1)),
           crashed: (err) => this.ctx.fail(new AlertPipelineError('ALERTS_STORE_FAILED', `delivery worker of ${sink.name} failed`, { cause: err })),
           record: (n, outcome) => this.recordDelivery(sink, n, outcome),
+          storage: (err) => (err === undefined ? this.ctx.storage?.ok('alerts') : this.ctx.storage?.failing('alerts', this.dbFile, err)),
         },
         this.ctx.logger.child({ sink: sink.name }),
         () => this.nowMs(),
@@ -153,7 +157,9 @@ export class AlertPipeline implements Component {
    */
   private async handle(rec: BusRecord): Promise<void> {
     if (rec.event.type !== FindingEvent.type) return;
-    this.ingest(rec.event.data as Finding);
+    // A full disk rolls the ingest transaction back and is reported (readiness, storage.full);
+    // the bus pauses and redelivers the finding (core/bus/process-record.ts), never dead-letters it.
+    watchWrite(this.ctx.storage, 'alerts', this.dbFile, () => this.ingest(rec.event.data as Finding));
   }
 
   /** Ingests one validated finding (used by the bus handler, tests and benches). */
@@ -241,7 +247,9 @@ export class AlertPipeline implements Component {
       data,
     });
     // The bus classifies its own failures (BusError.retriable): an event it refuses is not retried.
-    await withRetry(() => this.ctx.bus.publish(ev), { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 });
+    // A bus on a full disk is waited out: giving up would crash the worker and deliver the
+    // notification a second time after the restart.
+    await untilStorageRecovers(() => withRetry(() => this.ctx.bus.publish(ev), { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 }));
   }
 
   private sweepSafely(): void {
@@ -252,7 +260,9 @@ export class AlertPipeline implements Component {
       this.prune(now);
       for (const s of this.sinks) this.updateQueued(s.name);
     } catch (err) {
-      this.ctx.fail(new AlertPipelineError('ALERTS_STORE_FAILED', 'alert sweep failed', { cause: err }));
+      // A full disk is not a crash: reported, and the next sweep tries again.
+      if (storageFault(err) !== undefined) this.ctx.storage?.failing('alerts', this.dbFile, err);
+      else this.ctx.fail(new AlertPipelineError('ALERTS_STORE_FAILED', 'alert sweep failed', { cause: err }));
     }
   }
 

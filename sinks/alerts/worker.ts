@@ -1,4 +1,18 @@
-import { type AlertSink, describeError, Doorbell, HttpError, type Logger, type Notification, RetryError, withRetry } from '../../core/index.js';
+import {
+  type AlertSink,
+  backoffDelay,
+  describeError,
+  Doorbell,
+  HttpError,
+  type Logger,
+  type Notification,
+  RetryError,
+  sleep,
+  STORAGE_PAUSE,
+  storageFault,
+  untilStorageRecovers,
+  withRetry,
+} from '../../core/index.js';
 import type { DeliveryConfig } from './config.js';
 import type { OutboxRow, Statements } from './store.js';
 
@@ -26,6 +40,8 @@ export interface WorkerHooks {
     n: Notification,
     outcome: { outcome: 'delivered' | 'dead_lettered'; attempts: number; externalRef?: string; code?: string; reason?: string },
   ): Promise<void>;
+  /** The outbox database met a storage fault (err), or wrote again (undefined). */
+  storage(err: unknown): void;
 }
 
 export class DeliveryWorker {
@@ -33,6 +49,8 @@ export class DeliveryWorker {
   private readonly doorbell = new Doorbell();
   private loop: Promise<void> | undefined;
   private busy = false;
+  /** Consecutive pauses for a storage fault of our own database (backoff). */
+  private pauses = 0;
 
   constructor(
     private readonly sink: AlertSink,
@@ -78,6 +96,14 @@ export class DeliveryWorker {
       this.busy = true;
       try {
         await this.deliverRow(row, signal);
+        if (this.pauses > 0) this.hooks.storage(undefined);
+        this.pauses = 0;
+      } catch (err) {
+        // Our own database on a full disk is no fault of the sink: the row stays pending (its
+        // failed update rolled back) and is tried again after a pause, never dead-lettered.
+        if (storageFault(err) === undefined) throw err;
+        this.hooks.storage(err);
+        await sleep(backoffDelay(STORAGE_PAUSE, ++this.pauses), signal).catch(() => undefined);
       } finally {
         this.busy = false;
       }
@@ -122,6 +148,7 @@ export class DeliveryWorker {
       );
     } catch (err) {
       if (signal.aborted) return; // stopping: the row stays pending, the next start resumes it
+      if (storageFault(err) !== undefined) throw err; // outboxAttempt/outboxError on a full disk (see run)
       const root = err instanceof RetryError && err.cause !== undefined ? err.cause : err;
       const { code, message } = describeError(root);
       const reason = err instanceof RetryError ? `${err.code} after ${attempts} attempt(s): ${message}` : message;
@@ -134,9 +161,17 @@ export class DeliveryWorker {
     // crashes, and the row (still pending) is redelivered with the same id after the restart.
     await this.hooks.record(n, { outcome: 'delivered', attempts, ...(result.externalRef ? { externalRef: result.externalRef } : {}) });
     // The external ref is saved before the row is done: a crash in between redelivers the row
-    // with the ref (an update of the same ticket), instead of losing the ref for good.
-    if (result.externalRef) this.st.refPut.run(this.sink.name, row.route, row.dedup_key, result.externalRef, this.now());
-    this.st.outboxDone.run(this.now(), row.seq);
+    // with the ref (an update of the same ticket), instead of losing the ref for good. A full disk
+    // here is waited out rather than thrown: the sink has the notification already.
+    await untilStorageRecovers(
+      async () => {
+        if (result.externalRef) this.st.refPut.run(this.sink.name, row.route, row.dedup_key, result.externalRef, this.now());
+        this.st.outboxDone.run(this.now(), row.seq);
+        this.hooks.storage(undefined);
+      },
+      signal,
+      (err) => this.hooks.storage(err),
+    );
     this.hooks.delivered(this.sink.name);
     this.hooks.changed(this.sink.name);
   }

@@ -11,7 +11,7 @@ import { SqliteAuditStore } from './sqlite.js';
 export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: string; logger?: Logger; replicas?: number; create?: boolean }): AuditStore {
   switch (backend.kind) {
     case 'sqlite':
-      return new SqliteAuditStore({ path: backend.path ?? join(deps.dataDir, 'audit', 'audit.db'), create: deps.create ?? true });
+      return new SqliteAuditStore({ path: backend.path ?? auditStorePath(deps.dataDir), create: deps.create ?? true });
     case 'opensearch': {
       const opts = {
         url: backend.url,
@@ -34,6 +34,8 @@ export function createAuditStore(backend: AuditBackendConfig, deps: { dataDir: s
 
 /** The audit data directory (checkpoint key, SQLite file) under the daemon's data dir. */
 export const auditDir = (dataDir: string): string => join(dataDir, 'audit');
+/** The default SQLite trail: `<dataDir>/audit/audit.db`. */
+export const auditStorePath = (dataDir: string): string => join(auditDir(dataDir), 'audit.db');
 
 /**
  * Loads the search-engine client (tens of MB of modules) on the first request, so a daemon on the

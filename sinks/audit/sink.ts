@@ -7,12 +7,15 @@ import {
   makeEvent,
   type Subscription,
   topicFor,
+  faultCode,
+  storageFault,
+  untilStorageRecovers,
   withRetry,
 } from '../../core/index.js';
 import { auditOrigin, type CheckpointKey, checkpointKeyRef, type OpenedCheckpointKey, openCheckpointKey, signCheckpoint } from './checkpoint.js';
 import { appendOperatorAction } from './operator.js';
 import type { AuditConfig } from './config.js';
-import { auditDir, createAuditStore } from './factory.js';
+import { auditDir, auditStorePath, createAuditStore } from './factory.js';
 import type { AuditEntry, AuditRecord, AuditStore, BusPosition, StoredCheckpoint } from './port.js';
 import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
@@ -53,6 +56,8 @@ export class AuditSink implements Component {
   #checkpointing: Promise<unknown> = Promise.resolve();
   #started = false;
   #lastError: string | undefined;
+  /** Aborts checkpoints paused on a full disk when the sink stops. */
+  #stopping = new AbortController();
 
   readonly #metrics;
 
@@ -72,6 +77,7 @@ export class AuditSink implements Component {
 
   async start(): Promise<void> {
     if (this.#started) return;
+    this.#stopping = new AbortController();
     await this.store.open();
     try {
       const dir = auditDir(this.ctx.dataDir);
@@ -112,6 +118,7 @@ export class AuditSink implements Component {
     if (!this.#started) return;
     this.#started = false;
     clearInterval(this.#timer);
+    this.#stopping.abort();
     // Subscription.stop() waits for in-flight handlers, which wait for their appends.
     await this.#sub?.stop();
     this.#sub = undefined;
@@ -167,20 +174,24 @@ export class AuditSink implements Component {
     let appended: AuditRecord[];
     try {
       try {
-        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.#retry);
       } catch (err) {
         // One event canonical JSON cannot express (a lone surrogate from some registry's
         // metadata, absurd nesting) must neither stay out of the trail nor fail its neighbours:
         // record it with a repaired payload instead.
         if (!(err instanceof AuditError && err.code === 'AUDIT_RECORD_INVALID') || !repairEntries(batch)) throw err;
-        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.config.retry);
+        appended = await withRetry(() => this.store.append(batch.map((w) => w.entry)), this.#retry);
       }
       this.#lastError = undefined;
+      this.ctx.storage?.ok('audit');
       this.#metrics.appended.inc({}, batch.length);
       this.#metrics.latency.observe({}, (performance.now() - started) / 1000);
     } catch (err) {
       this.#metrics.failed.inc({}, batch.length);
-      this.#lastError = `audit append failing: ${String((err as Error).message ?? err)}`;
+      this.#lastError = `audit append failing (${faultCode(err)}): ${String((err as Error).message ?? err)}`;
+      // A full disk: reported (readiness, storage.full); the bus pauses and redelivers these
+      // records until the disk has room (never dead-letters them: core/bus/process-record.ts).
+      this.#fault(err);
       for (const w of batch) w.reject(err); // not durable: no commit; the bus retries / redelivers
       return;
     }
@@ -230,7 +241,13 @@ export class AuditSink implements Component {
     this.#checkpointing = this.#checkpointing
       .catch(() => undefined)
       .then(async () => {
-        const cp = await signCheckpoint(this.store, key, this.ctx.now(), atSize);
+        // A full disk is waited out at the same size: skipping it would leave a gap between
+        // checkpoints wider than the cadence `audit verify` holds the trail to.
+        const cp = await untilStorageRecovers(
+          () => signCheckpoint(this.store, key, this.ctx.now(), atSize),
+          this.#stopping.signal,
+          (err) => this.#fault(err),
+        );
         if (cp) await this.#signed(cp, key);
       });
     return this.#checkpointing;
@@ -257,6 +274,21 @@ export class AuditSink implements Component {
     } catch (err) {
       this.ctx.logger.warn({ err: String(err), size: cp.size }, 'audit checkpoint event not published');
     }
+  }
+
+  /** Append retries report a full disk at the first failure, not once the retries ran out. */
+  get #retry(): AuditConfig['retry'] {
+    return { ...this.config.retry, onRetry: (err) => this.#fault(err) };
+  }
+
+  #fault(err: unknown): void {
+    if (storageFault(err) !== undefined) this.ctx.storage?.failing('audit', this.#path(), err);
+  }
+
+  /** The store's file, as storage reports name it. */
+  #path(): string {
+    const b = this.config.backend;
+    return b.kind === 'sqlite' ? (b.path ?? auditStorePath(this.ctx.dataDir)) : `${b.kind} backend`;
   }
 
   #remember(p: BusPosition): void {

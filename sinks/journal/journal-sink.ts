@@ -75,11 +75,15 @@ class JournalSink implements Component {
           const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
           if (this.failing === undefined) this.ctx.logger.error({ code, path: this.path }, 'journal writes fail; paused, retrying until they succeed');
           this.failing = `${code}: cannot write ${this.path}; paused, retrying`;
+          this.ctx.storage?.failing('journal', this.path, err);
         },
       },
       signal,
     );
-    if (this.failing !== undefined) this.ctx.logger.info({ path: this.path }, 'journal writes succeed again; resumed');
+    if (this.failing !== undefined) {
+      this.ctx.logger.info({ path: this.path }, 'journal writes succeed again; resumed');
+      this.ctx.storage?.ok('journal');
+    }
     this.failing = undefined;
   }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Bus, ClosableStateStore } from '../../core/index.js';
+import type { Bus, ClosableStateStore, StorageMonitor } from '../../core/index.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 
 /** The standalone state file under the data directory (and what a bus with its own state imports). */
@@ -13,7 +13,7 @@ export const STATE_FILE = 'state.db';
  * - Otherwise (Kafka) `<dataDir>/state.db`: records are acknowledged by Kafka with acks=all
  *   before the cursor is written, so the records are durable first (see SqliteStateStore).
  */
-export function stateStoreFor(bus: Bus, dataDir: string): ClosableStateStore {
+export function stateStoreFor(bus: Bus, dataDir: string, storage?: StorageMonitor): ClosableStateStore {
   const file = join(dataDir, STATE_FILE);
-  return bus.stateStore?.({ importFrom: file }) ?? new SqliteStateStore(file);
+  return bus.stateStore?.({ importFrom: file }) ?? new SqliteStateStore(file, storage);
 }
