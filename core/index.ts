@@ -8,6 +8,7 @@ export * from './ports/logger.js';
 export * from './ports/metrics.js';
 export * from './ports/component.js';
 export * from './ports/signer.js';
+export * from './pkcs11-uri.js';
 export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './ports/module.js';
