@@ -207,7 +207,8 @@ function verifiedAsyncSigner(verifier: NoteVerifier, sign: (msg: Buffer) => Prom
     keyHash: verifier.keyHash,
     sign: async (msg) => {
       const sig = Buffer.from(await sign(msg));
-      if (!verifier.verify(msg, sig)) throw new TlogError('NOTE_SIGNATURE_INVALID', `the signature made for ${verifier.name} does not verify with its public key`);
+      if (!verifier.verify(msg, sig))
+        throw new TlogError('NOTE_SIGNATURE_INVALID', `the signature made for ${verifier.name} does not verify with its public key`);
       return sig;
     },
   };

@@ -1,5 +1,13 @@
-import * as pkcs11js from 'pkcs11js';
+import pkcs11jsDefault from 'pkcs11js';
+import type * as P11 from 'pkcs11js';
 import { KeyError } from '../../core/index.js';
+
+/**
+ * pkcs11js is CommonJS whose exports Node's ESM loader cannot list statically (a namespace import
+ * leaves Pkcs11Error and the constants undefined in the built daemon): take module.exports whole.
+ */
+export const pkcs11js = pkcs11jsDefault;
+export type { P11 };
 
 /**
  * One loaded PKCS#11 library (a .so) per process. Cryptoki's C_Initialize is process-wide per
@@ -10,7 +18,7 @@ import { KeyError } from '../../core/index.js';
  * every session handle of the previous generation, and signers reconnect when they see it moved.
  */
 export class Pkcs11Library {
-  readonly p11 = new pkcs11js.PKCS11();
+  readonly p11: P11.PKCS11 = new pkcs11js.PKCS11();
   generation = 0;
   #inflight = 0;
   #reinit: Promise<void> | undefined;
@@ -25,7 +33,7 @@ export class Pkcs11Library {
   }
 
   /** Runs a token call, counted so that a re-initialisation waits until no call is in flight. */
-  async call<T>(fn: (p11: pkcs11js.PKCS11) => T | Promise<T>): Promise<T> {
+  async call<T>(fn: (p11: P11.PKCS11) => T | Promise<T>): Promise<T> {
     while (this.#reinit) await this.#reinit;
     this.#inflight++;
     try {
@@ -36,15 +44,24 @@ export class Pkcs11Library {
   }
 
   /** The slot holding the token labelled `label` (and `serial` when given); re-initialises once when none does. */
-  async findSlot(label: string, serial?: string): Promise<pkcs11js.Handle> {
+  async findSlot(label: string, serial?: string): Promise<P11.Handle> {
     for (const refresh of [false, true]) {
       if (refresh) await this.reinitialize();
-      const slot = await this.call((p11) =>
-        p11.C_GetSlotList(true).find((s) => {
-          const info = p11.C_GetTokenInfo(s);
-          return info.label.trim() === label && (serial === undefined || info.serialNumber.trim() === serial);
-        }),
-      );
+      const slot = await this.call((p11) => {
+        try {
+          return p11.C_GetSlotList(true).find((s) => {
+            let info: P11.TokenInfo;
+            try {
+              info = p11.C_GetTokenInfo(s);
+            } catch {
+              return false; // a token removed since the last C_Initialize (SoftHSM: CKR_GENERAL_ERROR)
+            }
+            return info.label.trim() === label && (serial === undefined || info.serialNumber.trim() === serial);
+          });
+        } catch (err) {
+          throw keyErrorFrom(err, `listing the tokens of ${this.path}`);
+        }
+      });
       if (slot) return slot;
     }
     throw new KeyError('KEY_TOKEN_NOT_FOUND', `no PKCS#11 token labelled "${label}"${serial ? ` (serial ${serial})` : ''} in ${this.path}`);
@@ -115,7 +132,8 @@ export function keyErrorFrom(err: unknown, what: string): KeyError {
   const code = codeOf(err);
   const name = err instanceof Error ? err.message.split(':')[0] : 'error';
   if (code !== undefined && PIN.has(code)) return new KeyError('KEY_PIN_INCORRECT', `${what}: the token refused the PIN (${name})`, { cause: err });
-  if (code !== undefined && RECONNECT.has(code)) return new KeyError('KEY_TOKEN_UNAVAILABLE', `${what}: the token is unavailable (${name})`, { cause: err, retriable: true });
+  if (code !== undefined && RECONNECT.has(code))
+    return new KeyError('KEY_TOKEN_UNAVAILABLE', `${what}: the token is unavailable (${name})`, { cause: err, retriable: true });
   if (code !== undefined && UNSUPPORTED.has(code)) return new KeyError('KEY_UNSUPPORTED', `${what}: not supported by the token (${name})`, { cause: err });
   return new KeyError('KEY_SIGN_FAILED', `${what}: ${name}`, { cause: err });
 }

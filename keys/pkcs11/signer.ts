@@ -1,8 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import * as pkcs11js from 'pkcs11js';
 import { KeyError, parsePkcs11Uri, type Pkcs11KeyRef, type Pkcs11Uri, type SignatureAlgorithm, type Signer, spkiKeyId } from '../../core/index.js';
 import { ecPublicKey, p1363ToDer } from './encoding.js';
-import { keyErrorFrom, type Pkcs11Library, pkcs11Library, reconnectable } from './library.js';
+import { keyErrorFrom, type P11, type Pkcs11Library, pkcs11js, pkcs11Library, reconnectable } from './library.js';
 
 const CKM_EDDSA = 0x1057; // PKCS#11 3.0; pkcs11js 2.1 has no constant for it
 const CKK_EC_EDWARDS = 0x40;
@@ -10,9 +9,9 @@ const CKK_EC_EDWARDS = 0x40;
 /** What one connection to the token holds: valid for one library generation. */
 interface Connection {
   generation: number;
-  slot: pkcs11js.Handle;
-  key: pkcs11js.Handle;
-  idle: pkcs11js.Handle[];
+  slot: P11.Handle;
+  key: P11.Handle;
+  idle: P11.Handle[];
   open: number;
 }
 
@@ -118,7 +117,7 @@ export class Pkcs11Signer implements Signer {
     return this.#connecting;
   }
 
-  async #acquire(conn: Connection): Promise<pkcs11js.Handle> {
+  async #acquire(conn: Connection): Promise<P11.Handle> {
     const idle = conn.idle.pop();
     if (idle) return idle;
     if (conn.open < this.maxSessions) {
@@ -135,7 +134,7 @@ export class Pkcs11Signer implements Signer {
     return this.#acquire(next && next.generation === this.lib.generation ? next : await this.#connection());
   }
 
-  #release(conn: Connection, session: pkcs11js.Handle): void {
+  #release(conn: Connection, session: P11.Handle): void {
     if (conn !== this.#conn) return;
     conn.idle.push(session);
     this.#waiters.shift()?.(conn);
@@ -168,7 +167,7 @@ async function connect(
   const slot = await lib.findSlot(uri.token, uri.serial);
   const generation = lib.generation;
   return lib.call((p11) => {
-    let session: pkcs11js.Handle;
+    let session: P11.Handle;
     try {
       session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     } catch (err) {
@@ -178,11 +177,12 @@ async function connect(
       login(p11, session, pin, uri.token);
       const key = findOne(p11, session, uri, pkcs11js.CKO_PRIVATE_KEY);
       const [keyType, id] = p11.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }, { type: pkcs11js.CKA_ID }]);
-      const type = ulong(keyType!.value as Buffer);
-      if (type !== pkcs11js.CKK_EC && type !== CKK_EC_EDWARDS) throw new KeyError('KEY_UNSUPPORTED', `${uri.token}/${uri.object ?? 'id'} is not an EC or Ed25519 key`);
-      const pub = findOne(p11, session, { ...uri, ...(id?.value && (id.value as Buffer).length ? { id: id.value as Buffer } : {}) }, pkcs11js.CKO_PUBLIC_KEY);
+      const type = ulong(keyType!.value);
+      if (type !== pkcs11js.CKK_EC && type !== CKK_EC_EDWARDS)
+        throw new KeyError('KEY_UNSUPPORTED', `${uri.token}/${uri.object ?? 'id'} is not an EC or Ed25519 key`);
+      const pub = findOne(p11, session, { ...uri, ...(id?.value && id.value.length ? { id: id.value } : {}) }, pkcs11js.CKO_PUBLIC_KEY);
       const [params, point] = p11.C_GetAttributeValue(session, pub, [{ type: pkcs11js.CKA_EC_PARAMS }, { type: pkcs11js.CKA_EC_POINT }]);
-      const { algorithm, publicKey } = ecPublicKey(params!.value as Buffer, point!.value as Buffer);
+      const { algorithm, publicKey } = ecPublicKey(params!.value, point!.value);
       const mechanism = algorithm === 'ed25519' ? CKM_EDDSA : pkcs11js.CKM_ECDSA;
       if (!p11.C_GetMechanismList(slot).includes(mechanism)) {
         throw new KeyError('KEY_UNSUPPORTED', `the token ${uri.token} does not offer ${algorithm === 'ed25519' ? 'CKM_EDDSA' : 'CKM_ECDSA'}`);
@@ -199,7 +199,7 @@ async function connect(
   });
 }
 
-function login(p11: pkcs11js.PKCS11, session: pkcs11js.Handle, pin: { reveal(): string }, token: string): void {
+function login(p11: P11.PKCS11, session: P11.Handle, pin: { reveal(): string }, token: string): void {
   try {
     p11.C_Login(session, pkcs11js.CKU_USER, pin.reveal());
   } catch (err) {
@@ -209,12 +209,12 @@ function login(p11: pkcs11js.PKCS11, session: pkcs11js.Handle, pin: { reveal(): 
   }
 }
 
-function findOne(p11: pkcs11js.PKCS11, session: pkcs11js.Handle, uri: Pkcs11Uri, cls: number): pkcs11js.Handle {
-  const template: pkcs11js.Template = [{ type: pkcs11js.CKA_CLASS, value: cls }];
+function findOne(p11: P11.PKCS11, session: P11.Handle, uri: Pkcs11Uri, cls: number): P11.Handle {
+  const template: P11.Template = [{ type: pkcs11js.CKA_CLASS, value: cls }];
   if (uri.object) template.push({ type: pkcs11js.CKA_LABEL, value: uri.object });
   if (uri.id) template.push({ type: pkcs11js.CKA_ID, value: uri.id });
   p11.C_FindObjectsInit(session, template);
-  let found: pkcs11js.Handle[];
+  let found: P11.Handle[];
   try {
     found = p11.C_FindObjects(session, 2);
   } finally {

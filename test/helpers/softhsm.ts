@@ -40,7 +40,11 @@ export function softhsmConf(): string {
 }
 
 function util(args: string[]): string {
-  return execFileSync(UTIL, ['--module', softhsm.value!, ...args], { env: { ...process.env, SOFTHSM2_CONF: softhsmConf() }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(UTIL, ['--module', softhsm.value!, ...args], {
+    env: { ...process.env, SOFTHSM2_CONF: softhsmConf() },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** A fresh, initialised token with a random label and PINs. */

@@ -6,7 +6,7 @@ import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KeyError, keyRefSchema, type KeyRef, Secret, spkiKeyId } from '../../core/index.js';
 import { createKeyProvider } from '../../keys/index.js';
-import { pkcs11Library } from '../../keys/pkcs11/index.js';
+import pkcs11js from 'pkcs11js';
 import { deleteToken, importKey, keyUri, newToken, softhsm, type SoftToken } from '../helpers/softhsm.js';
 
 const ref = (token: SoftToken, uri: string, pin = token.pin, module = token.module): KeyRef =>
@@ -60,7 +60,7 @@ describe.skipIf(softhsm.skip)('PKCS#11 signer on SoftHSM2', () => {
       KeyError,
       'KEY_MODULE_UNLOADABLE',
     );
-    const err = await keys.open(ref(token, keyUri(token, 'checkpoint'), wrongPin)).catch((e: unknown) => e as Error);
+    const err = (await keys.open(ref(token, keyUri(token, 'checkpoint'), wrongPin)).catch((e: unknown) => e)) as Error;
     expect(`${err.message} ${JSON.stringify(err)} ${String(err.cause)}`).not.toContain(wrongPin);
     expect(JSON.stringify(ref(token, keyUri(token, 'checkpoint')))).not.toContain(token.pin);
   });
@@ -71,8 +71,11 @@ describe.skipIf(softhsm.skip)('PKCS#11 signer on SoftHSM2', () => {
     const msg = Buffer.from('m');
     expect(verify('sha256', msg, publicKey, await signer.sign(msg))).toBe(true);
     // Every session of the slot closed behind the signer's back: its handles are invalid now.
-    const lib = pkcs11Library(token.module);
-    for (const slot of lib.p11.C_GetSlotList(true)) lib.p11.C_CloseAllSessions(slot);
+    // (A second handle on the same loaded library: dlopen shares it, and Cryptoki state is per process.)
+    const p11 = new pkcs11js.PKCS11();
+    p11.load(token.module);
+    expect(() => p11.C_Initialize()).toThrow(/CKR_CRYPTOKI_ALREADY_INITIALIZED/);
+    for (const slot of p11.C_GetSlotList(true)) p11.C_CloseAllSessions(slot);
     expect(verify('sha256', msg, publicKey, await signer.sign(msg))).toBe(true);
     // Another token opened later re-initialises the library (SoftHSM lists tokens only then).
     const other = tokenWith('ed25519');
@@ -87,7 +90,9 @@ describe.skipIf(softhsm.skip)('PKCS#11 signer on SoftHSM2', () => {
     const signer = await keys.open(ref(token, keyUri(token, 'checkpoint')));
     await signer.sign(Buffer.from('before'));
     deleteToken(token);
-    await pkcs11Library(token.module).reinitialize();
+    // Opening another (new) token makes the library re-initialise: the deleted one is gone from it.
+    const other = tokenWith('ed25519');
+    await (await keys.open(ref(other.token, keyUri(other.token, 'checkpoint')))).close?.();
     await expect(signer.sign(Buffer.from('after'))).rejects.toThrowWithCode(KeyError, 'KEY_TOKEN_NOT_FOUND');
     await signer.close?.();
   });
