@@ -135,7 +135,11 @@ export class Pkcs11Signer implements Signer {
   }
 
   #release(conn: Connection, session: P11.Handle): void {
-    if (conn !== this.#conn) return;
+    if (conn !== this.#conn) {
+      // Its connection was replaced while this signature ran: close the session rather than leak it.
+      if (conn.generation === this.lib.generation) closeAll(this.lib, { ...conn, idle: [session] });
+      return;
+    }
     conn.idle.push(session);
     this.#waiters.shift()?.(conn);
   }
