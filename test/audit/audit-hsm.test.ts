@@ -39,45 +39,49 @@ function setup(token: SoftToken): { dir: string; cfg: string } {
 }
 
 describe.skipIf(softhsm.skip || !built())('audit checkpoints signed in a PKCS#11 token (daemon and CLI processes)', () => {
-  it('signs checkpoints in the token; audit verify accepts them with the exported public key; no private key in the data dir; no preflight warning', async () => {
-    const token = newToken('audit');
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    importKey(token, privateKey, 'audit-checkpoint', '0a');
-    const { dir, cfg } = setup(token);
-    const env = { SOFTHSM2_CONF: token.conf, CW_TEST_HSM_PIN: token.pin };
+  it.each(['ecdsa', 'ed25519'] as const)(
+    '%s: signs checkpoints in the token; audit verify accepts them with the exported public key; no private key in the data dir; no preflight warning',
+    async (type) => {
+      const token = newToken('audit');
+      const { privateKey, publicKey } = type === 'ecdsa' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+      importKey(token, privateKey, 'audit-checkpoint', '0a');
+      const { dir, cfg } = setup(token);
+      const env = { SOFTHSM2_CONF: token.conf, CW_TEST_HSM_PIN: token.pin };
 
-    const check = await runCli(['config', 'check', cfg], undefined, env);
-    expect(check.code, check.stderr).toBe(0);
-    expect(check.stderr).not.toMatch(/warning/);
+      const check = await runCli(['config', 'check', cfg], undefined, env);
+      expect(check.code, check.stderr).toBe(0);
+      expect(check.stderr).not.toMatch(/warning/);
 
-    const d = await startDaemon(['--config', cfg], env);
-    try {
-      expect((await runCli(['events', 'publish', 'system', '--config', cfg], [1, 2, 3, 4, 5].map(ev).join('\n'), env)).code).toBe(0);
-      await vi.waitFor(
-        async () => {
-          const q = await runCli(['audit', 'query', '--json', '--config', cfg], undefined, env);
-          expect(q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length >= 5).toBe(true);
-        },
-        { timeout: 60_000, interval: 200 },
-      );
-      const cp = await runCli(['audit', 'checkpoint', '--config', cfg], undefined, env);
-      expect(cp.code, cp.stderr).toBe(0);
-    } finally {
-      d.child.kill('SIGTERM');
-      expect(await d.exited).toBe(0);
-    }
-    // The verifier key comes from the public key we imported, not from chainwatch's key history.
-    const vkey = join(mkdtempSync(join(tmpdir(), 'cw-auditor-')), 'hsm.vkey');
-    writeFileSync(vkey, `${formatVerifierKey('chainwatch.audit/default', 'ecdsa', publicKey)}\n`);
-    const ok = await runCli(['audit', 'verify', '--vkey', vkey, '--config', cfg], undefined, env);
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    // Another key's verifier key rejects the same checkpoints (the test can fail).
-    const other = join(mkdtempSync(join(tmpdir(), 'cw-auditor-')), 'other.vkey');
-    writeFileSync(other, `${formatVerifierKey('chainwatch.audit/default', 'ecdsa', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey)}\n`);
-    expect((await runCli(['audit', 'verify', '--vkey', other, '--config', cfg], undefined, env)).code).not.toBe(0);
-    const pems = readdirSync(join(dir, 'audit')).filter((f) => f.endsWith('.pem'));
-    expect(pems).toEqual([]);
-  });
+      const d = await startDaemon(['--config', cfg], env);
+      try {
+        expect((await runCli(['events', 'publish', 'system', '--config', cfg], [1, 2, 3, 4, 5].map(ev).join('\n'), env)).code).toBe(0);
+        await vi.waitFor(
+          async () => {
+            const q = await runCli(['audit', 'query', '--json', '--config', cfg], undefined, env);
+            expect(q.code === 0 && (JSON.parse(q.stdout) as { records: unknown[] }).records.length >= 5).toBe(true);
+          },
+          { timeout: 60_000, interval: 200 },
+        );
+        const cp = await runCli(['audit', 'checkpoint', '--config', cfg], undefined, env);
+        expect(cp.code, cp.stderr).toBe(0);
+      } finally {
+        d.child.kill('SIGTERM');
+        expect(await d.exited).toBe(0);
+      }
+      // The verifier key comes from the public key we imported, not from chainwatch's key history.
+      const vkey = join(mkdtempSync(join(tmpdir(), 'cw-auditor-')), 'hsm.vkey');
+      writeFileSync(vkey, `${formatVerifierKey('chainwatch.audit/default', type, publicKey)}\n`);
+      const ok = await runCli(['audit', 'verify', '--vkey', vkey, '--config', cfg], undefined, env);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      // Another key's verifier key rejects the same checkpoints (the test can fail).
+      const other = join(mkdtempSync(join(tmpdir(), 'cw-auditor-')), 'other.vkey');
+      const otherKey = type === 'ecdsa' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey : generateKeyPairSync('ed25519').publicKey;
+      writeFileSync(other, `${formatVerifierKey('chainwatch.audit/default', type, otherKey)}\n`);
+      expect((await runCli(['audit', 'verify', '--vkey', other, '--config', cfg], undefined, env)).code).not.toBe(0);
+      const pems = readdirSync(join(dir, 'audit')).filter((f) => f.endsWith('.pem'));
+      expect(pems).toEqual([]);
+    },
+  );
 
   it('a wrong PIN refuses the start: exit 2, CONFIG_UNSAFE naming KEY_PIN_INCORRECT, nothing consumed', async () => {
     const token = newToken('audit');
