@@ -68,10 +68,25 @@ export class StorageError extends ChainwatchError<StorageErrorCode> {}
 
 /**
  * A signing key could not be created, read or used (keys/ adapters behind the KeyProvider port).
- * None is retriable: a key that is missing, unreadable or too widely readable stays so until an
- * operator acts.
+ * Only KEY_TOKEN_UNAVAILABLE is retriable (a token that went away and may come back: the adapter
+ * reconnects on the next use); a key that is missing, unreadable, too widely readable, or behind a
+ * wrong PIN stays so until an operator acts.
+ *   KEY_PIN_INCORRECT     the token refused the PIN (or it is locked): retrying would lock it
+ *   KEY_TOKEN_NOT_FOUND   no token with that label in the PKCS#11 module
+ *   KEY_MODULE_UNLOADABLE the PKCS#11 library cannot be loaded or initialised
+ *   KEY_SIGN_FAILED       the token refused to sign (not a connectivity problem)
  */
-export type KeyErrorCode = 'KEY_NOT_FOUND' | 'KEY_UNREADABLE' | 'KEY_INSECURE' | 'KEY_UNSUPPORTED' | 'KEY_CREATE_FAILED';
+export type KeyErrorCode =
+  | 'KEY_NOT_FOUND'
+  | 'KEY_UNREADABLE'
+  | 'KEY_INSECURE'
+  | 'KEY_UNSUPPORTED'
+  | 'KEY_CREATE_FAILED'
+  | 'KEY_PIN_INCORRECT'
+  | 'KEY_TOKEN_NOT_FOUND'
+  | 'KEY_TOKEN_UNAVAILABLE'
+  | 'KEY_MODULE_UNLOADABLE'
+  | 'KEY_SIGN_FAILED';
 export class KeyError extends ChainwatchError<KeyErrorCode> {}
 
 export function isRetriable(err: unknown): boolean {

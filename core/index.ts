@@ -10,6 +10,7 @@ export * from './ports/component.js';
 export * from './ports/signer.js';
 export * from './ports/storage.js';
 export * from './storage.js';
+export * from './pkcs11-uri.js';
 export * from './bus/process-record.js';
 export * from './ports/sink.js';
 export * from './ports/module.js';

@@ -30,7 +30,10 @@ export function openFileKey(path: string, opts: OpenKeyOptions = {}): Signer {
   } catch (err) {
     throw new KeyError('KEY_UNREADABLE', `cannot read the key file ${path}`, { cause: err });
   }
-  return keyObjectSigner(key); // KEY_UNSUPPORTED for anything but Ed25519
+  const signer = keyObjectSigner(key);
+  // Key files are Ed25519 only: ECDSA keys belong in a token (keys/pkcs11), where they are common.
+  if (signer.algorithm !== 'ed25519') throw new KeyError('KEY_UNSUPPORTED', `key file ${path} is not an Ed25519 key`);
+  return signer;
 }
 
 function createIfAbsent(path: string): void {

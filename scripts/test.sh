@@ -2,7 +2,7 @@
 # THE test command (README, `npm test` and .ci/run all call this): set up (Node 24, npm ci, build
 # when sources changed), lint the dependency directions, typecheck, start the real services the
 # selected tests need (scripts/services/*.sh: Kafka, OpenSearch, Rekor+Trillian+MariaDB,
-# Alertmanager, mailpit), run vitest (unit + integration), then stop the services.
+# Alertmanager, mailpit, SoftHSM2), run vitest (unit + integration), then stop the services.
 #
 #   bash scripts/test.sh                      everything
 #   bash scripts/test.sh test/bus             extra args go to vitest (a path filter, --project unit, ...)

@@ -19,14 +19,15 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 const services = (...args: string[]): string => execFileSync(process.execPath, ['scripts/test-services.mjs', ...args], { cwd: ROOT, encoding: 'utf8' }).trim();
 
 describe('services are derived from the selected tests', () => {
-  it('unit tests need none; a folder or file needs what its suites declare; everything needs all five', () => {
+  it('unit tests need none; a folder or file needs what its suites declare; everything needs all six', () => {
     expect(services('--project', 'unit')).toBe('');
     expect(services('--project=unit', 'daemon')).toBe('');
     expect(services('test/cli.test.ts')).toBe('');
     expect(services('test/bus')).toBe('kafka');
     expect(services('--project', 'integration', 'test/sinks/email.test.ts')).toBe('mailpit');
-    expect(services('-t', 'x', 'test/rekor.test.ts', 'test/audit')).toBe('opensearch rekor');
-    expect(services()).toBe('alertmanager kafka mailpit opensearch rekor');
+    expect(services('-t', 'x', 'test/rekor.test.ts', 'test/audit')).toBe('opensearch rekor softhsm');
+    expect(services('test/keys')).toBe('softhsm');
+    expect(services()).toBe('alertmanager kafka mailpit opensearch rekor softhsm');
   });
 });
 

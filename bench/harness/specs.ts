@@ -260,7 +260,45 @@ const sinks: BenchSpec = {
   ],
 };
 
-export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, tlog, audit, sinks];
+const hsm: BenchSpec = {
+  name: 'hsm',
+  title: 'Checkpoint signatures in a PKCS#11 token (SoftHSM2)',
+  order: 7,
+  page: 'benchmarks-hsm.md',
+  args: ['--seconds', '3'],
+  nodeArgs: [],
+  services: ['softhsm'],
+  measurements: {
+    hsmEd25519: { label: 'Ed25519 checkpoint signatures through SoftHSM2 (CKM_EDDSA), one at a time', unit: 'signatures/s' },
+    nodeEd25519: { label: 'the same Ed25519 key in node:crypto, same path', unit: 'signatures/s' },
+    hsmP256: { label: 'ECDSA P-256 checkpoint signatures through SoftHSM2 (SHA-256 in Node, CKM_ECDSA)', unit: 'signatures/s' },
+    nodeP256: { label: 'the same P-256 key in node:crypto, same path', unit: 'signatures/s' },
+    hsmP256Concurrent: { label: 'ECDSA P-256 through SoftHSM2, 4 in flight (4 pooled sessions)', unit: 'signatures/s' },
+  },
+  // No target: the issue asks for the comparison. A checkpoint is signed once per checkpointEvery
+  // records or checkpointInterval, so even the slowest figure is far above what the sink needs.
+  figures: [
+    {
+      id: 'ed25519',
+      label: 'Ed25519 checkpoint signature, HSM vs node:crypto',
+      value: 'hsmEd25519',
+      baseline: 'nodeEd25519',
+      better: 'higher',
+      tolerance: 0.3,
+    },
+    { id: 'p256', label: 'ECDSA P-256 checkpoint signature, HSM vs node:crypto', value: 'hsmP256', baseline: 'nodeP256', better: 'higher', tolerance: 0.3 },
+    {
+      id: 'p256-concurrent',
+      label: 'ECDSA P-256 through the HSM, 4 in flight vs one at a time',
+      value: 'hsmP256Concurrent',
+      baseline: 'hsmP256',
+      better: 'higher',
+      tolerance: 0.3,
+    },
+  ],
+};
+
+export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, tlog, audit, sinks, hsm];
 
 export function benchSpec(name: string): BenchSpec {
   const spec = BENCHES.find((b) => b.name === name);

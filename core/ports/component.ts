@@ -26,7 +26,7 @@ export interface ComponentContext {
   metrics: Metrics;
   /** Directory for the component's own durable files (outboxes, stores). */
   dataDir: string;
-  /** Opens the signing keys named in the component's config (file today, PKCS#11 next). */
+  /** Opens the signing keys named in the component's config (files, PKCS#11 tokens: docs/keys.md). */
   keys: KeyProvider;
   /** Report a fatal error from background work; the supervisor stops and restarts the component. */
   fail(err: unknown): void;

@@ -14,6 +14,7 @@ export {
   cosignatureV1Verifier,
   ecdsaNoteSigner,
   ecdsaNoteVerifier,
+  ecdsaAsyncNoteSigner,
   ed25519AsyncNoteSigner,
   ed25519NoteSigner,
   ed25519NoteVerifier,

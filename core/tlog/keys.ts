@@ -190,14 +190,25 @@ export function ed25519NoteSigner(name: string, privateKey: KeyObject): NoteSign
  * key (a misconfigured token, a swapped file) must not produce notes nobody can verify.
  */
 export function ed25519AsyncNoteSigner(name: string, publicKey: PublicKeyInput, sign: (msg: Buffer) => Promise<Uint8Array>): AsyncNoteSigner {
-  checkName(name);
-  const verifier = ed25519NoteVerifier(name, publicKey);
+  return verifiedAsyncSigner(ed25519NoteVerifier(name, publicKey), sign);
+}
+
+/**
+ * ECDSA P-256 note signer (type 0x02, DER signature over SHA-256) around an external signing
+ * function (an HSM), verified like ed25519AsyncNoteSigner.
+ */
+export function ecdsaAsyncNoteSigner(name: string, publicKey: PublicKeyInput, sign: (msg: Buffer) => Promise<Uint8Array>): AsyncNoteSigner {
+  return verifiedAsyncSigner(ecdsaNoteVerifier(name, publicKey), sign);
+}
+
+function verifiedAsyncSigner(verifier: NoteVerifier, sign: (msg: Buffer) => Promise<Uint8Array>): AsyncNoteSigner {
   return {
-    name,
+    name: verifier.name,
     keyHash: verifier.keyHash,
     sign: async (msg) => {
       const sig = Buffer.from(await sign(msg));
-      if (!verifier.verify(msg, sig)) throw new TlogError('NOTE_SIGNATURE_INVALID', `the signature made for ${name} does not verify with its public key`);
+      if (!verifier.verify(msg, sig))
+        throw new TlogError('NOTE_SIGNATURE_INVALID', `the signature made for ${verifier.name} does not verify with its public key`);
       return sig;
     },
   };

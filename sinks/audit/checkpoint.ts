@@ -3,6 +3,8 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeKeyRef, KeyError, type KeyProvider, type KeyRef, keyRefSchema, type Signer } from '../../core/index.js';
 import {
   type AsyncNoteSigner,
+  ecdsaAsyncNoteSigner,
+  ecdsaNoteVerifier,
   ed25519AsyncNoteSigner,
   ed25519NoteVerifier,
   formatCheckpoint,
@@ -21,9 +23,10 @@ import type { AuditStore, StoredCheckpoint } from './port.js';
 /**
  * Signed checkpoints of the audit tree: C2SP tlog-checkpoint text
  *   chainwatch.audit/<instance>\n<size>\n<base64 root>\n
- * in a C2SP signed note, signed with an Ed25519 key behind the Signer port (by default a key file
- * the daemon generates on first start, `<dataDir>/audit/checkpoint-key.pem`; `audit.key` in the
- * config names another key reference). The key name is the origin, so the published verifier key
+ * in a C2SP signed note, signed with an Ed25519 or ECDSA P-256 key behind the Signer port (by
+ * default a key file the daemon generates on first start, `<dataDir>/audit/checkpoint-key.pem`;
+ * `audit.key` in the config names another key reference: a file elsewhere, or a key in a PKCS#11
+ * token, docs/keys.md). The key name is the origin, so the published verifier key
  * (`<origin>+<keyid>+<base64>`) is all an auditor needs: any note verifier (ours, Go's
  * golang.org/x/mod/sumdb/note) checks it.
  */
@@ -33,6 +36,8 @@ export interface CheckpointKey {
   verifier: NoteVerifier;
   /** C2SP verifier key to publish / hand to auditors. */
   vkey: string;
+  /** Releases the signer (token sessions); idempotent. */
+  close(): Promise<void>;
 }
 
 export const KEY_FILE = 'checkpoint-key.pem';
@@ -85,7 +90,13 @@ export async function openCheckpointKey(
     if (!(err instanceof KeyError)) throw err;
     throw new AuditError('AUDIT_KEY_UNREADABLE', `cannot open the checkpoint key (${describeKeyRef(ref)}): ${err.code}`, { cause: err });
   }
-  const ck = checkpointKeyFrom(origin, signer);
+  let ck: CheckpointKey;
+  try {
+    ck = checkpointKeyFrom(origin, signer);
+  } catch (err) {
+    await signer.close?.();
+    throw err;
+  }
   mkdirSync(auditDir, { recursive: true, mode: 0o700 });
   const path = join(auditDir, VKEY_FILE);
   let entries: KeyEntry[];
@@ -130,14 +141,19 @@ export function readKeyHistory(path: string): string[] | undefined {
   }
 }
 
-/** True when a file key sits inside `dir`: whoever can rewrite the trail there can then re-sign it too. */
+/**
+ * True when a file key sits inside `dir`: whoever can rewrite the trail there can then re-sign it
+ * too. A key in a token (pkcs11) is never inside: the private half cannot be read out of it.
+ */
 export function keyInside(ref: KeyRef, dir: string): boolean {
+  if (!('file' in ref)) return false;
   const rel = relative(resolve(dir), resolve(ref.file));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** A C2SP note key (signer, verifier, vkey) named `origin` over a Signer. */
 export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey {
+  const close = async (): Promise<void> => signer.close?.();
   switch (signer.algorithm) {
     case 'ed25519':
       return {
@@ -145,7 +161,22 @@ export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey
         signer: ed25519AsyncNoteSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
         verifier: ed25519NoteVerifier(origin, signer.publicKey),
         vkey: formatVerifierKey(origin, 'ed25519', signer.publicKey),
+        close,
       };
+    case 'ecdsa-p256-sha256':
+      // C2SP signed-note type 0x02 (the Rekor v1 form): any verifier of Rekor checkpoints checks it.
+      return {
+        origin,
+        signer: ecdsaAsyncNoteSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
+        verifier: ecdsaNoteVerifier(origin, signer.publicKey),
+        vkey: formatVerifierKey(origin, 'ecdsa', signer.publicKey),
+        close,
+      };
+    case 'ecdsa-p384-sha384':
+      // Signed notes define no P-384 key type: verifiers could not check these checkpoints.
+      throw new AuditError('AUDIT_KEY_UNREADABLE', 'checkpoint keys must be Ed25519 or ECDSA P-256 (signed notes have no P-384 type)', {
+        cause: new KeyError('KEY_UNSUPPORTED', `unsupported checkpoint key algorithm ${signer.algorithm}`),
+      });
   }
 }
 

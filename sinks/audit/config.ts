@@ -50,7 +50,8 @@ export const auditConfigSchema = z.strictObject({
   checkpointInterval: duration({ min: 1 }).prefault('1m'),
   maxBatch: z.number().int().positive().max(10_000).default(500),
   /**
-   * The checkpoint signing key (a key reference: `{ file: PATH }`). Default: the Ed25519 key file
+   * The checkpoint signing key (a key reference: `{ file: PATH }`, or a key in a PKCS#11 token:
+   * `{ pkcs11: { uri, module, pin } }`, docs/keys.md). Default: the Ed25519 key file
    * `<dataDir>/audit/checkpoint-key.pem`, created on first start. Its verifier key is written to
    * `<dataDir>/audit/checkpoint-key.vkey` either way.
    */

@@ -1,4 +1,4 @@
-import { ConfigError, describeKeyRef, KeyError, type ModuleCheckHost, type ModuleWarning } from '../../core/index.js';
+import { ConfigError, describeKeyRef, KeyError, type ModuleCheckHost, type ModuleWarning, type Signer } from '../../core/index.js';
 import { checkpointKeyRef, keyInside } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { auditDir } from './factory.js';
@@ -19,19 +19,22 @@ export function auditWarnings(cfg: KeySection, host: { dataDir: string }): Modul
 
 /**
  * A checkpoint key that exists but cannot be used (readable by group/others, unreadable, not a
- * supported key) refuses the start: the sink would crash-loop, nothing would be audited and, past
- * the bus's retention, events would age out unaudited. A key that does not exist yet is fine: the
- * sink creates it on first start.
+ * supported key; in a token: wrong PIN, token or key missing) refuses the start: the sink would
+ * crash-loop, nothing would be audited and, past the bus's retention, events would age out
+ * unaudited. A key file that does not exist yet is fine: the sink creates it on first start. A
+ * token key is never created by chainwatch, so a missing one refuses the start too.
  */
 export async function auditPreflight(cfg: KeySection, host: ModuleCheckHost): Promise<void> {
   if (!cfg.enabled) return;
   const ref = checkpointKeyRef(cfg, auditDir(host.dataDir));
+  let signer: Signer;
   try {
-    await host.keys.open(ref, { create: false });
+    signer = await host.keys.open(ref, { create: false });
   } catch (err) {
-    if (err instanceof KeyError && err.code === 'KEY_NOT_FOUND') return;
+    if ('file' in ref && err instanceof KeyError && err.code === 'KEY_NOT_FOUND') return;
     const code = err instanceof KeyError ? err.code : 'KEY_UNREADABLE';
     const message = `sinks.audit.key: the checkpoint key (${describeKeyRef(ref)}) cannot be used: ${code}${code === 'KEY_INSECURE' ? ' (chmod 600 it)' : ''}`;
     throw new ConfigError('CONFIG_UNSAFE', message, [{ path: 'sinks.audit.key', message }], err);
   }
+  await signer.close?.(); // the sink opens its own when it starts
 }

@@ -96,6 +96,7 @@ export class AuditSink implements Component {
       if (cp) await this.#signed(cp, opened);
       this.#signedUpTo = cp?.size ?? (await this.store.listCheckpoints()).at(-1)?.size ?? 0;
     } catch (err) {
+      await this.#key?.close(); // token sessions: the next start() opens the key again
       await this.store.close(); // the supervisor retries start() from scratch
       throw err;
     }
@@ -123,6 +124,7 @@ export class AuditSink implements Component {
     await this.#sub?.stop();
     this.#sub = undefined;
     await this.flush().catch((err) => this.ctx.logger.warn({ err: String(err) }, 'audit final flush failed'));
+    await this.#key?.close();
     await this.store.close();
   }
 
