@@ -19,6 +19,7 @@ export const unitSchema = z.enum([
   'hashes/s',
   'leaves/s',
   'verifies/s',
+  'entries/s',
   'entries/CPU-s',
   'verifies/CPU-s',
   'µs',

@@ -6,7 +6,7 @@
  */
 import type { Check, Figure, Measurement, Unit } from './result.js';
 
-export type Service = 'kafka' | 'opensearch';
+export type Service = 'kafka' | 'opensearch' | 'rekor';
 
 export interface FigureSpec {
   id: string;
