@@ -82,4 +82,24 @@ describe('EmbeddedBus hand-off to in-process consumers', () => {
     await vi.waitFor(() => expect(fromFile.length).toBe(4), { timeout: 2_000, interval: 10 });
     expect(fromFile).toEqual(seen);
   });
+  it('hands out nothing retention deleted: a consumer behind it goes on where the file goes on', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cw-ebus-')), 'bus.db');
+    const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollInterval: 20, partitions: 1, retention: { maxRecordsPerPartition: 2 } }), path });
+    buses.push(bus);
+    await bus.start();
+    const topic = topicFor('system');
+    const ev = (seq: number) => makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject: 'k', data: { seq } });
+    const seen: number[] = [];
+    const sub = await bus.subscribe({
+      group: 'g',
+      topics: [topic],
+      fromBeginning: true,
+      handler: async (r) => void seen.push((r.event.data as { seq: number }).seq),
+    });
+    sub.pause();
+    await bus.publish([ev(0), ev(1), ev(2), ev(3), ev(4)]);
+    expect(bus.applyRetention()).toBe(3);
+    sub.resume();
+    await vi.waitFor(() => expect(seen).toEqual([3, 4]), { timeout: 2_000, interval: 10 });
+  });
 });
