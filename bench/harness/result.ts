@@ -20,6 +20,7 @@ export const unitSchema = z.enum([
   'leaves/s',
   'verifies/s',
   'signatures/s',
+  'entries/s',
   'entries/CPU-s',
   'verifies/CPU-s',
   'µs',

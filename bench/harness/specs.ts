@@ -14,31 +14,65 @@ const busEmbedded: BenchSpec = {
   nodeArgs: [],
   services: [],
   measurements: {
-    bus: { label: 'EmbeddedBus publish → consume → commit, 1 KiB events', unit: 'events/s' },
+    busLive: { label: 'EmbeddedBus publish → consume → commit, 1 KiB events, consumer keeping up (median of rounds)', unit: 'events/s' },
+    bus: { label: 'EmbeddedBus publish → consume → commit, 1 KiB events, consumer draining a backlog (median of rounds)', unit: 'events/s' },
     rawInsert: { label: 'raw SQLite insert of the same rows (WAL, batches of 500)', unit: 'events/s' },
     rawInsertReadBack: { label: 'raw SQLite insert and read back of the same rows', unit: 'events/s' },
+    busLiveCpu: { label: 'EmbeddedBus, consumer keeping up: CPU per event, publish → consume → commit', unit: 'µs' },
+    busCpu: { label: 'EmbeddedBus, consumer draining a backlog: CPU per event, publish → consume → commit', unit: 'µs' },
+    rawCpu: { label: 'raw SQLite insert: CPU per event', unit: 'µs' },
+    rawReadBackCpu: { label: 'raw SQLite insert and read back: CPU per event', unit: 'µs' },
+    pairedRatioLive: { label: 'raw insert CPU per event / bus (keeping up) CPU per event, median over interleaved rounds', unit: 'ratio' },
+    pairedRatio: { label: 'raw insert CPU per event / bus (backlog) CPU per event, median over interleaved rounds', unit: 'ratio' },
+    pairedRatioReadBack: { label: 'raw insert + read back CPU per event / bus (backlog) CPU per event, median over interleaved rounds', unit: 'ratio' },
     daemonRss: { label: 'idle daemon RSS, embedded defaults, 5 s after start', unit: 'MiB' },
     bareRss: { label: 'bare `node` process RSS, 3 s after start', unit: 'MiB' },
     eventBytes: { label: 'event size on the wire', unit: 'B' },
   },
   figures: [
+    // Issue 9 raised the ratio target from 0.5 to 0.6. Ratios are of CPU time per event, paired
+    // per round: on the shared machine wall-clock rates measured one after the other are not
+    // comparable (the wall-clock ratio is a figure of its own, comparable with the reference run).
     {
       id: 'pipeline',
-      label: 'publish → consume → commit, 1 KiB events',
-      value: 'bus',
+      label: 'publish → consume → commit, 1 KiB events, consumer keeping up',
+      value: 'busLive',
       baseline: 'rawInsert',
+      ratio: { measurement: 'pairedRatioLive', method: 'median over interleaved rounds of raw-insert CPU per event / bus CPU per event' },
       better: 'higher',
       checks: [
         { of: 'value', op: '>=', bound: 20_000 },
-        { of: 'ratio', op: '>=', bound: 0.5 },
+        { of: 'ratio', op: '>=', bound: 0.6 },
       ],
       tolerance: 0.15,
     },
     {
+      id: 'pipeline-backlog',
+      label: 'same, consumer draining a backlog of N from the file',
+      value: 'bus',
+      baseline: 'rawInsert',
+      ratio: { measurement: 'pairedRatio', method: 'median over interleaved rounds of raw-insert CPU per event / bus CPU per event' },
+      better: 'higher',
+      checks: [
+        { of: 'value', op: '>=', bound: 20_000 },
+        { of: 'ratio', op: '>=', bound: 0.6 },
+      ],
+      tolerance: 0.15,
+    },
+    {
+      id: 'pipeline-wall',
+      label: 'backlog, wall-clock rates (medians of rounds)',
+      value: 'bus',
+      baseline: 'rawInsert',
+      better: 'higher',
+      tolerance: 0.15,
+    },
+    {
       id: 'pipeline-vs-read-back',
-      label: 'same, against raw insert and read back',
+      label: 'backlog, against raw insert and read back',
       value: 'bus',
       baseline: 'rawInsertReadBack',
+      ratio: { measurement: 'pairedRatioReadBack', method: 'median over interleaved rounds of CPU per event, as above' },
       better: 'higher',
       tolerance: 0.15,
     },
@@ -109,6 +143,35 @@ const rekor: BenchSpec = {
       ratio: { measurement: 'pairedRatio', method: 'median of paired back-to-back rounds (bound, then full path)' },
       better: 'higher',
       checks: [{ of: 'ratio', op: '>=', bound: 0.7 }],
+    },
+  ],
+};
+
+const rekorLive: BenchSpec = {
+  name: 'rekor-live',
+  title: 'Rekor live path (real rekor-server)',
+  order: 3,
+  page: 'benchmarks-rekor.md',
+  args: ['--entries', '3000', '--rounds', '3'],
+  nodeArgs: [],
+  services: ['rekor'],
+  measurements: {
+    entries: { label: 'entries in the real log, all followed from index 0 each round', unit: 'count' },
+    liveCpu: { label: 'CPU per entry of the collector catching up: fetch, verify, publish onto the embedded bus, cursor', unit: 'µs' },
+    offlineCpu: { label: 'CPU per entry of verifyV1Entry alone on the same entries (offline verification cost)', unit: 'µs' },
+    liveRate: { label: 'entries/s of the catch-up, rate limit lifted (median of rounds)', unit: 'entries/s' },
+    pairedRatio: { label: 'live CPU per entry / offline CPU per entry, median over interleaved rounds', unit: 'ratio' },
+  },
+  figures: [
+    {
+      id: 'live-cpu',
+      label: 'live CPU per entry against the offline verification cost',
+      value: 'liveCpu',
+      baseline: 'offlineCpu',
+      ratio: { measurement: 'pairedRatio', method: 'median over interleaved rounds (offline, then live) of live / offline CPU per entry' },
+      better: 'lower',
+      checks: [{ of: 'ratio', op: '<=', bound: 2 }],
+      tolerance: 0.15,
     },
   ],
 };
@@ -298,7 +361,7 @@ const hsm: BenchSpec = {
   ],
 };
 
-export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, tlog, audit, sinks, hsm];
+export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, rekorLive, tlog, audit, sinks, hsm];
 
 export function benchSpec(name: string): BenchSpec {
   const spec = BENCHES.find((b) => b.name === name);

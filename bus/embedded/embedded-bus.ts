@@ -28,7 +28,8 @@ import {
 import { importStateFile, openSqlite, type SqliteDatabase, SqliteStateTable } from '../../core/sqlite/index.js';
 import type { EmbeddedBusConfig } from './config.js';
 import { BUS_MIGRATIONS, BUS_WAL_AUTOCHECKPOINT, busDurability, partitionOf } from './schema.js';
-import { EmbeddedSubscription, type Store } from './subscription.js';
+import { RecentRecords, type StoredRow } from './recent.js';
+import { type AppendRow, EmbeddedSubscription, type Store } from './subscription.js';
 
 /**
  * The default bus: a durable local log in one SQLite file. publish() returns after the
@@ -42,6 +43,8 @@ export class EmbeddedBus implements Bus {
   /** group\0topic\0partition -> member currently handling it (see EmbeddedSubscription). */
   private readonly leases = new Map<string, EmbeddedSubscription>();
   private readonly wake = new EventEmitter().setMaxListeners(0);
+  /** Committed records handed to in-process consumers without a SELECT (see RecentRecords). */
+  private readonly recent: RecentRecords;
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly published;
   private readonly bm;
@@ -59,6 +62,7 @@ export class EmbeddedBus implements Bus {
     for (const topic of knownTopics()) this.published.inc({ topic }, 0);
     this.lagGauge = metrics.gauge('bus_consumer_lag', 'Records not yet committed by a consumer group', ['group', 'topic', 'partition']);
     this.bm = busMetrics(metrics);
+    this.recent = new RecentRecords(2 * config.maxBatch, RECENT_MAX_BYTES);
   }
 
   async start(): Promise<void> {
@@ -108,6 +112,7 @@ export class EmbeddedBus implements Bus {
       this.db?.close();
       this.db = undefined;
       this.store = undefined;
+      this.recent.clear();
     })();
     return this.stopping;
   }
@@ -123,40 +128,45 @@ export class EmbeddedBus implements Bus {
 
   async publish(events: CloudEvent | CloudEvent[], opts: PublishOptions & { topic?: string } = {}): Promise<void> {
     const list = Array.isArray(events) ? events : [events];
-    const rows = list.map((e) => {
+    const rows: AppendRow[] = [];
+    for (const e of list) {
       const ev = validateEvent(e);
       const value = encodeEvent(ev);
       // Consumers' decodeEvent() rejects larger records: refuse them here, as the Kafka bus does.
       if (value.byteLength > MAX_EVENT_BYTES) throw new EventError('EVENT_TOO_LARGE', `event of ${value.byteLength} bytes exceeds ${MAX_EVENT_BYTES}`);
-      return { topic: opts.topic ?? topicFor(familyOf(ev.type)), key: opts.key ?? keyOf(ev), value, headers: opts.headers };
-    });
+      rows.push(this.row(opts.topic ?? topicFor(familyOf(ev.type)), opts.key ?? keyOf(ev), value, opts.headers));
+    }
     this.append(rows);
   }
 
   async publishRaw(topic: string, records: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<void> {
-    this.append(records.map((r) => ({ topic, key: r.key, value: r.value, headers: r.headers })));
+    // Copied: the caller keeps its buffer, and the copy kept for in-process consumers must stay
+    // the bytes that were committed.
+    this.append(records.map((r) => this.row(topic, r.key, Buffer.from(r.value), r.headers)));
   }
 
-  private append(rows: { topic: string; key: string; value: Buffer; headers: Record<string, string> | undefined }[]): void {
+  private row(topic: string, key: string, value: Buffer, headers: Record<string, string> | undefined): AppendRow {
+    const h = headers && Object.keys(headers).length ? JSON.stringify(headers) : null;
+    return { topic, partition: partitionOf(key, this.config.partitions), key, headers: h, value };
+  }
+
+  private append(rows: AppendRow[]): void {
     const store = this.requireStore();
     if (rows.length === 0) return;
-    for (const r of rows)
-      if (!/^[A-Za-z0-9._-]{1,200}$/.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
+    for (const r of rows) if (!TOPIC_NAME.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
+    let appended;
     try {
       // A full disk rolls the transaction back (nothing half-appended) and is reported: readiness,
       // the storage.full finding. The publisher keeps the events and retries (BusError retriable).
-      watchWrite(this.storage, 'bus', this.config.path, () =>
-        store.appendTx.immediate(
-          rows.map((r) => ({ ...r, partition: partitionOf(r.key, this.config.partitions) })),
-          Date.now(),
-        ),
-      );
+      appended = watchWrite(this.storage, 'bus', this.config.path, () => store.appendTx.immediate(rows, Date.now()));
     } catch (err) {
       throw new BusError('BUS_PUBLISH_FAILED', 'embedded bus append failed', { cause: err, retriable: true });
     }
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
-    for (const [topic, n] of counts) this.published.inc({ topic }, n);
+    // Only now, after the commit: what consumers take from here is exactly what the file holds.
+    for (const a of appended) {
+      this.recent.add(a.topic, a.partition, a.rows);
+      this.published.inc({ topic: a.topic }, a.rows.length);
+    }
     this.wake.emit('append');
   }
 
@@ -167,6 +177,7 @@ export class EmbeddedBus implements Bus {
     const store = this.requireStore();
     const sub = new EmbeddedSubscription(opts, {
       store,
+      recent: this.recent,
       partitions: this.config.partitions,
       maxBatch: this.config.maxBatch,
       pollIntervalMs: this.config.pollInterval,
@@ -221,6 +232,8 @@ export class EmbeddedBus implements Bus {
       groups: JSON.stringify(keepUncommittedOf),
       topics: JSON.stringify(EVENT_FAMILIES.map(topicFor)),
     });
+    // Deleted rows must not be handed out from memory either: read the file again.
+    if (res.changes > 0) this.recent.clear();
     if (res.changes > 0) this.logger.info({ deleted: res.changes }, 'bus retention removed old records');
     return res.changes;
   }
@@ -231,33 +244,46 @@ export class EmbeddedBus implements Bus {
   }
 }
 
+/** Bytes of recent records kept for in-process consumers (RecentRecords), over all partitions. */
+const RECENT_MAX_BYTES = 8 * 1024 * 1024;
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+
+interface Appended {
+  topic: string;
+  partition: number;
+  rows: StoredRow[];
+}
+
 function prepare(db: SqliteDatabase): Store {
   const bump = db.prepare(
     `INSERT INTO partitions (topic, partition, next_offset) VALUES (?, ?, ?)
      ON CONFLICT (topic, partition) DO UPDATE SET next_offset = next_offset + excluded.next_offset RETURNING next_offset`,
   );
   const insert = db.prepare('INSERT INTO records (topic, partition, offset, key, headers, value, ts) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const appendTx = db.transaction(
-    (rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => {
-      // Reserve a dense offset range per (topic, partition) inside the write transaction, so that
-      // concurrent writers (daemon + CLI) never collide and order within a partition is total.
-      const groups = new Map<string, typeof rows>();
-      for (const r of rows) {
-        const k = `${r.topic}\0${r.partition}`;
-        const g = groups.get(k);
-        if (g) g.push(r);
-        else groups.set(k, [r]);
+  const appendTx = db.transaction((rows: AppendRow[], ts: number): Appended[] => {
+    // Reserve a dense offset range per (topic, partition) inside the write transaction, so that
+    // concurrent writers (daemon + CLI) never collide and order within a partition is total.
+    const groups = new Map<string, AppendRow[]>();
+    for (const r of rows) {
+      const k = `${r.topic}\0${r.partition}`;
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
+    }
+    const out: Appended[] = [];
+    for (const g of groups.values()) {
+      const { topic, partition } = g[0]!;
+      const { next_offset } = bump.get(topic, partition, g.length) as { next_offset: number };
+      let offset = next_offset - g.length;
+      const stored: StoredRow[] = [];
+      for (const r of g) {
+        insert.run(topic, partition, offset, r.key, r.headers, r.value, ts);
+        stored.push({ offset: offset++, key: r.key, headers: r.headers, value: r.value, ts });
       }
-      for (const g of groups.values()) {
-        const first = g[0]!;
-        const { next_offset } = bump.get(first.topic, first.partition, g.length) as { next_offset: number };
-        let offset = next_offset - g.length;
-        for (const r of g) {
-          insert.run(r.topic, r.partition, offset++, r.key, r.headers && Object.keys(r.headers).length ? JSON.stringify(r.headers) : null, r.value, ts);
-        }
-      }
-    },
-  );
+      out.push({ topic, partition, rows: stored });
+    }
+    return out;
+  });
   return {
     appendTx,
     fetch: db.prepare('SELECT offset, key, headers, value, ts FROM records WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?'),

@@ -6,15 +6,25 @@ import {
   type Logger,
   processRecord,
   type RawBusRecord,
+  type RecordProcessorDeps,
   type RetryPolicy,
   type SubscribeOptions,
   type Subscription,
 } from '../../core/index.js';
+import type { RecentRecords, StoredRow } from './recent.js';
+
+/** A record about to be appended: its partition chosen, its headers as the column stores them. */
+export interface AppendRow {
+  topic: string;
+  partition: number;
+  key: string;
+  headers: string | null;
+  value: Buffer;
+}
 
 export interface Store {
-  appendTx: Transaction<
-    (rows: { topic: string; partition: number; key: string; value: Buffer; headers: Record<string, string> | undefined }[], ts: number) => void
-  >;
+  /** Appends in one transaction; returns the rows as stored, per (topic, partition), offsets ascending. */
+  appendTx: Transaction<(rows: AppendRow[], ts: number) => { topic: string; partition: number; rows: StoredRow[] }[]>;
   fetch: Statement;
   end: Statement;
   committed: Statement;
@@ -25,6 +35,7 @@ export interface Store {
 
 interface Deps {
   store: Store;
+  recent: RecentRecords;
   partitions: number;
   maxBatch: number;
   pollIntervalMs: number;
@@ -48,14 +59,6 @@ interface Deps {
   release: (topic: string, partition: number, s: EmbeddedSubscription) => void;
 }
 
-interface Row {
-  offset: number;
-  key: string;
-  headers: string | null;
-  value: Buffer;
-  ts: number;
-}
-
 /**
  * One consumer-group member. Each round it takes its share of (topic, partition) pairs, fetches a
  * bounded batch per partition from the group's committed position, hands records to processRecord
@@ -75,11 +78,22 @@ export class EmbeddedSubscription implements Subscription {
   private readonly doorbell = new Doorbell();
   private readonly onAppend = (): void => this.doorbell.ring();
 
+  private readonly processing: RecordProcessorDeps;
+
   constructor(
     private readonly opts: SubscribeOptions,
     private readonly deps: Deps,
   ) {
     this.group = opts.group;
+    this.processing = {
+      group: this.group,
+      handler: opts.handler,
+      retry: deps.retry,
+      raw: opts.raw ?? false,
+      deadLetter: deps.deadLetter,
+      metrics: deps.metrics,
+      logger: deps.logger,
+    };
   }
 
   isStopped(): boolean {
@@ -195,7 +209,7 @@ export class EmbeddedSubscription implements Subscription {
 
   private async consumeOwned(topic: string, p: number): Promise<number> {
     const from = this.position(topic, p);
-    const rows = this.deps.store.fetch.all(topic, p, from, this.deps.maxBatch) as Row[];
+    const rows = this.deps.recent.take(topic, p, from, this.deps.maxBatch) ?? (this.deps.store.fetch.all(topic, p, from, this.deps.maxBatch) as StoredRow[]);
     if (rows.length === 0) return 0;
     let next = from;
     for (const row of rows) {
@@ -210,19 +224,7 @@ export class EmbeddedSubscription implements Subscription {
         timestampMs: row.ts,
       };
       try {
-        await processRecord(
-          rec,
-          {
-            group: this.group,
-            handler: this.opts.handler,
-            retry: this.deps.retry,
-            raw: this.opts.raw ?? false,
-            deadLetter: this.deps.deadLetter,
-            metrics: this.deps.metrics,
-            logger: this.deps.logger,
-          },
-          this.abort.signal,
-        );
+        await processRecord(rec, this.processing, this.abort.signal);
       } catch (err) {
         // Only a failed dead-letter write lands here: keep the position, retry next round.
         this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');

@@ -57,13 +57,15 @@ export class RekorV1Client {
     const url = `${this.base}/api/v1/log/entries/retrieve`;
     const res = await this.http.request({ url, method: 'POST', body: { logIndexes }, signal });
     const list = res.json();
-    if (!Array.isArray(list)) throw new RekorError('REKOR_RESPONSE_MALFORMED', `${safeUrl(url)}: expected an array of entries`);
+    // Named once per call, not per entry: the name is only read when an entry is refused.
+    const where = safeUrl(url);
+    if (!Array.isArray(list)) throw new RekorError('REKOR_RESPONSE_MALFORMED', `${where}: expected an array of entries`);
     const out: V1LogEntry[] = [];
     for (const item of list) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-        throw new RekorError('REKOR_RESPONSE_MALFORMED', `${safeUrl(url)}: entry is not an object`);
+        throw new RekorError('REKOR_RESPONSE_MALFORMED', `${where}: entry is not an object`);
       }
-      for (const [uuid, e] of Object.entries(item as Record<string, unknown>)) out.push({ uuid, ...parse(logEntrySchema, e, `${safeUrl(url)} entry`) });
+      for (const [uuid, e] of Object.entries(item as Record<string, unknown>)) out.push({ uuid, ...parse(logEntrySchema, e, `${where} entry`) });
     }
     return out;
   }

@@ -126,7 +126,7 @@ export function verifySet(
  * `{"body":"<body>","integratedTime":<t>,"logID":"<id>","logIndex":<i>}` (the canonical JSON when
  * body is base64 and logID hex: nothing to escape, keys in sorted order) written into a reused
  * buffer: no 3 KB template string plus a copy per entry. Valid until the next call; the caller
- * only hands it to the synchronous crypto.verify. Bodies over 64 KB get a buffer of their own.
+ * only hands it to the synchronous crypto.verify. Bodies over 64 KiB get a buffer of their own.
  */
 const SET_SCRATCH_MAX = 64 * 1024;
 let setScratch = Buffer.alloc(8 * 1024);
