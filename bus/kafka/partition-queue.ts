@@ -14,9 +14,13 @@ export class PartitionQueue<M extends { offset: bigint } = { offset: bigint }> {
   inflight = 0;
   /** Per key, the promise of its last dispatched record: the next one of that key runs after it. */
   readonly chains = new Map<string, Promise<void>>();
-  /** The commit in flight for this partition, and the newest record waiting to be committed after it. */
-  private committing: Promise<void> | undefined;
-  private pendingCommit: M | undefined;
+
+  constructor(
+    /** topic:partition on the wire. */
+    readonly key: string,
+    /** The topic as callers name it (without the wire prefix). */
+    readonly logicalTopic: string,
+  ) {}
 
   push(msg: M): { msg: M; done: boolean } {
     const entry = { msg, done: false };
@@ -34,23 +38,5 @@ export class PartitionQueue<M extends { offset: bigint } = { offset: bigint }> {
       this.head = 0;
     }
     return last;
-  }
-
-  /** Commits through `msg` with `send` (which must not throw); calls while one runs coalesce into one more. */
-  commitThrough(msg: M, send: (m: M) => Promise<void>): void {
-    this.pendingCommit = msg;
-    if (this.committing) return;
-    this.committing = (async () => {
-      for (let next = this.pendingCommit; next; next = this.pendingCommit) {
-        this.pendingCommit = undefined;
-        await send(next);
-      }
-      this.committing = undefined;
-    })();
-  }
-
-  /** Resolves once no commit is running or waiting. */
-  committed(): Promise<void> {
-    return this.committing ?? Promise.resolve();
   }
 }

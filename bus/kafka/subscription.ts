@@ -6,6 +6,7 @@ import type { KafkaBusConfig } from './config.js';
 import { toBusError } from './errors.js';
 import type { HealthTracker } from './health.js';
 import { errorCode, routeClientLogs } from './log.js';
+import { Committer } from './committer.js';
 import { PartitionQueue } from './partition-queue.js';
 import { type Msg, toRaw, within } from './records.js';
 import { Slots } from './slots.js';
@@ -31,7 +32,7 @@ const RESTART = { maxAttempts: Infinity, baseDelayMs: 300, maxDelayMs: 5_000 };
  * callback; the stream is read here as fast as slots allow:
  *   stream.read() -> partition queue (offset order) -> processRecord (same key: in order, other
  *   keys concurrently, at most maxInFlight records and partitionsConsumedConcurrently partitions at
- *   once) -> the partition's done prefix -> one coalesced commit per partition and round trip.
+ *   once) -> the partition's done prefix -> one coalesced commit per round trip.
  * Commit invariant: the committed offset only ever moves past a record after processRecord
  * resolved for it AND for every earlier record of the partition, i.e. its handler's effects are
  * durable or it sits in the DLQ. A record that did not finish (DLQ write failed, stop timed out,
@@ -43,6 +44,7 @@ export class KafkaSubscription implements Subscription {
   private readonly consumer: Consumer<string, Buffer, string, string>;
   private readonly abort = new AbortController();
   private readonly slots: Slots;
+  private readonly committer = new Committer<Msg>((records) => this.sendCommit(records));
   private readonly wireTopics: string[];
   private readonly procDeps;
   private readonly log: Logger;
@@ -213,7 +215,7 @@ export class KafkaSubscription implements Subscription {
     const k = `${topic}:${partition}`;
     let q = this.queues.get(k);
     if (!q) {
-      this.queues.set(k, (q = new PartitionQueue<Msg>()));
+      this.queues.set(k, (q = new PartitionQueue<Msg>(k, this.deps.logicalTopic(topic))));
       q.assigned = this.assigned?.has(k) ?? true;
     }
     return q;
@@ -223,7 +225,7 @@ export class KafkaSubscription implements Subscription {
     const entry = q.push(m);
     if (q.inflight++ === 0) this.activePartitions++;
     this.inflight++;
-    const rec = toRaw(this.deps.logicalTopic(m.topic), m);
+    const rec = toRaw(q.logicalTopic, m);
     const run = async (): Promise<void> => {
       if (this.failure !== undefined) return; // an earlier record failed: keep the rest for redelivery, in order
       await processRecord(rec, this.procDeps, this.abort.signal);
@@ -254,28 +256,28 @@ export class KafkaSubscription implements Subscription {
 
   /**
    * Offsets are committed only here, after every record of the partition up to `msg` was processed
-   * (see class comment). One commit per partition in flight; later ones coalesce into the next.
+   * (see class comment). One OffsetCommit in flight per subscription; later ones coalesce into the next.
    */
   private commit(q: PartitionQueue<Msg>, msg: Msg): void {
-    q.commitThrough(msg, async ({ topic, partition, offset, leaderEpoch }) => {
-      try {
-        // Straight to the group coordinator (bounded retries, rejoin on a stale generation). Not
-        // message.commit(): the stream's queue skips flushes while the group rejoins and can
-        // leave a commit pending forever when its stream breaks meanwhile.
-        await this.consumer.commit({ offsets: [{ topic, partition, offset: offset + 1n, leaderEpoch }] });
-        this.deps.health.ok();
-      } catch (err) {
-        // Not thrown: a later commit covers this one, and if none happens the records are
-        // redelivered (at-least-once).
-        const e = toBusError(err, 'BUS_COMMIT_FAILED', 'commit');
-        if (e.retriable) this.deps.health.failed(`commit failed: ${e.code}`);
-        this.log.warn({ topic, partition, code: e.code }, 'offset commit failed; records may be redelivered');
-      }
-    });
+    this.committer.add(q.key, msg);
   }
 
-  private commitsSettled(): Promise<unknown> {
-    return Promise.all([...this.queues.values()].map((q) => q.committed()));
+  private async sendCommit(records: Msg[]): Promise<void> {
+    try {
+      // Straight to the group coordinator (bounded retries, rejoin on a stale generation). Not
+      // message.commit(): the stream's queue skips flushes while the group rejoins and can leave a
+      // commit pending forever when its stream breaks meanwhile.
+      await this.consumer.commit({
+        offsets: records.map(({ topic, partition, offset, leaderEpoch }) => ({ topic, partition, offset: offset + 1n, leaderEpoch })),
+      });
+      this.deps.health.ok();
+    } catch (err) {
+      // Not thrown: a later commit covers this one, and if none happens the records are
+      // redelivered (at-least-once).
+      const e = toBusError(err, 'BUS_COMMIT_FAILED', 'commit');
+      if (e.retriable) this.deps.health.failed(`commit failed: ${e.code}`);
+      this.log.warn({ partitions: records.map((r) => `${r.topic}:${r.partition}`), code: e.code }, 'offset commit failed; records may be redelivered');
+    }
   }
 
   private whenIdle(): Promise<void> {
@@ -288,7 +290,7 @@ export class KafkaSubscription implements Subscription {
     this.restarting ??= (async () => {
       this.log.info({ why }, 'restarting the consumer stream');
       await this.whenIdle();
-      await this.commitsSettled();
+      await this.committer.settled();
       const old = this.stream;
       this.stream = undefined;
       await old?.close().catch(() => undefined);
@@ -321,7 +323,7 @@ export class KafkaSubscription implements Subscription {
     try {
       await this.whenIdle();
       clearTimeout(timer);
-      await within(this.commitsSettled(), this.deps.config.drainTimeout);
+      await within(this.committer.settled(), this.deps.config.drainTimeout);
       await this.restarting;
       await this.stream?.close().catch(() => undefined);
       await this.consumer.close().catch(async (err: unknown) => {
