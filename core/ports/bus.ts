@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../retry.js';
 import type { ClosableStateStore } from './state.js';
 
 /**
- * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (kafkajs).
+ * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (@platformatic/kafka).
  * Both pass the same contract suite (test/bus/contract.ts).
  *
  * Guarantees every adapter gives:
