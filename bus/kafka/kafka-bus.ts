@@ -96,7 +96,9 @@ export class KafkaBus implements Bus {
     this.admin = new Admin(kafkaClientConfig(c, `${c.clientId}-admin`));
     this.topics = new TopicAdmin(this.admin, c.partitions, c.replicationFactor);
     this.producer.on('client:broker:connect', () => this.health_.producer(true));
-    this.producer.on('client:broker:disconnect', () => this.health_.producer(false));
+    // A closed connection is not yet an outage (brokers close idle connections after
+    // connections.max.idle.ms): probe now; the probe reconnects or marks the bus unready.
+    this.producer.on('client:broker:disconnect', () => void this.probe());
     for (const client of [this.producer, this.admin]) {
       // Clients emit 'error' for failures nobody awaits; unhandled, that would throw.
       client.on('error', (err: Error) => this.health_.failed(`kafka client: ${errorCode(err)}`));
