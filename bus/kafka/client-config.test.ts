@@ -1,19 +1,20 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Secret, silentLogger } from '../../core/index.js';
+import { Secret } from '../../core/index.js';
 import { kafkaClientConfig } from './client-config.js';
 import { kafkaBusConfigSchema } from './config.js';
 import { KafkaBus } from './kafka-bus.js';
 
 /**
- * The test broker runs without SASL or TLS, so the credentials mapping is checked here: kafkajs
- * gets the revealed values, the bus' own config keeps Secrets.
+ * The test broker runs without SASL or TLS, so the credentials mapping is checked here: the client
+ * gets the password through a credential provider and the revealed TLS key, the bus' own config
+ * keeps Secrets.
  */
 const PASSWORD = 'sasl-password-8d2e';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIprivate\n-----END PRIVATE KEY-----';
 
 describe('kafkaClientConfig', () => {
-  it('hands kafkajs the revealed SASL password and TLS key, and the durations in milliseconds', () => {
+  it('hands the client the SASL password on demand, the revealed TLS key, and the durations in milliseconds', async () => {
     const c = kafkaBusConfigSchema.parse({
       brokers: ['127.0.0.1:9092'],
       sasl: { mechanism: 'scram-sha-256', username: 'chainwatch', password: new Secret(PASSWORD) },
@@ -21,12 +22,25 @@ describe('kafkaClientConfig', () => {
       connectionTimeout: '2s',
       requestTimeout: '45s',
     });
-    const k = kafkaClientConfig(c, silentLogger);
-    expect(k.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'chainwatch', password: PASSWORD });
-    expect(k.ssl).toEqual({ ca: 'CA PEM', key: KEY, servername: 'kafka.example', rejectUnauthorized: true });
-    expect([k.connectionTimeout, k.requestTimeout]).toEqual([2_000, 45_000]);
-    expect(kafkaClientConfig(kafkaBusConfigSchema.parse({ brokers: ['b:1'], ssl: true }), silentLogger).ssl).toBe(true);
-    expect(kafkaClientConfig(kafkaBusConfigSchema.parse({ brokers: ['b:1'] }), silentLogger)).not.toHaveProperty('sasl');
+    const k = kafkaClientConfig(c);
+    expect(k.sasl?.mechanism).toBe('SCRAM-SHA-256');
+    expect(k.sasl?.username).toBe('chainwatch');
+    const password = k.sasl?.password;
+    expect(typeof password).toBe('function'); // never a plain string in the client's options
+    expect(await (password as () => string | Promise<string>)()).toBe(PASSWORD);
+    expect(k.tls).toEqual({ ca: 'CA PEM', key: KEY, servername: 'kafka.example', rejectUnauthorized: true });
+    expect([k.connectTimeout, k.requestTimeout, k.timeout]).toEqual([2_000, 45_000, 45_000]);
+    expect(k.bootstrapBrokers).toEqual(['127.0.0.1:9092']);
+    expect(kafkaClientConfig(kafkaBusConfigSchema.parse({ brokers: ['b:1'], ssl: true })).tls).toEqual({});
+    expect(kafkaClientConfig(kafkaBusConfigSchema.parse({ brokers: ['b:1'], ssl: false }))).not.toHaveProperty('tls');
+    expect(kafkaClientConfig(kafkaBusConfigSchema.parse({ brokers: ['b:1'] }))).not.toHaveProperty('sasl');
+    for (const [mechanism, wire] of [
+      ['plain', 'PLAIN'],
+      ['scram-sha-512', 'SCRAM-SHA-512'],
+    ] as const) {
+      const p = kafkaBusConfigSchema.parse({ brokers: ['b:1'], sasl: { mechanism, username: 'u', password: 'p' } });
+      expect(kafkaClientConfig(p).sasl?.mechanism).toBe(wire);
+    }
   });
 
   it('keeps the credentials out of the bus config as printed, serialised or inspected', () => {

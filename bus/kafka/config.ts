@@ -3,7 +3,7 @@ import { duration, secretSchema } from '../../core/index.js';
 
 /**
  * KafkaBus configuration. Secrets (SASL password, TLS private key) are Secret values: the daemon's
- * loader resolves their env/file references, and only the adapter reveals them, to kafkajs.
+ * loader resolves their env/file references, and only the adapter reveals them, to the Kafka client.
  */
 const retrySchema = z
   .object({
@@ -64,7 +64,7 @@ export const kafkaBusConfigSchema = z
     drainTimeout: duration({ min: 1 }).prefault('30s'),
     /** Period of the background broker probe that keeps health() honest when the bus is idle. */
     healthProbe: duration({ min: 1 }).prefault('5s'),
-    /** kafkajs' own log level, routed to the Logger port. */
+    /** Level of the Kafka client's own events (broker connections, group changes) routed to the Logger port. */
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
   })
   .strict();

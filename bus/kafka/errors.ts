@@ -1,57 +1,55 @@
 import { BusError, type BusErrorCode, ChainwatchError } from '../../core/index.js';
 
 /**
- * Classifies kafkajs errors at the edge into BusError with a retriable flag, so core/retry.ts
- * decides from the flag and never from messages. kafkajs wraps the error that mattered
- * (NumberOfRetriesExceeded -> cause, AggregateError -> errors[]); we look through the wrappers.
+ * Classifies @platformatic/kafka errors at the edge into BusError with a retriable flag, so
+ * core/retry.ts decides from the flag and never from messages. The client's errors carry a `code`
+ * (PLT_KFK_*) and a `canRetry` flag; a call that gave up after its own retries, and a broker response
+ * with per-partition errors, arrive as an AggregateError (`errors[]`) that we look through.
  */
 
-/** kafkajs errors that mean "the cluster is not reachable right now" even where kafkajs marks them final. */
-const TRANSIENT_NAMES = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSNoBrokerAvailableError',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSTopicMetadataNotLoaded',
-  'KafkaJSStaleTopicMetadataAssignment',
-  'KafkaJSGroupCoordinatorNotFound',
-  'KafkaJSLockTimeout',
-  'KafkaJSTimeout',
-]);
+/** Client codes meaning "the cluster is not reachable right now", whatever canRetry says (timeouts say false). */
+const TRANSIENT_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
-/** Never worth another try: configuration or data problems. */
-const FINAL_NAMES = new Set(['KafkaJSSASLAuthenticationError', 'KafkaJSServerDoesNotSupportApiKey', 'KafkaJSInvariantViolation']);
+/** Never worth another try: configuration, credentials or a client/broker mismatch. */
+const FINAL_CODES = new Set(['PLT_KFK_AUTHENTICATION', 'PLT_KFK_UNSUPPORTED_API', 'PLT_KFK_UNSUPPORTED', 'PLT_KFK_USER']);
 
 interface KafkaLikeError {
-  name?: string;
-  retriable?: boolean;
+  code?: unknown;
+  canRetry?: boolean;
+  apiId?: string;
   cause?: unknown;
   errors?: unknown[];
-  type?: string;
+  closed?: boolean;
 }
 
 export function isTransientKafkaError(err: unknown, depth = 0): boolean {
   if (depth > 5 || typeof err !== 'object' || err === null) return false;
   if (err instanceof ChainwatchError) return err.retriable;
   const e = err as KafkaLikeError;
-  const name = e.name ?? '';
-  if (FINAL_NAMES.has(name)) return false;
-  if (name === 'KafkaJSNumberOfRetriesExceeded') return isTransientKafkaError(e.cause, depth + 1);
-  if (name === 'KafkaJSAggregateError' && Array.isArray(e.errors) && e.errors.length > 0) {
-    return e.errors.every((inner) => isTransientKafkaError(inner, depth + 1));
-  }
-  if (TRANSIENT_NAMES.has(name)) return true;
-  if (name.startsWith('KafkaJS')) return e.retriable === true || (e.cause !== undefined && isTransientKafkaError(e.cause, depth + 1));
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (FINAL_CODES.has(code)) return false;
+  // "produce failed 3 times" (every attempt's error) or a response with per-partition errors:
+  // transient only if every inner error is.
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every((inner) => isTransientKafkaError(inner, depth + 1));
+  // A closed client's pool (stop() ran) is not coming back; anything else on the network is.
+  if (TRANSIENT_CODES.has(code)) return e.closed !== true;
+  if (code === 'PLT_KFK_PROTOCOL') return e.canRetry === true;
+  if (code.startsWith('PLT_KFK_')) return e.canRetry === true || (e.cause !== undefined && isTransientKafkaError(e.cause, depth + 1));
   // Node socket errors surfacing unwrapped (ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT).
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/.test(code);
+  return /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/.test(code);
+}
+
+/** True when some error in the chain is the broker's answer `apiId` (e.g. TOPIC_ALREADY_EXISTS). */
+export function hasProtocolError(err: unknown, apiId: string, depth = 0): boolean {
+  if (depth > 5 || typeof err !== 'object' || err === null) return false;
+  const e = err as KafkaLikeError;
+  if (e.apiId === apiId) return true;
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => hasProtocolError(inner, apiId, depth + 1));
 }
 
 /**
- * Wraps any error from kafkajs into a BusError: transient ones become BUS_UNAVAILABLE (retriable),
- * the rest take `finalCode` (not retriable). BusErrors pass through unchanged.
+ * Wraps any error from the Kafka client into a BusError: transient ones become BUS_UNAVAILABLE
+ * (retriable), the rest take `finalCode` (not retriable). BusErrors pass through unchanged.
  */
 export function toBusError(err: unknown, finalCode: BusErrorCode, what: string): BusError {
   if (err instanceof BusError) return err;
@@ -63,6 +61,12 @@ export function toBusError(err: unknown, finalCode: BusErrorCode, what: string):
 
 function errorName(err: unknown): string {
   if (typeof err !== 'object' || err === null) return String(err).slice(0, 200);
-  const e = err as KafkaLikeError & { message?: string };
-  return `${e.name ?? 'Error'}${e.type ? ` ${e.type}` : ''}: ${String(e.message ?? '').slice(0, 200)}`;
+  const e = err as KafkaLikeError & { name?: string; message?: string };
+  const inner = Array.isArray(e.errors) ? e.errors.at(-1) : undefined;
+  const code = typeof e.code === 'string' ? ` ${e.code}` : '';
+  const api = e.apiId ? ` ${e.apiId}` : '';
+  const own = `${e.name ?? 'Error'}${code}${api}: ${String(e.message ?? '').slice(0, 200)}`;
+  return inner !== undefined && depthOk(inner) ? `${own} <- ${errorName(inner)}` : own;
 }
+
+const depthOk = (inner: unknown): boolean => typeof inner === 'object' && inner !== null && !Array.isArray((inner as KafkaLikeError).errors);

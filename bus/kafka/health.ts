@@ -1,8 +1,8 @@
 import type { BusHealth } from '../../core/index.js';
 
 /**
- * health() is synchronous, so the bus keeps a small state machine fed by kafkajs instrumentation
- * events (connect/disconnect/crash/request timeouts), by the outcome of every broker call the bus
+ * health() is synchronous, so the bus keeps a small state machine fed by the Kafka clients' events
+ * (broker connect/disconnect, consumer errors), by the outcome of every broker call the bus
  * makes (publish, admin, commit), and by a periodic probe that covers idle periods.
  * Ready = started, producer connected, and the last broker interaction succeeded.
  */

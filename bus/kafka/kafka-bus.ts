@@ -1,4 +1,4 @@
-import { type Admin, Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { Admin, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import {
   parseConfig,
   busMetrics,
@@ -27,6 +27,8 @@ import { kafkaClientConfig } from './client-config.js';
 import { type KafkaBusConfig, type KafkaBusConfigInput, kafkaBusConfigSchema } from './config.js';
 import { toBusError } from './errors.js';
 import { HealthTracker } from './health.js';
+import { producerPlacement } from './placement.js';
+import { errorCode, routeClientLogs } from './log.js';
 import { KafkaSubscription } from './subscription.js';
 import { TopicAdmin } from './topics.js';
 
@@ -35,18 +37,22 @@ export interface KafkaBusDeps {
   metrics?: Metrics;
 }
 
+type Message = MessageToProduce<string, Buffer, string, string>;
+
 /**
- * The Bus port on Apache Kafka (kafkajs). One topic per event family (`<prefix>chainwatch.<family>`,
- * DLQ `<topic>.dlq`), created on first use; record key = keyOf(event), so one subject stays on one
- * partition and in order. The producer is idempotent with acks=all and one request in flight, so
- * kafkajs' own resends cannot reorder or duplicate; publish() resolves once the broker acked.
+ * The Bus port on Apache Kafka (@platformatic/kafka). One topic per event family
+ * (`<prefix>chainwatch.<family>`, DLQ `<topic>.dlq`), created on first use; record key =
+ * keyOf(event), so one subject stays on one partition and in order. Keys are placed with
+ * compatibilityPartitioner (murmur2 & 0x7fffffff, as kafkajs' DefaultPartitioner and the Java
+ * client), so topics written before the switch from kafkajs keep their per-key partitions. The
+ * producer is idempotent with acks=all and one request in flight per broker, so the client's own
+ * resends cannot reorder or duplicate; publish() resolves once the broker acked.
  * Consumption, commits and dead-lettering live in subscription.ts.
  */
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   readonly config: KafkaBusConfig;
-  private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private readonly producer: Producer<string, Buffer, string, string>;
   private readonly admin: Admin;
   private readonly topics: TopicAdmin;
   private readonly health_ = new HealthTracker();
@@ -79,23 +85,25 @@ export class KafkaBus implements Bus {
       deadlineMs: r.deadline,
       onRetry: (err, attempt) => this.onRetry(err, attempt),
     };
-    this.kafka = new Kafka(kafkaClientConfig(c, this.logger));
-    this.producer = this.kafka.producer({
+    // Idempotent implies acks=all and one request in flight per connection (the client enforces
+    // both): a resend after a lost response is deduplicated by the broker, never reordered.
+    this.producer = new Producer<string, Buffer, string, string>({
+      ...kafkaClientConfig(c),
       idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner, // murmur2, as the Java client
-      // An idempotent producer needs retries >= 1; kafkajs warns that a finite count "may
-      // invalidate EoS" — we promise at-least-once, and a bounded wait matters more.
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+      acks: ProduceAcks.ALL,
+      ...producerPlacement,
     });
-    this.admin = this.kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } });
+    this.admin = new Admin(kafkaClientConfig(c, `${c.clientId}-admin`));
     this.topics = new TopicAdmin(this.admin, c.partitions, c.replicationFactor);
-    const p = this.producer.events;
-    this.producer.on(p.CONNECT, () => this.health_.producer(true));
-    this.producer.on(p.DISCONNECT, () => this.health_.producer(false));
-    this.producer.on(p.REQUEST_TIMEOUT, () => this.health_.failed('producer request timed out'));
-    this.admin.on(this.admin.events.REQUEST_TIMEOUT, () => this.health_.failed('admin request timed out'));
+    this.producer.on('client:broker:connect', () => this.health_.producer(true));
+    // A closed connection is not yet an outage (brokers close idle connections after
+    // connections.max.idle.ms): probe now; the probe reconnects or marks the bus unready.
+    this.producer.on('client:broker:disconnect', () => void this.probe());
+    for (const client of [this.producer, this.admin]) {
+      // Clients emit 'error' for failures nobody awaits; unhandled, that would throw.
+      client.on('error', (err: Error) => this.health_.failed(`kafka client: ${errorCode(err)}`));
+      routeClientLogs(client, this.logger, c.logLevel);
+    }
   }
 
   start(): Promise<void> {
@@ -110,8 +118,11 @@ export class KafkaBus implements Bus {
   private async connect(): Promise<void> {
     await this.retrying('connect', async () => {
       try {
-        await this.admin.connect();
-        await this.producer.connect();
+        // Clients connect lazily: one metadata round trip each proves the brokers answer (and the
+        // credentials work), and the producer id of the idempotent producer is fetched up front.
+        await this.admin.metadata({ topics: [], forceUpdate: true });
+        await this.producer.initIdempotentProducer({});
+        this.health_.producer(true);
       } catch (err) {
         throw toBusError(err, 'BUS_UNAVAILABLE', 'connect');
       }
@@ -134,7 +145,7 @@ export class KafkaBus implements Bus {
     if (this.probeTimer) clearInterval(this.probeTimer);
     await Promise.allSettled([...this.subs].map((s) => s.stop()));
     await this.flush();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.close(), this.admin.close()]);
     this.health_.markStopped();
     this.started = false;
   }
@@ -157,7 +168,7 @@ export class KafkaBus implements Bus {
       const topic = opts.topic ?? topicFor(familyOf(valid.type));
       let msgs = byTopic.get(topic);
       if (!msgs) byTopic.set(topic, (msgs = []));
-      msgs.push({ key: opts.key ?? keyOf(valid), value, ...(opts.headers ? { headers: opts.headers } : {}) });
+      msgs.push({ topic: this.wire(topic), key: opts.key ?? keyOf(valid), value, ...(opts.headers ? { headers: opts.headers } : {}) });
     }
     await this.send(byTopic);
   }
@@ -169,18 +180,25 @@ export class KafkaBus implements Bus {
 
   /** Also used for dead letters, which must still work while stop() drains subscriptions. */
   private async sendRaw(topic: string, records: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<void> {
-    const msgs: Message[] = records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }));
+    const wire = this.wire(topic);
+    const msgs: Message[] = records.map((r) => ({ topic: wire, key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }));
     await this.send(new Map([[topic, msgs]]));
   }
 
-  /** One sendBatch per call (one produce request per broker); retried as a whole with core/retry.ts. */
+  /** One send per call (one produce request per broker); retried as a whole with core/retry.ts. */
   private async send(byTopic: Map<string, Message[]>): Promise<void> {
-    const topicMessages = [...byTopic].filter(([, m]) => m.length > 0).map(([topic, messages]) => ({ topic: this.wire(topic), messages }));
-    if (topicMessages.length === 0) return;
+    const messages: Message[] = [];
+    const wireTopics: string[] = [];
+    for (const [topic, m] of byTopic) {
+      if (m.length === 0) continue;
+      wireTopics.push(this.wire(topic));
+      for (const one of m) messages.push(one);
+    }
+    if (messages.length === 0) return;
     const p = this.retrying('publish', async () => {
-      await this.topics.ensure(topicMessages.map((t) => t.topic));
+      await this.topics.ensure(wireTopics);
       try {
-        await this.producer.sendBatch({ topicMessages, acks: -1 });
+        await this.producer.send({ messages });
       } catch (err) {
         throw toBusError(err, 'BUS_PUBLISH_FAILED', 'publish');
       }
@@ -202,13 +220,11 @@ export class KafkaBus implements Bus {
     const wire = opts.topics.flatMap((t) => [this.wire(t), this.wire(`${t}.dlq`)]);
     await this.retrying('create topics', () => this.topics.ensure(wire));
     const sub = new KafkaSubscription(opts, {
-      kafka: this.kafka,
       config: this.config,
       wireTopic: (t) => this.wire(t),
       logicalTopic: (t) => this.logical(t),
       deadLetter: (topic, rec) => this.sendRaw(topic, [rec]),
       metrics: this.busMetrics,
-      lagGauge: this.lagGauge,
       logger: this.logger,
       health: this.health_,
       onStopped: (s) => this.subs.delete(s),
@@ -276,7 +292,13 @@ export class KafkaBus implements Bus {
     this.probing = true;
     try {
       await this.topics.probe();
+      // Through the producer too: it reconnects after an outage even when nobody publishes.
+      await this.producer.metadata({ topics: [], forceUpdate: true }).catch((err: unknown) => {
+        throw toBusError(err, 'BUS_UNAVAILABLE', 'probe');
+      });
       this.health_.ok();
+      // bus_consumer_lag of this process' groups stays current without a caller asking lag().
+      for (const group of new Set([...this.subs].map((s) => s.group))) await this.lag(group);
     } catch (err) {
       this.health_.failed(`probe: ${err instanceof BusError ? err.code : 'UNKNOWN'}`);
     } finally {

@@ -1,31 +1,41 @@
-import { type LogEntry, logLevel, type logCreator } from 'kafkajs';
+import type { Base } from '@platformatic/kafka';
 import type { Logger } from '../../core/index.js';
+import type { KafkaBusConfig } from './config.js';
 
-/** kafkajs level names from our config, as kafkajs numbers. */
-export const KAFKAJS_LEVELS = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;
+/** The fields of client event payloads we log (connection pool, group and heartbeat events). */
+interface Payload {
+  broker?: { host: string; port: number };
+  groupId?: string;
+  generationId?: number;
+  error?: unknown;
+}
+
+const RANK = { error: 0, warn: 1, info: 2, debug: 3 } as const;
+type Level = keyof typeof RANK;
 
 /**
- * Routes kafkajs' own logs to the Logger port. kafkajs log entries carry broker addresses,
- * client ids and error text but never SASL credentials (it does not log its config).
+ * Routes a Kafka client's own events to the Logger port at the configured `logLevel`
+ * (@platformatic/kafka has no logger hook: it emits events). Payloads are reduced to broker
+ * addresses, group ids and error codes; the client never puts credentials into them.
  */
-export function kafkaLogCreator(logger: Logger): logCreator {
-  const base = logger.child({ component: 'kafkajs' });
-  return () =>
-    ({ namespace, level, log }: LogEntry) => {
-      const { message, timestamp: _t, logger: _l, ...rest } = log;
-      const fields = { namespace, ...rest };
-      switch (level) {
-        case logLevel.ERROR:
-          base.error(fields, message);
-          break;
-        case logLevel.WARN:
-          base.warn(fields, message);
-          break;
-        case logLevel.INFO:
-          base.info(fields, message);
-          break;
-        default:
-          base.debug(fields, message);
-      }
-    };
+export function routeClientLogs(client: Base, logger: Logger, level: KafkaBusConfig['logLevel']): void {
+  const log = logger.child({ component: 'kafka-client' });
+  const on = (min: Level, event: string, fields: (p: Payload) => Record<string, unknown>): void => {
+    if (RANK[min] > RANK[level]) return;
+    client.on(event, (p: Payload) => log[min](fields(p ?? {}), event));
+  };
+  const broker = (p: Payload): Record<string, unknown> => ({ broker: p.broker ? `${p.broker.host}:${p.broker.port}` : undefined });
+  const failure = (p: Payload): Record<string, unknown> => ({ group: p.groupId, error: errorCode(p.error) });
+  on('warn', 'client:broker:failed', broker);
+  on('info', 'client:broker:disconnect', broker);
+  on('debug', 'client:broker:connect', broker);
+  on('warn', 'consumer:heartbeat:error', failure);
+  on('warn', 'consumer:group:autocommit:error', failure);
+  on('info', 'consumer:group:join', (p) => ({ group: p.groupId, generation: p.generationId }));
+  on('info', 'consumer:group:rebalance', (p) => ({ group: p.groupId }));
+}
+
+export function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error';
 }

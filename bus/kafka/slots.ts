@@ -1,6 +1,7 @@
 /**
  * A counting semaphore bounding how many records one subscription handles at once. When it is
- * exhausted the batch loop waits, which stalls kafkajs' fetch loop: that is the automatic pause.
+ * exhausted the subscription stops reading its stream, whose buffer fills and whose fetch loop
+ * then waits: that is the automatic pause.
  */
 export class Slots {
   private free: number;

@@ -1,43 +1,67 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { type BusMetrics, processRecord, BusError, defaultRetryPolicy } from '../../core/index.js';
-import type { RawBusRecord, SubscribeOptions, Subscription, Logger, Gauge } from '../../core/index.js';
+import { Consumer, type MessagesStream } from '@platformatic/kafka';
+import { type BusMetrics, processRecord, BusError, defaultRetryPolicy, backoffDelay, sleep } from '../../core/index.js';
+import type { SubscribeOptions, Subscription, Logger } from '../../core/index.js';
+import { kafkaConsumerConfig } from './client-config.js';
 import type { KafkaBusConfig } from './config.js';
 import { toBusError } from './errors.js';
 import type { HealthTracker } from './health.js';
+import { errorCode, routeClientLogs } from './log.js';
+import { Committer } from './committer.js';
+import { PartitionQueue } from './partition-queue.js';
+import { type Msg, toRaw, within } from './records.js';
 import { Slots } from './slots.js';
 
+type Stream = MessagesStream<string, Buffer, string, string>;
+
 export interface SubscriptionDeps {
-  kafka: Kafka;
   config: KafkaBusConfig;
   wireTopic: (logical: string) => string;
   logicalTopic: (wire: string) => string;
   deadLetter: (logicalTopic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
   metrics: BusMetrics;
-  lagGauge: Gauge;
   logger: Logger;
   health: HealthTracker;
   onStopped: (sub: KafkaSubscription) => void;
 }
 
+/** Reconnect pacing of the consume loop after the stream failed (broker outage, DLQ failure). */
+const RESTART = { maxAttempts: Infinity, baseDelayMs: 300, maxDelayMs: 5_000 };
+
 /**
- * One consumer-group member. Pipeline per fetched batch (one partition):
- *   records -> (same key: in order, different keys: concurrently, at most maxInFlight at once)
- *   -> processRecord (validate, handle with retries, or dead-letter) -> commit the batch.
+ * One consumer-group member on a @platformatic/kafka message stream. The client has no batch
+ * callback; the stream is read here as fast as slots allow:
+ *   stream.read() -> partition queue (offset order) -> processRecord (same key: in order, other
+ *   keys concurrently, at most maxInFlight records and partitionsConsumedConcurrently partitions at
+ *   once) -> the partition's done prefix -> one coalesced commit per round trip.
  * Commit invariant: the committed offset only ever moves past a record after processRecord
  * resolved for it AND for every earlier record of the partition, i.e. its handler's effects are
  * durable or it sits in the DLQ. A record that did not finish (DLQ write failed, stop timed out,
- * pause, rebalance) is neither resolved nor committed, so it is fetched again.
+ * pause, rebalance) is not committed, so it is fetched again. A failed DLQ write (or a broken
+ * stream) restarts the stream from the committed offsets once the records in flight settled.
  */
 export class KafkaSubscription implements Subscription {
   readonly group: string;
-  private readonly consumer: Consumer;
+  private readonly consumer: Consumer<string, Buffer, string, string>;
   private readonly abort = new AbortController();
   private readonly slots: Slots;
+  private readonly committer = new Committer<Msg>((records) => this.sendCommit(records));
   private readonly wireTopics: string[];
   private readonly procDeps;
   private readonly log: Logger;
+  private stream: Stream | undefined;
+  private queues = new Map<string, PartitionQueue<Msg>>();
+  /** Read from the stream but not dispatched yet (no slot, or too many partitions busy). */
+  private held: Msg | undefined;
+  /** Partitions of the latest assignment; undefined before the first join. */
+  private assigned: Set<string> | undefined;
+  private activePartitions = 0;
+  private inflight = 0;
+  private idle: (() => void)[] = [];
+  private failure: unknown;
+  private pumpQueued = false;
   private paused = false;
   private stopping = false;
+  private restarting: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
 
   constructor(
@@ -49,18 +73,18 @@ export class KafkaSubscription implements Subscription {
     this.wireTopics = opts.topics.map(deps.wireTopic);
     this.slots = new Slots(c.maxInFlight);
     this.log = deps.logger.child({ group: opts.group });
-    this.consumer = deps.kafka.consumer({
-      groupId: opts.group,
-      sessionTimeout: c.sessionTimeout,
-      heartbeatInterval: c.heartbeatInterval,
-      allowAutoTopicCreation: false,
-      // Short broker-side wait keeps stop() and the first fetch after join quick; fetches return
-      // as soon as data exists anyway.
-      maxWaitTimeInMs: 500,
-      // kafkajs restarts a crashed consumer (broker outage) by itself; its retrier only paces that
-      // reconnect loop. Handler retries are core/retry.ts inside processRecord.
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => !this.stopping },
+    this.consumer = new Consumer(kafkaConsumerConfig(c, opts.group));
+    // The client emits 'error' when a rejoin fails; unhandled, that would throw.
+    this.consumer.on('error', (err: Error) => {
+      this.deps.health.failed(`consumer: ${errorCode(err)}`);
+      this.log.warn({ error: errorCode(err) }, 'kafka consumer error');
     });
+    this.consumer.on('consumer:group:join', (p: { assignments?: { topic: string; partitions: number[] }[] }) => {
+      this.deps.health.ok();
+      this.assigned = new Set((p.assignments ?? []).flatMap((a) => a.partitions.map((n) => `${a.topic}:${n}`)));
+      for (const [k, q] of this.queues) q.assigned = this.assigned.has(k);
+    });
+    routeClientLogs(this.consumer, this.log, c.logLevel);
     this.procDeps = {
       group: opts.group,
       handler: opts.handler,
@@ -72,46 +96,24 @@ export class KafkaSubscription implements Subscription {
     };
   }
 
-  /** Connects, joins the group and returns once the first fetch happened (offsets are positioned). */
+  /** Joins the group and returns once the offsets are positioned (or after sessionTimeout, joining on in the background). */
   async start(): Promise<void> {
-    const { CRASH, GROUP_JOIN, FETCH } = this.consumer.events;
-    this.consumer.on(CRASH, ({ payload }) => {
-      this.deps.health.failed(`consumer crashed: ${payload.error.name}`);
-      this.log.warn({ error: payload.error.name, restart: payload.restart }, 'kafka consumer crashed');
-    });
-    let joined = false;
-    const ready = new Promise<void>((resolve) => {
-      this.consumer.on(GROUP_JOIN, () => {
-        joined = true;
-        this.deps.health.ok();
-      });
-      // The first fetch after joining means offsets for a group without commits were resolved to
-      // "latest": events published after subscribe() resolves are seen.
-      this.consumer.on(FETCH, () => {
-        if (joined) resolve();
-      });
-    });
-    try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: this.wireTopics, fromBeginning: this.opts.fromBeginning ?? false });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.deps.config.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
-    } catch (err) {
-      await this.consumer.disconnect().catch(() => undefined);
-      throw toBusError(err, 'BUS_UNAVAILABLE', `subscribe ${this.group}`);
-    }
+    const opened = this.openStream();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.deps.config.sessionTimeout);
-    });
-    const late = await Promise.race([ready.then(() => false), timedOut]);
-    clearTimeout(timer);
-    // Not fatal: kafkajs keeps trying in the background and consumption starts once the group forms.
-    if (late) this.log.warn({ topics: this.opts.topics }, 'consumer has not joined its group yet');
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.deps.config.sessionTimeout)));
+    try {
+      const r = await Promise.race([opened, late]);
+      // Not fatal: the group forms in the background and consumption starts then.
+      if (r === 'late') {
+        this.log.warn({ topics: this.opts.topics }, 'consumer has not joined its group yet');
+        opened.catch(() => void this.restart('join failed'));
+      }
+    } catch (err) {
+      await this.consumer.close(true).catch(() => undefined);
+      throw toBusError(err, 'BUS_UNAVAILABLE', `subscribe ${this.group}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get topics(): string[] {
@@ -121,13 +123,13 @@ export class KafkaSubscription implements Subscription {
   pause(): void {
     if (this.paused || this.stopping) return;
     this.paused = true;
-    this.consumer.pause(this.wireTopics.map((topic) => ({ topic })));
+    // Records in the stream's buffer stay there; its fetch loop stops once the buffer is full.
   }
 
   resume(): void {
     if (!this.paused || this.stopping) return;
     this.paused = false;
-    this.consumer.resume(this.wireTopics.map((topic) => ({ topic })));
+    this.schedulePump();
   }
 
   stop(): Promise<void> {
@@ -135,143 +137,202 @@ export class KafkaSubscription implements Subscription {
     return this.stopPromise;
   }
 
+  /**
+   * Joins (consume() joins first), then positions every assigned partition at the group's committed
+   * offset, or per fromBeginning where there is none; resolves on the stream's first 'offsets'.
+   */
+  private openStream(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.consumer.consume(
+        {
+          topics: this.wireTopics,
+          mode: 'committed',
+          fallbackMode: this.opts.fromBeginning ? 'earliest' : 'latest',
+          autocommit: false,
+        },
+        (err, stream) => {
+          if (err || !stream) return reject(err ?? new BusError('BUS_UNAVAILABLE', 'no stream'));
+          if (this.stopping) {
+            void stream.close().catch(() => undefined);
+            return resolve();
+          }
+          this.stream = stream;
+          stream.once('offsets', () => resolve());
+          stream.on('readable', () => this.pump());
+          stream.on('error', (e: Error) => {
+            if (this.stream !== stream) return;
+            this.deps.health.failed(`consumer stream: ${errorCode(e)}`);
+            this.log.warn({ error: errorCode(e) }, 'kafka consumer stream failed; restarting from the committed offsets');
+            reject(e);
+            void this.restart('stream error');
+          });
+          stream.once('close', () => {
+            if (this.stream === stream && !this.stopping) void this.restart('stream closed');
+          });
+        },
+      );
+    });
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  /** Moves records from the stream into the partition queues while slots and partition limits allow. */
+  private pump(): void {
+    const s = this.stream;
+    if (!s || this.paused || this.stopping || this.restarting || this.failure !== undefined) return;
+    for (;;) {
+      const m = this.held ?? (s.read() as Msg | null);
+      this.held = undefined;
+      if (m === null) return; // 'readable' fires when more arrives
+      const q = this.queueOf(m.topic, m.partition);
+      // A fetch sent before a rebalance can return records of partitions now owned by another
+      // member: that member reads them from the committed offset, so they are left alone here.
+      if (!q.assigned) continue;
+      // After a rebalance the stream refetches from the committed offset: records this member has
+      // already dispatched are in flight or done and are committed by their own completion.
+      if (q.next !== undefined && m.offset < q.next) continue;
+      if (q.inflight === 0 && this.activePartitions >= this.deps.config.partitionsConsumedConcurrently) {
+        this.held = m;
+        return;
+      }
+      if (!this.slots.tryAcquire()) {
+        // Backpressure: maxInFlight records are being handled; the stream's buffer fills, then its fetch loop waits.
+        this.held = m;
+        return;
+      }
+      this.dispatch(m, q);
+    }
+  }
+
+  private queueOf(topic: string, partition: number): PartitionQueue<Msg> {
+    const k = `${topic}:${partition}`;
+    let q = this.queues.get(k);
+    if (!q) {
+      this.queues.set(k, (q = new PartitionQueue<Msg>(k, this.deps.logicalTopic(topic))));
+      q.assigned = this.assigned?.has(k) ?? true;
+    }
+    return q;
+  }
+
+  private dispatch(m: Msg, q: PartitionQueue<Msg>): void {
+    const entry = q.push(m);
+    if (q.inflight++ === 0) this.activePartitions++;
+    this.inflight++;
+    const rec = toRaw(q.logicalTopic, m);
+    const run = async (): Promise<void> => {
+      if (this.failure !== undefined) return; // an earlier record failed: keep the rest for redelivery, in order
+      await processRecord(rec, this.procDeps, this.abort.signal);
+      entry.done = true;
+    };
+    const prev = q.chains.get(rec.key);
+    const p: Promise<void> = (prev ? prev.then(run) : run()).then(
+      () => this.settled(q, rec.key, p),
+      (err: unknown) => {
+        this.failure ??= err;
+        this.settled(q, rec.key, p);
+      },
+    );
+    q.chains.set(rec.key, p);
+  }
+
+  private settled(q: PartitionQueue<Msg>, key: string, p: Promise<void>): void {
+    if (q.chains.get(key) === p) q.chains.delete(key);
+    const last = q.popDone();
+    if (last) this.commit(q, last);
+    if (--q.inflight === 0) this.activePartitions--;
+    this.slots.release();
+    if (--this.inflight === 0) for (const w of this.idle.splice(0)) w();
+    if (this.failure !== undefined) {
+      if (!this.stopping) void this.restart('dead-letter write failed');
+    } else this.schedulePump();
+  }
+
+  /**
+   * Offsets are committed only here, after every record of the partition up to `msg` was processed
+   * (see class comment). One OffsetCommit in flight per subscription; later ones coalesce into the next.
+   */
+  private commit(q: PartitionQueue<Msg>, msg: Msg): void {
+    this.committer.add(q.key, msg);
+  }
+
+  private async sendCommit(records: Msg[]): Promise<void> {
+    try {
+      // Straight to the group coordinator (bounded retries, rejoin on a stale generation). Not
+      // message.commit(): the stream's queue skips flushes while the group rejoins and can leave a
+      // commit pending forever when its stream breaks meanwhile.
+      await this.consumer.commit({
+        offsets: records.map(({ topic, partition, offset, leaderEpoch }) => ({ topic, partition, offset: offset + 1n, leaderEpoch })),
+      });
+      this.deps.health.ok();
+    } catch (err) {
+      // Not thrown: a later commit covers this one, and if none happens the records are
+      // redelivered (at-least-once).
+      const e = toBusError(err, 'BUS_COMMIT_FAILED', 'commit');
+      if (e.retriable) this.deps.health.failed(`commit failed: ${e.code}`);
+      this.log.warn({ partitions: records.map((r) => `${r.topic}:${r.partition}`), code: e.code }, 'offset commit failed; records may be redelivered');
+    }
+  }
+
+  private whenIdle(): Promise<void> {
+    return this.inflight === 0 ? Promise.resolve() : new Promise((r) => this.idle.push(r));
+  }
+
+  /** Lets the records in flight settle, commits their prefix, and opens a new stream at the committed offsets. */
+  private restart(why: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.restarting ??= (async () => {
+      this.log.info({ why }, 'restarting the consumer stream');
+      await this.whenIdle();
+      await this.committer.settled();
+      const old = this.stream;
+      this.stream = undefined;
+      await old?.close().catch(() => undefined);
+      this.queues = new Map();
+      this.held = undefined;
+      this.failure = undefined;
+      for (let attempt = 1; !this.stopping; attempt++) {
+        await sleep(backoffDelay(RESTART, attempt));
+        if (this.stopping) break;
+        try {
+          await this.openStream();
+          break;
+        } catch (err) {
+          this.deps.health.failed(`consumer: ${toBusError(err, 'BUS_UNAVAILABLE', 'consume').code}`);
+          if (attempt === 1) this.log.warn({ error: errorCode(err) }, 'consumer cannot rejoin yet; retrying');
+        }
+      }
+    })().finally(() => {
+      this.restarting = undefined;
+      this.schedulePump();
+    });
+    return this.restarting;
+  }
+
   private async drainAndLeave(): Promise<void> {
     this.stopping = true;
-    // Running batches stop taking new records, wait for in-flight handlers and commit what
-    // finished; handlers still running after the drain timeout are aborted and not committed.
+    // In-flight handlers finish and their prefix is committed; handlers still running after the
+    // drain timeout are aborted and not committed. Nothing new is dispatched.
     const timer = setTimeout(() => this.abort.abort(new BusError('BUS_STOPPED', 'subscription stopped')), this.deps.config.drainTimeout);
     try {
-      // disconnect() waits for the running eachBatch calls, then leaves the group.
-      await this.consumer.disconnect();
-    } catch (err) {
-      this.log.warn({ code: toBusError(err, 'BUS_UNAVAILABLE', 'leave group').code }, 'consumer disconnect failed');
+      await this.whenIdle();
+      clearTimeout(timer);
+      await within(this.committer.settled(), this.deps.config.drainTimeout);
+      await this.restarting;
+      await this.stream?.close().catch(() => undefined);
+      await this.consumer.close().catch(async (err: unknown) => {
+        this.log.warn({ code: toBusError(err, 'BUS_UNAVAILABLE', 'leave group').code }, 'consumer could not leave its group');
+        await this.consumer.close(true).catch(() => undefined);
+      });
     } finally {
       clearTimeout(timer);
       this.deps.onStopped(this);
     }
   }
-
-  // kafkajs builds these payload functions as closures per batch: detaching them is safe.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    let failure: unknown;
-    const halted = (): boolean => this.stopping || this.paused || failure !== undefined || !isRunning() || isStale();
-    // kafkajs only heart-beats from its fetch loop or when asked; slow handlers must not get this
-    // member evicted, so keep beating while the batch is open (kafkajs throttles the calls).
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), this.deps.config.heartbeatInterval);
-    try {
-      const done = await this.handleRecords(
-        batch.topic,
-        batch.partition,
-        batch.messages,
-        halted,
-        (err) => (failure ??= err),
-        () => failure,
-      );
-      if (done > 0) {
-        const last = batch.messages[done - 1]!.offset;
-        await this.commit(batch.topic, batch.partition, last, batch.highWatermark, resolveOffset, commitOffsetsIfNecessary);
-      }
-    } finally {
-      clearInterval(beat);
-    }
-    if (failure !== undefined && !this.abort.signal.aborted) {
-      // The DLQ write failed: throwing makes kafkajs restart the consumer, which refetches from
-      // the committed offset, i.e. this record again. kafkajs restarts only on a *retriable* error;
-      // a non-retriable one (e.g. the DLQ record rejected as too large) would end consumption for
-      // good, silently. So the error handed to kafkajs is always retriable; the cause keeps the code.
-      const e = toBusError(failure, 'BUS_PUBLISH_FAILED', `dead-letter from ${this.deps.logicalTopic(batch.topic)}`);
-      throw e.retriable ? e : new BusError(e.code, e.message, { cause: e, retriable: true });
-    }
-  }
-
-  /**
-   * Runs processRecord over one partition's records: same key in order, other keys concurrently,
-   * at most maxInFlight at once. Returns how many leading records finished (the committable prefix).
-   */
-  private async handleRecords(
-    wireTopic: string,
-    partition: number,
-    msgs: KafkaMessage[],
-    halted: () => boolean,
-    fail: (err: unknown) => void,
-    failed: () => unknown,
-  ): Promise<number> {
-    const topic = this.deps.logicalTopic(wireTopic);
-    const done = new Uint8Array(msgs.length);
-    const chains = new Map<string, Promise<void>>();
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < msgs.length; i++) {
-      if (halted()) break;
-      if (!this.slots.tryAcquire()) {
-        // Backpressure: maxInFlight records are being handled; the fetch loop waits with us.
-        await this.slots.acquire();
-        if (halted()) {
-          this.slots.release();
-          break;
-        }
-      }
-      const rec = toRaw(topic, partition, msgs[i]!);
-      const run = async (): Promise<void> => {
-        if (failed() !== undefined) return; // an earlier record failed: keep the rest for redelivery, in order
-        await processRecord(rec, this.procDeps, this.abort.signal);
-        done[i] = 1;
-      };
-      const prev = chains.get(rec.key);
-      const p = (prev ? prev.then(run) : run()).catch(fail).finally(() => this.slots.release());
-      chains.set(rec.key, p);
-      pending.push(p);
-    }
-    await Promise.all(pending);
-    let n = 0;
-    while (n < pending.length && done[n] === 1) n++;
-    return n;
-  }
-
-  /** Offsets are committed only here, after every record up to `offset` was processed (see class comment). */
-  private async commit(
-    wireTopic: string,
-    partition: number,
-    offset: string,
-    highWatermark: string,
-    resolveOffset: (o: string) => void,
-    commitNow: EachBatchPayload['commitOffsetsIfNecessary'],
-  ): Promise<void> {
-    resolveOffset(offset);
-    const next = (BigInt(offset) + 1n).toString();
-    try {
-      // The batch's own commit goes straight to the group coordinator; consumer.commitOffsets()
-      // silently does nothing once stop() began, which would drop the commit of a draining batch.
-      await commitNow({ topics: [{ topic: wireTopic, partitions: [{ partition, offset: next }] }] });
-      this.deps.health.ok();
-    } catch (err) {
-      // Not thrown: the resolved offset keeps this member going, a later commit covers this one,
-      // and if none happens the records are redelivered (at-least-once).
-      const e = toBusError(err, 'BUS_COMMIT_FAILED', 'commit');
-      if (e.retriable) this.deps.health.failed(`commit failed: ${e.code}`);
-      this.log.warn({ topic: wireTopic, partition, code: e.code }, 'offset commit failed; records may be redelivered');
-    }
-    const lag = Number(BigInt(highWatermark) - BigInt(next));
-    this.deps.lagGauge.set({ group: this.group, topic: this.deps.logicalTopic(wireTopic), partition: String(partition) }, Math.max(0, lag));
-  }
-}
-
-function toRaw(topic: string, partition: number, m: KafkaMessage): RawBusRecord {
-  const headers: Record<string, string> = {};
-  if (m.headers) {
-    for (const [k, v] of Object.entries(m.headers)) {
-      if (v === undefined) continue;
-      const one = Array.isArray(v) ? v[v.length - 1] : v;
-      if (one !== undefined) headers[k] = one.toString();
-    }
-  }
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    key: m.key ? m.key.toString() : '',
-    headers,
-    value: m.value ?? Buffer.alloc(0),
-    timestampMs: Number(m.timestamp),
-  };
 }

@@ -1,9 +1,14 @@
-import type { Admin } from 'kafkajs';
-import { toBusError } from './errors.js';
+import type { Admin } from '@platformatic/kafka';
+import { sleep } from '../../core/index.js';
+import { hasProtocolError, toBusError } from './errors.js';
+
+/** ListOffsets timestamps: -1 = log end (high watermark), -2 = log start. */
+const LATEST = -1n;
+const EARLIEST = -2n;
 
 /**
  * Admin-side work of the bus: creating topics on first use (cached), consumer lag and the health
- * probe. Every method throws BusError (classified at the edge), never raw kafkajs errors.
+ * probe. Every method throws BusError (classified at the edge), never raw client errors.
  */
 export class TopicAdmin {
   private readonly known = new Set<string>();
@@ -32,14 +37,27 @@ export class TopicAdmin {
 
   private async create(topic: string): Promise<void> {
     try {
-      await this.admin.createTopics({
-        topics: [{ topic, numPartitions: this.partitions, replicationFactor: this.replicationFactor }],
-        waitForLeaders: true,
-      });
+      await this.admin.createTopics({ topics: [topic], partitions: this.partitions, replicas: this.replicationFactor });
     } catch (err) {
-      if (!isAlreadyExists(err)) throw toBusError(err, 'BUS_INVALID_TOPIC', `create topic ${topic}`);
+      if (!hasProtocolError(err, 'TOPIC_ALREADY_EXISTS')) throw toBusError(err, 'BUS_INVALID_TOPIC', `create topic ${topic}`);
     }
+    await this.waitForLeaders(topic);
     this.known.add(topic);
+  }
+
+  /** A new topic's partitions get leaders a moment after creation; producing before that fails. */
+  private async waitForLeaders(topic: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const meta = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+        const t = meta.topics.get(topic);
+        if (t && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        if (attempt >= 20) throw toBusError(err, 'BUS_INVALID_TOPIC', `leaders of ${topic}`);
+      }
+      if (attempt >= 20) return; // the producer's own retry on stale metadata takes it from here
+      await sleep(50 * Math.min(attempt + 1, 5));
+    }
   }
 
   /**
@@ -51,17 +69,23 @@ export class TopicAdmin {
       const all = await this.admin.listTopics();
       const candidates = all.filter((t) => t.startsWith(prefix) && !t.startsWith('__'));
       if (candidates.length === 0) return [];
-      const committed = await this.admin.fetchOffsets({ groupId: group, topics: candidates });
+      // Every topic the group has committed on (a group is not bound to topics of ours).
+      const [committed] = await this.admin.listConsumerGroupOffsets({ groups: [group] });
+      const rows = (committed?.topics ?? []).filter((t) => candidates.includes(t.name) && t.partitions.some((p) => p.committedOffset >= 0n));
+      const names = [...new Set([...rows.map((t) => t.name), ...alsoTopics.filter((t) => candidates.includes(t))])];
+      const withPartitions = await this.withAllPartitions(names);
+      if (withPartitions.length === 0) return [];
+      const ends = await this.offsets(withPartitions, LATEST);
+      const starts = await this.offsets(withPartitions, EARLIEST);
       const out: { topic: string; partition: number; lag: number }[] = [];
-      for (const { topic, partitions } of committed) {
-        const hasCommit = partitions.some((p) => Number(p.offset) >= 0);
-        if (!hasCommit && !alsoTopics.includes(topic)) continue;
-        const ends = new Map((await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o]));
-        for (const p of partitions) {
-          const end = ends.get(p.partition);
-          if (!end) continue;
-          const from = Number(p.offset) >= 0 ? BigInt(p.offset) : BigInt(end.low);
-          out.push({ topic, partition: p.partition, lag: Number(BigInt(end.high) - from) });
+      for (const t of withPartitions) {
+        const commits = new Map(rows.find((r) => r.name === t.name)?.partitions.map((p) => [p.partitionIndex, p.committedOffset]) ?? []);
+        for (let p = 0; p < t.count; p++) {
+          const end = ends.get(`${t.name}:${p}`);
+          if (end === undefined) continue;
+          const c = commits.get(p);
+          const from = c !== undefined && c >= 0n ? c : (starts.get(`${t.name}:${p}`) ?? 0n);
+          out.push({ topic: t.name, partition: p, lag: Number(end - from) });
         }
       }
       return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
@@ -70,18 +94,25 @@ export class TopicAdmin {
     }
   }
 
+  private async withAllPartitions(topics: string[]): Promise<{ name: string; count: number }[]> {
+    if (topics.length === 0) return [];
+    const meta = await this.admin.metadata({ topics });
+    return topics.map((name) => ({ name, count: meta.topics.get(name)?.partitionsCount ?? 0 }));
+  }
+
+  private async offsets(topics: { name: string; count: number }[], timestamp: bigint): Promise<Map<string, bigint>> {
+    const listed = await this.admin.listOffsets({
+      topics: topics.map((t) => ({ name: t.name, partitions: Array.from({ length: t.count }, (_, partitionIndex) => ({ partitionIndex, timestamp })) })),
+    });
+    return new Map(listed.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, p.offset] as const)));
+  }
+
   /** A cheap round trip to the cluster (metadata), used by the health probe. */
   async probe(): Promise<void> {
     try {
-      await this.admin.describeCluster();
+      await this.admin.metadata({ topics: [], forceUpdate: true });
     } catch (err) {
       throw toBusError(err, 'BUS_UNAVAILABLE', 'probe');
     }
   }
-}
-
-function isAlreadyExists(err: unknown): boolean {
-  const e = err as { type?: string; errors?: { type?: string }[] };
-  if (e?.type === 'TOPIC_ALREADY_EXISTS') return true;
-  return Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every((x) => x?.type === 'TOPIC_ALREADY_EXISTS');
 }

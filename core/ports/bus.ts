@@ -7,7 +7,7 @@ import type { ClosableStateStore } from './state.js';
 import type { StorageMonitor } from './storage.js';
 
 /**
- * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (kafkajs).
+ * The Bus port. Adapters: bus/embedded (SQLite, default) and bus/kafka (@platformatic/kafka).
  * Both pass the same contract suite (test/bus/contract.ts).
  *
  * Guarantees every adapter gives:
