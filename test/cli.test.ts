@@ -13,6 +13,7 @@ const COMMANDS = [
   'events tail',
   'verify-bundle',
   'verify-checkpoint',
+  'inspect cert',
   'audit',
   'sinks dead-letters',
   'version',
