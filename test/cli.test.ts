@@ -14,6 +14,7 @@ const COMMANDS = [
   'verify-bundle',
   'verify-checkpoint',
   'inspect cert',
+  'certs list',
   'audit',
   'sinks dead-letters',
   'version',

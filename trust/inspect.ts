@@ -50,6 +50,7 @@ function formatCertificate(c: Certificate, i: number, n: number): string {
     ['signature', c.signatureAlgorithm],
     ['SHA-256', c.sha256],
     ['SPKI SHA-256', c.spkiSha256],
+    ['CT identity', c.ctTbsSha256],
     ...c.scts.map((s): [string, string] => ['SCT', `log ${s.logId} at ${s.timestamp}`]),
   ];
   const head = n > 1 ? `certificate ${i + 1} of ${n}\n` : '';

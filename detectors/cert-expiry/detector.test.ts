@@ -114,6 +114,19 @@ describe('cert-expiry: thresholds fire and resolve with a controlled clock', () 
     await again.detector.stop();
   });
 
+  it('node-cron drives the evaluation: with a per-second schedule a crossed threshold fires without a call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-certs-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'c.pem'), (await makeCert('cron.example.com', T0 + 60 * DAY)).pem);
+    const h = await harness({ files: { paths: [dir] }, evaluate: { schedule: '* * * * * *' } });
+    expect(h.findings()).toEqual([]);
+    h.clock.now = T0 + 45 * DAY;
+    const deadline = Date.now() + 10_000;
+    while (h.findings().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(h.summary()).toEqual(['firing 30d low']);
+    await h.detector.stop();
+  });
+
   it('a removed file resolves; an unreadable one keeps its certificate (could not look is not removal)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-certs-'));
     dirs.push(dir);
