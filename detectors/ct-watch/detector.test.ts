@@ -37,7 +37,7 @@ const LOG_A: { logId: string; url: string; api: 'rfc6962' | 'static'; descriptio
 const LOG_B = { logId: Buffer.alloc(32, 2).toString('base64'), url: 'https://ct.b.example/', api: 'static' as const, description: 'Log B' };
 
 let seq = 0;
-function entry(der: Buffer, opts: { log?: typeof LOG_A; index?: number; precert?: boolean } = {}): CloudEvent {
+function entry(der: Buffer, opts: { log?: typeof LOG_A; index?: number; precert?: boolean; chain?: Buffer[] } = {}): CloudEvent {
   const index = opts.index ?? seq++;
   const certSha256 = sha256(der);
   return makeEvent({
@@ -53,7 +53,7 @@ function entry(der: Buffer, opts: { log?: typeof LOG_A; index?: number; precert?
       entryType: opts.precert ? 'precert' : 'x509',
       certDer: der.toString('base64'),
       certSha256,
-      chainDer: [],
+      chainDer: (opts.chain ?? []).map((c) => c.toString('base64')),
       verification: { audited: true, treeHead: { size: index + 1, rootHash: Buffer.alloc(32).toString('base64') } },
     },
   });
@@ -115,7 +115,16 @@ async function testCa() {
     });
     return { der: Buffer.from(c.rawData), spki: sha256(Buffer.from(c.publicKey.rawData)) };
   };
-  return { leaf };
+  const caCert = await px.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '7f',
+    name: caName,
+    notBefore: new Date('2025-01-01T00:00:00Z'),
+    notAfter: new Date('2030-01-01T00:00:00Z'),
+    keys: caKeys,
+    signingAlgorithm: alg,
+    extensions: [new px.BasicConstraintsExtension(true, undefined, true)],
+  });
+  return { leaf, caDer: Buffer.from(caCert.rawData), caSpki: sha256(Buffer.from(caCert.publicKey.rawData)) };
 }
 
 describe.skipIf(rd.skip)('ct-watch on real CT entries and certificates', () => {
@@ -256,6 +265,14 @@ describe('ct-watch on certificates from a test CA', () => {
     const byCa = await harness({ watch: { issuers: ['Chainwatch Test CA'] } });
     await byCa.feed(entry(c.der));
     expect(byCa.findings()[0]!.evidence).toMatchObject({ matchedBy: [{ kind: 'issuer', value: 'Chainwatch Test CA' }] });
+    // By the issuing CA's key, read from the logged chain: this CA's certificate matches, another CA's does not.
+    const other = await testCa();
+    const o = await other.leaf(['shop.example.net']);
+    const byKey = await harness({ watch: { issuerKeys: [ca.caSpki] } });
+    await byKey.feed(entry(c.der, { chain: [ca.caDer] }), entry(o.der, { chain: [other.caDer] }), entry(o.der, { chain: [] }));
+    expect(byKey.findings().map((f) => f.evidence)).toEqual([
+      expect.objectContaining({ matchedBy: [{ kind: 'issuerKey', watch: ca.caSpki, value: ca.caSpki }] }),
+    ]);
   });
 });
 

@@ -36,6 +36,7 @@ export class CtWatchDetector implements Component {
   private readonly watchlist: Watchlist;
   private readonly counted: ReturnType<typeof findingsCounter>;
   private readonly skipped: (n: number) => void;
+  private readonly issuerKeys = new Map<string, string | null>();
 
   constructor(
     readonly config: CtWatchConfig,
@@ -76,7 +77,8 @@ export class CtWatchDetector implements Component {
     const entry = ev.data as CtEntry;
     const der = Buffer.from(entry.certDer, 'base64');
     const hits = this.watchlist.prefilter(der);
-    if (hits.length === 0 && !this.watchlist.watchesIssuerKeys) return this.skipped(1);
+    const issuerKey = this.watchlist.watchesIssuerKeys ? this.issuerKey(entry) : undefined;
+    if (hits.length === 0 && !this.watchlist.isWatchedIssuerKey(issuerKey)) return this.skipped(1);
     let cert: Certificate;
     try {
       cert = this.x509.parseCertificate(der);
@@ -85,7 +87,7 @@ export class CtWatchDetector implements Component {
       if (hits.length === 0 || this.watchlist.allowedByHash(entry.certSha256) !== undefined) return;
       return this.once(RULE_MALFORMED, entry.certSha256, () => [malformedFinding(this.config, ev, entry, der, hits, { code: err.code, message: err.message })]);
     }
-    const matched = this.watchlist.match(cert, this.watchlist.watchesIssuerKeys ? this.issuerKey(entry) : undefined);
+    const matched = this.watchlist.match(cert, issuerKey);
     if (matched.length === 0) return;
     const allowedBy = this.watchlist.allowedBy(cert);
     return this.once('certificate', cert.ctTbsSha256, () => [
@@ -105,16 +107,26 @@ export class CtWatchDetector implements Component {
     this.counted(out.filter((e) => e.type === 'dev.chainwatch.finding.v1') as Parameters<typeof this.counted>[0]);
   }
 
-  /** SHA-256 of the issuer's SPKI: given for precert entries, else from the first chain certificate. */
+  /**
+   * SHA-256 of the issuer's SPKI: given for precert entries, else from the first chain certificate.
+   * A log's entries share a few intermediates, so their keys are cached (bounded): parsing every
+   * issuer would cost what the prefilter saves.
+   */
   private issuerKey(entry: CtEntry): string | undefined {
     if (entry.issuerKeyHash !== undefined) return entry.issuerKeyHash;
     const first = entry.chainDer[0];
     if (first === undefined) return undefined;
+    const cached = this.issuerKeys.get(first);
+    if (cached !== undefined) return cached ?? undefined;
+    let key: string | null;
     try {
-      return this.x509!.parseCertificate(Buffer.from(first, 'base64')).spkiSha256;
+      key = this.x509!.parseCertificate(Buffer.from(first, 'base64')).spkiSha256;
     } catch {
-      return undefined; // an issuer that does not parse cannot be matched by key; the name watches still apply
+      key = null; // an issuer that does not parse cannot be matched by key; the name watches still apply
     }
+    if (this.issuerKeys.size >= 1024) this.issuerKeys.clear();
+    this.issuerKeys.set(first, key);
+    return key ?? undefined;
   }
 }
 

@@ -58,9 +58,12 @@ export class Watchlist {
     this.allow = cfg.allow.map((entry) => ({ entry, names: (entry.names ?? []).map((t) => parsePattern(t)!) }));
   }
 
-  /** Watching issuer keys needs the issuer's key, which is not in the leaf's bytes: no prefilter then. */
+  /** Watching issuer keys needs the issuer's key, which is not in the leaf's bytes (the detector looks it up first). */
   get watchesIssuerKeys(): boolean {
     return this.issuerKeys.size > 0;
+  }
+  isWatchedIssuerKey(spkiSha256: string | undefined): boolean {
+    return spkiSha256 !== undefined && this.issuerKeys.has(spkiSha256);
   }
 
   /** The watches whose bytes occur in the DER (case-insensitive), each once. */
