@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import 'reflect-metadata'; // before @peculiar/x509 (tsyringe needs it)
 import * as px from '@peculiar/x509';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, CtWatchedCertificateEvent, type Finding, makeEvent, noopMetrics, runCommand, silentLogger, topicFor } from '../../core/index.js';
 import { MemoryBus, MemoryKeyProvider, MemoryStateStore, realdata } from '../../core/testing/index.js';
 import { certsListCommand, createCertExpiryDetector, RULE_EXPIRING } from './index.js';
@@ -121,9 +121,7 @@ describe('cert-expiry: thresholds fire and resolve with a controlled clock', () 
     const h = await harness({ files: { paths: [dir] }, evaluate: { schedule: '* * * * * *' } });
     expect(h.findings()).toEqual([]);
     h.clock.now = T0 + 45 * DAY;
-    const deadline = Date.now() + 10_000;
-    while (h.findings().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(h.summary()).toEqual(['firing 30d low']);
+    await vi.waitFor(() => expect(h.summary()).toEqual(['firing 30d low']), { timeout: 10_000, interval: 100 });
     await h.detector.stop();
   });
 
