@@ -2,6 +2,8 @@ import { embeddedBusModule } from '../bus/embedded/module.js';
 import { kafkaBusModule } from '../bus/kafka/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
 import type { BusModule, CapabilityModule, ReceiverModule } from '../core/index.js';
+import { certExpiryModule } from '../detectors/cert-expiry/module.js';
+import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
@@ -46,6 +48,8 @@ export const capabilityModules: readonly CapabilityModule[] = [
   rekorModule,
   logIntegrityModule,
   identityWatchModule,
+  ctWatchModule,
+  certExpiryModule,
   auditModule,
   alertsModule,
   journalModule,

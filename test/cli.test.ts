@@ -13,6 +13,8 @@ const COMMANDS = [
   'events tail',
   'verify-bundle',
   'verify-checkpoint',
+  'inspect cert',
+  'certs list',
   'audit',
   'sinks dead-letters',
   'version',

@@ -36,6 +36,7 @@ describe('test twins live in core/testing or a <capability>/testing folder', () 
       ['core/http/client.test.ts', 'tests the HTTP client against raw socket behaviour (stalls, resets, oversize bodies)'],
       ['test/daemon/tracing.test.ts', 'reads binary OTLP bodies; follow-up: a raw-body field on RecordedRequest'],
       ['sinks/audit/search/auth.test.ts', 'follow-up: switch to startRecordingServer'],
+      ['detectors/cert-expiry/detector.test.ts', 'a node:tls server (no HTTP): the chain it serves is what the handshake must read'],
     ]);
     expect(offenders(/\bcreateServer\(/, allowed)).toEqual([]);
   });

@@ -35,3 +35,26 @@ export class BundleVerifyError extends ChainwatchError<BundleVerifyErrorCode> {
     super(code, message, { cause, retriable: false });
   }
 }
+
+/**
+ * Why bytes are not an acceptable X.509 certificate (trust/x509.ts). One code per kind of defect,
+ * so `inspect cert` and the CT watcher can say what is wrong; `field` names the part of the
+ * certificate (e.g. "tbsCertificate.subject", "extensions.2.5.29.37"). Never retriable: the
+ * bytes stay what they are.
+ */
+export type X509ErrorCode =
+  | 'X509_EMPTY'
+  | 'X509_PEM_INVALID'
+  | 'X509_DER_INVALID'
+  | 'X509_SIGNATURE_ALGORITHM_MISMATCH'
+  | 'X509_NAME_INVALID'
+  | 'X509_PUBLIC_KEY_INVALID'
+  | 'X509_EXTENSION_INVALID';
+
+export class X509Error extends ChainwatchError<X509ErrorCode> {
+  readonly field: string | undefined;
+  constructor(code: X509ErrorCode, message: string, opts: { field?: string; cause?: unknown } = {}) {
+    super(code, message, { cause: opts.cause, retriable: false });
+    this.field = opts.field;
+  }
+}

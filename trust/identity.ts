@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { SignerIdentity as Signer } from '../core/index.js';
+import { firstPemBlock } from './pem.js';
 import { bytesAt, checkAlgorithm, checkName, checkOid, checkSpki, children, derTime, isSpki, only, refuse, text, tlv, type Tlv } from './x509-der.js';
 
 /**
@@ -23,7 +24,7 @@ const unknown = (): Signer => ({ kind: 'unknown', extensions: {} });
 
 export function signerFromPem(pemOrB64: string): Signer {
   const pem = pemOrB64.includes('-----BEGIN') ? pemOrB64 : Buffer.from(pemOrB64, 'base64').toString('utf8');
-  const block = pemBlock(pem);
+  const block = firstPemBlock(pem);
   if (!block) return unknown();
   if (block.label === 'CERTIFICATE') return signerFromCertificateDer(block.der);
   // The PEM body IS the SPKI DER: fingerprint it without building a key object (hot path).
@@ -49,17 +50,6 @@ export function signerFromCertificateDer(der: Uint8Array): Signer {
   const gh = githubClaims(walked.extensions);
   if (gh) signer.github = gh;
   return signer;
-}
-
-/** Label and DER of the first PEM block (base64 decoding skips the line breaks). */
-function pemBlock(pem: string): { label: string; der: Buffer } | undefined {
-  const b = pem.indexOf('-----BEGIN ');
-  const le = b < 0 ? -1 : pem.indexOf('-----', b + 11);
-  if (le < 0) return undefined;
-  const label = pem.slice(b + 11, le);
-  const end = pem.indexOf(`-----END ${label}-----`, le + 5);
-  if (end < 0) return undefined;
-  return { label, der: Buffer.from(pem.slice(le + 5, end), 'base64') };
 }
 
 /** Fulcio claims: the v2 OIDs (.9–.22) win over the deprecated v1 ones (.2–.6). Full OID strings, built once. */

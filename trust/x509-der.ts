@@ -5,7 +5,7 @@
  * DerRefusal, which identity.ts turns into the 'unknown' signer.
  */
 /** Thrown inside the walker only; the public functions turn it into the 'unknown' signer. */
-class DerRefusal extends Error {}
+export class DerRefusal extends Error {}
 export const refuse = (): never => {
   throw new DerRefusal('not a clean DER X.509 certificate');
 };

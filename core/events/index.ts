@@ -8,3 +8,4 @@ export * from './types/rekor.js';
 export * from './types/tlog.js';
 export * from './types/audit.js';
 export * from './types/ct.js';
+export * from './types/ct-watched.js';

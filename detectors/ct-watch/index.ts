@@ -1,0 +1,4 @@
+// Public surface of the ct-watch detector (the daemon wires it; nothing else imports it).
+export { createCtWatchDetector, CtWatchDetector } from './detector.js';
+export { ctWatchConfigSchema, type CtWatchConfig, type CtWatchConfigInput } from './config.js';
+export { DETECTOR as CT_WATCH_DETECTOR, RULE_MALFORMED, RULE_UNEXPECTED } from './findings.js';
