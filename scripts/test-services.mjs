@@ -11,7 +11,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Variable prefix (after CHAINWATCH_TEST_) -> service script. */
-const SERVICE_OF = { KAFKA: 'kafka', OPENSEARCH: 'opensearch', REKOR: 'rekor', ALERTMANAGER: 'alertmanager', MAILPIT: 'mailpit', SMTP: 'mailpit' };
+const SERVICE_OF = {
+  KAFKA: 'kafka',
+  OPENSEARCH: 'opensearch',
+  REKOR: 'rekor',
+  ALERTMANAGER: 'alertmanager',
+  MAILPIT: 'mailpit',
+  SMTP: 'mailpit',
+  CTLOG: 'ctlog',
+  SUNLIGHT: 'sunlight',
+};
 /** vitest options that take a value as the next argument (the others are flags or use --opt=value). */
 const WITH_VALUE = new Set([
   '--project',
