@@ -1,5 +1,6 @@
 import { embeddedBusModule } from '../bus/embedded/module.js';
 import { kafkaBusModule } from '../bus/kafka/module.js';
+import { ctModule } from '../collectors/ct/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
 import type { BusModule, CapabilityModule, ReceiverModule } from '../core/index.js';
 import { certExpiryModule } from '../detectors/cert-expiry/module.js';
@@ -46,6 +47,7 @@ export const alertsModule = createAlertsModule(receiverModules);
 /** Collectors, detectors, sinks and command-only capabilities. */
 export const capabilityModules: readonly CapabilityModule[] = [
   rekorModule,
+  ctModule,
   logIntegrityModule,
   identityWatchModule,
   ctWatchModule,

@@ -19,6 +19,8 @@ const SERVICE_OF = {
   MAILPIT: 'mailpit',
   SMTP: 'mailpit',
   SOFTHSM: 'softhsm',
+  CTLOG: 'ctlog',
+  SUNLIGHT: 'sunlight',
 };
 /** vitest options that take a value as the next argument (the others are flags or use --opt=value). */
 const WITH_VALUE = new Set([

@@ -11,9 +11,12 @@ import { isValidKeyName, strictBase64 } from './note.js';
  *   signature = ASN.1 DER ECDSA over SHA-256 of the note text. P-256 only.
  * - cosignature/v1 (type 0x04, c2sp.org/tlog-cosignature): a witness's timestamped Ed25519
  *   signature over "cosignature/v1\ntime <t>\n" || note text.
+ * - rfc6962 (type 0x05, c2sp.org/static-ct-api): a CT log's RFC 6962 tree-head signature carried in a
+ *   checkpoint; key ID = SHA-256(name || 0x0A || 0x05 || log ID)[:4]. The verifier lives with the CT
+ *   collector (it needs the TLS structures); only the type is named here.
  * Verifiers never throw on a bad signature: verify() returns false and verifyNote() decides.
  */
-export type NoteKeyType = 'ed25519' | 'ecdsa' | 'cosignature-v1';
+export type NoteKeyType = 'ed25519' | 'ecdsa' | 'cosignature-v1' | 'rfc6962';
 
 export interface NoteVerifier {
   readonly name: string;
@@ -39,7 +42,7 @@ export interface AsyncNoteSigner {
   sign(msg: Buffer): Promise<Buffer>;
 }
 
-const TYPE_BYTE: Record<NoteKeyType, number> = { ed25519: 0x01, ecdsa: 0x02, 'cosignature-v1': 0x04 };
+const TYPE_BYTE: Record<NoteKeyType, number> = { ed25519: 0x01, ecdsa: 0x02, 'cosignature-v1': 0x04, rfc6962: 0x05 };
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 function checkName(name: string): void {
@@ -171,6 +174,7 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
 
 /** Formats the vkey string for a verifier built by this module (for publishing one's own key). */
 export function formatVerifierKey(name: string, type: NoteKeyType, publicKey: PublicKeyInput): string {
+  if (type === 'rfc6962') throw new TlogError('KEY_UNSUPPORTED', 'rfc6962 verifier keys are not formatted here');
   const material = type === 'ecdsa' ? p256Key(publicKey).spki : ed25519Key(publicKey).raw;
   const hash = type === 'ecdsa' ? spkiKeyHash(material) : c2spKeyHash(name, TYPE_BYTE[type], material);
   checkName(name);

@@ -27,7 +27,9 @@ stop_pidfile() {
 # The block is derived from a hash of the checkout path: 10000 + 200 * (hash mod 110), so it stays
 # below the kernel's ephemeral range (32768+). Layout inside the block (offsets):
 #   kafka 0 (controller +1) · opensearch 10 (HTTP +11, transport +110) · rekor 20, its MariaDB 21,
-#   trillian log server 30/31, log signer 130/131 · alertmanager 40 · mailpit SMTP 50, HTTP 51.
+#   trillian log server 30/31, log signer 130/131 · alertmanager 40 · mailpit SMTP 50, HTTP 51 ·
+#   ctlog (ct_server 60, metrics 61, its MariaDB 62, its Trillian log server 63/64, signer 65/66) ·
+#   sunlight (submission 70, monitoring/static read path 71).
 # Every variable can still be set from outside; scripts/test.sh and each service script read the
 # same defaults because they all source this file.
 chainwatch_checkout_defaults() {
@@ -44,8 +46,31 @@ chainwatch_checkout_defaults() {
   CHAINWATCH_ALERTMANAGER_PORT=${CHAINWATCH_ALERTMANAGER_PORT:-$((b + 40))}
   CHAINWATCH_MAILPIT_SMTP_PORT=${CHAINWATCH_MAILPIT_SMTP_PORT:-$((b + 50))}
   CHAINWATCH_MAILPIT_HTTP_PORT=${CHAINWATCH_MAILPIT_HTTP_PORT:-$((b + 51))}
+  CHAINWATCH_CTLOG_PORT=${CHAINWATCH_CTLOG_PORT:-$((b + 60))}
+  CHAINWATCH_SUNLIGHT_PORT=${CHAINWATCH_SUNLIGHT_PORT:-$((b + 70))}
   export CHAINWATCH_RUN CHAINWATCH_TEST_PORT_BASE CHAINWATCH_KAFKA_PORT CHAINWATCH_OPENSEARCH_BASE_PORT CHAINWATCH_REKOR_PORT \
     CHAINWATCH_REKOR_DB_PORT CHAINWATCH_TRILLIAN_PORT CHAINWATCH_ALERTMANAGER_PORT CHAINWATCH_MAILPIT_SMTP_PORT \
-    CHAINWATCH_MAILPIT_HTTP_PORT
+    CHAINWATCH_MAILPIT_HTTP_PORT CHAINWATCH_CTLOG_PORT CHAINWATCH_SUNLIGHT_PORT
 }
 chainwatch_checkout_defaults
+
+# cached_build DEST FN [ARGS...]: build once into DEST (a cache directory) by calling `FN ARGS... TMP`,
+# where TMP is a fresh directory next to DEST. Safe against another checkout (a CI run) building the
+# same DEST at the same moment: the build runs under an exclusive flock on DEST.lock, and the result
+# appears only by a rename of the finished TMP (marked .complete), so nobody ever runs a half-built
+# binary. A failed build leaves DEST untouched.
+cached_build() {
+  local dest=$1; shift
+  [[ -f "$dest/.complete" ]] && return 0
+  mkdir -p "$(dirname "$dest")"
+  local fd tmp="$dest.tmp.$$" rc=0
+  exec {fd}>"$dest.lock"
+  flock "$fd"
+  if [[ ! -f "$dest/.complete" ]]; then
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    "$@" "$tmp" || rc=$?
+    if (( rc == 0 )); then touch "$tmp/.complete"; rm -rf "$dest"; mv "$tmp" "$dest"; else rm -rf "$tmp"; fi
+  fi
+  flock -u "$fd"; exec {fd}>&-
+  return "$rc"
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configFingerprint, defineModule, safeUrl } from '../../core/index.js';
+import { createCtCollector } from './collector.js';
+import { ctLogConfigSchema, type CtLogConfig, ctLogFields } from './config.js';
+import { CtError } from './errors.js';
+import { LOG_STATES, parseLogList, pickLogs } from './loglist.js';
+
+/**
+ * `collectors.ct`: logs given directly (`logs`), plus the logs of a log list v3 file in the given
+ * states (`logList`), which take `logListDefaults` for everything the list does not say. A log in
+ * both is followed once, as configured in `logs`.
+ */
+export const ctSectionSchema = z
+  .strictObject({
+    logs: z.array(ctLogConfigSchema).default([]),
+    logList: z
+      .strictObject({
+        path: z.string().min(1),
+        states: z.array(z.enum(LOG_STATES)).min(1).default(['usable', 'qualified']),
+        defaults: ctLogFields.omit({ url: true, api: true, key: true, logId: true, description: true, operator: true }).partial().default({}),
+      })
+      .optional(),
+  })
+  .default({ logs: [] });
+export type CtSection = z.output<typeof ctSectionSchema>;
+
+export function logsOf(section: CtSection): CtLogConfig[] {
+  const out = [...section.logs];
+  if (section.logList) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(section.logList.path, 'utf8'));
+    } catch (err) {
+      throw new CtError('CT_LOGLIST_INVALID', `log list ${section.logList.path} is not readable JSON`, err);
+    }
+    const seen = new Set(out.map((l) => safeUrl(l.url)));
+    for (const l of pickLogs(parseLogList(json), section.logList.states)) {
+      if (seen.has(safeUrl(l.url))) continue;
+      seen.add(safeUrl(l.url));
+      out.push(
+        ctLogConfigSchema.parse({
+          ...section.logList.defaults,
+          url: l.url,
+          api: l.api,
+          key: l.key,
+          logId: l.logId,
+          operator: l.operator,
+          ...(l.description ? { description: l.description } : {}),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+export const ctModule = defineModule({
+  id: 'collectors.ct',
+  summary: 'Follows Certificate Transparency logs (RFC 6962 and Static CT API) as a full auditor and publishes every audited entry',
+  section: { group: 'collectors', key: 'ct', schema: ctSectionSchema },
+  components: (section) =>
+    logsOf(section).map((log) => ({
+      name: `collector.ct:${log.vantage}:${safeUrl(log.url)}`,
+      kind: 'collector' as const,
+      fingerprint: configFingerprint(log),
+      create: (ctx) => createCtCollector(log, ctx),
+    })),
+});
