@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../core/index.js';
 import { kafkaBusModule } from '../../bus/kafka/module.js';
@@ -51,5 +53,19 @@ describe('environment overrides', () => {
     expect(sectionOf(whole.config, logIntegrityModule)?.stale.perOrigin).toEqual({ 'quiet.example': 600_000 });
     const parts = { CHAINWATCH_COLLECTORS__REKOR__0__URL: 'https://rekor.example', CHAINWATCH_DETECTORS__LOG_INTEGRITY__STALE__PER_ORIGIN__QUIET: '10m' };
     expect(envOverrides(configSchema, parts).ignored.sort()).toEqual(Object.keys(parts).sort());
+  });
+});
+
+describe('variables of the service scripts', () => {
+  // The test runner exports each service's CHAINWATCH_<SERVICE>_* variables into the daemon's
+  // environment: a new service script must not make every daemon start print "names no config key".
+  it('are tooling, never reported as ignored config', () => {
+    const dir = fileURLToPath(new URL('../../scripts/services/', import.meta.url));
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    const names = new Set<string>();
+    for (const f of files) for (const m of readFileSync(join(f.parentPath, f.name), 'utf8').matchAll(/CHAINWATCH_[A-Z0-9_]*[A-Z0-9]/g)) names.add(m[0]);
+    expect(names.size).toBeGreaterThan(10);
+    const env = Object.fromEntries([...names].map((n) => [n, '1']));
+    expect(envOverrides(configSchema, env).ignored).toEqual([]);
   });
 });
