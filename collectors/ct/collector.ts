@@ -1,5 +1,4 @@
 import {
-  CheckpointObservedEvent,
   type CloudEvent,
   type Component,
   type ComponentContext,
@@ -8,14 +7,11 @@ import {
   describeError,
   type Gauge,
   HttpClient,
-  HttpError,
   makeEvent,
   parseConfig,
-  RetryError,
   safeUrl,
   sleep,
   TLOG_ANOMALY_KINDS,
-  TlogAnomalyEvent,
   TokenBucket,
   withRetry,
 } from '../../core/index.js';
@@ -28,6 +24,7 @@ import { type CtLogKey, loadLogKey } from './log-key.js';
 import { Rfc6962Client } from './rfc6962-client.js';
 import { Rfc6962Follower } from './rfc6962-follower.js';
 import { StaticFollower } from './static-follower.js';
+import { checkpointObservedEvent, type LogVantage, tlogAnomalyEvent } from '../shared/anomaly/index.js';
 
 const SOURCE = 'chainwatch://collectors/ct';
 
@@ -236,45 +233,15 @@ export class CtCollector implements Component {
   }
 
   private checkpointEvent(head: TreeHeadSeen, consistentWith: number | undefined): CloudEvent {
-    return makeEvent({
-      type: CheckpointObservedEvent.type,
-      source: `${SOURCE}/${this.config.vantage}`,
-      subject: head.origin,
-      time: this.ctx.now(),
-      data: {
-        origin: head.origin,
-        url: this.publicUrl,
-        vantage: this.config.vantage,
-        treeSize: head.size,
-        rootHash: head.rootHash.toString('base64'),
-        note: head.raw,
-        signatureVerified: true,
-        ...(consistentWith !== undefined ? { consistentWith } : {}),
-        observedAt: this.ctx.now().toISOString(),
-      },
-    });
+    return checkpointObservedEvent(this.vantage(), head, head.raw, consistentWith);
   }
 
   private anomalyEvent(err: unknown, evidence: Record<string, unknown> = {}): CloudEvent {
-    const root = err instanceof RetryError && err.cause !== undefined ? err.cause : err;
-    const { code, message } = describeError(root);
-    const status = root instanceof HttpError ? root.status : undefined;
-    return makeEvent({
-      type: TlogAnomalyEvent.type,
-      source: `${SOURCE}/${this.config.vantage}`,
-      subject: this.origin,
-      time: this.ctx.now(),
-      data: {
-        origin: this.origin,
-        url: this.publicUrl,
-        vantage: this.config.vantage,
-        kind: ctAnomalyKind(root),
-        code,
-        message: message.slice(0, 2000),
-        evidence: { ...evidence, ...(status !== undefined ? { status } : {}) },
-        observedAt: this.ctx.now().toISOString(),
-      },
-    });
+    return tlogAnomalyEvent(this.vantage(), err, ctAnomalyKind, evidence);
+  }
+
+  private vantage(): LogVantage {
+    return { source: `${SOURCE}/${this.config.vantage}`, origin: this.origin, url: this.publicUrl, vantage: this.config.vantage, now: this.ctx.now() };
   }
 
   /** Publishes an anomaly; a bus failure here is logged, never thrown (the loop must go on). */

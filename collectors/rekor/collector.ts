@@ -4,16 +4,12 @@ import {
   TokenBucket,
   ConfigError,
   describeError,
-  HttpError,
   parseConfig,
   type CloudEvent,
   makeEvent,
   type RekorEntry,
   RekorEntryEvent,
-  CheckpointObservedEvent,
-  TlogAnomalyEvent,
   TLOG_ANOMALY_KINDS,
-  RetryError,
   sleep,
   withRetry,
 } from '../../core/index.js';
@@ -25,6 +21,7 @@ import { anomalyKind } from './anomaly-kind.js';
 import type { Cursor, Follower, FollowerHost } from './host.js';
 import { V1Follower } from './v1-follower.js';
 import { V2Follower } from './v2-follower.js';
+import { checkpointObservedEvent, type LogVantage, tlogAnomalyEvent } from '../shared/anomaly/index.js';
 
 /**
  * Follows one transparency log (Rekor v1 REST or a C2SP tile log) and publishes what it verified.
@@ -225,45 +222,15 @@ export class RekorCollector implements Component {
   }
 
   private checkpointEvent(cp: Checkpoint, note: string, consistentWith: number | undefined): CloudEvent {
-    return makeEvent({
-      type: CheckpointObservedEvent.type,
-      source: `${SOURCE}/${this.config.vantage}`,
-      subject: cp.origin,
-      time: this.ctx.now(),
-      data: {
-        origin: cp.origin,
-        url: this.publicUrl,
-        vantage: this.config.vantage,
-        treeSize: cp.size,
-        rootHash: cp.rootHash.toString('base64'),
-        note,
-        signatureVerified: true,
-        ...(consistentWith !== undefined ? { consistentWith } : {}),
-        observedAt: this.ctx.now().toISOString(),
-      },
-    });
+    return checkpointObservedEvent(this.vantage(), cp, note, consistentWith);
   }
 
   private anomalyEvent(err: unknown, evidence: Record<string, unknown> = {}): CloudEvent {
-    const root = err instanceof RetryError && err.cause !== undefined ? err.cause : err;
-    const { code, message } = describeError(root);
-    const status = root instanceof HttpError ? root.status : undefined;
-    return makeEvent({
-      type: TlogAnomalyEvent.type,
-      source: `${SOURCE}/${this.config.vantage}`,
-      subject: this.origin,
-      time: this.ctx.now(),
-      data: {
-        origin: this.origin,
-        url: this.publicUrl,
-        vantage: this.config.vantage,
-        kind: anomalyKind(root),
-        code,
-        message: message.slice(0, 2000),
-        evidence: { ...evidence, ...(status !== undefined ? { status } : {}) },
-        observedAt: this.ctx.now().toISOString(),
-      },
-    });
+    return tlogAnomalyEvent(this.vantage(), err, anomalyKind, evidence);
+  }
+
+  private vantage(): LogVantage {
+    return { source: `${SOURCE}/${this.config.vantage}`, origin: this.origin, url: this.publicUrl, vantage: this.config.vantage, now: this.ctx.now() };
   }
 
   /** Publishes an anomaly; a bus failure here is logged, never thrown (the loop must go on). */

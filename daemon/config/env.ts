@@ -17,7 +17,8 @@ import { nodeOf, objectShapes } from './schema-walk.js';
 type AnySchema = z.ZodType;
 
 /** Variables of the project's scripts and tests, not config. */
-const TOOLING_VARIABLES = /^CHAINWATCH_(ROOT|CACHE|RUN|REALDATA|SERVICES|TEST_.*|(KAFKA|OPENSEARCH|REKOR|TRILLIAN|ALERTMANAGER|MAILPIT|CTLOG|SUNLIGHT|SOFTHSM)_.*)$/;
+const TOOLING_VARIABLES =
+  /^CHAINWATCH_(ROOT|CACHE|RUN|REALDATA|SERVICES|TEST_.*|(KAFKA|OPENSEARCH|REKOR|TRILLIAN|ALERTMANAGER|MAILPIT|CTLOG|SUNLIGHT|SOFTHSM)_.*)$/;
 
 const norm = (k: string): string => k.replace(/_/g, '').toLowerCase();
 

@@ -75,3 +75,4 @@ export function tlogAnomalyKind(code: TlogErrorCode): TlogAnomalyKind {
     }
   }
 }
+export * from './events.js';
