@@ -113,6 +113,18 @@ describe('audit verify against an attacker with write access to the store', () =
     }
   });
 
+  it('a row forged past the end is found by verify, not taken for an unreachable store', async () => {
+    // Opening the store must not depend on tree nodes for a size an attacker can inflate by one
+    // row at a high index (the walk then names the first missing position).
+    const t = await trail(30, []);
+    await sqliteTamperer(t.path).copyRecord(5, 1000);
+    const s = new SqliteAuditStore({ path: t.path, create: false }); // as the CLI's read-only commands open it
+    await s.open();
+    const r = await verifyAuditTrail(s, key.verifier, { cadence, now: new Date(T0 + 1000) }).finally(() => s.close());
+    expect(r).toMatchObject({ ok: false, verdict: 'broken' });
+    expect(r.problem).toMatchObject({ code: 'RECORD_MISSING', index: 30 });
+  });
+
   // The walk reads only the rows it asks for: a forged extra row anywhere else must be counted.
   it.each([
     [

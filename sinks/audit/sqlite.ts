@@ -182,7 +182,10 @@ export class SqliteAuditStore implements AuditStore {
       const retriable = err instanceof ChainwatchError ? err.retriable : true;
       throw new AuditError('AUDIT_STORE_UNAVAILABLE', 'cannot open the audit database', { cause: err, retriable });
     }
-    this.#planner = new AppendPlanner(await this.#loadBuilder());
+    // Only a writer needs the tree's frontier. A reader (create: false: verify, query, proof) must
+    // open a tampered file too, so that verify can name what was done to it: a row forged at a
+    // high index inflates the size and the frontier's nodes for it do not exist.
+    if (create) this.#planner = new AppendPlanner(await this.#loadBuilder());
   }
 
   async close(): Promise<void> {
@@ -199,13 +202,13 @@ export class SqliteAuditStore implements AuditStore {
 
   async append(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     const db = this.#conn();
-    const planner = this.#planner!;
     const expected = () => this.#planner!.size;
     if (entries.length === 0) return [];
     // Another process (the CLI adding a note while the daemon runs) may have appended: adopt its
-    // records' frontier first. The check is repeated inside the write lock below.
-    if (this.#storedSize() !== planner.size) this.#planner = new AppendPlanner(await this.#loadBuilder());
-    const batch = this.#planner!.prepare(entries, (this.#opts.now ?? (() => new Date()))());
+    // records' frontier first (a store opened as a reader loads it here). The check is repeated
+    // inside the write lock below.
+    if (this.#planner?.size !== this.#storedSize()) this.#planner = new AppendPlanner(await this.#loadBuilder());
+    const batch = this.#planner.prepare(entries, (this.#opts.now ?? (() => new Date()))());
     const rec = this.#stmt('INSERT INTO audit_records (idx, body, leaf_hash) VALUES (?, ?, ?)');
     const fld = this.#stmt(
       `INSERT INTO audit_fields (idx, id, kind, type, time, subject, digest, identity, severity, topic, partition, bus_offset, id_key, subject_key, digest_key, identity_key)
@@ -245,7 +248,7 @@ export class SqliteAuditStore implements AuditStore {
       if (err instanceof AuditError) throw err;
       throw new AuditError('AUDIT_WRITE_FAILED', 'audit append failed', { cause: err, retriable: true });
     }
-    this.#planner!.commit();
+    this.#planner.commit();
     return batch.records.map((p) => p.record);
   }
 

@@ -148,6 +148,29 @@ for (const client of ['opensearch', 'elasticsearch'] as const) {
       expect(report).toMatchObject({ ok: true, verdict: 'intact', records: 30, checkpoints: 10, latest: { size: 30 } });
     });
 
+    // An attacker with cluster write access plants a copy of a record at a high index: the
+    // read-only open verify uses must still succeed, and verify must name the first missing
+    // position (before, the open failed on frontier nodes the inflated size needs: exit 4).
+    it('a document forged past the end: a read-only open succeeds and verify names it', async () => {
+      n++;
+      const s = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0 });
+      await s.open();
+      const dir = join(mkdtempSync(join(tmpdir(), 'cw-audit-forge-')), 'audit');
+      const key = await openCheckpointKey(new MemoryKeyProvider(), { file: join(dir, 'k.pem') }, auditOrigin('forge'), dir);
+      await s.append(sampleEntries(6));
+      await signCheckpoint(s, key, new Date());
+      await s.close();
+      await http('POST', `/${prefix()}-*/_refresh`);
+      const hit = (await http('POST', `/${prefix()}-*/_search`, { query: { ids: { values: ['3'] } } })).body.hits.hits[0];
+      hit._source.chainwatch.audit.index = 1000;
+      expect((await http('PUT', `/${hit._index}/_doc/1000?refresh=true`, hit._source)).status).toBe(201);
+      const r = new OpenSearchAuditStore({ transport: transport(), indexPrefix: prefix(), replicas: 0, create: false });
+      await r.open();
+      const report = await verifyAuditTrail(r, key.verifier).finally(() => r.close());
+      expect(report).toMatchObject({ ok: false, verdict: 'broken' });
+      expect(report.problem).toMatchObject({ code: 'RECORD_MISSING', index: 6 });
+    });
+
     it('write-blocks the indices of closed months', async () => {
       n++;
       let now = new Date('2026-01-31T23:59:00Z');

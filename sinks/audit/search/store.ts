@@ -47,6 +47,8 @@ const ok = (s: number): boolean => s >= 200 && s < 300;
 export class OpenSearchAuditStore implements AuditStore {
   readonly kind = 'opensearch' as const;
   #planner: AppendPlanner | undefined;
+  /** Open as a reader (create: false): the size read at open; no frontier (see open()). */
+  #readerSize: number | undefined;
   #dirty = false;
   #lastIndex: string | undefined;
   #append: Promise<unknown> = Promise.resolve();
@@ -59,7 +61,7 @@ export class OpenSearchAuditStore implements AuditStore {
   }
 
   async open(): Promise<void> {
-    if (this.#planner) return;
+    if (this.#planner || this.#readerSize !== undefined) return;
     // A reader (create: false) writes nothing and refuses a trail that does not exist.
     if (this.#o.create === false) await requireTrail(this.#calls, this.#p);
     else {
@@ -67,11 +69,16 @@ export class OpenSearchAuditStore implements AuditStore {
       await this.#blockClosedMonths();
     }
     this.#dirty = true;
-    this.#planner = new AppendPlanner(await this.#loadBuilder());
+    // Only a writer needs the tree's frontier. A reader (verify, query, proof) must open a tampered
+    // trail too, so that verify can name what was done to it: a document forged at a high index
+    // inflates the size and the frontier's nodes for it do not exist.
+    if (this.#o.create === false) this.#readerSize = await this.#storedSize();
+    else this.#planner = new AppendPlanner(await this.#loadBuilder());
   }
 
   async close(): Promise<void> {
     this.#planner = undefined;
+    this.#readerSize = undefined;
     await this.#o.transport.close();
   }
 
@@ -83,7 +90,8 @@ export class OpenSearchAuditStore implements AuditStore {
   }
 
   async #appendNow(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
-    if (!this.#planner) throw new AuditError('AUDIT_STORE_CLOSED', 'the audit store is not open');
+    if (!this.#planner)
+      throw new AuditError('AUDIT_STORE_CLOSED', this.#readerSize === undefined ? 'the audit store is not open' : 'the audit store was opened read-only');
     if (entries.length === 0) return [];
     const now = (this.#o.now ?? (() => new Date()))();
     const index = recordsIndex(this.#p, now);
@@ -141,8 +149,9 @@ export class OpenSearchAuditStore implements AuditStore {
   }
 
   async size(): Promise<number> {
-    if (!this.#planner) throw new AuditError('AUDIT_STORE_CLOSED', 'the audit store is not open');
-    return this.#planner.size;
+    const size = this.#planner?.size ?? this.#readerSize;
+    if (size === undefined) throw new AuditError('AUDIT_STORE_CLOSED', 'the audit store is not open');
+    return size;
   }
 
   async get(ref: { index: number } | { id: string }): Promise<AuditRecord | undefined> {
@@ -275,11 +284,15 @@ export class OpenSearchAuditStore implements AuditStore {
 
   /** Size from the highest stored index; frontier from stored nodes (O(log n) reads). */
   async #loadBuilder(): Promise<TreeBuilder> {
-    this.#dirty = true;
-    const top = await this.#search({ query: { match_all: {} }, sort: [{ 'chainwatch.audit.index': 'desc' }], size: 1, _source: false });
-    const size = top[0] ? Number(top[0]._id) + 1 : 0;
+    const size = await this.#storedSize();
     if (size === 0) return TreeBuilder.empty();
     return TreeBuilder.fromFrontier(size, await rangeHashes(TreeBuilder.frontierRanges(size), (ids) => this.nodes(ids)));
+  }
+
+  async #storedSize(): Promise<number> {
+    this.#dirty = true;
+    const top = await this.#search({ query: { match_all: {} }, sort: [{ 'chainwatch.audit.index': 'desc' }], size: 1, _source: false });
+    return top[0] ? Number(top[0]._id) + 1 : 0;
   }
 
   #blockClosedMonths(): Promise<void> {
