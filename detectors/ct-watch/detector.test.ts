@@ -4,18 +4,8 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // before @peculiar/x509 (tsyringe needs it)
 import * as px from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
-import {
-  type CloudEvent,
-  ConfigError,
-  CtEntryEvent,
-  type CtWatchedCertificate,
-  type Finding,
-  makeEvent,
-  noopMetrics,
-  silentLogger,
-  topicFor,
-} from '../../core/index.js';
-import { MemoryBus, MemoryKeyProvider, MemoryStateStore, realdata } from '../../core/testing/index.js';
+import { type CloudEvent, ConfigError, CtEntryEvent, type CtWatchedCertificate, type Finding, makeEvent, topicFor } from '../../core/index.js';
+import { realdata, testContext } from '../../core/testing/index.js';
 import { createCtWatchDetector, RULE_MALFORMED, RULE_UNEXPECTED } from './index.js';
 
 /**
@@ -60,20 +50,8 @@ function entry(der: Buffer, opts: { log?: typeof LOG_A; index?: number; precert?
 }
 
 async function harness(config: Record<string, unknown>) {
-  const bus = new MemoryBus();
-  const state = new MemoryStateStore();
-  const ctx = {
-    bus,
-    state,
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: '/nonexistent',
-    keys: new MemoryKeyProvider(),
-    fail: (e: unknown) => {
-      throw e;
-    },
-    now: () => new Date('2026-01-02T00:00:00Z'),
-  };
+  const ctx = testContext('/nonexistent', Date.parse('2026-01-02T00:00:00Z'));
+  const bus = ctx.bus;
   const detector = createCtWatchDetector(config, ctx);
   await detector.start();
   const feed = async (...evs: CloudEvent[]) => {
@@ -277,16 +255,7 @@ describe('ct-watch on certificates from a test CA', () => {
 });
 
 describe('ct-watch configuration', () => {
-  const ctx = () => ({
-    bus: new MemoryBus(),
-    state: new MemoryStateStore(),
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: '/x',
-    keys: new MemoryKeyProvider(),
-    fail() {},
-    now: () => new Date(),
-  });
+  const ctx = () => testContext('/x');
   it('refuses bad patterns, hashes and allow entries with their key paths', () => {
     const bad = (cfg: Record<string, unknown>, path: string) =>
       expect(() => createCtWatchDetector(cfg, ctx()), path).toThrowWithCode(ConfigError, 'CONFIG_INVALID', { issues: [expect.objectContaining({ path })] });
