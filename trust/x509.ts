@@ -15,7 +15,7 @@ import { checkCertificate, headerStart, OID, step } from './x509-strict.js';
  *      mismatched signature algorithms, a bad public key, a PrintableString with '@');
  *   2. @peculiar/x509 reads the fields (names, SANs, EKUs, key usage, basic constraints).
  * The SCT list (a TLS structure) and the CT identity come from x509-ct.ts.
- * Load it through loadX509() (trust/index.ts): the library costs ~200 ms to import, and most CLI
+ * Load it through loadX509() (trust/index.ts): the library takes a few hundred ms to import, and most CLI
  * commands never need it.
  */
 export interface Certificate {
