@@ -17,8 +17,7 @@ import { benchSpec } from './harness/specs.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REALDATA } from '../core/testing/index.js';
-import { ctWatchConfigSchema } from '../detectors/ct-watch/index.js';
-import { Watchlist } from '../detectors/ct-watch/watchlist.js';
+import { ctWatchConfigSchema, Watchlist } from '../detectors/ct-watch/index.js';
 import { loadX509 } from '../trust/index.js';
 
 const arg = (name: string, dflt: number): number => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || dflt;
