@@ -152,7 +152,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
     scts,
     publicKey: layout.publicKey,
     signatureAlgorithm: signatureName(cert),
-    selfIssued: cert.subjectName.toString() === cert.issuerName.toString(),
+    selfIssued: cert.subject === cert.issuer, // the library's cached DN strings (subjectName/issuerName.toString())
   };
 }
 
