@@ -252,6 +252,17 @@ describe('ct-watch on certificates from a test CA', () => {
       expect.objectContaining({ matchedBy: [{ kind: 'issuerKey', watch: ca.caSpki, value: ca.caSpki }] }),
     ]);
   });
+
+  it('an issuer certificate that does not parse matches no issuer key; the name watches still apply and nothing is dead-lettered', async () => {
+    const ca = await testCa();
+    const c = await ca.leaf(['shop.example.net']);
+    const trailing = Buffer.concat([ca.caDer, Buffer.from([0])]); // a whole certificate and one byte more: refused
+    const truncated = ca.caDer.subarray(0, 40);
+    const h = await harness({ watch: { issuerKeys: [ca.caSpki], dnsNames: ['shop.example.net'] } });
+    await h.feed(entry(c.der, { chain: [truncated] }), entry(c.der, { chain: [trailing] }));
+    expect(h.dead()).toEqual([]);
+    expect(h.findings().map((f) => f.evidence.matchedBy)).toEqual([[{ kind: 'dnsName', watch: 'shop.example.net', value: 'shop.example.net' }]]);
+  });
 });
 
 describe('ct-watch configuration', () => {
