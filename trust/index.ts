@@ -23,6 +23,6 @@ export { signerFromPem, signerFromCertificateDer } from './identity.js';
 export { firstPemBlock, pemBlocks, type PemBlock, type PemProblem } from './pem.js';
 export type { Certificate, NameFields, SubjectAltNames } from './x509.js';
 export type { Sct } from './x509-ct.js';
-/** The X.509 parser, loaded on first use (@peculiar/x509 costs ~200 ms to import; most commands never need it). */
+/** The X.509 parser, loaded on first use (importing @peculiar/x509 takes a few hundred ms; most commands never need it). */
 export const loadX509 = (): Promise<typeof import('./x509.js')> => import('./x509.js');
 export { inspectCertCommand, certificateJson } from './inspect.js';

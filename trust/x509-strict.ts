@@ -46,7 +46,7 @@ export const OID = {
 } as const;
 
 /** Runs a walk step; the walker's refusal becomes `code` naming `field`. */
-function step<T>(code: X509ErrorCode, field: string, fn: () => T): T {
+export function step<T>(code: X509ErrorCode, field: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {

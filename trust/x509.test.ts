@@ -176,6 +176,18 @@ describe('X.509 parsing of generated certificates', () => {
   });
 });
 
+describe.skipIf(rd.skip)('DER input that does not split into whole certificates', () => {
+  it('trailing bytes, a non-SEQUENCE, an indefinite or non-minimal length after a good certificate are X509_DER_INVALID on the certificate', () => {
+    const { der } = parseCertificates(read('ct/ct-go-testdata/test-embedded-cert.pem'))[0]!;
+    for (const tail of [[0x00], [0x30], [0x02, 0x01, 0x00], [0x30, 0x80, 0x00, 0x00], [0x30, 0x81, 0x00], [0x30, 0x85, 1, 0, 0, 0, 0]]) {
+      expect(() => parseCertificates(Buffer.concat([der, Buffer.from(tail)])), String(tail)).toThrowWithCode(X509Error, 'X509_DER_INVALID', {
+        field: 'certificate',
+      });
+    }
+    expect(parseCertificates(Buffer.concat([der, der])).map((c) => c.sha256)).toEqual([sha256(der), sha256(der)]);
+  });
+});
+
 describe.skipIf(rd.skip)('X.509 parsing never crashes', () => {
   it('every truncation and single-byte flip of a real certificate parses or throws X509Error', () => {
     const { der } = parseCertificates(read('ct/ct-go-testdata/test-embedded-cert.pem'))[0]!;

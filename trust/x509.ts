@@ -4,7 +4,8 @@ import * as px from '@peculiar/x509';
 import { X509Error } from './errors.js';
 import { pemBlocks } from './pem.js';
 import { parseSctList, type Sct, tbsWithoutCtExtensions } from './x509-ct.js';
-import { checkCertificate, headerStart, OID } from './x509-strict.js';
+import { tlv } from './x509-der.js';
+import { checkCertificate, headerStart, OID, step } from './x509-strict.js';
 
 /**
  * X.509 certificates for everything that is not the Rekor hot path (identity.ts has its own
@@ -14,7 +15,7 @@ import { checkCertificate, headerStart, OID } from './x509-strict.js';
  *      mismatched signature algorithms, a bad public key, a PrintableString with '@');
  *   2. @peculiar/x509 reads the fields (names, SANs, EKUs, key usage, basic constraints).
  * The SCT list (a TLS structure) and the CT identity come from x509-ct.ts.
- * Load it through loadX509() (trust/index.ts): the library costs ~200 ms to import, and most CLI
+ * Load it through loadX509() (trust/index.ts): the library takes a few hundred ms to import, and most CLI
  * commands never need it.
  */
 export interface Certificate {
@@ -151,7 +152,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
     scts,
     publicKey: layout.publicKey,
     signatureAlgorithm: signatureName(cert),
-    selfIssued: cert.subjectName.toString() === cert.issuerName.toString(),
+    selfIssued: cert.subject === cert.issuer, // the library's cached DN strings (subjectName/issuerName.toString())
   };
 }
 
@@ -195,23 +196,14 @@ function fromPem(text: string): Certificate[] {
   return blocks.map((b) => parseCertificate(b.der));
 }
 
-/** Top-level SEQUENCEs back to back; a length that overruns is malformed DER. */
+/** Top-level SEQUENCEs back to back, split with the strict walker (x509-der.ts); what does not split is malformed DER. */
 function splitDer(buf: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let p = 0; p < buf.length;) {
-    if (buf[p] !== 0x30 || p + 2 > buf.length) throw new X509Error('X509_DER_INVALID', `offset ${p}: not a certificate SEQUENCE`, { field: 'certificate' });
-    let len = buf[p + 1]!;
-    let h = 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4 || p + 2 + n > buf.length) throw new X509Error('X509_DER_INVALID', `offset ${p}: bad length`, { field: 'certificate' });
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + buf[p + 2 + i]!;
-      h += n;
-    }
-    if (p + h + len > buf.length) throw new X509Error('X509_DER_INVALID', `offset ${p}: truncated certificate`, { field: 'certificate' });
-    out.push(buf.subarray(p, p + h + len));
-    p += h + len;
+    const t = step('X509_DER_INVALID', 'certificate', () => tlv(buf, p, buf.length));
+    if (t.tag !== 0x30) throw new X509Error('X509_DER_INVALID', `offset ${p}: not a certificate SEQUENCE`, { field: 'certificate' });
+    out.push(buf.subarray(p, t.end));
+    p = t.end;
   }
   return out;
 }

@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:tls';
 import 'reflect-metadata'; // before @peculiar/x509 (tsyringe needs it)
 import * as px from '@peculiar/x509';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, CtWatchedCertificateEvent, type Finding, makeEvent, noopMetrics, runCommand, silentLogger, topicFor } from '../../core/index.js';
-import { MemoryBus, MemoryKeyProvider, MemoryStateStore, realdata } from '../../core/testing/index.js';
+import { ConfigError, CtWatchedCertificateEvent, type Finding, makeEvent, runCommand, topicFor } from '../../core/index.js';
+import { MemoryKeyProvider, realdata, testContext } from '../../core/testing/index.js';
 import { certsListCommand, createCertExpiryDetector, RULE_EXPIRING } from './index.js';
 
 /**
@@ -55,20 +55,8 @@ afterEach(() => {
 
 async function harness(config: Record<string, unknown>, dataDir = mkdtempSync(join(tmpdir(), 'cw-expiry-'))) {
   dirs.push(dataDir);
-  const bus = new MemoryBus();
-  const clock = { now: T0 };
-  const ctx = {
-    bus,
-    state: new MemoryStateStore(),
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir,
-    keys: new MemoryKeyProvider(),
-    fail: (e: unknown) => {
-      throw e;
-    },
-    now: () => new Date(clock.now),
-  };
+  const ctx = testContext(dataDir, T0);
+  const { bus, clock } = ctx;
   const detector = createCertExpiryDetector(config, ctx);
   await detector.start();
   await detector.flush(); // the scans at start
@@ -85,7 +73,7 @@ describe('cert-expiry: thresholds fire and resolve with a controlled clock', () 
     const h = await harness({ files: { paths: [dir] } });
     expect(h.findings()).toEqual([]);
 
-    h.clock.now = T0 + 11 * DAY; // 29 days left
+    h.clock.ms = T0 + 11 * DAY; // 29 days left
     await h.detector.evaluate();
     await h.detector.evaluate();
     expect(h.summary()).toEqual(['firing 30d low']);
@@ -95,14 +83,14 @@ describe('cert-expiry: thresholds fire and resolve with a controlled clock', () 
       evidence: { source: 'file', slot: join(dir, 'signing.pem'), daysLeft: 29 },
     });
 
-    h.clock.now = T0 + 34 * DAY; // 6 days left
+    h.clock.ms = T0 + 34 * DAY; // 6 days left
     await h.detector.evaluate();
     expect(h.summary()).toEqual(['firing 30d low', 'firing 14d medium', 'firing 7d high']);
 
     // Restart: the inventory and what fired are in SQLite; nothing fires twice.
     await h.detector.stop();
     const again = await harness({ files: { paths: [dir] } }, h.dataDir);
-    again.clock.now = T0 + 34 * DAY;
+    again.clock.ms = T0 + 34 * DAY;
     await again.detector.evaluate();
     expect(again.findings()).toEqual([]);
 
@@ -120,7 +108,7 @@ describe('cert-expiry: thresholds fire and resolve with a controlled clock', () 
     writeFileSync(join(dir, 'c.pem'), (await makeCert('cron.example.com', T0 + 60 * DAY)).pem);
     const h = await harness({ files: { paths: [dir] }, evaluate: { schedule: '* * * * * *' } });
     expect(h.findings()).toEqual([]);
-    h.clock.now = T0 + 45 * DAY;
+    h.clock.ms = T0 + 45 * DAY;
     await vi.waitFor(() => expect(h.summary()).toEqual(['firing 30d low']), { timeout: 10_000, interval: 100 });
     await h.detector.stop();
   });
@@ -219,7 +207,7 @@ describe.skipIf(rd.skip)('cert-expiry: the real Sigstore trusted root and TUF ro
     expect(items.filter((i) => i.source === 'tuf')).toEqual([expect.objectContaining({ kind: 'metadata', notAfter: '2026-11-20T13:58:18.000Z' })]);
 
     const late = await harness({ tuf: { paths: [join(rd.dir, 'sigstore/trusted-roots/prod/root.json')] } });
-    late.clock.now = Date.parse('2026-11-01T00:00:00Z');
+    late.clock.ms = Date.parse('2026-11-01T00:00:00Z');
     await late.detector.evaluate();
     expect(late.summary()).toEqual(['firing 30d low']);
     expect(late.findings()[0]!.summary).toMatch(/^TUF metadata root v15 /);
@@ -228,16 +216,7 @@ describe.skipIf(rd.skip)('cert-expiry: the real Sigstore trusted root and TUF ro
 });
 
 describe('cert-expiry configuration and certs list', () => {
-  const ctx = () => ({
-    bus: new MemoryBus(),
-    state: new MemoryStateStore(),
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: '/x',
-    keys: new MemoryKeyProvider(),
-    fail() {},
-    now: () => new Date(),
-  });
+  const ctx = () => testContext('/x');
   it('refuses a bad cron expression, duplicate thresholds and a file root without a path, with key paths', () => {
     const bad = (cfg: Record<string, unknown>, path: string) =>
       expect(() => createCertExpiryDetector(cfg, ctx()), path).toThrowWithCode(ConfigError, 'CONFIG_INVALID', { issues: [expect.objectContaining({ path })] });

@@ -4,18 +4,8 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // before @peculiar/x509 (tsyringe needs it)
 import * as px from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
-import {
-  type CloudEvent,
-  ConfigError,
-  CtEntryEvent,
-  type CtWatchedCertificate,
-  type Finding,
-  makeEvent,
-  noopMetrics,
-  silentLogger,
-  topicFor,
-} from '../../core/index.js';
-import { MemoryBus, MemoryKeyProvider, MemoryStateStore, realdata } from '../../core/testing/index.js';
+import { type CloudEvent, ConfigError, CtEntryEvent, type CtWatchedCertificate, type Finding, makeEvent, topicFor } from '../../core/index.js';
+import { realdata, testContext } from '../../core/testing/index.js';
 import { createCtWatchDetector, RULE_MALFORMED, RULE_UNEXPECTED } from './index.js';
 
 /**
@@ -60,20 +50,8 @@ function entry(der: Buffer, opts: { log?: typeof LOG_A; index?: number; precert?
 }
 
 async function harness(config: Record<string, unknown>) {
-  const bus = new MemoryBus();
-  const state = new MemoryStateStore();
-  const ctx = {
-    bus,
-    state,
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: '/nonexistent',
-    keys: new MemoryKeyProvider(),
-    fail: (e: unknown) => {
-      throw e;
-    },
-    now: () => new Date('2026-01-02T00:00:00Z'),
-  };
+  const ctx = testContext('/nonexistent', Date.parse('2026-01-02T00:00:00Z'));
+  const bus = ctx.bus;
   const detector = createCtWatchDetector(config, ctx);
   await detector.start();
   const feed = async (...evs: CloudEvent[]) => {
@@ -274,19 +252,21 @@ describe('ct-watch on certificates from a test CA', () => {
       expect.objectContaining({ matchedBy: [{ kind: 'issuerKey', watch: ca.caSpki, value: ca.caSpki }] }),
     ]);
   });
+
+  it('an issuer certificate that does not parse matches no issuer key; the name watches still apply and nothing is dead-lettered', async () => {
+    const ca = await testCa();
+    const c = await ca.leaf(['shop.example.net']);
+    const trailing = Buffer.concat([ca.caDer, Buffer.from([0])]); // a whole certificate and one byte more: refused
+    const truncated = ca.caDer.subarray(0, 40);
+    const h = await harness({ watch: { issuerKeys: [ca.caSpki], dnsNames: ['shop.example.net'] } });
+    await h.feed(entry(c.der, { chain: [truncated] }), entry(c.der, { chain: [trailing] }));
+    expect(h.dead()).toEqual([]);
+    expect(h.findings().map((f) => f.evidence.matchedBy)).toEqual([[{ kind: 'dnsName', watch: 'shop.example.net', value: 'shop.example.net' }]]);
+  });
 });
 
 describe('ct-watch configuration', () => {
-  const ctx = () => ({
-    bus: new MemoryBus(),
-    state: new MemoryStateStore(),
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: '/x',
-    keys: new MemoryKeyProvider(),
-    fail() {},
-    now: () => new Date(),
-  });
+  const ctx = () => testContext('/x');
   it('refuses bad patterns, hashes and allow entries with their key paths', () => {
     const bad = (cfg: Record<string, unknown>, path: string) =>
       expect(() => createCtWatchDetector(cfg, ctx()), path).toThrowWithCode(ConfigError, 'CONFIG_INVALID', { issues: [expect.objectContaining({ path })] });

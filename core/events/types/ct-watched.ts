@@ -22,7 +22,7 @@ export const ctWatchedCertificateSchema = z.object({
   serialNumber: z.string().min(1),
   notBefore: z.iso.datetime(),
   notAfter: z.iso.datetime(),
-  /** DNS names (SANs and DNS-shaped CNs), ASCII form. */
+  /** DNS names (SANs and DNS-shaped CNs) as the certificate writes them: SANs are A-labels, a CN may be a U-label. */
   dnsNames: z.array(z.string()).max(10_000),
   spkiSha256: hex64,
   /** The allowlist entry that expects it; absent for an unexpected certificate. */
