@@ -15,11 +15,11 @@ import {
   TokenBucket,
   withRetry,
 } from '../../core/index.js';
+import { sha256Digest } from '../../core/tlog/index.js';
 import { ctAnomalyKind } from './anomaly-kind.js';
 import { type CtLogConfig, type CtLogConfigInput, ctLogConfigSchema } from './config.js';
 import { CtError } from './errors.js';
 import { type AuditedEntry, type CtBatch, type CtCursor, type CtFollower, type CtFollowerHost, evidenceOf, type TreeHeadSeen } from './follower.js';
-import { sha256 } from './leaf.js';
 import { type CtLogKey, loadLogKey } from './log-key.js';
 import { Rfc6962Client } from './rfc6962-client.js';
 import { Rfc6962Follower } from './rfc6962-follower.js';
@@ -201,7 +201,7 @@ export class CtCollector implements Component {
 
   private entryEvent(head: TreeHeadSeen, a: AuditedEntry): CloudEvent {
     const e = a.entry!;
-    const certSha256 = sha256(e.certDer).toString('hex');
+    const certSha256 = sha256Digest(e.certDer).toString('hex');
     return makeEvent({
       type: CtEntryEvent.type,
       source: `${SOURCE}/${this.config.vantage}`,
