@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realdata } from '../../core/testing/index.js';
+import { ConfigError } from '../../core/index.js';
 import { CtError } from './errors.js';
 import { parseLogList, pickLogs } from './loglist.js';
 import { logsOf, ctModule, ctSectionSchema } from './module.js';
@@ -59,6 +60,18 @@ describe('collectors.ct log list, bad input', () => {
   it('a listed log whose log_id is not the SHA-256 of its key: CT_KEY_ID_MISMATCH', () => {
     expect(() => pickLogs(parseLogList(list(Buffer.alloc(32).toString('base64'))), ['usable'])).toThrowWithCode(CtError, 'CT_KEY_ID_MISMATCH');
     expect(pickLogs(parseLogList(list(createHash('sha256').update(Buffer.from(key, 'base64')).digest('base64'))), ['usable'])).toHaveLength(1);
+  });
+
+  it('a listed log whose URL is not one: a coded config error, not a bare schema exception', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-ct-list-'));
+    try {
+      const bad = list(createHash('sha256').update(Buffer.from(key, 'base64')).digest('base64'));
+      bad.operators[0]!.logs[0]!.url = 'not a url';
+      writeFileSync(join(dir, 'list.json'), JSON.stringify(bad));
+      expect(() => logsOf(ctSectionSchema.parse({ logList: { path: join(dir, 'list.json') } }))).toThrowWithCode(ConfigError, 'CONFIG_INVALID');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a log list file that is missing or not JSON, or a listed log without its URL: CT_LOGLIST_INVALID', () => {
