@@ -1,7 +1,8 @@
 import { type Checkpoint, openCheckpoint, parseNote, parseCheckpoint, sha256Digest, TlogError } from '../../core/tlog/index.js';
 import { type TileEntryFormat, TileFollower, TileLogClient, type TileFetch } from '../shared/tiles/index.js';
+import { type StartAt } from '../shared/log-collector/index.js';
 import { CtError } from './errors.js';
-import { type AuditedEntry, type CtFollower, type CtFollowerHost, type StartAt, type TreeHeadSeen, withEvidence } from './follower.js';
+import { type AuditedEntry, type CtFollower, type CtFollowerHost, type TreeHeadSeen, withEvidence } from './follower.js';
 import { parseDataTile, type TileLeaf } from './leaf.js';
 import type { CtLogKey } from './log-key.js';
 import { rfc6962NoteVerifier } from './static-note.js';

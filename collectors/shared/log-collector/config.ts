@@ -26,3 +26,13 @@ export const logFollowerFields = {
    */
   checkpointHeartbeat: duration().prefault('5m'),
 };
+
+/** Where a log is first followed from, without a cursor (the `start` field). */
+export type StartAt = z.output<typeof logFollowerFields.start>;
+
+/** The first index to publish of a log of `size` entries followed from `start` (capped at `size`). */
+export function startIndex(start: StartAt, size: number): number {
+  if (start === 'now') return size;
+  if (start === 'beginning') return 0;
+  return Math.min(start.index, size);
+}
