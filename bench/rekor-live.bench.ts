@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus, embeddedBusConfigSchema } from '../bus/embedded/index.js';
 import { createRekorCollector, hexBytes, RekorV1Client, type RekorCollector, type V1LogEntry, verifyV1Entry } from '../collectors/rekor/index.js';
-import { HttpClient, noopMetrics, silentLogger } from '../core/index.js';
-import { MemoryKeyProvider } from '../core/testing/index.js';
+import { HttpClient } from '../core/index.js';
 import { logKeyFromPem } from '../trust/index.js';
 import { fillRekor } from './harness/rekor-load.js';
+import { liveContext } from '../test/helpers/context.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,18 +75,7 @@ async function live(): Promise<{ cpu: number; rate: number }> {
   const state = bus.stateStore();
   const collector = createRekorCollector(
     { url: url!, publicKey, start: 'beginning', pollInterval: '1h', rateLimit: { requestsPerSecond: 10_000 } },
-    {
-      bus,
-      state,
-      logger: silentLogger,
-      metrics: noopMetrics,
-      dataDir: dir,
-      keys: new MemoryKeyProvider(),
-      fail: (e: unknown) => {
-        throw e;
-      },
-      now: () => new Date(),
-    },
+    liveContext(bus, state, dir),
   ) as RekorCollector;
   const c0 = cpuNow();
   const t0 = performance.now();

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCtCollector, ctStateKey } from '../collectors/ct/index.js';
 import type { CtEntry } from '../core/index.js';
-import { noopMetrics, silentLogger } from '../core/index.js';
-import { MemoryBus, MemoryKeyProvider, type RecordingServer, startRecordingServer } from '../core/testing/index.js';
+import { MemoryBus, type RecordingServer, startRecordingServer } from '../core/testing/index.js';
 import { TlogError } from '../core/tlog/index.js';
 import { SqliteStateStore } from '../stores/sqlite/index.js';
+import { liveContext } from './helpers/context.js';
 import { issueCert, submit } from './helpers/ct.js';
 import { service } from './helpers/services.js';
 
@@ -25,18 +25,7 @@ describe.skipIf(ctlog.skip)('CT collector: bad answers from an RFC 6962 log', ()
   let mode: 'short' | 'swap' = 'short';
   let proxy: RecordingServer;
   const dir = mkdtempSync(join(tmpdir(), 'cw-ct-faults-'));
-  const ctx = (bus: MemoryBus, state: SqliteStateStore) => ({
-    bus,
-    state,
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: dir,
-    keys: new MemoryKeyProvider(),
-    fail: (e: unknown) => {
-      throw e;
-    },
-    now: () => new Date(),
-  });
+  const ctx = (bus: MemoryBus, state: SqliteStateStore) => liveContext(bus, state, dir);
   const size = async (): Promise<number> => ((await (await fetch(`${url}ct/v1/get-sth`)).json()) as { tree_size: number }).tree_size;
 
   beforeAll(async () => {

@@ -6,9 +6,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { createCtCollector, ctStateKey } from '../collectors/ct/index.js';
 import { TlogError } from '../core/tlog/index.js';
 import type { CloudEvent, CtEntry } from '../core/index.js';
-import { noopMetrics, silentLogger } from '../core/index.js';
-import { MemoryBus, MemoryKeyProvider } from '../core/testing/index.js';
+import { MemoryBus } from '../core/testing/index.js';
 import { SqliteStateStore } from '../stores/sqlite/index.js';
+import { liveContext } from './helpers/context.js';
 import { type IssuedCert, issueCert, submit } from './helpers/ct.js';
 import { service } from './helpers/services.js';
 
@@ -24,21 +24,6 @@ const sunlight = service('CHAINWATCH_TEST_SUNLIGHT_URL', 'Static CT log (Sunligh
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const spkiHash = (certDer: Buffer): string => sha256(new X509Certificate(certDer).publicKey.export({ type: 'spki', format: 'der' }));
-
-function ctx(bus: MemoryBus, state: SqliteStateStore, dir: string) {
-  return {
-    bus,
-    state,
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: dir,
-    keys: new MemoryKeyProvider(),
-    fail: (e: unknown) => {
-      throw e;
-    },
-    now: () => new Date(),
-  };
-}
 
 interface LogUnderTest {
   name: string;
@@ -64,7 +49,7 @@ function suite(log: () => LogUnderTest): void {
     const cfg = { ...l.config, start: 'now' as const, pollInterval: 100, batchSize: 1, concurrency: 2 };
 
     let state = new SqliteStateStore(statePath);
-    let c = createCtCollector(cfg, ctx(bus, state, dir));
+    let c = createCtCollector(cfg, liveContext(bus, state, dir));
     await c.roundOnce(); // at the tip: nothing published, cursor at the current size
     const base = c.cursor()!.verified;
     expect(entries()).toEqual([]);
@@ -100,7 +85,7 @@ function suite(log: () => LogUnderTest): void {
     await submit(l.submissionUrl, third);
     await vi.waitFor(async () => expect(await l.size()).toBeGreaterThanOrEqual(base + 3), { timeout: 30_000, interval: 200 });
     state = new SqliteStateStore(statePath);
-    c = createCtCollector(cfg, ctx(bus, state, dir));
+    c = createCtCollector(cfg, liveContext(bus, state, dir));
     await c.roundOnce();
     const all = entries();
     expect(all.map((e) => e.index)).toEqual([base, base + 1, base + 2]);
@@ -129,7 +114,7 @@ function suite(log: () => LogUnderTest): void {
       const cursor = { fetched: k.head.size, verified: k.head.size, head: k.head };
       const cfg = { ...l.config, vantage: `fork-${i}` };
       await state.put(ctStateKey(cfg), cursor);
-      const c = createCtCollector(cfg, ctx(bus, state, dir));
+      const c = createCtCollector(cfg, liveContext(bus, state, dir));
       await expect(c.roundOnce()).rejects.toThrowWithCode(TlogError, k.code);
       const a = anomalies().at(-1)!;
       expect(a).toMatchObject({ kind: k.kind, code: k.code });

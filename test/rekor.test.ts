@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRekorCollector, type RekorCollector } from '../collectors/rekor/index.js';
 import type { RekorEntry } from '../core/index.js';
-import { noopMetrics, silentLogger } from '../core/index.js';
 import { SqliteStateStore } from '../stores/sqlite/index.js';
-import { MemoryBus, MemoryKeyProvider } from '../core/testing/index.js';
+import { MemoryBus } from '../core/testing/index.js';
 import { type EcKeyPair, generateEcKeyPair, uploadHashedRekord } from '../collectors/rekor/testing/index.js';
+import { liveContext } from './helpers/context.js';
 import { service } from './helpers/services.js';
 
 /**
@@ -62,18 +62,7 @@ describe.skipIf(rekor.skip)('Rekor v1 collector against a real Rekor', () => {
     startIndex = await treeSize();
   });
 
-  const ctx = (bus: MemoryBus, state: SqliteStateStore) => ({
-    bus,
-    state,
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: dir,
-    keys: new MemoryKeyProvider(),
-    fail: (e: unknown) => {
-      throw e;
-    },
-    now: () => new Date(),
-  });
+  const ctx = (bus: MemoryBus, state: SqliteStateStore) => liveContext(bus, state, dir);
 
   it('tails, verifies, survives a restart mid-tail with no gap and no unverified event', async () => {
     for (let i = 0; i < 6; i++) await upload();

@@ -1,30 +1,14 @@
-import {
-  type CloudEvent,
-  type Component,
-  type ComponentContext,
-  type Counter,
-  CtEntryEvent,
-  describeError,
-  type Gauge,
-  HttpClient,
-  makeEvent,
-  parseConfig,
-  safeUrl,
-  sleep,
-  TLOG_ANOMALY_KINDS,
-  TokenBucket,
-  withRetry,
-} from '../../core/index.js';
+import { type CloudEvent, type ComponentContext, CtEntryEvent, HttpClient, makeEvent, parseConfig, safeUrl, TokenBucket, withRetry } from '../../core/index.js';
+import { sha256Digest } from '../../core/tlog/index.js';
 import { ctAnomalyKind } from './anomaly-kind.js';
 import { type CtLogConfig, type CtLogConfigInput, ctLogConfigSchema } from './config.js';
 import { CtError } from './errors.js';
 import { type AuditedEntry, type CtBatch, type CtCursor, type CtFollower, type CtFollowerHost, evidenceOf, type TreeHeadSeen } from './follower.js';
-import { sha256 } from './leaf.js';
 import { type CtLogKey, loadLogKey } from './log-key.js';
 import { Rfc6962Client } from './rfc6962-client.js';
 import { Rfc6962Follower } from './rfc6962-follower.js';
 import { StaticFollower } from './static-follower.js';
-import { checkpointObservedEvent, type LogVantage, tlogAnomalyEvent } from '../shared/anomaly/index.js';
+import { LogCollector } from '../shared/log-collector/index.js';
 
 const SOURCE = 'chainwatch://collectors/ct';
 
@@ -41,33 +25,39 @@ export const ctStateKey = (c: { vantage: string; url: string }): string => `ct:$
  * a tlog anomaly (detectors/log-integrity turns those into security vs infrastructure findings).
  * Failures never stop the loop: the next poll starts again from the durable cursor (follower.ts).
  */
-export class CtCollector implements Component {
+export class CtCollector extends LogCollector<CtCursor> {
   readonly name: string;
   readonly key: CtLogKey;
   private readonly follower: CtFollower;
   private readonly http: HttpClient;
-  private readonly stateKey: string;
-  private readonly publicUrl: string;
-  private origin: string;
-  private current: CtCursor | undefined;
-  private abort: AbortController | undefined;
-  private loop: Promise<void> | undefined;
-  private checkpointPublishedAt = 0;
-  private readonly m: { entries: Counter; anomalies: Counter; verified: Gauge };
 
   constructor(
     readonly config: CtLogConfig,
-    private readonly ctx: ComponentContext,
+    ctx: ComponentContext,
     opts: { stateKey?: string; end?: number } = {},
   ) {
+    const publicUrl = safeUrl(config.url);
+    super(ctx, {
+      source: `${SOURCE}/${config.vantage}`,
+      publicUrl,
+      vantage: config.vantage,
+      origin: config.origin ?? publicUrl,
+      stateKey: opts.stateKey ?? ctStateKey(config),
+      pollInterval: config.pollInterval,
+      checkpointHeartbeat: config.checkpointHeartbeat,
+      kindOf: ctAnomalyKind,
+      metrics: {
+        entries: ctx.metrics.counter('ct_entries_audited_total', 'CT entries audited and published', ['log']),
+        anomalies: ctx.metrics.counter('ct_anomalies_total', 'CT log anomalies seen', ['log', 'kind']),
+        verified: ctx.metrics.gauge('ct_cursor_verified', 'Next CT log index to publish', ['log']),
+      },
+      anomalyMessage: 'CT log anomaly',
+    });
     this.key = loadLogKey(config.key);
-    this.publicUrl = safeUrl(config.url);
-    this.name = `ct:${config.vantage}:${this.publicUrl}`;
-    this.origin = config.origin ?? this.publicUrl;
-    this.stateKey = opts.stateKey ?? ctStateKey(config);
+    this.name = `ct:${config.vantage}:${publicUrl}`;
     const rate = config.rateLimit;
     this.http = new HttpClient({
-      peer: this.publicUrl,
+      peer: publicUrl,
       timeoutMs: config.requestTimeout,
       maxBodyBytes: config.maxBodyBytes,
       rateLimit: new TokenBucket(rate.requestsPerSecond, rate.burst),
@@ -88,67 +78,26 @@ export class CtCollector implements Component {
             batchSize: config.batchSize,
             start: config.start,
           });
-    this.m = {
-      entries: ctx.metrics.counter('ct_entries_audited_total', 'CT entries audited and published', ['log']),
-      anomalies: ctx.metrics.counter('ct_anomalies_total', 'CT log anomalies seen', ['log', 'kind']),
-      verified: ctx.metrics.gauge('ct_cursor_verified', 'Next CT log index to publish', ['log']),
-    };
-  }
-
-  async start(): Promise<void> {
-    if (this.loop) return;
-    this.current = await this.ctx.state.get<CtCursor>(this.stateKey);
-    if (this.current?.head) this.origin = this.current.head.origin;
-    this.m.entries.inc({ log: this.origin }, 0);
-    for (const kind of TLOG_ANOMALY_KINDS) this.m.anomalies.inc({ log: this.origin, kind }, 0);
-    const abort = new AbortController();
-    this.abort = abort;
-    this.loop = this.run(abort.signal);
-  }
-
-  async stop(): Promise<void> {
-    if (!this.loop) return;
-    this.abort?.abort(new Error('collector stopping'));
-    await this.loop;
-    this.loop = undefined;
-  }
-
-  async flush(): Promise<void> {}
-
-  health(): { ready: boolean; detail?: string } {
-    return this.loop ? { ready: true } : { ready: false, detail: 'not started' };
-  }
-
-  cursor(): CtCursor | undefined {
-    return this.current;
   }
 
   /** One round (tests, backfill): throws the failure that stopped it, after reporting it. */
   async roundOnce(signal: AbortSignal = new AbortController().signal): Promise<void> {
-    if (this.current === undefined) this.current = await this.ctx.state.get<CtCursor>(this.stateKey);
+    if (this.current === undefined) this.current = await this.ctx.state.get<CtCursor>(this.settings.stateKey);
     try {
-      await this.follower.round(this.host(signal));
+      await this.round(signal);
     } catch (err) {
       await this.report(err, evidenceOf(err));
       throw err;
     }
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
-    const host = this.host(signal);
-    while (!signal.aborted) {
-      try {
-        await this.follower.round(host);
-      } catch (err) {
-        if (signal.aborted) break;
-        await this.report(err, evidenceOf(err));
-      }
-      try {
-        await sleep(this.config.pollInterval, signal);
-      } catch {
-        break;
-      }
-    }
+  protected round(signal: AbortSignal): Promise<void> {
+    return this.follower.round(this.host(signal));
+  }
+
+  /** A fork or rewind carries both tree heads (follower.ts withEvidence). */
+  protected override evidenceOf(err: unknown): Record<string, unknown> {
+    return evidenceOf(err);
   }
 
   private host(signal: AbortSignal): CtFollowerHost {
@@ -167,27 +116,9 @@ export class CtCollector implements Component {
           },
           signal,
         ),
-      headVerified: async (head, consistentWith) => {
-        this.origin = head.origin;
-        await this.ctx.bus.publish(this.checkpointEvent(head, consistentWith));
-        this.checkpointPublishedAt = this.ctx.now().getTime();
-      },
-      headUnchanged: async (head) => {
-        if (this.ctx.now().getTime() - this.checkpointPublishedAt < this.config.checkpointHeartbeat) return;
-        await this.ctx.bus.publish(this.checkpointEvent(head, head.size));
-        this.checkpointPublishedAt = this.ctx.now().getTime();
-      },
-      commit: async (batch, next) => {
-        const events = this.batchEvents(batch);
-        // Publish first; only a resolved publish (durable on the bus) lets the cursor move. The
-        // composition root's state store shares the embedded bus's SQLite WAL (or follows Kafka's
-        // acks=all), so across power loss too the cursor is never durable ahead of its records.
-        if (events.length) await this.ctx.bus.publish(events);
-        await this.ctx.state.put(this.stateKey, next);
-        this.current = next;
-        this.m.entries.inc({ log: this.origin }, batch.entries.filter((e) => e.entry).length);
-        this.m.verified.set({ log: this.origin }, next.verified);
-      },
+      headVerified: (head, consistentWith) => this.checkpointVerified(head, head.raw, consistentWith),
+      headUnchanged: (head) => this.checkpointUnchanged(head, head.raw),
+      commit: (batch, next) => this.commit(this.batchEvents(batch), next, batch.entries.filter((e) => e.entry).length),
     };
   }
 
@@ -201,7 +132,7 @@ export class CtCollector implements Component {
 
   private entryEvent(head: TreeHeadSeen, a: AuditedEntry): CloudEvent {
     const e = a.entry!;
-    const certSha256 = sha256(e.certDer).toString('hex');
+    const certSha256 = sha256Digest(e.certDer).toString('hex');
     return makeEvent({
       type: CtEntryEvent.type,
       source: `${SOURCE}/${this.config.vantage}`,
@@ -212,7 +143,7 @@ export class CtCollector implements Component {
       data: {
         log: {
           logId: this.key.logId.toString('base64'),
-          url: this.publicUrl,
+          url: this.settings.publicUrl,
           api: this.config.api,
           ...(this.config.description ? { description: this.config.description } : {}),
           ...(this.config.operator ? { operator: this.config.operator } : {}),
@@ -230,30 +161,5 @@ export class CtCollector implements Component {
         verification: { audited: true as const, treeHead: { size: head.size, rootHash: head.rootHash.toString('base64') } },
       },
     });
-  }
-
-  private checkpointEvent(head: TreeHeadSeen, consistentWith: number | undefined): CloudEvent {
-    return checkpointObservedEvent(this.vantage(), head, head.raw, consistentWith);
-  }
-
-  private anomalyEvent(err: unknown, evidence: Record<string, unknown> = {}): CloudEvent {
-    return tlogAnomalyEvent(this.vantage(), err, ctAnomalyKind, evidence);
-  }
-
-  private vantage(): LogVantage {
-    return { source: `${SOURCE}/${this.config.vantage}`, origin: this.origin, url: this.publicUrl, vantage: this.config.vantage, now: this.ctx.now() };
-  }
-
-  /** Publishes an anomaly; a bus failure here is logged, never thrown (the loop must go on). */
-  private async report(err: unknown, evidence?: Record<string, unknown>): Promise<void> {
-    const ev = this.anomalyEvent(err, evidence);
-    const data = ev.data as { kind: string; code: string };
-    this.m.anomalies.inc({ log: this.origin, kind: data.kind });
-    this.ctx.logger.warn({ log: this.origin, kind: data.kind, code: data.code }, 'CT log anomaly');
-    try {
-      await this.ctx.bus.publish(ev);
-    } catch (pubErr) {
-      this.ctx.logger.error({ log: this.origin, code: describeError(pubErr).code }, 'could not publish anomaly');
-    }
   }
 }

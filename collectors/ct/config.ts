@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../core/index.js';
+import { logFollowerFields } from '../shared/log-collector/index.js';
 import { CtError } from './errors.js';
 import { loadLogKey } from './log-key.js';
 
@@ -18,23 +18,20 @@ export const ctLogFields = z.strictObject({
   origin: z.string().min(1).optional(),
   description: z.string().optional(),
   operator: z.string().optional(),
-  start: z.union([z.literal('now'), z.literal('beginning'), z.strictObject({ index: z.number().int().nonnegative() })]).default('now'),
-  pollInterval: duration({ min: 1 }).prefault('10s'),
+  start: logFollowerFields.start,
+  pollInterval: logFollowerFields.pollInterval,
   /** Entries per get-entries batch (rounded up to whole tiles for static logs). */
   batchSize: z.number().int().min(1).max(10_000).default(256),
-  /** Batches downloaded in parallel ahead of the in-order sequencer. */
-  concurrency: z.number().int().min(1).max(64).default(4),
-  rateLimit: z
-    .strictObject({ requestsPerSecond: z.number().positive().default(20), burst: z.number().int().positive().optional() })
-    .default({ requestsPerSecond: 20 }),
+  concurrency: logFollowerFields.concurrency,
+  rateLimit: logFollowerFields.rateLimit,
   maxBodyBytes: z
     .number()
     .int()
     .positive()
     .default(32 * 1024 * 1024),
-  requestTimeout: duration({ min: 1 }).prefault('30s'),
-  vantage: z.string().min(1).default('primary'),
-  checkpointHeartbeat: duration().prefault('5m'),
+  requestTimeout: logFollowerFields.requestTimeout,
+  vantage: logFollowerFields.vantage,
+  checkpointHeartbeat: logFollowerFields.checkpointHeartbeat,
 });
 
 export const ctLogConfigSchema = ctLogFields.superRefine((log, ctx) => {

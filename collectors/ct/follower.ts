@@ -60,14 +60,6 @@ export interface CtFollower {
   round(host: CtFollowerHost): Promise<void>;
 }
 
-export type StartAt = 'now' | 'beginning' | { index: number };
-
-export function startIndex(start: StartAt, size: number): number {
-  if (start === 'now') return size;
-  if (start === 'beginning') return 0;
-  return Math.min(start.index, size);
-}
-
 /**
  * Evidence attached to a failure (both tree heads of a fork or rewind), read by the collector when
  * it reports the anomaly. A WeakMap, so errors keep their class and code.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CtError } from './errors.js';
 import { TlsReader } from './tls.js';
 
@@ -102,5 +101,3 @@ export function parseDataTile(tile: Buffer, n: number, width: number): TileLeaf[
   if (out.length !== width) throw new CtError('CT_RESPONSE_MALFORMED', `data tile ${n} has ${out.length} entries, want ${width}`);
   return out;
 }
-
-export const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();

@@ -1,6 +1,6 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { CtError } from './errors.js';
-import { sha256 } from './leaf.js';
+import { sha256Digest } from '../../core/tlog/index.js';
 import { TlsReader } from './tls.js';
 
 /**
@@ -54,7 +54,7 @@ export function loadLogKey(input: string | Uint8Array): CtLogKey {
       throw new CtError('CT_KEY_UNSUPPORTED', `RSA key of ${details.modulusLength ?? 0} bits is below ${MIN_RSA_BITS}`);
     algorithm = 'rsa';
   } else throw new CtError('CT_KEY_UNSUPPORTED', `key type ${key.asymmetricKeyType ?? '?'} is not one CT logs sign with`);
-  return { key, spki, logId: sha256(spki), algorithm };
+  return { key, spki, logId: sha256Digest(spki), algorithm };
 }
 
 /**

@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realdata } from '../../core/testing/index.js';
+import { ConfigError } from '../../core/index.js';
+import { CtError } from './errors.js';
+import { parseLogList, pickLogs } from './loglist.js';
 import { logsOf, ctModule, ctSectionSchema } from './module.js';
 
 const rd = realdata();
@@ -44,5 +49,43 @@ describe.skipIf(rd.skip)('collectors.ct module', () => {
       'collector',
       'collector',
     ]);
+  });
+});
+
+describe('collectors.ct log list, bad input', () => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const key = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  const list = (logId: string) => ({ operators: [{ name: 'op', logs: [{ log_id: logId, key, url: 'https://ct.example/a/', state: { usable: {} } }] }] });
+
+  it('a listed log whose log_id is not the SHA-256 of its key: CT_KEY_ID_MISMATCH', () => {
+    expect(() => pickLogs(parseLogList(list(Buffer.alloc(32).toString('base64'))), ['usable'])).toThrowWithCode(CtError, 'CT_KEY_ID_MISMATCH');
+    expect(pickLogs(parseLogList(list(createHash('sha256').update(Buffer.from(key, 'base64')).digest('base64'))), ['usable'])).toHaveLength(1);
+  });
+
+  it('a listed log whose URL is not one: a coded config error, not a bare schema exception', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-ct-list-'));
+    try {
+      const bad = list(createHash('sha256').update(Buffer.from(key, 'base64')).digest('base64'));
+      bad.operators[0]!.logs[0]!.url = 'not a url';
+      writeFileSync(join(dir, 'list.json'), JSON.stringify(bad));
+      expect(() => logsOf(ctSectionSchema.parse({ logList: { path: join(dir, 'list.json') } }))).toThrowWithCode(ConfigError, 'CONFIG_INVALID');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a log list file that is missing or not JSON, or a listed log without its URL: CT_LOGLIST_INVALID', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-ct-list-'));
+    try {
+      writeFileSync(join(dir, 'bad.json'), '{"operators": [');
+      for (const path of [join(dir, 'missing.json'), join(dir, 'bad.json')])
+        expect(() => logsOf(ctSectionSchema.parse({ logList: { path } }))).toThrowWithCode(CtError, 'CT_LOGLIST_INVALID');
+      expect(() => parseLogList({ operators: [{ name: 'op', tiled_logs: [{ log_id: 'x', key, url: 'https://ct.example/submit/' }] }] })).toThrowWithCode(
+        CtError,
+        'CT_LOGLIST_INVALID',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

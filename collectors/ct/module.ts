@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { configFingerprint, defineModule, safeUrl } from '../../core/index.js';
+import { configFingerprint, defineModule, parseConfig, safeUrl } from '../../core/index.js';
 import { createCtCollector } from './collector.js';
 import { ctLogConfigSchema, type CtLogConfig, ctLogFields } from './config.js';
 import { CtError } from './errors.js';
@@ -38,16 +38,21 @@ export function logsOf(section: CtSection): CtLogConfig[] {
     for (const l of pickLogs(parseLogList(json), section.logList.states)) {
       if (seen.has(safeUrl(l.url))) continue;
       seen.add(safeUrl(l.url));
+      // A listed log that is not followable as given (a URL that is not one) is a coded config error.
       out.push(
-        ctLogConfigSchema.parse({
-          ...section.logList.defaults,
-          url: l.url,
-          api: l.api,
-          key: l.key,
-          logId: l.logId,
-          operator: l.operator,
-          ...(l.description ? { description: l.description } : {}),
-        }),
+        parseConfig(
+          ctLogConfigSchema,
+          {
+            ...section.logList.defaults,
+            url: l.url,
+            api: l.api,
+            key: l.key,
+            logId: l.logId,
+            operator: l.operator,
+            ...(l.description ? { description: l.description } : {}),
+          },
+          'collectors.ct.logList',
+        ),
       );
     }
   }

@@ -1,15 +1,7 @@
 import { CompactRange, leafHash, rootFromInclusionProof, TlogError, verifyConsistency } from '../../core/tlog/index.js';
 import { CtError } from './errors.js';
-import {
-  type AuditedEntry,
-  type CtCursor,
-  type CtFollower,
-  type CtFollowerHost,
-  type StartAt,
-  startIndex,
-  type TreeHeadSeen,
-  withEvidence,
-} from './follower.js';
+import { type AuditedEntry, type CtCursor, type CtFollower, type CtFollowerHost, type TreeHeadSeen, withEvidence } from './follower.js';
+import { type StartAt, startIndex } from '../shared/log-collector/index.js';
 import { parseRfc6962Entry } from './leaf.js';
 import { type CtLogKey, verifySth } from './log-key.js';
 import type { RawEntry, Rfc6962Client } from './rfc6962-client.js';

@@ -1,8 +1,9 @@
-import { type Checkpoint, openCheckpoint, parseNote, parseCheckpoint, TlogError } from '../../core/tlog/index.js';
+import { type Checkpoint, openCheckpoint, parseNote, parseCheckpoint, sha256Digest, TlogError } from '../../core/tlog/index.js';
 import { type TileEntryFormat, TileFollower, TileLogClient, type TileFetch } from '../shared/tiles/index.js';
+import { type StartAt } from '../shared/log-collector/index.js';
 import { CtError } from './errors.js';
-import { type AuditedEntry, type CtFollower, type CtFollowerHost, type StartAt, type TreeHeadSeen, withEvidence } from './follower.js';
-import { parseDataTile, sha256, type TileLeaf } from './leaf.js';
+import { type AuditedEntry, type CtFollower, type CtFollowerHost, type TreeHeadSeen, withEvidence } from './follower.js';
+import { parseDataTile, type TileLeaf } from './leaf.js';
 import type { CtLogKey } from './log-key.js';
 import { rfc6962NoteVerifier } from './static-note.js';
 
@@ -87,7 +88,7 @@ export class StaticFollower implements CtFollower {
     if (!p) {
       p = host.retry('issuer', async (s) => {
         const der = await this.client.get(`issuer/${hex}`, s);
-        if (!sha256(der).equals(fp)) throw new CtError('CT_RESPONSE_MALFORMED', `issuer ${hex} does not hash to its fingerprint`);
+        if (!sha256Digest(der).equals(fp)) throw new CtError('CT_RESPONSE_MALFORMED', `issuer ${hex} does not hash to its fingerprint`);
         return der;
       });
       p.catch(() => this.issuers.delete(hex));

@@ -50,22 +50,8 @@ build_into() {
 }
 build() { cached_build "$BIN" build_into; }
 
-pidfile() { echo "$RUN/$1.pid"; }
-alive() { pid_alive "$(pidfile "$1")"; }
-spawn() {
-  local name=$1; shift
-  nohup "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
-  echo $! > "$(pidfile "$name")"
-}
-wait_for() { # wait_for NAME SECONDS CHECK...
-  local name=$1 secs=$2; shift 2
-  for _ in $(seq 1 $((secs * 4))); do
-    "$@" && return 0
-    alive "$name" || { log "$name died"; tail -40 "$RUN/logs/$name.log" >&2; exit 1; }
-    sleep 0.25
-  done
-  log "$name not ready in ${secs}s"; tail -40 "$RUN/logs/$name.log" >&2; exit 1
-}
+# shellcheck source=procs.bash
+source "$HERE/procs.bash"
 
 start_all() {
   bash "$HERE/test-ca.bash" "$RUN/ca"

@@ -1,5 +1,5 @@
 # Sourced by rekor.sh and ctlog.sh (not a service itself): the MariaDB + Trillian log server/signer
-# stack both logs run on, and the process helpers around it. The caller sets, before calling:
+# stack both logs run on (process helpers: procs.bash). The caller sets, before calling:
 #   RUN (state dir, holds logs/ and *.pid), BIN (holds trillian_log_server, trillian_log_signer,
 #   trillian-storage.sql), DB_PORT, DB_SOCK, DSN, TL_RPC (log server gRPC; HTTP +1), TS_RPC (signer
 #   gRPC; HTTP +1), and a log() function that writes to stderr.
@@ -13,27 +13,9 @@ ensure_mariadb() {
     { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >&2; }
 }
 
-pidfile() { echo "$RUN/$1.pid"; }
-alive() { pid_alive "$(pidfile "$1")"; }
+# shellcheck source=procs.bash
+source "$(dirname "${BASH_SOURCE[0]}")/procs.bash"
 
-# spawn NAME CMD...: background process with its own log and pid file.
-spawn() {
-  local name=$1; shift
-  nohup "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
-  echo $! > "$(pidfile "$name")"
-}
-
-wait_for() { # wait_for NAME SECONDS CHECK...
-  local name=$1 secs=$2; shift 2
-  for _ in $(seq 1 $((secs * 4))); do
-    "$@" && return 0
-    alive "$name" || { log "$name died"; tail -40 "$RUN/logs/$name.log" >&2; exit 1; }
-    sleep 0.25
-  done
-  log "$name not ready in ${secs}s"; tail -40 "$RUN/logs/$name.log" >&2; exit 1
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 sql() { mariadb --no-defaults -S "$DB_SOCK" -uroot "$@"; }
 
 start_mariadb() {
@@ -68,8 +50,6 @@ start_trillian() {
   wait_for trillian_log_server 60 port_open "$TL_RPC"
   wait_for trillian_log_signer 60 port_open "$TS_RPC"
 }
-
-stop_one() { stop_pidfile "$(pidfile "$1")" TERM 10; }
 
 # Trillian does handle SIGTERM (util.AwaitSignal), but its serverutil Main.Run then sleeps 5 s
 # unconditionally after both servers have stopped ("Give things a few seconds to tidy up",

@@ -2,6 +2,8 @@ import { type Checkpoint, CompactRange, type CompactRangeJSON, leafHash, TlogErr
 import { TILE_WIDTH, type TileLogClient } from './client.js';
 import type { TileEntryFormat } from './entries.js';
 import { TileCache } from './tile-cache.js';
+// config.js, not the index: the index's loop class imports shared/anomaly, which imports this folder.
+import { type StartAt, startIndex } from '../log-collector/config.js';
 
 /**
  * The durable position of a tile-log follower, persisted by its host (JSON). Invariant, which
@@ -54,7 +56,7 @@ export interface TileFollowerOptions {
   /** Entries per batch, rounded up to whole data tiles. */
   batchSize: number;
   /** Where to begin without a cursor: the current tree size, index 0, or a given index. */
-  start: 'now' | 'beginning' | { index: number };
+  start: StartAt;
 }
 
 /**
@@ -143,10 +145,4 @@ export class TileFollower<E> {
     const all = (await Promise.all(tiles)).flat();
     return all.slice(from - first * TILE_WIDTH, to - first * TILE_WIDTH);
   }
-}
-
-function startIndex(start: TileFollowerOptions['start'], size: number): number {
-  if (start === 'now') return size;
-  if (start === 'beginning') return 0;
-  return Math.min(start.index, size);
 }
