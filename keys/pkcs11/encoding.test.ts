@@ -37,3 +37,11 @@ describe('PKCS#11 <-> node:crypto encodings (offline)', () => {
     expect(() => ecPublicKey(Buffer.from('06052b81040023', 'hex'), point)).toThrowWithCode(KeyError, 'KEY_UNSUPPORTED'); // P-521
   });
 });
+
+describe('P1363 signatures a token should never return', () => {
+  it('refuses r or s out of range (zero) and widths of no supported curve, with KEY_SIGN_FAILED', () => {
+    expect(() => p1363ToDer(Buffer.alloc(64))).toThrowWithCode(KeyError, 'KEY_SIGN_FAILED');
+    expect(() => p1363ToDer(Buffer.alloc(96, 0xff))).toThrowWithCode(KeyError, 'KEY_SIGN_FAILED'); // r, s >= n
+    expect(() => p1363ToDer(Buffer.alloc(132, 1))).toThrowWithCode(KeyError, 'KEY_SIGN_FAILED'); // P-521: not a signer algorithm
+  });
+});

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { p256, p384 } from '@noble/curves/nist.js';
 import { KeyError, type SignatureAlgorithm } from '../../core/index.js';
 
 /**
@@ -34,22 +35,18 @@ export function ecPublicKey(params: Buffer, point: Buffer): { algorithm: Signatu
   }
 }
 
-/** IEEE P1363 (r || s) to DER SEQUENCE { INTEGER r, INTEGER s }. */
+/**
+ * IEEE P1363 (r || s) to DER SEQUENCE { INTEGER r, INTEGER s }, through @noble/curves (what
+ * trust/ verifies prehashed ECDSA with): the width names the curve, and r and s must be in range.
+ */
+const BY_WIDTH: Record<number, typeof p256> = { 64: p256, 96: p384 };
+
 export function p1363ToDer(sig: Buffer): Buffer {
-  if (sig.length === 0 || sig.length % 2 !== 0) throw new KeyError('KEY_SIGN_FAILED', `the token returned a ${sig.length}-byte ECDSA signature`);
-  const half = sig.length / 2;
-  const body = Buffer.concat([derInteger(sig.subarray(0, half)), derInteger(sig.subarray(half))]);
-  return Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]);
-}
-
-function derInteger(unsigned: Buffer): Buffer {
-  let i = 0;
-  while (i < unsigned.length - 1 && unsigned[i] === 0) i++; // minimal: no leading zero bytes...
-  let v = unsigned.subarray(i);
-  if (v[0]! & 0x80) v = Buffer.concat([Buffer.from([0]), v]); // ...but positive: one when the top bit is set
-  return Buffer.concat([Buffer.from([0x02]), derLength(v.length), v]);
-}
-
-function derLength(n: number): Buffer {
-  return n < 0x80 ? Buffer.from([n]) : Buffer.from([0x81, n]); // P-384 signatures stay < 256 bytes
+  const curve = BY_WIDTH[sig.length];
+  if (!curve) throw new KeyError('KEY_SIGN_FAILED', `the token returned a ${sig.length}-byte ECDSA signature`);
+  try {
+    return Buffer.from(curve.Signature.fromBytes(sig, 'compact').toBytes('der'));
+  } catch (err) {
+    throw new KeyError('KEY_SIGN_FAILED', 'the token returned an ECDSA signature out of range', { cause: err });
+  }
 }

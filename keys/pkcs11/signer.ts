@@ -66,8 +66,10 @@ export class Pkcs11Signer implements Signer {
           p11.C_SignInit(session, { mechanism: this.algorithm === 'ed25519' ? CKM_EDDSA : pkcs11js.CKM_ECDSA }, conn.key);
           return p11.C_SignAsync(session, input, Buffer.alloc(this.algorithm === 'ed25519' ? 64 : 132));
         });
+        // Converted before the session goes back: a conversion failure must release it once, below.
+        const sig = this.algorithm === 'ed25519' ? Buffer.from(out) : p1363ToDer(Buffer.from(out));
         this.#release(conn, session);
-        return this.algorithm === 'ed25519' ? Buffer.from(out) : p1363ToDer(Buffer.from(out));
+        return sig;
       } catch (err) {
         const stale = reconnectable(err) || conn.generation !== this.lib.generation;
         if (stale) this.#drop(conn);

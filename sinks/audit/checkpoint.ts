@@ -153,25 +153,19 @@ export function keyInside(ref: KeyRef, dir: string): boolean {
 
 /** A C2SP note key (signer, verifier, vkey) named `origin` over a Signer. */
 export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey {
-  const close = async (): Promise<void> => signer.close?.();
+  const key = (type: 'ed25519' | 'ecdsa', asyncSigner: typeof ed25519AsyncNoteSigner, verifier: typeof ed25519NoteVerifier): CheckpointKey => ({
+    origin,
+    signer: asyncSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
+    verifier: verifier(origin, signer.publicKey),
+    vkey: formatVerifierKey(origin, type, signer.publicKey),
+    close: async () => signer.close?.(),
+  });
   switch (signer.algorithm) {
     case 'ed25519':
-      return {
-        origin,
-        signer: ed25519AsyncNoteSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
-        verifier: ed25519NoteVerifier(origin, signer.publicKey),
-        vkey: formatVerifierKey(origin, 'ed25519', signer.publicKey),
-        close,
-      };
+      return key('ed25519', ed25519AsyncNoteSigner, ed25519NoteVerifier);
     case 'ecdsa-p256-sha256':
       // C2SP signed-note type 0x02 (the Rekor v1 form): any verifier of Rekor checkpoints checks it.
-      return {
-        origin,
-        signer: ecdsaAsyncNoteSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
-        verifier: ecdsaNoteVerifier(origin, signer.publicKey),
-        vkey: formatVerifierKey(origin, 'ecdsa', signer.publicKey),
-        close,
-      };
+      return key('ecdsa', ecdsaAsyncNoteSigner, ecdsaNoteVerifier);
     case 'ecdsa-p384-sha384':
       // Signed notes define no P-384 key type: verifiers could not check these checkpoints.
       throw new AuditError('AUDIT_KEY_UNREADABLE', 'checkpoint keys must be Ed25519 or ECDSA P-256 (signed notes have no P-384 type)', {

@@ -17,9 +17,9 @@ import { appendOperatorAction } from './operator.js';
 import type { AuditConfig } from './config.js';
 import { auditDir, auditStorePath, createAuditStore } from './factory.js';
 import type { AuditEntry, AuditRecord, AuditStore, BusPosition, StoredCheckpoint } from './port.js';
-import { canonicalJson } from '../../core/index.js';
 import { AuditError } from './errors.js';
 import { entryFromBusRecord } from './record.js';
+import { repairEntries } from './repair.js';
 
 /**
  * The audit sink: every event on every chainwatch family topic becomes one audit record.
@@ -300,43 +300,6 @@ export class AuditSink implements Component {
     this.#seenOrder.push(k);
     if (this.#seenOrder.length > DEDUP_WINDOW * 2) for (const old of this.#seenOrder.splice(0, DEDUP_WINDOW)) this.#seen.delete(old);
   }
-}
-
-/** Repairs the entries canonical JSON refuses, field by field; true when any was repaired. */
-function repairEntries(batch: Waiter[]): boolean {
-  let repaired = false;
-  for (const w of batch) {
-    if (encodable(w.entry)) continue;
-    w.entry = wellFormedDeep(w.entry, 0) as AuditEntry;
-    repaired = true;
-  }
-  return repaired;
-}
-
-function encodable(e: AuditEntry): boolean {
-  try {
-    canonicalJson(e);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * canonicalJson refuses values below depth 100 of the record (the entry is depth 0, its payload
- * depth 1). A non-empty object or array at the deepest level it accepts is replaced by a marker
- * string, so only the offending field is lost and the rest of the event is recorded as it came.
- */
-const CUT_DEPTH = 99;
-const DEEP_MARKER = 'unrecordable: nested deeper than 100 levels';
-
-/** Lone surrogates (not representable in UTF-8) become U+FFFD, in strings and member names; over-deep fields are cut. */
-function wellFormedDeep(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return (v as string & { toWellFormed(): string }).toWellFormed();
-  if (v === null || typeof v !== 'object') return v;
-  if (depth >= CUT_DEPTH && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)) return DEEP_MARKER;
-  if (Array.isArray(v)) return v.map((x) => wellFormedDeep(x, depth + 1));
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormedDeep(k, 0) as string, wellFormedDeep(x, depth + 1)]));
 }
 
 /** The daemon's entry point: `audit:` config section (raw or parsed) and the component context. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { ChainwatchError, SEVERITIES, severityRank, type Severity } from '../../core/index.js';
-import { openSqlite, type SqliteDatabase, type SqliteMigration, type SqliteStatement } from '../../core/sqlite/index.js';
+import { ChainwatchError, type Severity } from '../../core/index.js';
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../../core/sqlite/index.js';
 import { rangeHashes, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
 import type {
@@ -16,108 +16,10 @@ import type {
   TableCensus,
 } from './port.js';
 import { AppendPlanner, parseRecordBody } from './record.js';
+import { querySql } from './sqlite-query.js';
+import { keyOf, MIGRATIONS, searchKey, WAL_AUTOCHECKPOINT } from './sqlite-schema.js';
 
-/**
- * The default audit backend: one SQLite file in WAL mode with synchronous=FULL, so a resolved
- * append survived fsync (one fsync per append() batch: each batch is one transaction). Append-only
- * is enforced by triggers that abort any UPDATE or DELETE; someone with file access can drop
- * them, which is why `audit verify` recomputes everything.
- *
- * Layout (chosen by measurement, see docs/benchmarks-audit.md):
- * - audit_records holds only what the tree needs: the canonical body and its leaf hash. Keeping
- *   the ~350 bytes of searchable columns out of it lets two ~2 KiB records share a 4 KiB page
- *   (one per page before), which halves the pages every append writes.
- * - audit_fields holds the searchable projection (verify checks it against the body). Its
- *   lookup indexes are over 32-bit keys of the values (searchKey) rather than the ~40-75 byte
- *   strings: digests, UUIDs and SANs are random, so every insert lands on a random index page,
- *   and narrower entries mean far fewer pages to dirty per batch. Queries match the key through
- *   the index and then the value itself, so a key collision only costs a row read.
- * - Most records about an artifact have digest = subject: those are found through the subject
- *   key, so digest_key is only set (and indexed) for the others.
- */
-const TABLES_V1 = `
-CREATE TABLE IF NOT EXISTS audit_records (idx INTEGER PRIMARY KEY, body TEXT NOT NULL, leaf_hash BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_fields (
-  idx INTEGER PRIMARY KEY,
-  id TEXT NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL,
-  subject TEXT, digest TEXT, identity TEXT, severity TEXT,
-  topic TEXT, partition INTEGER, bus_offset INTEGER,
-  id_key INTEGER NOT NULL, subject_key INTEGER, digest_key INTEGER, identity_key INTEGER
-);
-CREATE INDEX IF NOT EXISTS audit_fields_id ON audit_fields(id_key);
-CREATE INDEX IF NOT EXISTS audit_fields_time ON audit_fields(time);
-CREATE INDEX IF NOT EXISTS audit_fields_subject ON audit_fields(subject_key) WHERE subject_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS audit_fields_digest ON audit_fields(digest_key) WHERE digest_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS audit_fields_identity ON audit_fields(identity_key) WHERE identity_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS audit_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS audit_checkpoints (size INTEGER PRIMARY KEY, root_hash TEXT NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL);
-`;
-const TABLES = ['audit_records', 'audit_fields', 'audit_nodes', 'audit_checkpoints'];
-const TRIGGERS = TABLES.flatMap((t) =>
-  ['UPDATE', 'DELETE'].map(
-    (op) => `CREATE TRIGGER IF NOT EXISTS ${t}_no_${op.toLowerCase()} BEFORE ${op} ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END;`,
-  ),
-);
-
-/**
- * The layout before audit_fields kept the searchable columns in audit_records. It is refused
- * rather than migrated: its leaf hashes covered a different record form, so mixing the two in
- * one tree would make the trail unverifiable. Permanent: retrying cannot help.
- */
-function refuseOldLayout(db: SqliteDatabase): void {
-  const cols = db.prepare("SELECT name FROM pragma_table_info('audit_records')").all() as { name: string }[];
-  if (cols.some((c) => c.name === 'subject')) {
-    throw new AuditError(
-      'AUDIT_STORE_UNAVAILABLE',
-      'the audit database has the old one-table layout (before audit_fields); move it aside and start a new one',
-      { retriable: false },
-    );
-  }
-}
-
-/** audit.db's schema history (core/sqlite migrations): append, never edit. */
-const MIGRATIONS: readonly SqliteMigration[] = [
-  {
-    // Version 1 is the DDL files were created with before versions were tracked.
-    name: 'audit tables and append-only triggers',
-    up: (db) => {
-      refuseOldLayout(db);
-      db.exec(TABLES_V1);
-      for (const t of TRIGGERS) db.exec(t);
-    },
-  },
-  {
-    // A row at a negative index sat outside verify's walk and shadowed the genuine record.
-    name: 'refuse rows outside [0, size)',
-    up: (db) => {
-      for (const t of ['audit_records', 'audit_fields']) {
-        db.exec(
-          `CREATE TRIGGER IF NOT EXISTS ${t}_index_range BEFORE INSERT ON ${t} WHEN NEW.idx < 0 OR NEW.idx > (SELECT COALESCE(MAX(idx), -1) + 1 FROM ${t}) BEGIN SELECT RAISE(ABORT, '${t}: index outside [0, size]'); END;`,
-        );
-      }
-    },
-  },
-];
-
-/**
- * WAL pages before an automatic checkpoint (default 1000, ~4 MiB, i.e. every other 500-record
- * batch). The random-key index pages are re-dirtied by almost every batch; checkpointing every
- * ~18 batches copies each of them to the database file once instead of nine times (+16% append
- * rate in the layout experiment). Durability is unchanged (commits are fsynced in the WAL); the
- * WAL file grows to ~40 MiB.
- */
-const WAL_AUTOCHECKPOINT = 10_000;
-
-/**
- * The 32-bit FNV-1a hash of a value's UTF-16 code units, as a signed integer: the indexed lookup
- * key of id, subject, digest and identity. Stored in the database: never change it.
- */
-export function searchKey(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
-const keyOf = (s: string | null): number | null => (s === null ? null : searchKey(s));
+export { searchKey } from './sqlite-schema.js';
 
 interface ScanRow {
   idx: number;
@@ -155,6 +57,14 @@ export interface SqliteAuditStoreOptions {
   create?: boolean;
 }
 
+/**
+ * The default audit backend: one SQLite file in WAL mode with synchronous=FULL, so a resolved
+ * append survived fsync (one fsync per append() batch: each batch is one transaction). Append-only
+ * is enforced by triggers that abort any UPDATE or DELETE; someone with file access can drop
+ * them, which is why `audit verify` recomputes everything.
+ *
+ * Tables, triggers, migrations and search keys: sqlite-schema.ts.
+ */
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite' as const;
   #db: SqliteDatabase | undefined;
@@ -272,40 +182,7 @@ export class SqliteAuditStore implements AuditStore {
 
   async query(q: AuditQuery): Promise<AuditPage> {
     this.#conn(); // AUDIT_STORE_CLOSED once closed, before a cached statement runs
-    // Rows outside [0, size) are not part of the log (verify reports them): never served.
-    const where: string[] = ['f.idx >= 0'];
-    const args: unknown[] = [];
-    const add = (sql: string, v: unknown): void => {
-      where.push(sql);
-      args.push(v);
-    };
-    const desc = q.order === 'desc';
-    if (q.since) add('f.time >= ?', q.since);
-    if (q.until) add('f.time < ?', q.until);
-    if (q.subject) {
-      where.push('f.subject_key = ? AND f.subject = ?');
-      args.push(searchKey(q.subject), q.subject);
-    }
-    if (q.digest) {
-      // Both branches are index-backed: the subject key when digest = subject, the digest key otherwise.
-      where.push('((f.subject_key = ? AND f.subject = ? AND f.digest = f.subject) OR (f.digest_key = ? AND f.digest = ?))');
-      args.push(searchKey(q.digest), q.digest, searchKey(q.digest), q.digest);
-    }
-    if (q.identity) {
-      where.push('f.identity_key = ? AND f.identity = ?');
-      args.push(searchKey(q.identity), q.identity);
-    }
-    if (q.kind) add('f.kind = ?', q.kind);
-    if (q.type?.endsWith('*')) add("f.type LIKE ? ESCAPE '\\'", `${escapeLike(q.type.slice(0, -1))}%`);
-    else if (q.type) add('f.type = ?', q.type);
-    if (q.severity) {
-      const atLeast = SEVERITIES.slice(severityRank(q.severity));
-      where.push(`f.severity IN (${atLeast.map(() => '?').join(', ')})`);
-      args.push(...atLeast);
-    }
-    if (q.after !== undefined) add(desc ? 'f.idx < ?' : 'f.idx > ?', q.after);
-    const limit = Math.min(Math.max(q.limit ?? 100, 1), 10_000);
-    const sql = `SELECT r.body FROM audit_fields f JOIN audit_records r ON r.idx = f.idx WHERE ${where.join(' AND ')} ORDER BY f.idx ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
+    const { sql, args, limit } = querySql(q);
     const rows = this.#stmt(sql).all(...args, limit + 1) as { body: string }[];
     const records = rows.slice(0, limit).map((r) => parseRecordBody(r.body));
     return rows.length > limit ? { records, next: records[records.length - 1]!.index } : { records };
@@ -426,7 +303,3 @@ export class SqliteAuditStore implements AuditStore {
 }
 
 type Counted = Pick<TableCensus, 'count' | 'min' | 'max'>;
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -1,7 +1,16 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { type BusRecord, type Component, type ComponentContext, type Subscription, topicFor, EVENT_FAMILIES, withRetry } from '../../core/index.js';
+import {
+  type BusRecord,
+  type Component,
+  type ComponentContext,
+  type Subscription,
+  topicFor,
+  EVENT_FAMILIES,
+  faultCode,
+  untilStorageRecovers,
+} from '../../core/index.js';
 import { openPrivateFile } from '../../core/sqlite/index.js';
 
 /**
@@ -10,13 +19,12 @@ import { openPrivateFile } from '../../core/sqlite/index.js';
  * for end-to-end tests (SIGKILL, outage). One line = one event; at-least-once (duplicates possible
  * after a crash, never gaps).
  *
- * A full disk (ENOSPC, EDQUOT) or an I/O error (EIO) never costs an event: the partial line is
- * truncated away, the sink reports not ready (/readyz names the error) and retries the same
- * line with backoff until it is written, so the bus neither commits nor dead-letters it. On
- * shutdown the paused write gives up uncommitted and the event is redelivered on the next start.
+ * A storage fault (core/storage.ts: a full disk, a quota, an I/O error) never costs an event: the
+ * partial line is truncated away, the sink reports not ready (/readyz names the error) and retries
+ * the same line with the shared storage pause until it is written, so the bus neither commits nor
+ * dead-letters it. On shutdown the paused write gives up uncommitted and the event is redelivered
+ * on the next start.
  */
-const PAUSE_ON = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
-const pausable = (err: unknown): boolean => PAUSE_ON.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
 export const journalSinkConfigSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -64,21 +72,15 @@ class JournalSink implements Component {
 
   private async write(r: BusRecord, signal?: AbortSignal): Promise<void> {
     const line = Buffer.from(`${JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, event: r.event })}\n`);
-    await withRetry(
+    await untilStorageRecovers(
       async () => this.append(line),
-      {
-        maxAttempts: Infinity,
-        baseDelayMs: 100,
-        maxDelayMs: 5_000,
-        isRetriable: pausable,
-        onRetry: (err) => {
-          const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-          if (this.failing === undefined) this.ctx.logger.error({ code, path: this.path }, 'journal writes fail; paused, retrying until they succeed');
-          this.failing = `${code}: cannot write ${this.path}; paused, retrying`;
-          this.ctx.storage?.failing('journal', this.path, err);
-        },
-      },
       signal,
+      (err) => {
+        const code = faultCode(err);
+        if (this.failing === undefined) this.ctx.logger.error({ code, path: this.path }, 'journal writes fail; paused, retrying until they succeed');
+        this.failing = `${code}: cannot write ${this.path}; paused, retrying`;
+        this.ctx.storage?.failing('journal', this.path, err);
+      },
     );
     if (this.failing !== undefined) {
       this.ctx.logger.info({ path: this.path }, 'journal writes succeed again; resumed');

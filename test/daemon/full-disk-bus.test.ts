@@ -7,15 +7,11 @@
  * finding cannot reach the full bus, so the log line and the metric come at once and the finding
  * follows once space returns, firing then resolved.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { startRecordingServer } from '../../core/testing/index.js';
 import { built, httpStatus, metricValue, runCli, startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { integrity, readyStorage, storesOf, tail } from '../helpers/full-disk.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { integrity, readyStorage, startDrill, storesOf, tail } from '../helpers/full-disk.js';
 
 /** A log-unreachable observation of one log: an infrastructure finding and an open condition in the state store. */
 function anomaly(seq: number): string {
@@ -38,44 +34,9 @@ function anomaly(seq: number): string {
 
 describe.skipIf(!built())('the embedded bus and the state store on a full disk', () => {
   it('pause the daemon publishing, say not ready naming the bus, log and count at once, and publish storage.full once space returns', async () => {
-    const disk = mountTmpfs(16 * 1024 * 1024);
-    if (typeof disk === 'string') {
-      console.warn(disk);
-      return;
-    }
-    const received: { dedupKey: string; action: string; id: string }[] = [];
-    const server = await startRecordingServer((req) => {
-      const b = req.json as { dedupKey: string; action: string; id: string };
-      received.push({ dedupKey: b.dedupKey, action: b.action, id: b.id });
-      return { status: 200 };
-    });
-    const root = mkdtempSync(join(tmpdir(), 'cw-fulldisk-bus-'));
-    const dataDir = join(disk.dir, 'data');
-    const config = join(root, 'chainwatch.yaml');
-    writeFileSync(
-      config,
-      [
-        'bus:',
-        '  kind: embedded',
-        '  embedded:',
-        '    pollInterval: 50ms',
-        '    handlerRetry: { maxAttempts: 2, baseDelay: 50ms, maxDelay: 100ms }',
-        'detectors:',
-        '  logIntegrity: {}',
-        'sinks:',
-        '  alerts:',
-        '    sweepInterval: 200ms',
-        '    delivery: { maxAttempts: 3, baseDelay: 50ms, maxDelay: 100ms, pollInterval: 100ms }',
-        '    receivers:',
-        '      - name: hook',
-        '        kind: webhook',
-        `        webhookUrl: ${server.url}/hook`,
-        'shutdown:',
-        '  deadline: 10s',
-        '',
-      ].join('\n'),
-    );
-    const cli = ['--config', config, '--data-dir', dataDir];
+    const drill = await startDrill('bus', { sections: ['detectors:', '  logIntegrity: {}'] });
+    if (!drill) return;
+    const { disk, dataDir, cli, received } = drill;
     let d: DaemonProcess | undefined;
     try {
       d = await startDaemon(cli);
@@ -157,14 +118,7 @@ describe.skipIf(!built())('the embedded bus and the state store on a full disk',
       const verify = await runCli(['audit', 'verify', ...cli]);
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     } finally {
-      if (d) {
-        d.child.kill('SIGCONT');
-        d.child.kill('SIGTERM');
-        await d.exited;
-      }
-      await server.stop();
-      disk.remove();
-      rmSync(root, { recursive: true, force: true });
+      await drill.end(d);
     }
   }, 240_000);
 });

@@ -6,15 +6,11 @@
  * returns everything processed once and the finding resolved. The bus and the state store on a
  * full disk: full-disk-bus.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { startRecordingServer } from '../../core/testing/index.js';
 import { built, httpStatus, metricValue, runCli, startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { integrity, readyStorage, storageFindings, storesOf, tail } from '../helpers/full-disk.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { integrity, readyStorage, startDrill, storageFindings, storesOf, tail } from '../helpers/full-disk.js';
 
 /** A security finding of ~20 KB (the description), so every ingest needs new pages. */
 function finding(seq: number): string {
@@ -41,48 +37,11 @@ function finding(seq: number): string {
 
 describe.skipIf(!built())('the alert outbox and the audit trail on a full disk', () => {
   it('pause without dead-lettering, say not ready naming the store, raise storage.full, and catch up exactly once when space returns', async () => {
-    const disk = mountTmpfs(16 * 1024 * 1024);
-    if (typeof disk === 'string') {
-      console.warn(disk);
-      return;
-    }
-    const received: { dedupKey: string; action: string; id: string }[] = [];
-    const server = await startRecordingServer((req) => {
-      const b = req.json as { dedupKey: string; action: string; id: string };
-      received.push({ dedupKey: b.dedupKey, action: b.action, id: b.id });
-      return { status: 200 };
-    });
     // The bus lives on a healthy disk: this drill is about the stores a handler writes, and a
     // healthy bus is where a wrongly classified failure would be dead-lettered.
-    const root = mkdtempSync(join(tmpdir(), 'cw-fulldisk-stores-'));
-    const dataDir = join(disk.dir, 'data');
-    const config = join(root, 'chainwatch.yaml');
-    writeFileSync(
-      config,
-      [
-        'bus:',
-        '  kind: embedded',
-        '  embedded:',
-        `    path: ${join(root, 'bus.db')}`,
-        '    pollInterval: 50ms',
-        // Fast give-up: a failure classified as anything but infrastructure dead-letters in < 1 s.
-        '    handlerRetry: { maxAttempts: 2, baseDelay: 50ms, maxDelay: 100ms }',
-        'sinks:',
-        '  alerts:',
-        '    sweepInterval: 200ms',
-        '    delivery: { maxAttempts: 3, baseDelay: 50ms, maxDelay: 100ms, pollInterval: 100ms }',
-        '    receivers:',
-        '      - name: hook',
-        '        kind: webhook',
-        `        webhookUrl: ${server.url}/hook`,
-        '  audit:',
-        '    checkpointEvery: 10',
-        'shutdown:',
-        '  deadline: 10s',
-        '',
-      ].join('\n'),
-    );
-    const cli = ['--config', config, '--data-dir', dataDir];
+    const drill = await startDrill('stores', { embedded: (root) => [`    path: ${join(root, 'bus.db')}`], sinks: ['  audit:', '    checkpointEvery: 10'] });
+    if (!drill) return;
+    const { disk, dataDir, cli, received } = drill;
     let d: DaemonProcess | undefined;
     try {
       d = await startDaemon(cli);
@@ -174,13 +133,7 @@ describe.skipIf(!built())('the alert outbox and the audit trail on a full disk',
       const verify = await runCli(['audit', 'verify', ...cli]);
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     } finally {
-      if (d) {
-        d.child.kill('SIGTERM');
-        await d.exited;
-      }
-      await server.stop();
-      disk.remove();
-      rmSync(root, { recursive: true, force: true });
+      await drill.end(d);
     }
   }, 240_000);
 });

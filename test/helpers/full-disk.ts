@@ -1,6 +1,96 @@
-/** Reading back what the daemon did during a full-disk drill (test/daemon/full-disk*.test.ts). */
+/** Setting up a full-disk drill and reading back what the daemon did (test/daemon/full-disk*.test.ts). */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { runCli } from './daemon-process.js';
+import { startRecordingServer } from '../../core/testing/index.js';
+import { type DaemonProcess, runCli } from './daemon-process.js';
+import { mountTmpfs, type Tmpfs } from './tmpfs.js';
+
+/** What the drill's webhook receiver got, per notification. */
+export interface Received {
+  dedupKey: string;
+  action: string;
+  id: string;
+}
+
+export interface Drill {
+  disk: Tmpfs;
+  /** On the tmpfs. */
+  dataDir: string;
+  /** --config and --data-dir, for startDaemon and runCli. */
+  cli: string[];
+  received: Received[];
+  /** Stops the daemon if it still runs (SIGCONT first: a drill may have stopped it), the receiver, and removes disk and config. */
+  end(d: DaemonProcess | undefined): Promise<void>;
+}
+
+/**
+ * The set-up every full-disk drill shares: a 16 MiB tmpfs holding the data directory, a webhook
+ * receiver recording every notification, and a config with the embedded bus and the alert
+ * pipeline delivering to the receiver. `embedded`, `sections` (top level, before sinks) and
+ * `sinks` add YAML lines. Undefined, after a warning saying why, when no tmpfs can be mounted.
+ */
+export async function startDrill(
+  name: string,
+  extra: { embedded?: (root: string) => string[]; sections?: string[]; sinks?: string[] } = {},
+): Promise<Drill | undefined> {
+  const disk = mountTmpfs(16 * 1024 * 1024);
+  if (typeof disk === 'string') {
+    console.warn(disk);
+    return undefined;
+  }
+  const received: Received[] = [];
+  const server = await startRecordingServer((req) => {
+    const b = req.json as Received;
+    received.push({ dedupKey: b.dedupKey, action: b.action, id: b.id });
+    return { status: 200 };
+  });
+  const root = mkdtempSync(join(tmpdir(), `cw-fulldisk-${name}-`));
+  const dataDir = join(disk.dir, 'data');
+  const config = join(root, 'chainwatch.yaml');
+  writeFileSync(
+    config,
+    [
+      'bus:',
+      '  kind: embedded',
+      '  embedded:',
+      ...(extra.embedded?.(root) ?? []),
+      '    pollInterval: 50ms',
+      // Fast give-up: a failure classified as anything but infrastructure dead-letters in < 1 s.
+      '    handlerRetry: { maxAttempts: 2, baseDelay: 50ms, maxDelay: 100ms }',
+      ...(extra.sections ?? []),
+      'sinks:',
+      '  alerts:',
+      '    sweepInterval: 200ms',
+      '    delivery: { maxAttempts: 3, baseDelay: 50ms, maxDelay: 100ms, pollInterval: 100ms }',
+      '    receivers:',
+      '      - name: hook',
+      '        kind: webhook',
+      `        webhookUrl: ${server.url}/hook`,
+      ...(extra.sinks ?? []),
+      'shutdown:',
+      '  deadline: 10s',
+      '',
+    ].join('\n'),
+  );
+  return {
+    disk,
+    dataDir,
+    cli: ['--config', config, '--data-dir', dataDir],
+    received,
+    end: async (d) => {
+      if (d) {
+        d.child.kill('SIGCONT');
+        d.child.kill('SIGTERM');
+        await d.exited;
+      }
+      await server.stop();
+      disk.remove();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface Tailed {
   headers: Record<string, string>;
