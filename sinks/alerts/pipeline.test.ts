@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, HttpError, topicFor } from '../../core/index.js';
 import { AlertPipelineError } from './errors.js';
 import { type AlertPipeline, createAlertPipeline } from './pipeline.js';
-import { findingEvent, makeFinding, RecordingSink, type TestContext, testContext } from '../../core/testing/index.js';
+import { findingEvent, makeFinding, RecordingSink, RecordingStorageMonitor, sqliteFullError, type TestContext, testContext } from '../../core/testing/index.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
 const fast = { baseDelay: 1, maxDelay: 5, pollInterval: 20, timeout: 2000 };
@@ -346,5 +346,29 @@ describe('config', () => {
     expect(() => createAlertPipeline({ dedupWindow: 'soon', routes: [{ name: 'R!', sinks: [] }] }, ctx, [])).toThrowWithCode(ConfigError, 'CONFIG_INVALID', {
       issues: [expect.objectContaining({ path: 'alerts.routes.0.name' }), expect.objectContaining({ path: 'alerts.dedupWindow' })],
     });
+  });
+});
+
+describe('storage faults', () => {
+  it('a sweep that writes after a failed one reports the alerts store recovered; one with nothing to do does not', async () => {
+    const storage = new RecordingStorageMonitor();
+    const c: TestContext = { ...ctx, storage };
+    const s = new RecordingSink('s');
+    const p = await pipeline({ dedupWindow: '10m' }, [s], c);
+    p.ingest(makeFinding({ dedupKey: 'k' }));
+    p.ingest(makeFinding({ dedupKey: 'k' })); // a repeat: an update is due when the window ends
+    expect(await p.drain()).toBe(true);
+    const engine = (p as unknown as { engine: { sweep(nowMs: number): number } }).engine;
+    vi.spyOn(engine, 'sweep').mockImplementationOnce(() => {
+      throw sqliteFullError();
+    });
+    await p.flush(); // the disk is full: reported
+    const since = storage.events.length - 1;
+    expect(storage.events[since]).toBe('failing alerts SQLITE_FULL');
+    await p.flush(); // nothing due: a sweep that wrote nothing proves nothing
+    expect(storage.events.slice(since)).toEqual(['failing alerts SQLITE_FULL']);
+    ctx.clock.ms += 11 * 60_000; // the window ended: the update is written
+    await p.flush();
+    expect(storage.events.slice(since)).toEqual(['failing alerts SQLITE_FULL', 'ok alerts']);
   });
 });

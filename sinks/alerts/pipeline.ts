@@ -256,9 +256,11 @@ export class AlertPipeline implements Component {
     if (!this.engine || !this.st) return;
     try {
       const now = this.nowMs();
-      this.engine.sweep(now);
-      this.prune(now);
+      const wrote = this.engine.sweep(now) + this.prune(now);
       for (const s of this.sinks) this.updateQueued(s.name);
+      // Only a sweep that wrote proves the disk takes writes again (one with nothing to do succeeds
+      // on a full disk too): then a storage fault a sweep reported ends here, not at the next finding.
+      if (wrote > 0) this.ctx.storage?.ok('alerts');
     } catch (err) {
       // A full disk is not a crash: reported, and the next sweep tries again.
       if (storageFault(err) !== undefined) this.ctx.storage?.failing('alerts', this.dbFile, err);
@@ -266,12 +268,15 @@ export class AlertPipeline implements Component {
     }
   }
 
-  private prune(now: number): void {
+  /** Returns the number of rows removed. */
+  private prune(now: number): number {
     const st = this.st!;
     const maxWindow = Math.max(3_600_000, ...this.router.routes.map((r) => r.dedupWindowMs));
-    st.seenPrune.run(now - maxWindow);
-    st.outboxPrune.run(now - this.config.retention);
-    st.statePrune.run(now - this.config.retention);
+    return (
+      st.seenPrune.run(now - maxWindow).changes +
+      st.outboxPrune.run(now - this.config.retention).changes +
+      st.statePrune.run(now - this.config.retention).changes
+    );
   }
 
   /** Recounts from the database (start, sweep); between sweeps the gauge is kept by +1/-1. */
