@@ -46,7 +46,7 @@ interface Deps {
   logger: Logger;
   /** Commits a group's offset (a write: reported to the storage monitor when the disk is full). */
   commit: (group: string, topic: string, partition: number, next: number) => void;
-  /** Live members of this subscription's group in this process, for partition assignment. */
+  /** Live members of this subscription's group in this process, for partition assignment (never ephemeral readers). */
   members: () => EmbeddedSubscription[];
   deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
   onStopped: (s: EmbeddedSubscription) => void;
@@ -102,6 +102,11 @@ export class EmbeddedSubscription implements Subscription {
 
   isStopped(): boolean {
     return this.stopped;
+  }
+
+  /** A throw-away reader: it commits nothing and is no member of the group it names. */
+  get ephemeral(): boolean {
+    return this.opts.ephemeral === true;
   }
 
   start(): void {
