@@ -16,6 +16,7 @@
  */
 import { ElasticsearchJs, OpenSearchJs, searchKey } from '../sinks/audit/testing/index.js';
 import { report } from './harness/report.js';
+import { median } from './harness/spec.js';
 import { benchSpec } from './harness/specs.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -161,10 +162,6 @@ async function auditOpenSearch(t: SearchTransport, prefix: string): Promise<numb
 // Raw first, then audit, then raw again: the mean of the two raw runs cancels warm-up drift.
 // With --rounds > 1 each round gives one audit rate and one mean of each baseline; the medians
 // are kept (a 20000-record SQLite run takes well under a second: one fsync hiccup shows).
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const sq = { audit: [] as number[], raw: [] as number[], same: [] as number[] };
 for (let round = 0; round < ROUNDS; round++) {
   const r1 = rawSqlite();

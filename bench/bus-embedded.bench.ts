@@ -14,6 +14,7 @@
  * Run: npx tsx bench/bus-embedded.bench.ts [N] [--rounds R]   (writes bench/results/bus-embedded.json)
  */
 import { report } from './harness/report.js';
+import { median } from './harness/spec.js';
 import { benchSpec } from './harness/specs.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -109,11 +110,6 @@ async function busRate(live: boolean): Promise<Sample> {
   return { rate: N / secs, cpu };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 /** RSS in MiB: /proc says "kB" but counts KiB. */
 async function rssOf(args: string[], settleMs: number): Promise<number> {
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
@@ -139,10 +135,9 @@ for (let r = 0; r < ROUNDS; r++) {
   backlog.push(await busRate(false));
 }
 const bareRss = await rssOf(['-e', 'setInterval(() => {}, 1000)'], 3000);
-const daemonRss = await rssOf(
-  [join(import.meta.dirname, '..', 'bin', 'chainwatch.js'), 'run', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-rss-'))],
-  5000,
-);
+const rssDir = tempDir('cw-rss-');
+const daemonRss = await rssOf([join(import.meta.dirname, '..', 'bin', 'chainwatch.js'), 'run', '--port', '0', '--data-dir', rssDir], 5000);
+rmSync(rssDir, { recursive: true, force: true });
 report(benchSpec('bus-embedded'), {
   busLive: median(live.map((s) => s.rate)),
   bus: median(backlog.map((s) => s.rate)),

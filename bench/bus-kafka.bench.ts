@@ -4,7 +4,7 @@
  * process and run:
  *   raw: idempotent producer (acks=all, the bus' partitioner), one send() per `batch` events with
  *        the same envelope encoding; a consumer-group stream read as fast as it delivers, JSON.parse
- *        per record, and one coalesced commit per partition in flight (what the bus does too).
+ *        per record, and one commit in flight covering every partition read meanwhile (what the bus does too).
  *        No schema validation, no processRecord (retries, spans, metrics, DLQ), no per-key chains:
  *        the ratio is the price of the bus' guarantees.
  *   bus: KafkaBus.publish(array of `batch`) and one subscription.

@@ -12,6 +12,7 @@
  *   CHAINWATCH_TEST_REKOR_URL=... npx tsx bench/rekor-live.bench.ts [--entries 3000] [--rounds 3]
  */
 import { report } from './harness/report.js';
+import { median } from './harness/spec.js';
 import { benchSpec } from './harness/specs.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,10 +36,6 @@ if (!url) throw new Error('CHAINWATCH_TEST_REKOR_URL is not set: start scripts/s
 const cpuNow = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 const size = await fillRekor(url, ENTRIES, 16, (s) => console.error(`   ${s}`));

@@ -71,6 +71,35 @@ describe('EmbeddedBus subscription robustness', () => {
     expect(dups).toEqual([]);
   });
 
+  it('an ephemeral reader starts at the end unless fromBeginning, reads every partition, commits nothing, and is no member of a group of its name', async () => {
+    const bus = open({ partitions: 2 });
+    await bus.start();
+    await bus.publish(Array.from({ length: 4 }, (_, i) => probe(i)));
+    const seqs = (into: Set<number>) => async (r: BusRecord) => void into.add((r.event.data as { seq: number }).seq);
+    const shared = new Set<number>();
+    const fromEnd = new Set<number>();
+    const fromStart = new Set<number>();
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: seqs(shared) });
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], ephemeral: true, handler: seqs(fromEnd) });
+    await bus.subscribe({ group: 'tail', topics: [SYSTEM], ephemeral: true, fromBeginning: true, handler: seqs(fromStart) });
+    await bus.publish(Array.from({ length: 4 }, (_, i) => probe(10 + i)));
+    const all = [0, 1, 2, 3, 10, 11, 12, 13];
+    await vi.waitFor(() => expect([...fromStart].sort((a, b) => a - b)).toEqual(all), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(() => expect([...fromEnd].sort((a, b) => a - b)).toEqual([10, 11, 12, 13]), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(
+      () =>
+        expect(
+          [...shared].sort((a, b) => a - b),
+          'the shared member owns every partition',
+        ).toEqual(all),
+      {
+        timeout: 2_000,
+        interval: 10,
+      },
+    );
+    expect((await bus.lag('tail')).reduce((n, l) => n + l.lag, 0)).toBe(8);
+  });
+
   it('rejects an event larger than MAX_EVENT_BYTES at publish (as Kafka does) instead of storing one no consumer can decode', async () => {
     const bus = open({ partitions: 1 });
     await bus.start();

@@ -192,7 +192,8 @@ export class EmbeddedBus implements Bus {
       lag: (group, topic, partition, lag) => this.lagGauge.set({ group, topic, partition: String(partition) }, lag),
       logger: this.logger.child({ group: opts.group }),
       commit: (group, topic, p, next) => watchWrite(this.storage, 'bus', this.config.path, () => store.commit.run(group, topic, p, next)),
-      members: () => [...this.subs].filter((s) => s.group === opts.group && !s.isStopped()),
+      // An ephemeral reader (events tail) takes no share: the group's members would skip its partitions.
+      members: () => [...this.subs].filter((s) => s.group === opts.group && !s.ephemeral && !s.isStopped()),
       deadLetter: async (topic, rec) => this.publishRaw(topic, [rec]),
       onStopped: (s) => this.subs.delete(s),
       claim: (topic, p, s) => {

@@ -46,7 +46,7 @@ interface Deps {
   logger: Logger;
   /** Commits a group's offset (a write: reported to the storage monitor when the disk is full). */
   commit: (group: string, topic: string, partition: number, next: number) => void;
-  /** Live members of this subscription's group in this process, for partition assignment. */
+  /** Live members of this subscription's group in this process, for partition assignment (never ephemeral readers). */
   members: () => EmbeddedSubscription[];
   deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
   onStopped: (s: EmbeddedSubscription) => void;
@@ -74,6 +74,10 @@ export class EmbeddedSubscription implements Subscription {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  /**
+   * Read positions of an ephemeral reader, which commits nothing. A shared group has none: its
+   * position is its committed offset, which another member may have moved meanwhile.
+   */
   private readonly positions = new Map<string, number>();
   private readonly doorbell = new Doorbell();
   private readonly onAppend = (): void => this.doorbell.ring();
@@ -100,17 +104,19 @@ export class EmbeddedSubscription implements Subscription {
     return this.stopped;
   }
 
+  /** A throw-away reader: it commits nothing and is no member of the group it names. */
+  get ephemeral(): boolean {
+    return this.opts.ephemeral === true;
+  }
+
   start(): void {
     if (this.opts.fromBeginning === false || this.opts.ephemeral) {
       for (const topic of this.opts.topics) {
         for (let p = 0; p < this.deps.partitions; p++) {
-          const k = `${topic}\0${p}`;
-          const committed = this.opts.ephemeral ? undefined : (this.deps.store.committed.get(this.group, topic, p) as number | undefined);
           const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? 0;
-          const pos = committed ?? (this.opts.fromBeginning === true ? 0 : end);
-          this.positions.set(k, pos);
+          if (this.opts.ephemeral) this.positions.set(`${topic}\0${p}`, this.opts.fromBeginning === true ? 0 : end);
           // A new group starting "from now" records that position, so it survives a restart.
-          if (committed === undefined && !this.opts.ephemeral) this.deps.store.commit.run(this.group, topic, p, pos);
+          else if (this.deps.store.committed.get(this.group, topic, p) === undefined) this.deps.store.commit.run(this.group, topic, p, end);
         }
       }
     }
@@ -160,41 +166,32 @@ export class EmbeddedSubscription implements Subscription {
     }
   }
 
-  private owns(topic: string, p: number): boolean {
+  /**
+   * Round-robin: pair number i of this subscription's (topic, partition) pairs (topics in order,
+   * partitions within) belongs to live member i mod n of the group. An ephemeral reader owns all.
+   */
+  private ownsPair(i: number, members: readonly EmbeddedSubscription[]): boolean {
     if (this.opts.ephemeral) return true;
-    const members = this.deps.members();
     const me = members.indexOf(this);
-    if (me < 0) return false;
-    const i = this.opts.topics.indexOf(topic) * this.deps.partitions + p;
-    return i % members.length === me;
+    return me >= 0 && i % members.length === me;
   }
 
-  /** Round-robin share of (topic, partition) pairs among live members of the group. */
+  private owns(topic: string, p: number): boolean {
+    return this.ownsPair(this.opts.topics.indexOf(topic) * this.deps.partitions + p, this.opts.ephemeral ? [] : this.deps.members());
+  }
+
+  /** This member's share of the (topic, partition) pairs. */
   private assignment(): [string, number][] {
-    const all: [string, number][] = [];
-    for (const t of this.opts.topics) for (let p = 0; p < this.deps.partitions; p++) all.push([t, p]);
-    if (this.opts.ephemeral) return all;
-    const members = this.deps.members();
-    const me = members.indexOf(this);
-    const mine = me < 0 ? [] : all.filter((_, i) => i % members.length === me);
-    // Forget cached positions of partitions another member may now own: when one comes back,
-    // its position is re-read from the committed offsets, never rewound from a stale cache.
-    const keep = new Set(mine.map(([t, p]) => `${t}\0${p}`));
-    for (const k of this.positions.keys()) if (!keep.has(k)) this.positions.delete(k);
+    const members = this.opts.ephemeral ? [] : this.deps.members();
+    const mine: [string, number][] = [];
+    let i = 0;
+    for (const t of this.opts.topics) for (let p = 0; p < this.deps.partitions; p++) if (this.ownsPair(i++, members)) mine.push([t, p]);
     return mine;
   }
 
   private position(topic: string, p: number): number {
-    const k = `${topic}\0${p}`;
-    // A shared group's position is its committed offset: another member may have moved it while
-    // this one did not own the partition. Only ephemeral readers keep a private position.
-    if (!this.opts.ephemeral) this.positions.delete(k);
-    let pos = this.positions.get(k);
-    if (pos === undefined) {
-      pos = (this.deps.store.committed.get(this.group, topic, p) as number | undefined) ?? 0;
-      this.positions.set(k, pos);
-    }
-    return pos;
+    if (this.opts.ephemeral) return this.positions.get(`${topic}\0${p}`) ?? 0;
+    return (this.deps.store.committed.get(this.group, topic, p) as number | undefined) ?? 0;
   }
 
   private async consumePartition(topic: string, p: number): Promise<number> {
@@ -233,10 +230,10 @@ export class EmbeddedSubscription implements Subscription {
       next = row.offset + 1;
     }
     if (next !== from) {
-      this.positions.set(`${topic}\0${p}`, next);
-      // A failed commit (a full disk) throws: the round is retried, the records are redelivered to
-      // idempotent handlers; the position cached above is dropped on the next position() read.
-      if (!this.opts.ephemeral) this.deps.commit(this.group, topic, p, next);
+      // A failed commit (a full disk) throws: the round is retried from the committed offset, and
+      // the records are redelivered to idempotent handlers.
+      if (this.opts.ephemeral) this.positions.set(`${topic}\0${p}`, next);
+      else this.deps.commit(this.group, topic, p, next);
       const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? next;
       this.deps.lag(this.group, topic, p, end - next);
     }

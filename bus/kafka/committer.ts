@@ -1,3 +1,8 @@
+import type { Consumer } from '@platformatic/kafka';
+import type { Logger } from '../../core/index.js';
+import { toBusError } from './errors.js';
+import type { HealthTracker } from './health.js';
+
 /** What a commit needs of a consumed record. */
 export interface Committable {
   topic: string;
@@ -37,4 +42,31 @@ export class Committer<M extends Committable> {
   settled(): Promise<void> {
     return this.running ?? Promise.resolve();
   }
+}
+
+/**
+ * The Committer's `send` for a consumer: commits through each record (offset + 1) and never throws.
+ * Straight to the group coordinator (bounded retries, rejoin on a stale generation), not
+ * message.commit(): the stream's queue skips flushes while the group rejoins and can leave a commit
+ * pending forever when its stream breaks meanwhile.
+ */
+export function offsetCommitSender(
+  consumer: Pick<Consumer<string, Buffer, string, string>, 'commit'>,
+  health: HealthTracker,
+  log: Logger,
+): (records: Committable[]) => Promise<void> {
+  return async (records) => {
+    try {
+      await consumer.commit({
+        offsets: records.map(({ topic, partition, offset, leaderEpoch }) => ({ topic, partition, offset: offset + 1n, leaderEpoch })),
+      });
+      health.ok();
+    } catch (err) {
+      // Not thrown: a later commit covers this one, and if none happens the records are
+      // redelivered (at-least-once).
+      const e = toBusError(err, 'BUS_COMMIT_FAILED', 'commit');
+      if (e.retriable) health.failed(`commit failed: ${e.code}`);
+      log.warn({ partitions: records.map((r) => `${r.topic}:${r.partition}`), code: e.code }, 'offset commit failed; records may be redelivered');
+    }
+  };
 }

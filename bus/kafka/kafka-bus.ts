@@ -95,7 +95,6 @@ export class KafkaBus implements Bus {
     });
     this.admin = new Admin(kafkaClientConfig(c, `${c.clientId}-admin`));
     this.topics = new TopicAdmin(this.admin, c.partitions, c.replicationFactor);
-    this.producer.on('client:broker:connect', () => this.health_.producer(true));
     // A closed connection is not yet an outage (brokers close idle connections after
     // connections.max.idle.ms): probe now; the probe reconnects or marks the bus unready.
     this.producer.on('client:broker:disconnect', () => void this.probe());
@@ -122,7 +121,6 @@ export class KafkaBus implements Bus {
         // credentials work), and the producer id of the idempotent producer is fetched up front.
         await this.admin.metadata({ topics: [], forceUpdate: true });
         await this.producer.initIdempotentProducer({});
-        this.health_.producer(true);
       } catch (err) {
         throw toBusError(err, 'BUS_UNAVAILABLE', 'connect');
       }

@@ -6,10 +6,9 @@ import type { KafkaBusConfig } from './config.js';
 import { toBusError } from './errors.js';
 import type { HealthTracker } from './health.js';
 import { errorCode, routeClientLogs } from './log.js';
-import { Committer } from './committer.js';
+import { Committer, offsetCommitSender } from './committer.js';
 import { PartitionQueue } from './partition-queue.js';
 import { type Msg, toRaw, within } from './records.js';
-import { Slots } from './slots.js';
 
 type Stream = MessagesStream<string, Buffer, string, string>;
 
@@ -29,7 +28,7 @@ const RESTART = { maxAttempts: Infinity, baseDelayMs: 300, maxDelayMs: 5_000 };
 
 /**
  * One consumer-group member on a @platformatic/kafka message stream. The client has no batch
- * callback; the stream is read here as fast as slots allow:
+ * callback; the stream is read here as fast as the in-flight bound allows:
  *   stream.read() -> partition queue (offset order) -> processRecord (same key: in order, other
  *   keys concurrently, at most maxInFlight records and partitionsConsumedConcurrently partitions at
  *   once) -> the partition's done prefix -> one coalesced commit per round trip.
@@ -43,8 +42,8 @@ export class KafkaSubscription implements Subscription {
   readonly group: string;
   private readonly consumer: Consumer<string, Buffer, string, string>;
   private readonly abort = new AbortController();
-  private readonly slots: Slots;
-  private readonly committer = new Committer<Msg>((records) => this.sendCommit(records));
+  /** One OffsetCommit in flight per subscription; later ones coalesce into the next. */
+  private readonly committer: Committer<Msg>;
   private readonly wireTopics: string[];
   private readonly procDeps;
   private readonly log: Logger;
@@ -55,6 +54,7 @@ export class KafkaSubscription implements Subscription {
   /** Partitions of the latest assignment; undefined before the first join. */
   private assigned: Set<string> | undefined;
   private activePartitions = 0;
+  /** Records dispatched and not settled, at most maxInFlight. */
   private inflight = 0;
   private idle: (() => void)[] = [];
   private failure: unknown;
@@ -71,9 +71,9 @@ export class KafkaSubscription implements Subscription {
     const c = deps.config;
     this.group = opts.group;
     this.wireTopics = opts.topics.map(deps.wireTopic);
-    this.slots = new Slots(c.maxInFlight);
     this.log = deps.logger.child({ group: opts.group });
     this.consumer = new Consumer(kafkaConsumerConfig(c, opts.group));
+    this.committer = new Committer<Msg>(offsetCommitSender(this.consumer, deps.health, this.log));
     // The client emits 'error' when a rejoin fails; unhandled, that would throw.
     this.consumer.on('error', (err: Error) => {
       this.deps.health.failed(`consumer: ${errorCode(err)}`);
@@ -183,7 +183,7 @@ export class KafkaSubscription implements Subscription {
     });
   }
 
-  /** Moves records from the stream into the partition queues while slots and partition limits allow. */
+  /** Moves records from the stream into the partition queues while the in-flight and partition limits allow. */
   private pump(): void {
     const s = this.stream;
     if (!s || this.paused || this.stopping || this.restarting || this.failure !== undefined) return;
@@ -202,7 +202,7 @@ export class KafkaSubscription implements Subscription {
         this.held = m;
         return;
       }
-      if (!this.slots.tryAcquire()) {
+      if (this.inflight >= this.deps.config.maxInFlight) {
         // Backpressure: maxInFlight records are being handled; the stream's buffer fills, then its fetch loop waits.
         this.held = m;
         return;
@@ -244,40 +244,15 @@ export class KafkaSubscription implements Subscription {
 
   private settled(q: PartitionQueue<Msg>, key: string, p: Promise<void>): void {
     if (q.chains.get(key) === p) q.chains.delete(key);
+    // Offsets are committed only here, after every record of the partition up to `last` was
+    // processed (see the class comment).
     const last = q.popDone();
-    if (last) this.commit(q, last);
+    if (last) this.committer.add(q.key, last);
     if (--q.inflight === 0) this.activePartitions--;
-    this.slots.release();
     if (--this.inflight === 0) for (const w of this.idle.splice(0)) w();
     if (this.failure !== undefined) {
       if (!this.stopping) void this.restart('dead-letter write failed');
     } else this.schedulePump();
-  }
-
-  /**
-   * Offsets are committed only here, after every record of the partition up to `msg` was processed
-   * (see class comment). One OffsetCommit in flight per subscription; later ones coalesce into the next.
-   */
-  private commit(q: PartitionQueue<Msg>, msg: Msg): void {
-    this.committer.add(q.key, msg);
-  }
-
-  private async sendCommit(records: Msg[]): Promise<void> {
-    try {
-      // Straight to the group coordinator (bounded retries, rejoin on a stale generation). Not
-      // message.commit(): the stream's queue skips flushes while the group rejoins and can leave a
-      // commit pending forever when its stream breaks meanwhile.
-      await this.consumer.commit({
-        offsets: records.map(({ topic, partition, offset, leaderEpoch }) => ({ topic, partition, offset: offset + 1n, leaderEpoch })),
-      });
-      this.deps.health.ok();
-    } catch (err) {
-      // Not thrown: a later commit covers this one, and if none happens the records are
-      // redelivered (at-least-once).
-      const e = toBusError(err, 'BUS_COMMIT_FAILED', 'commit');
-      if (e.retriable) this.deps.health.failed(`commit failed: ${e.code}`);
-      this.log.warn({ partitions: records.map((r) => `${r.topic}:${r.partition}`), code: e.code }, 'offset commit failed; records may be redelivered');
-    }
   }
 
   private whenIdle(): Promise<void> {
