@@ -9,3 +9,5 @@ export * from './types/tlog.js';
 export * from './types/audit.js';
 export * from './types/ct.js';
 export * from './types/ct-watched.js';
+export * from './types/registry.js';
+export * from './types/keys.js';

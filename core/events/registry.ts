@@ -6,7 +6,7 @@ import { type CloudEvent, EVENT_TYPE_PATTERN, formatIssues, parseEnvelope } from
  * Event families map one-to-one onto bus topics (`chainwatch.<family>`), so that one subject's
  * events stay ordered within a family and consumers subscribe by family.
  */
-export const EVENT_FAMILIES = ['system', 'rekor', 'tlog', 'ct', 'registry', 'k8s', 'findings', 'audit'] as const;
+export const EVENT_FAMILIES = ['system', 'rekor', 'tlog', 'ct', 'registry', 'k8s', 'keys', 'provenance', 'findings', 'audit'] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
 export function topicFor(family: EventFamily): string {
