@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { service } from './services.js';
+
+/**
+ * Images and artifacts in the real OCI registries of scripts/services/ocireg.sh (go-containerregistry's
+ * registry, with and without the referrers API), made with the real client tools it builds: crane
+ * (push) and oras (attach a referrer). Every image is unique (a random file in its one layer), so
+ * tests never see each other's signatures.
+ */
+export const ocireg = service('CHAINWATCH_TEST_OCIREG_HOST', 'OCI registry with the referrers API (ggcr)');
+export const ociregNoReferrers = service('CHAINWATCH_TEST_OCIREG_NOREF_HOST', 'OCI registry without the referrers API (ggcr)');
+
+const run = promisify(execFile);
+
+function tool(name: 'CHAINWATCH_CRANE' | 'CHAINWATCH_ORAS'): string {
+  const bin = process.env[name];
+  if (!bin) throw new Error(`${name} is unset (scripts/services/ocireg.sh exports it)`);
+  return bin;
+}
+
+/** Pushes a fresh one-layer image as registry/repo:tag with crane; returns its manifest digest. */
+export async function pushImage(registry: string, repo: string, tag: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-oci-'));
+  writeFileSync(join(dir, 'hello.txt'), `chainwatch test image ${randomBytes(16).toString('hex')}\n`);
+  await run('tar', ['-C', dir, '-czf', join(dir, 'layer.tar.gz'), 'hello.txt']);
+  // crane speaks plain http to 127.0.0.1 by itself.
+  await run(tool('CHAINWATCH_CRANE'), ['append', '-f', join(dir, 'layer.tar.gz'), '-t', `${registry}/${repo}:${tag}`]);
+  const { stdout } = await run(tool('CHAINWATCH_CRANE'), ['digest', `${registry}/${repo}:${tag}`]);
+  return stdout.trim();
+}
+
+/** Tags an existing digest once more (crane tag). */
+export async function tagImage(registry: string, repo: string, digest: string, tag: string): Promise<void> {
+  await run(tool('CHAINWATCH_CRANE'), ['tag', `${registry}/${repo}@${digest}`, tag]);
+}
+
+/** Attaches a CycloneDX SBOM to registry/repo@digest with oras (a referrer); returns the referrer's manifest digest. */
+export async function attachSbom(registry: string, repo: string, digest: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-sbom-'));
+  writeFileSync(join(dir, 'sbom.json'), JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', serialNumber: `urn:uuid:${crypto.randomUUID()}`, components: [] }));
+  const { stdout } = await run(
+    tool('CHAINWATCH_ORAS'),
+    ['attach', '--plain-http', '--format', 'json', '--artifact-type', 'application/vnd.cyclonedx+json', `${registry}/${repo}@${digest}`, 'sbom.json:application/vnd.cyclonedx+json'],
+    { cwd: dir },
+  );
+  return (JSON.parse(stdout) as { digest: string }).digest;
+}
+
+/** A fetch that counts the requests it forwards (per path), to prove what was NOT fetched. */
+export function countingFetch(): { fetch: typeof fetch; count: () => number; paths: string[] } {
+  const paths: string[] = [];
+  return {
+    fetch: (input, init) => {
+      paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+      return fetch(input, init);
+    },
+    count: () => paths.length,
+    paths,
+  };
+}
