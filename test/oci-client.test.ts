@@ -48,7 +48,9 @@ describe.skipIf(ocireg.skip)('OCI client against go-containerregistry with the r
     expect(refs.descriptors.map((d) => d.digest)).toEqual([sbom]);
     const found = await discover(c, r, digest, limits);
     expect(found.errors).toEqual([]);
-    expect(found.artifacts).toEqual([expect.objectContaining({ kind: 'unknown', foundBy: 'referrers', ref: sbom, artifactType: 'application/vnd.cyclonedx+json' })]);
+    expect(found.artifacts).toEqual([
+      expect.objectContaining({ kind: 'unknown', foundBy: 'referrers', ref: sbom, artifactType: 'application/vnd.cyclonedx+json' }),
+    ]);
     expect(await discover(c, r, bare, limits)).toEqual({ artifacts: [], errors: [] });
   });
 
@@ -59,7 +61,7 @@ describe.skipIf(ocireg.skip)('OCI client against go-containerregistry with the r
     const err = await c.getManifest('cw/x', 'v1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as { cause?: unknown }).cause).toBeInstanceOf(OciError);
-    expect(((err as { cause: OciError }).cause).code).toBe('OCI_UNREACHABLE');
+    expect((err as { cause: OciError }).cause.code).toBe('OCI_UNREACHABLE');
     expect(counter.count()).toBe(3);
     const found = await discover(c, 'cw/x', `sha256:${'a'.repeat(64)}`, limits);
     expect(found.artifacts).toEqual([]);

@@ -42,10 +42,22 @@ export async function tagImage(registry: string, repo: string, digest: string, t
 /** Attaches a CycloneDX SBOM to registry/repo@digest with oras (a referrer); returns the referrer's manifest digest. */
 export async function attachSbom(registry: string, repo: string, digest: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'cw-sbom-'));
-  writeFileSync(join(dir, 'sbom.json'), JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', serialNumber: `urn:uuid:${crypto.randomUUID()}`, components: [] }));
+  writeFileSync(
+    join(dir, 'sbom.json'),
+    JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', serialNumber: `urn:uuid:${crypto.randomUUID()}`, components: [] }),
+  );
   const { stdout } = await run(
     tool('CHAINWATCH_ORAS'),
-    ['attach', '--plain-http', '--format', 'json', '--artifact-type', 'application/vnd.cyclonedx+json', `${registry}/${repo}@${digest}`, 'sbom.json:application/vnd.cyclonedx+json'],
+    [
+      'attach',
+      '--plain-http',
+      '--format',
+      'json',
+      '--artifact-type',
+      'application/vnd.cyclonedx+json',
+      `${registry}/${repo}@${digest}`,
+      'sbom.json:application/vnd.cyclonedx+json',
+    ],
     { cwd: dir },
   );
   return (JSON.parse(stdout) as { digest: string }).digest;

@@ -30,7 +30,8 @@ describe('OciClient edge cases no runnable registry shows', () => {
       seen.push({ path: req.url!, auth: req.headers.authorization });
       if (req.url!.startsWith('/token')) {
         const u = new URL(req.url!, 'http://x');
-        const ok = req.headers.authorization === `Basic ${Buffer.from('alice:s3cret').toString('base64')}` && u.searchParams.get('scope') === 'repository:acme/app:pull';
+        const ok =
+          req.headers.authorization === `Basic ${Buffer.from('alice:s3cret').toString('base64')}` && u.searchParams.get('scope') === 'repository:acme/app:pull';
         res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? JSON.stringify({ token: 'tok-1', expires_in: 300 }) : '{}');
         return;
       }
@@ -42,7 +43,11 @@ describe('OciClient edge cases no runnable registry shows', () => {
     });
     const c = new OciClient({ registry: host, credentials: { username: 'alice', password: new Secret('s3cret') } });
     expect((await c.getManifest('acme/app', 'v1')).digest).toBe(digestOf(manifest));
-    expect(seen.map((s) => s.path)).toEqual(['/v2/acme/app/manifests/v1', '/token?service=test&scope=repository%3Aacme%2Fapp%3Apull', '/v2/acme/app/manifests/v1']);
+    expect(seen.map((s) => s.path)).toEqual([
+      '/v2/acme/app/manifests/v1',
+      '/token?service=test&scope=repository%3Aacme%2Fapp%3Apull',
+      '/v2/acme/app/manifests/v1',
+    ]);
     // The token is reused for the scope: one request, no new token.
     await c.getManifest('acme/app', 'v1');
     expect(seen).toHaveLength(4);
