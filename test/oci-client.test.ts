@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { digestTag, OciClient, OciError } from '../collectors/shared/oci/index.js';
 import { discover } from '../collectors/signatures/index.js';
+import { freePort } from '../core/testing/index.js';
 import { attachSbom, countingFetch, ocireg, ociregNoReferrers, pushImage, tagImage } from './helpers/oci.js';
 
 /**
@@ -88,14 +88,3 @@ describe.skipIf(ociregNoReferrers.skip)('OCI client against a registry without t
     expect(await c.referrers(r, bare)).toEqual({ via: 'referrers-tag', descriptors: [] });
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

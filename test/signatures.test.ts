@@ -1,0 +1,169 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EmbeddedBus, embeddedBusConfigSchema } from '../bus/embedded/index.js';
+import { SignaturesCollector, type SignaturesConfigInput, signaturesConfigSchema, type SignaturesDeps } from '../collectors/signatures/index.js';
+import {
+  type ArtifactVerified,
+  ArtifactVerifiedEvent,
+  type ClosableStateStore,
+  makeEvent,
+  type RegistryManifest,
+  RegistryManifestEvent,
+  imageSubject,
+} from '../core/index.js';
+import { freePort } from '../core/testing/index.js';
+import { liveContext } from './helpers/context.js';
+import { attachSbom, countingFetch, ocireg, pushImage } from './helpers/oci.js';
+
+/**
+ * collectors.signatures end to end on the durable embedded bus against the REAL ggcr registry
+ * (scripts/services/ocireg.sh): a registry.manifest push becomes exactly one artifact.verified per
+ * digest after the settle delay; a verify is answered from the state-store cache without a request;
+ * a registry that is down still yields an event (with discoveryErrors); a stop during the settle
+ * delay leaves the record uncommitted and the next collector handles it.
+ */
+interface Rig {
+  bus: EmbeddedBus;
+  state: ClosableStateStore;
+  dir: string;
+  verified: () => ArtifactVerified[];
+  collector: (cfg: SignaturesConfigInput, deps?: SignaturesDeps) => Promise<SignaturesCollector>;
+  close: () => Promise<void>;
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) await r.close();
+});
+
+async function rig(): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-sig-'));
+  const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ pollInterval: 20 }), path: join(dir, 'bus.db') });
+  const state = bus.stateStore();
+  await bus.start();
+  const seen: ArtifactVerified[] = [];
+  await bus.subscribe({
+    group: 'test-reader',
+    topics: ['chainwatch.registry'],
+    fromBeginning: true,
+    handler: async (rec) => {
+      if (rec.event.type === ArtifactVerifiedEvent.type) seen.push(rec.event.data as ArtifactVerified);
+    },
+  });
+  const running: SignaturesCollector[] = [];
+  const r: Rig = {
+    bus,
+    state,
+    dir,
+    verified: () => seen,
+    collector: async (cfg, deps) => {
+      const c = new SignaturesCollector(signaturesConfigSchema.parse(cfg), liveContext(bus, state, dir), deps);
+      await c.start();
+      running.push(c);
+      return c;
+    },
+    close: async () => {
+      for (const c of running) await c.stop();
+      await bus.stop();
+      state.close();
+    },
+  };
+  rigs.push(r);
+  return r;
+}
+
+let n = 0;
+function manifestEvent(action: RegistryManifest['action'], image: RegistryManifest['image']): ReturnType<typeof makeEvent<RegistryManifest>> {
+  const now = new Date().toISOString();
+  const data: RegistryManifest = {
+    source: action === 'verify' ? 'cli' : 'distribution',
+    action,
+    image,
+    deliveryId: `test-${Date.now()}-${n++}`,
+    occurredAt: now,
+    receivedAt: now,
+  };
+  return makeEvent({ type: RegistryManifestEvent.type, source: 'chainwatch://test', subject: imageSubject(image), data });
+}
+
+describe.skipIf(ocireg.skip)('collectors.signatures against go-containerregistry', () => {
+  const host = (): string => ocireg.value!;
+  const repo = (name: string): string => `cw/sig-${name}-${Date.now().toString(36)}`;
+
+  it('push -> one artifact.verified after the settle delay (referrer found); verify -> answered from the cache with no request; a new push re-checks', async () => {
+    const r = await rig();
+    const name = repo('push');
+    const digest = await pushImage(host(), name, 'v1');
+    const sbom = await attachSbom(host(), name, digest);
+    const bare = await pushImage(host(), name, 'bare');
+    const counter = countingFetch();
+    await r.collector({ settleDelay: '300ms', cacheTtl: '1h' }, { fetch: counter.fetch });
+    const image = { registry: host(), repository: name, digest, tag: 'v1' };
+    const started = Date.now();
+    await r.bus.publish([manifestEvent('push', image), manifestEvent('push', { registry: host(), repository: name, digest: bare, tag: 'bare' })]);
+
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(2), { timeout: 15_000, interval: 50 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const signed = r.verified().find((v) => v.image.digest === digest)!;
+    expect(signed).toMatchObject({ image, tags: ['v1'], trigger: { action: 'push' }, verdict: 'no_policy', policies: [], discoveryErrors: [] });
+    // Until trust/oci is wired, found artifacts are listed and never claimed verified.
+    expect(signed.signatures).toEqual([expect.objectContaining({ ref: sbom, foundBy: 'referrers', format: 'unknown', verified: false })]);
+    expect(r.verified().find((v) => v.image.digest === bare)).toMatchObject({ signatures: [], attestations: [], discoveryErrors: [] });
+
+    const before = counter.count();
+    expect(before).toBeGreaterThan(0);
+    await r.bus.publish(manifestEvent('verify', { registry: host(), repository: name, digest }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(3), { timeout: 10_000, interval: 50 });
+    expect(r.verified()[2]).toMatchObject({ trigger: { action: 'verify' }, signatures: signed.signatures, checkedAt: signed.checkedAt });
+    expect(counter.count()).toBe(before);
+
+    await r.bus.publish(manifestEvent('push', image));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(4), { timeout: 10_000, interval: 50 });
+    expect(counter.count()).toBeGreaterThan(before);
+    expect(r.verified()[3]!.checkedAt > signed.checkedAt).toBe(true);
+  });
+
+  it('a delete drops the cached result: the next verify asks the registry again; nothing is published for the delete', async () => {
+    const r = await rig();
+    const name = repo('delete');
+    const digest = await pushImage(host(), name, 'v1');
+    const counter = countingFetch();
+    await r.collector({ settleDelay: 0 }, { fetch: counter.fetch });
+    const image = { registry: host(), repository: name, digest };
+    await r.bus.publish(manifestEvent('verify', image));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    const afterFirst = counter.count();
+    await r.bus.publish(manifestEvent('delete', image));
+    await r.bus.publish(manifestEvent('verify', image));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    expect(counter.count()).toBeGreaterThan(afterFirst);
+  });
+
+  it('a registry that is down: retried, then published with coded discoveryErrors (nothing lost)', async () => {
+    const r = await rig();
+    const down = `127.0.0.1:${await freePort()}`;
+    await r.collector({ settleDelay: 0 });
+    const image = { registry: down, repository: 'cw/gone', digest: `sha256:${'b'.repeat(64)}`, tag: 'v1' };
+    await r.bus.publish(manifestEvent('push', image));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 60_000, interval: 100 });
+    const v = r.verified()[0]!;
+    expect(v.signatures).toEqual([]);
+    expect(v.discoveryErrors.map((e) => e.code)).toEqual(['OCI_UNREACHABLE', 'OCI_UNREACHABLE', 'OCI_UNREACHABLE']);
+  });
+
+  it('a graceful stop during the settle delay drains: the push is published before stop() resolves', async () => {
+    const r = await rig();
+    const name = repo('drain');
+    const digest = await pushImage(host(), name, 'v1');
+    const c = await r.collector({ settleDelay: '1500ms' });
+    await r.bus.publish(manifestEvent('push', { registry: host(), repository: name, digest, tag: 'v1' }));
+    await vi.waitFor(async () => expect(await r.bus.lag('collector.signatures')).toEqual(expect.arrayContaining([expect.objectContaining({ lag: 1 })])), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    await c.stop();
+    await vi.waitFor(() => expect(r.verified().map((v) => v.image.digest)).toEqual([digest]), { timeout: 5_000, interval: 20 });
+  });
+});
