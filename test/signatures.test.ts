@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -123,6 +124,32 @@ describe.skipIf(ocireg.skip)('collectors.signatures against go-containerregistry
     await vi.waitFor(() => expect(r.verified()).toHaveLength(4), { timeout: 10_000, interval: 50 });
     expect(counter.count()).toBeGreaterThan(before);
     expect(r.verified()[3]!.checkedAt > signed.checkedAt).toBe(true);
+  });
+
+  it('image policies (rules/policy) from collectors.signatures.policies judge the digest: static pass, key-signed fails as unsigned', async () => {
+    const r = await rig();
+    const name = repo('policy');
+    const digest = await pushImage(host(), name, 'v1');
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const file = join(r.dir, 'policies.yaml');
+    const images = JSON.stringify([`${host()}/cw/sig-policy-*`]);
+    writeFileSync(
+      file,
+      `name: open\nimages: ${images}\nauthorities: [{ name: anyone, static: pass }]\n---\n` +
+        `name: signed\nimages: ${images}\nauthorities: [{ name: release, key: { pem: ${JSON.stringify(pem)} } }]\n---\n` +
+        `name: elsewhere\nimages: ["ghcr.io/**"]\nauthorities: [{ name: anyone, static: pass }]\n`,
+    );
+    await r.collector({ settleDelay: 0, policies: file });
+    await r.bus.publish(manifestEvent('push', { registry: host(), repository: name, digest, tag: 'v1' }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    const v = r.verified()[0]!;
+    expect(v.verdict).toBe('fail');
+    expect(v.policies.map((p) => [p.policy, p.result])).toEqual([
+      ['open', 'pass'],
+      ['signed', 'fail'],
+      ['elsewhere', 'not_applicable'],
+    ]);
+    expect(v.policies[1]!.failures).toContain('unsigned');
   });
 
   it('a delete drops the cached result: the next verify asks the registry again; nothing is published for the delete', async () => {

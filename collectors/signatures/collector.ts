@@ -14,6 +14,7 @@ import {
   type Subscription,
   topicFor,
 } from '../../core/index.js';
+import { PolicyHolder } from '../../rules/policy/index.js';
 import { OciClient, type OciClientOptions } from '../shared/oci/index.js';
 import { isFresh, ResultCache } from './cache.js';
 import type { SignaturesConfig } from './config.js';
@@ -52,7 +53,8 @@ export class SignaturesCollector implements Component {
   private readonly clients = new Map<string, OciClient>();
   private readonly cache: ResultCache;
   private readonly verify: VerifyArtifacts;
-  private readonly evaluatePolicies: EvaluatePolicies;
+  private evaluatePolicies: EvaluatePolicies;
+  private policies: PolicyHolder | undefined;
   private readonly slots: Slots;
   private readonly outcomes;
 
@@ -70,6 +72,18 @@ export class SignaturesCollector implements Component {
 
   async start(): Promise<void> {
     if (this.sub) return;
+    if (this.config.policies !== undefined && this.deps.evaluatePolicies === undefined) {
+      // Last-good reloads: a broken edit is logged and the set in force stays (rules/policy).
+      const holder = new PolicyHolder(this.config.policies, {
+        onReload: (o) =>
+          o.ok
+            ? this.ctx.logger.info({ policies: o.set.policies.length }, 'image policies loaded')
+            : this.ctx.logger.error({ code: o.error.code, issues: o.error.issues }, 'image policies not reloaded; the previous set stays in force'),
+      });
+      await holder.start();
+      this.policies = holder;
+      this.evaluatePolicies = (facts) => holder.current().evaluate(facts.image, facts);
+    }
     this.sub = await this.ctx.bus.subscribe({
       group: this.config.group,
       topics: [topicFor('registry')],
@@ -83,6 +97,8 @@ export class SignaturesCollector implements Component {
     const sub = this.sub;
     this.sub = undefined;
     await sub?.stop();
+    this.policies?.stop();
+    this.policies = undefined;
   }
 
   async flush(): Promise<void> {}

@@ -30,6 +30,8 @@ export const signaturesConfigSchema = z
         keyless: z.boolean().default(true),
       })
       .prefault({}),
+    /** Image policies (rules/policy, docs/policy.md): a YAML file or a directory of them, reloaded on change; absent: verdict no_policy. */
+    policies: z.string().min(1).optional(),
     /** How long a result is reused for `verify` requests (its validUntil); a push always re-checks. */
     cacheTtl: duration({ min: 1000 }).default(3_600_000),
     /** Wait after a push before discovery: signing and attesting come after the push. */
