@@ -1,3 +1,4 @@
+export { isFresh, ResultCache } from './cache.js';
 export { SignaturesCollector, type SignaturesDeps } from './collector.js';
 export { signaturesConfigSchema, type SignaturesConfig, type SignaturesConfigInput } from './config.js';
 export { classify, discover, type Discovery, type DiscoveryError, type DiscoveryLimits } from './discover.js';
