@@ -10,6 +10,7 @@ export type OciTrustErrorCode =
   | 'SUBJECT_MISMATCH'
   | 'UNTRUSTED_KEY'
   | 'CERT_UNTRUSTED'
+  | 'CERT_EXPIRED'
   | 'TLOG_INVALID'
   | 'TLOG_MISSING'
   | 'TIMESTAMP_INVALID'
