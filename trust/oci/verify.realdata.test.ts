@@ -87,19 +87,19 @@ describe.skipIf(rd.skip)('verifyDiscovered on real Sigstore bundles', () => {
     expect(att!.predicateBytes).toBeGreaterThan(0);
   });
 
-  it.each(['slsa/slsa-verifier/github-attestation/MODULE.bazel.intoto.jsonl', 'slsa/slsa-verifier/gha_delegator/v2.0.0/binary-linux-amd64-workflow_dispatch.build.slsa'])(
-    'SLSA v1 provenance in real bundle %s verifies and gets builder, buildType, workflow and dependency facts',
-    (path) => {
-      const bytes = Buffer.from(file(path).toString('utf8').trim().split('\n')[0]!);
-      const [att] = verifyDiscovered([bundleArtifact(bytes)], { digest: subjectOf(bytes), reference: 'r' }, { keys: [], trustedRoot: root(prod) }).attestations;
-      expect(att).toMatchObject({ verified: true, subjectMatches: true, predicateType: 'https://slsa.dev/provenance/v1' });
-      expect(att!.summary.builderId).toMatch(/^https:\/\//);
-      expect(att!.summary.buildType).toMatch(/^https:\/\//);
-      expect(att!.summary.externalParametersPresent).toBe(true);
-      expect(typeof att!.summary.resolvedDependenciesCount).toBe('number');
-      expect(att!.signer?.github?.repository).toBeTruthy();
-    },
-  );
+  it.each([
+    'slsa/slsa-verifier/github-attestation/MODULE.bazel.intoto.jsonl',
+    'slsa/slsa-verifier/gha_delegator/v2.0.0/binary-linux-amd64-workflow_dispatch.build.slsa',
+  ])('SLSA v1 provenance in real bundle %s verifies and gets builder, buildType, workflow and dependency facts', (path) => {
+    const bytes = Buffer.from(file(path).toString('utf8').trim().split('\n')[0]!);
+    const [att] = verifyDiscovered([bundleArtifact(bytes)], { digest: subjectOf(bytes), reference: 'r' }, { keys: [], trustedRoot: root(prod) }).attestations;
+    expect(att).toMatchObject({ verified: true, subjectMatches: true, predicateType: 'https://slsa.dev/provenance/v1' });
+    expect(att!.summary.builderId).toMatch(/^https:\/\//);
+    expect(att!.summary.buildType).toMatch(/^https:\/\//);
+    expect(att!.summary.externalParametersPresent).toBe(true);
+    expect(typeof att!.summary.resolvedDependenciesCount).toBe('number');
+    expect(att!.signer?.github?.repository).toBeTruthy();
+  });
 
   it('a Notation artifact is reported, unverified, with NOTATION_UNSUPPORTED', () => {
     const art: DiscoveredArtifact = {
