@@ -22,6 +22,7 @@ const SERVICE_OF = {
   CTLOG: 'ctlog',
   SUNLIGHT: 'sunlight',
   OCIREG: 'ocireg',
+  COSIGN: 'cosign',
 };
 /** vitest options that take a value as the next argument (the others are flags or use --opt=value). */
 const WITH_VALUE = new Set([
