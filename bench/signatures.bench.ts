@@ -2,7 +2,7 @@
  * collectors.signatures: how many digests per second get their signatures discovered and checked
  * against the real local registry (scripts/services/ocireg.sh, ggcr with the referrers API), cold
  * (a fresh OCI client: every manifest and layer fetched: cosign tags, referrers, referrer manifests
- * and blobs) and warm (an admission `verify` answered from the state-store cache: one SQLite read).
+ * and blobs, then trust/oci's verifyDiscovered) and warm (an admission `verify` answered from the state-store cache: one SQLite read).
  * Baseline in the same run: `cosign verify --key` wall time for the same digest (the CLI a user would
  * run instead), when CHAINWATCH_COSIGN is set (scripts/services/cosign.sh); without it the baseline
  * figures are left out. Wall-clock rates: the work is network-bound on loopback.
@@ -10,14 +10,15 @@
  *   npx tsx bench/signatures.bench.ts [--seconds 2] [--rounds 3]
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { discover, isFresh, reportUnverified, ResultCache } from '../collectors/signatures/index.js';
+import { discover, isFresh, ResultCache } from '../collectors/signatures/index.js';
 import { OciClient } from '../collectors/shared/oci/index.js';
 import type { ArtifactVerified } from '../core/index.js';
 import { SqliteStateStore } from '../stores/sqlite/index.js';
+import { type OciTrustOptions, verifyDiscovered } from '../trust/index.js';
 import { attachSbom, pushImage } from '../test/helpers/oci.js';
 import { report } from './harness/report.js';
 import { benchSpec } from './harness/specs.js';
@@ -44,6 +45,7 @@ if (cosign) {
     env,
   });
 }
+const trust: OciTrustOptions = { keys: cosign ? [{ name: 'bench', publicKeyPem: readFileSync(join(dir, 'cosign.pub'), 'utf8') }] : [] };
 const limits = { maxLayerBytes: 4 * 1024 * 1024, maxReferrers: 32 };
 
 /** Operations per wall-second for `seconds`, after two warm-up calls. */
@@ -64,7 +66,9 @@ const cold = async (): Promise<void> => {
   const client = new OciClient({ registry: host });
   const d = await discover(client, repo, digest, limits);
   if (d.errors.length > 0) throw new Error(`discovery failed: ${d.errors[0]!.code}`);
-  found = (await reportUnverified(d.artifacts, { digest, reference: ref })).signatures.length;
+  const v = verifyDiscovered(d.artifacts, { digest, reference: ref }, trust);
+  if (cosign && !v.signatures.some((s) => s.verified)) throw new Error('the cosign signature did not verify');
+  found = d.artifacts.length;
 };
 
 const state = new SqliteStateStore(join(dir, 'state.db'));

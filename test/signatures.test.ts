@@ -15,12 +15,14 @@ import {
   imageSubject,
 } from '../core/index.js';
 import { freePort } from '../core/testing/index.js';
+import { OciClient } from '../collectors/shared/oci/index.js';
 import { liveContext } from './helpers/context.js';
-import { attachSbom, countingFetch, ocireg, pushImage } from './helpers/oci.js';
+import { attachSbom, cosign, cosignAttestSbom, cosignKeyPair, cosignSign, countingFetch, ocireg, pushImage } from './helpers/oci.js';
 
 /**
  * collectors.signatures end to end on the durable embedded bus against the REAL ggcr registry
- * (scripts/services/ocireg.sh): a registry.manifest push becomes exactly one artifact.verified per
+ * (scripts/services/ocireg.sh), with images signed and attested by REAL cosign v3 (cosign.sh) and SBOMs
+ * attached by oras: a registry.manifest push becomes exactly one artifact.verified per
  * digest after the settle delay; a verify is answered from the state-store cache without a request;
  * a registry that is down still yields an event (with discoveryErrors); a stop during the settle
  * delay leaves the record uncommitted and the next collector handles it.
@@ -89,18 +91,22 @@ function manifestEvent(action: RegistryManifest['action'], image: RegistryManife
   return makeEvent({ type: RegistryManifestEvent.type, source: 'chainwatch://test', subject: imageSubject(image), data });
 }
 
-describe.skipIf(ocireg.skip)('collectors.signatures against go-containerregistry', () => {
+describe.skipIf(ocireg.skip || cosign.skip)('collectors.signatures against go-containerregistry', () => {
   const host = (): string => ocireg.value!;
   const repo = (name: string): string => `cw/sig-${name}-${Date.now().toString(36)}`;
 
-  it('push -> one artifact.verified after the settle delay (referrer found); verify -> answered from the cache with no request; a new push re-checks', async () => {
+  it('push -> after the settle delay one artifact.verified: cosign .sig signature and .att CycloneDX attestation verified; verify -> from the cache, no request; a new push re-checks', async () => {
     const r = await rig();
     const name = repo('push');
     const digest = await pushImage(host(), name, 'v1');
-    const sbom = await attachSbom(host(), name, digest);
     const bare = await pushImage(host(), name, 'bare');
+    const k = await cosignKeyPair();
+    const ref = `${host()}/${name}@${digest}`;
+    await cosignSign(ref, k.key, true);
+    await cosignAttestSbom(ref, k.key, true);
+    await attachSbom(host(), name, digest); // an unsigned SBOM referrer: found, proves nothing
     const counter = countingFetch();
-    await r.collector({ settleDelay: '300ms', cacheTtl: '1h' }, { fetch: counter.fetch });
+    await r.collector({ settleDelay: '300ms', cacheTtl: '1h', trust: { keys: [k.pub] } }, { fetch: counter.fetch });
     const image = { registry: host(), repository: name, digest, tag: 'v1' };
     const started = Date.now();
     await r.bus.publish([manifestEvent('push', image), manifestEvent('push', { registry: host(), repository: name, digest: bare, tag: 'bare' })]);
@@ -109,8 +115,10 @@ describe.skipIf(ocireg.skip)('collectors.signatures against go-containerregistry
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     const signed = r.verified().find((v) => v.image.digest === digest)!;
     expect(signed).toMatchObject({ image, tags: ['v1'], trigger: { action: 'push' }, verdict: 'no_policy', policies: [], discoveryErrors: [] });
-    // Until trust/oci is wired, found artifacts are listed and never claimed verified.
-    expect(signed.signatures).toEqual([expect.objectContaining({ ref: sbom, foundBy: 'referrers', format: 'unknown', verified: false })]);
+    expect(signed.signatures).toEqual([expect.objectContaining({ format: 'cosign', foundBy: 'tag', verified: true })]);
+    expect(signed.attestations).toEqual([
+      expect.objectContaining({ format: 'cosign', foundBy: 'tag', verified: true, subjectMatches: true, predicateType: 'https://cyclonedx.org/bom' }),
+    ]);
     expect(r.verified().find((v) => v.image.digest === bare)).toMatchObject({ signatures: [], attestations: [], discoveryErrors: [] });
 
     const before = counter.count();
@@ -124,6 +132,42 @@ describe.skipIf(ocireg.skip)('collectors.signatures against go-containerregistry
     await vi.waitFor(() => expect(r.verified()).toHaveLength(4), { timeout: 10_000, interval: 50 });
     expect(counter.count()).toBeGreaterThan(before);
     expect(r.verified()[3]!.checkedAt > signed.checkedAt).toBe(true);
+  });
+
+  it("cosign v3 Sigstore bundles as referrers verify (foundBy referrers); another key's signature does not", async () => {
+    const r = await rig();
+    const name = repo('bundle');
+    const digest = await pushImage(host(), name, 'v1');
+    const trusted = await cosignKeyPair();
+    const stranger = await cosignKeyPair();
+    const ref = `${host()}/${name}@${digest}`;
+    await cosignSign(ref, trusted.key, false);
+    await cosignSign(ref, stranger.key, false);
+    await r.collector({ settleDelay: 0, trust: { keys: [trusted.pub] } });
+    await r.bus.publish(manifestEvent('verify', { registry: host(), repository: name, digest }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    const sigs = r.verified()[0]!.signatures;
+    expect(sigs).toHaveLength(2);
+    expect(sigs.every((s) => s.foundBy === 'referrers' && s.format === 'sigstore-bundle')).toBe(true);
+    expect(sigs.filter((s) => s.verified)).toHaveLength(1);
+    expect(sigs.find((s) => !s.verified)!.errorCode).toBeDefined();
+  });
+
+  it('a signature pushed after the image (its sha256-<hex>.sig tag) re-checks the image it names: the new event shows it signed', async () => {
+    const r = await rig();
+    const name = repo('later');
+    const digest = await pushImage(host(), name, 'v1');
+    const k = await cosignKeyPair();
+    await r.collector({ settleDelay: 0, trust: { keys: [k.pub] } });
+    await r.bus.publish(manifestEvent('push', { registry: host(), repository: name, digest, tag: 'v1' }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    expect(r.verified()[0]!.signatures).toEqual([]);
+    await cosignSign(`${host()}/${name}@${digest}`, k.key, true);
+    const sigTag = `${digest.replace(':', '-')}.sig`;
+    const sigDigest = (await new OciClient({ registry: host() }).getManifest(name, sigTag)).digest;
+    await r.bus.publish(manifestEvent('push', { registry: host(), repository: name, digest: sigDigest, tag: sigTag }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    expect(r.verified()[1]).toMatchObject({ image: { digest }, tags: ['v1'], signatures: [expect.objectContaining({ verified: true, foundBy: 'tag' })] });
   });
 
   it('image policies (rules/policy) from collectors.signatures.policies judge the digest: static pass, key-signed fails as unsigned', async () => {

@@ -14,12 +14,15 @@ import {
   type Subscription,
   topicFor,
 } from '../../core/index.js';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { PolicyHolder } from '../../rules/policy/index.js';
+import { loadTrustedRoot, type OciTrustOptions, verifyDiscovered } from '../../trust/index.js';
 import { OciClient, type OciClientOptions } from '../shared/oci/index.js';
 import { isFresh, ResultCache } from './cache.js';
 import type { SignaturesConfig } from './config.js';
 import { discover } from './discover.js';
-import { type EvaluatePolicies, noPolicies, reportUnverified, type VerifyArtifacts } from './ports.js';
+import { type EvaluatePolicies, noPolicies, type VerifyArtifacts } from './ports.js';
 
 const SOURCE = 'chainwatch://collectors/signatures';
 /** A push of one of these tags is a signature, attestation or referrers-fallback index OF the digest it names. */
@@ -52,7 +55,7 @@ export class SignaturesCollector implements Component {
   private sub: Subscription | undefined;
   private readonly clients = new Map<string, OciClient>();
   private readonly cache: ResultCache;
-  private readonly verify: VerifyArtifacts;
+  private verify: VerifyArtifacts | undefined;
   private evaluatePolicies: EvaluatePolicies;
   private policies: PolicyHolder | undefined;
   private readonly slots: Slots;
@@ -64,7 +67,7 @@ export class SignaturesCollector implements Component {
     private readonly deps: SignaturesDeps = {},
   ) {
     this.cache = new ResultCache(ctx.state, config.stateKeyPrefix);
-    this.verify = deps.verify ?? reportUnverified;
+    this.verify = deps.verify;
     this.evaluatePolicies = deps.evaluatePolicies ?? noPolicies;
     this.slots = new Slots(config.concurrency);
     this.outcomes = ctx.metrics.counter('signatures_checks_total', 'Digests handled by collectors.signatures, by outcome', ['outcome']);
@@ -72,6 +75,10 @@ export class SignaturesCollector implements Component {
 
   async start(): Promise<void> {
     if (this.sub) return;
+    if (this.verify === undefined) {
+      const opts = await this.trustOptions();
+      this.verify = (artifacts, image) => verifyDiscovered(artifacts, image, opts);
+    }
     if (this.config.policies !== undefined && this.deps.evaluatePolicies === undefined) {
       // Last-good reloads: a broken edit is logged and the set in force stays (rules/policy).
       const holder = new PolicyHolder(this.config.policies, {
@@ -154,7 +161,7 @@ export class SignaturesCollector implements Component {
     const client = this.client(image.registry);
     const found = await discover(client, image.repository, image.digest, this.config);
     const reference = `${image.registry}/${image.repository}${image.tag ? `:${image.tag}` : ''}@${image.digest}`;
-    const { signatures, attestations } = await this.verify(found.artifacts, { digest: image.digest, reference });
+    const { signatures, attestations } = await this.verify!(found.artifacts, { digest: image.digest, reference });
     const errors = [...found.errors];
     if (signatures.length > MAX_FOUND || attestations.length > MAX_FOUND) {
       errors.push({
@@ -175,6 +182,18 @@ export class SignaturesCollector implements Component {
       checkedAt: now.toISOString(),
       validUntil: new Date(now.getTime() + this.config.cacheTtl).toISOString(),
     };
+  }
+
+  /** Keys (PEM files, named by file name) and, for keyless, the trusted root: read once at start; a bad file fails the start. */
+  private async trustOptions(): Promise<OciTrustOptions> {
+    const t = this.config.trust;
+    const keys = await Promise.all(t.keys.map(async (path) => ({ name: basename(path), publicKeyPem: await readFile(path, 'utf8') })));
+    const opts: OciTrustOptions = { keys, requireTlog: t.requireTlog };
+    if (t.keyless) {
+      const source = t.trustedRoot !== undefined ? ({ kind: 'file', path: t.trustedRoot } as const) : ({ kind: 'production', tuf: false } as const);
+      opts.trustedRoot = (await loadTrustedRoot(source)).root;
+    }
+    return opts;
   }
 
   /** The event id derives from the trigger and the digest: a redelivered trigger publishes the same id. */

@@ -26,8 +26,12 @@ export const signaturesConfigSchema = z
       .strictObject({
         /** PEM public keys (files) that key-based cosign signatures are verified against. */
         keys: z.array(z.string().min(1)).default([]),
-        /** Verify keyless (Fulcio certificate) signatures against trust/'s Sigstore trusted root. */
+        /** Verify keyless (Fulcio certificate) signatures against a Sigstore trusted root. */
         keyless: z.boolean().default(true),
+        /** trusted_root.json for keyless (a private Sigstore, a pinned root); absent: the production root embedded in @sigstore/tuf (offline). */
+        trustedRoot: z.string().min(1).optional(),
+        /** Key-based signatures must also carry verified transparency-log evidence. */
+        requireTlog: z.boolean().default(false),
       })
       .prefault({}),
     /** Image policies (rules/policy, docs/policy.md): a YAML file or a directory of them, reloaded on change; absent: verdict no_policy. */

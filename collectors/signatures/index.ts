@@ -4,4 +4,4 @@ export { signaturesConfigSchema, type SignaturesConfig, type SignaturesConfigInp
 export { classify, discover, type Discovery, type DiscoveryError, type DiscoveryLimits } from './discover.js';
 export type { DiscoveredArtifact, DiscoveredKind, DiscoveredLayer } from './discovered.js';
 export { signaturesModule } from './module.js';
-export { noPolicies, reportUnverified, type EvaluatePolicies, type PolicyFacts, type VerifyArtifacts } from './ports.js';
+export { noPolicies, type EvaluatePolicies, type PolicyFacts, type VerifyArtifacts } from './ports.js';

@@ -22,27 +22,3 @@ export type EvaluatePolicies = (facts: PolicyFacts) => Promise<Pick<ArtifactVeri
 
 /** Until rules/policy is wired: no policy applies. */
 export const noPolicies: EvaluatePolicies = () => ({ policies: [], verdict: 'no_policy' });
-
-const FORMAT_OF: Record<DiscoveredArtifact['kind'], FoundSignature['format']> = {
-  'cosign-signature': 'cosign',
-  'cosign-attestation': 'cosign',
-  'sigstore-bundle': 'sigstore-bundle',
-  notation: 'notation',
-  unknown: 'unknown',
-};
-
-/**
- * Until trust/oci is wired: every found artifact is reported, none is verified (errorCode
- * VERIFIER_UNAVAILABLE), so nothing is ever claimed signed without a verification.
- */
-export const reportUnverified: VerifyArtifacts = (artifacts) => ({
-  signatures: artifacts.map((a) => ({
-    format: FORMAT_OF[a.kind],
-    foundBy: a.foundBy,
-    ref: a.ref,
-    verified: false,
-    errorCode: 'VERIFIER_UNAVAILABLE',
-    timestamps: [],
-  })),
-  attestations: [],
-});

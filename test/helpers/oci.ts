@@ -14,6 +14,8 @@ import { service } from './services.js';
  */
 export const ocireg = service('CHAINWATCH_TEST_OCIREG_HOST', 'OCI registry with the referrers API (ggcr)');
 export const ociregNoReferrers = service('CHAINWATCH_TEST_OCIREG_NOREF_HOST', 'OCI registry without the referrers API (ggcr)');
+/** cosign v3 (scripts/services/cosign.sh, the trust helper's build). */
+export const cosign = service('CHAINWATCH_TEST_COSIGN', 'cosign');
 
 const run = promisify(execFile);
 
@@ -74,4 +76,41 @@ export function countingFetch(): { fetch: typeof fetch; count: () => number; pat
     count: () => paths.length,
     paths,
   };
+}
+
+/** A cosign key pair (no password) in a fresh directory: { dir, key, pub }. */
+export async function cosignKeyPair(): Promise<{ dir: string; key: string; pub: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cosign-'));
+  await run(cosign.value!, ['generate-key-pair'], { cwd: dir, env: { ...process.env, COSIGN_PASSWORD: '' } });
+  return { dir, key: join(dir, 'cosign.key'), pub: join(dir, 'cosign.pub') };
+}
+
+// Offline: no Fulcio/Rekor (cosign v3 needs --use-signing-config=false for --tlog-upload=false).
+const OFFLINE = ['--yes', '--use-signing-config=false', '--tlog-upload=false', '--allow-http-registry'];
+
+/**
+ * Signs registry/repo@digest with a key. `legacy`: the `sha256-<hex>.sig` tag (cosign v2 layout);
+ * else cosign v3's Sigstore bundle as an OCI referrer.
+ */
+export async function cosignSign(ref: string, key: string, legacy: boolean): Promise<void> {
+  await run(cosign.value!, ['sign', ...OFFLINE, '--key', key, ...(legacy ? ['--new-bundle-format=false'] : []), ref], {
+    env: { ...process.env, COSIGN_PASSWORD: '' },
+  });
+}
+
+/** Attests a CycloneDX predicate for registry/repo@digest with a key (`legacy`: the `.att` tag). */
+export async function cosignAttestSbom(ref: string, key: string, legacy: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-att-'));
+  const predicate = join(dir, 'sbom.json');
+  writeFileSync(
+    predicate,
+    JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', components: [{ type: 'library', name: 'left-pad', version: '1.3.0' }] }),
+  );
+  await run(
+    cosign.value!,
+    ['attest', ...OFFLINE, '--key', key, '--type', 'cyclonedx', '--predicate', predicate, ...(legacy ? ['--new-bundle-format=false'] : []), ref],
+    {
+      env: { ...process.env, COSIGN_PASSWORD: '' },
+    },
+  );
 }
