@@ -17,7 +17,7 @@ import {
 import { freePort } from '../core/testing/index.js';
 import { OciClient } from '../collectors/shared/oci/index.js';
 import { liveContext } from './helpers/context.js';
-import { attachSbom, cosign, cosignAttestSbom, cosignKeyPair, cosignSign, countingFetch, ocireg, pushImage } from './helpers/oci.js';
+import { attachSbom, cosign, cosignAttestSbom, cosignKeyPair, cosignSign, countingFetch, ocireg, ociregNoReferrers, pushImage } from './helpers/oci.js';
 
 /**
  * collectors.signatures end to end on the durable embedded bus against the REAL ggcr registry
@@ -151,6 +151,22 @@ describe.skipIf(ocireg.skip || cosign.skip)('collectors.signatures against go-co
     expect(sigs.every((s) => s.foundBy === 'referrers' && s.format === 'sigstore-bundle')).toBe(true);
     expect(sigs.filter((s) => s.verified)).toHaveLength(1);
     expect(sigs.find((s) => !s.verified)!.errorCode).toBeDefined();
+  });
+
+  it('a registry without the referrers API: cosign v3 bundles are found through the sha256-<hex> fallback index (foundBy referrers-tag) and verify', async () => {
+    const r = await rig();
+    const noref = ociregNoReferrers.value!;
+    const name = repo('fallback');
+    const digest = await pushImage(noref, name, 'v1');
+    const k = await cosignKeyPair();
+    await cosignSign(`${noref}/${name}@${digest}`, k.key, false);
+    await r.collector({ settleDelay: 0, trust: { keys: [k.pub] } });
+    await r.bus.publish(manifestEvent('verify', { registry: noref, repository: name, digest }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    expect(r.verified()[0]).toMatchObject({
+      discoveryErrors: [],
+      signatures: [expect.objectContaining({ foundBy: 'referrers-tag', format: 'sigstore-bundle', verified: true })],
+    });
   });
 
   it('a signature pushed after the image (its sha256-<hex>.sig tag) re-checks the image it names: the new event shows it signed', async () => {
