@@ -34,7 +34,7 @@ export const signaturesConfigSchema = z
         requireTlog: z.boolean().default(false),
       })
       .prefault({}),
-    /** Image policies (rules/policy, docs/policy.md): a YAML file or a directory of them, reloaded on change; absent: verdict no_policy. */
+    /** Image policies (rules/policy; docs/policy.md once it lands): a YAML file or a directory of them, reloaded on change; absent: verdict no_policy. */
     policies: z.string().min(1).optional(),
     /** How long a result is reused for `verify` requests (its validUntil); a push always re-checks. */
     cacheTtl: duration({ min: 1000 }).default(3_600_000),
