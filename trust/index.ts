@@ -26,5 +26,15 @@ export type { Sct } from './x509-ct.js';
 /** The X.509 parser, loaded on first use (importing @peculiar/x509 takes a few hundred ms; most commands never need it). */
 export const loadX509 = (): Promise<typeof import('./x509.js')> => import('./x509.js');
 export { inspectCertCommand, certificateJson } from './inspect.js';
-export { verifyDiscovered, OciTrustError, type OciTrustErrorCode } from './oci/index.js';
+export {
+  verifyDiscovered,
+  OciTrustError,
+  type OciTrustErrorCode,
+  MAX_LAYER_BYTES,
+  SIMPLESIGNING_MEDIA_TYPE,
+  DSSE_MEDIA_TYPE,
+  NOTATION_ARTIFACT_TYPE,
+  isBundleMediaType,
+  summarizePredicate,
+} from './oci/index.js';
 export type { DiscoveredArtifact, DiscoveredLayer, OciTrustOptions, OciVerification } from './oci/index.js';

@@ -83,7 +83,12 @@ describe('journal sink on a storage fault', () => {
     fsState.failCode = code;
     fsState.failNext = 2;
     await ctx.bus.publish(findingEvent(makeFinding()));
-    await vi.waitFor(() => expect(sink.health?.()).toEqual({ ready: false, detail: expect.stringContaining(code) as string }));
+    // A loaded machine can stall the loop past vi.waitFor's 1 s default; the not-ready window itself
+    // lasts the two paused retries (about 0.75 s), so poll often and wait long.
+    await vi.waitFor(() => expect(sink.health?.()).toEqual({ ready: false, detail: expect.stringContaining(code) as string }), {
+      timeout: 10_000,
+      interval: 10,
+    });
     await ctx.bus.waitCommitted('sink.journal', topicFor('findings'));
     expect(sink.health?.()).toEqual({ ready: true });
     expect(reports.at(-1)).toBe('ok journal');

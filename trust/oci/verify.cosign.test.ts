@@ -218,3 +218,41 @@ describe.skipIf(rd.skip)('cosign keyless .att (real certificate and Rekor SET as
     expect(att({ 'dev.sigstore.cosign/certificate': cert }).errorCode).toBe('TLOG_MISSING');
   });
 });
+
+describe('cosign v3 `sign` of an image (real referrer, trust/oci/testdata/cosign-v3-sign)', () => {
+  const dir = join(import.meta.dirname, 'testdata', 'cosign-v3-sign');
+  const manifest = JSON.parse(readFileSync(join(dir, 'referrer-manifest.json'), 'utf8')) as {
+    subject: { digest: string };
+    layers: { mediaType: string; digest: string }[];
+    artifactType: string;
+  };
+  const bytes = readFileSync(join(dir, 'bundle.json'));
+  const art: DiscoveredArtifact = {
+    kind: 'sigstore-bundle',
+    foundBy: 'referrers',
+    ref: `sha256:${sha256hex(readFileSync(join(dir, 'referrer-manifest.json')))}`,
+    artifactType: manifest.artifactType,
+    annotations: {},
+    layers: [{ mediaType: manifest.layers[0]!.mediaType, digest: manifest.layers[0]!.digest, bytes, annotations: {} }],
+  };
+  const keys = [{ name: 'release', publicKeyPem: readFileSync(join(dir, 'cosign.pub'), 'utf8') }];
+  const image = { digest: manifest.subject.digest, reference: '127.0.0.1:29977/acme/app' };
+
+  it('is a signature (predicate cosign/sign/v1), verified with the key, about the image digest', () => {
+    const out = verifyDiscovered([art], image, { keys });
+    expect(out.attestations).toEqual([]);
+    expect(out.signatures[0]).toMatchObject({ format: 'sigstore-bundle', foundBy: 'referrers', verified: true, signer: { kind: 'publicKey' } });
+    expect(manifest.layers[0]!.digest).toBe(`sha256:${sha256hex(bytes)}`);
+  });
+
+  it('for another image digest: SUBJECT_MISMATCH; with another key: UNTRUSTED_KEY', () => {
+    expect(verifyDiscovered([art], { ...image, digest: IMAGE.digest }, { keys }).signatures[0]).toMatchObject({
+      verified: false,
+      errorCode: 'SUBJECT_MISMATCH',
+    });
+    expect(verifyDiscovered([art], image, { keys: [{ name: 'x', publicKeyPem: keyPair().pem }] }).signatures[0]).toMatchObject({
+      verified: false,
+      errorCode: 'UNTRUSTED_KEY',
+    });
+  });
+});

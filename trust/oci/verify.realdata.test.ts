@@ -77,6 +77,17 @@ describe.skipIf(rd.skip)('verifyDiscovered on real Sigstore bundles', () => {
     expect(att?.errorCode).toBe(code);
   });
 
+  it('conformance intoto-expired-certificate_fail (issued outside the CA validity in its trusted root): CERT_UNTRUSTED', () => {
+    const dir = 'sigstore/conformance/bundle-verify/intoto-expired-certificate_fail';
+    const bytes = file(`${dir}/bundle.sigstore.json`);
+    const [att] = verifyDiscovered(
+      [bundleArtifact(bytes)],
+      { digest: subjectOf(bytes), reference: 'r' },
+      { keys: [], trustedRoot: root(`${dir}/trusted_root.json`) },
+    ).attestations;
+    expect(att).toMatchObject({ verified: false, errorCode: 'CERT_UNTRUSTED' });
+  });
+
   it('SLSA v0.2 provenance in a real bundle gets a builder/source summary', () => {
     const bytes = file('slsa/slsa-verifier/bundle/valid-v0.3.intoto.sigstore');
     const [att] = verifyDiscovered([bundleArtifact(bytes)], { digest: subjectOf(bytes), reference: 'r' }, { keys: [], trustedRoot: root(prod) }).attestations;
@@ -113,6 +124,27 @@ describe.skipIf(rd.skip)('verifyDiscovered on real Sigstore bundles', () => {
     const [sig] = verifyDiscovered([art], { digest: REF, reference: 'r' }, { keys: [] }).signatures;
     expect(foundSignatureSchema.parse(sig)).toEqual(sig);
     expect(sig).toMatchObject({ format: 'notation', verified: false, errorCode: 'NOTATION_UNSUPPORTED' });
+  });
+
+  it('a Notation JWS envelope: the x5c leaf is reported as the (unverified) signer', () => {
+    const pem = file('x509/fulcio/cosign-spec-fulcio-2021-cert.pem').toString('utf8');
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const jws = Buffer.from(JSON.stringify({ payload: 'e30', protected: 'e30', header: { x5c: [der.toString('base64')] }, signature: 'AA' }));
+    const art: DiscoveredArtifact = {
+      kind: 'notation',
+      foundBy: 'referrers',
+      ref: REF,
+      artifactType: 'application/vnd.cncf.notary.signature',
+      annotations: {},
+      layers: [{ mediaType: 'application/jose+json', digest: REF, bytes: jws, annotations: {} }],
+    };
+    const [sig] = verifyDiscovered([art], { digest: REF, reference: 'r' }, { keys: [] }).signatures;
+    expect(sig).toMatchObject({
+      format: 'notation',
+      verified: false,
+      errorCode: 'NOTATION_UNSUPPORTED',
+      signer: { kind: 'certificate', san: 'dlorenc@google.com' },
+    });
   });
 
   it('garbage in a bundle layer becomes a PAYLOAD_MALFORMED record, never a throw', () => {
