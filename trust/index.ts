@@ -26,3 +26,4 @@ export type { Sct } from './x509-ct.js';
 /** The X.509 parser, loaded on first use (importing @peculiar/x509 takes a few hundred ms; most commands never need it). */
 export const loadX509 = (): Promise<typeof import('./x509.js')> => import('./x509.js');
 export { inspectCertCommand, certificateJson } from './inspect.js';
+export { bundleFacts, loadBundleFacts, type BundleFact, type BundleFactsInput, type BundleFilesInput, type BundleFileFacts } from './bundle-facts.js';
