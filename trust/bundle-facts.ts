@@ -117,7 +117,7 @@ interface Statement {
 function parseStatement(payload: Buffer): Statement {
   try {
     const s: unknown = JSON.parse(payload.toString('utf8'));
-    return s !== null && typeof s === 'object' ? (s) : {};
+    return s !== null && typeof s === 'object' ? s : {};
   } catch {
     return {};
   }
