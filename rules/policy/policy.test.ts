@@ -215,3 +215,17 @@ describe('policy load errors carry file, line, column and YAML path', () => {
     ).toBe('POLICY_DUPLICATE_NAME');
   });
 });
+
+describe('the example policies (rules/examples/images)', () => {
+  it('load, and production requires staging: one manager, no staging signature fails with stage_missing', async () => {
+    const { loadPolicies } = await import('./loader.js');
+    const s = await loadPolicies(join(import.meta.dirname, '..', 'examples', 'images'));
+    expect(s.policies.map((p) => p.name).sort()).toEqual(['internal-mirror', 'production', 'staging', 'third-party-base-images']);
+    // alice's keyId in the example is the conformance managed key's; one manager of the 2-of-3.
+    const r = s.evaluate('registry.example.com/team/app', { signatures: [sig(keySigner(ALLOWED_PEM), D(1))], attestations: [] });
+    const prod = r.policies.find((p) => p.policy === 'production')!;
+    expect(prod.result).toBe('fail');
+    expect(prod.failures).toEqual(expect.arrayContaining(['stage_missing', 'threshold_not_met', 'attestation_missing']));
+    expect(s.evaluate('mirror.example.com/base/debian', { signatures: [], attestations: [] }).verdict).toBe('pass');
+  });
+});
