@@ -206,13 +206,15 @@ describe('policy load errors carry file, line, column and YAML path', () => {
       path: 'authorities.0.key.path',
       line: 5,
     });
-    expect(fails('name: a\nimages: [x]\nrequires: [b]\nauthorities: [{ name: s, static: pass }]\n').code).toBe('POLICY_UNKNOWN_STAGE');
+    const unknown = fails('name: a\nimages: [x]\nrequires: [b]\nauthorities: [{ name: s, static: pass }]\n');
+    expect(unknown.code).toBe('POLICY_UNKNOWN_STAGE');
+    expect(unknown.issues[0]).toMatchObject({ path: 'requires.0', line: 3 });
     const cyc =
       'name: a\nimages: [x]\nrequires: [b]\nauthorities: [{ name: s, static: pass }]\n---\nname: b\nimages: [x]\nrequires: [a]\nauthorities: [{ name: s, static: pass }]\n';
     expect(fails(cyc).code).toBe('POLICY_STAGE_CYCLE');
-    expect(
-      fails('name: a\nimages: [x]\nauthorities: [{ name: s, static: pass }]\n---\nname: a\nimages: [y]\nauthorities: [{ name: s, static: pass }]\n').code,
-    ).toBe('POLICY_DUPLICATE_NAME');
+    const dup = fails('name: a\nimages: [x]\nauthorities: [{ name: s, static: pass }]\n---\nname: a\nimages: [y]\nauthorities: [{ name: s, static: pass }]\n');
+    expect(dup.code).toBe('POLICY_DUPLICATE_NAME');
+    expect(dup.issues[0]).toMatchObject({ path: '#1.name', line: 5 });
   });
 });
 
