@@ -8,6 +8,7 @@ import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
+import { createPolicyModule } from '../rules/policy/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
 import { createAlertsModule } from '../sinks/alerts/module.js';
 import { auditModule } from '../sinks/audit/module.js';
@@ -19,7 +20,7 @@ import { pagerDutyReceiver } from '../sinks/pagerduty/module.js';
 import { serviceNowReceiver } from '../sinks/servicenow/module.js';
 import { slackReceiver } from '../sinks/slack/module.js';
 import { webhookReceiver } from '../sinks/webhook/module.js';
-import { trustModule } from '../trust/module.js';
+import { loadBundleFactsLazily, trustModule } from '../trust/module.js';
 
 /**
  * THE registry: every capability the daemon knows, in one list each. The config schema, the
@@ -58,4 +59,5 @@ export const capabilityModules: readonly CapabilityModule[] = [
   alertsModule,
   journalModule,
   trustModule,
+  createPolicyModule(loadBundleFactsLazily),
 ] as readonly CapabilityModule[];

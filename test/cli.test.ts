@@ -14,6 +14,8 @@ const COMMANDS = [
   'verify-bundle',
   'verify-checkpoint',
   'inspect cert',
+  'policy test',
+  'policy check',
   'certs list',
   'audit',
   'sinks dead-letters',

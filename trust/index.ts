@@ -38,3 +38,4 @@ export {
   summarizePredicate,
 } from './oci/index.js';
 export type { DiscoveredArtifact, DiscoveredLayer, OciTrustOptions, OciVerification } from './oci/index.js';
+export { bundleFacts, loadBundleFacts, type BundleFact, type BundleFactsInput, type BundleFilesInput, type BundleFileFacts } from './bundle-facts.js';

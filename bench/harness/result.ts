@@ -23,6 +23,7 @@ export const unitSchema = z.enum([
   'entries/s',
   'entries/CPU-s',
   'verifies/CPU-s',
+  'evaluations/CPU-s',
   'µs',
   'MiB',
   'B',

@@ -33,6 +33,14 @@ export interface CompiledPolicy {
   threshold: number | undefined;
   attestations: CompiledRequirement[];
   requires: readonly string[];
+  /** Where `name` and each `requires` entry are in the file, for set-level errors (duplicates, stages). */
+  where: { name: Loc; requires: Loc[] };
+}
+
+export interface Loc {
+  path: string;
+  line?: number;
+  col?: number;
 }
 
 export interface CompileContext {
@@ -41,6 +49,7 @@ export interface CompileContext {
   readKeyFile: (path: string) => string;
   resolvePath: (path: string) => string;
   issue: (code: ImagePolicyErrorCode, path: (string | number)[], message: string, offset?: { line: number; col: number }) => void;
+  locate: (path: (string | number)[]) => Loc;
 }
 
 export function compilePolicy(p: ImagePolicy, ctx: CompileContext): CompiledPolicy {
@@ -61,6 +70,7 @@ export function compilePolicy(p: ImagePolicy, ctx: CompileContext): CompiledPoli
     threshold: p.threshold,
     attestations: compileRequirements(p.attestations, ['attestations'], ctx),
     requires: p.requires,
+    where: { name: ctx.locate(['name']), requires: p.requires.map((_, i) => ctx.locate(['requires', i])) },
   };
 }
 

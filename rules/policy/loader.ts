@@ -78,6 +78,7 @@ function parseFile(file: string, text: string, report: Report): CompiledPolicy[]
       file,
       readKeyFile: (p) => readFileSync(p, 'utf8'),
       resolvePath: (p) => resolve(dirname(file), p),
+      locate: (p) => ({ path: at(p), ...locate(p) }),
       issue: (code, p, message, offset) => {
         const pos = locate(p);
         // A CEL error's position is inside the expression: add it to the scalar's start (same line only).
@@ -95,20 +96,24 @@ function checkSet(policies: CompiledPolicy[], report: Report): void {
   const byName = new Map<string, CompiledPolicy>();
   for (const p of policies) {
     const prior = byName.get(p.name);
-    if (prior) report('POLICY_DUPLICATE_NAME', { file: p.file, path: 'name', message: `policy name "${p.name}" is also used in ${prior.file}` });
+    if (prior) report('POLICY_DUPLICATE_NAME', { file: p.file, ...p.where.name, message: `policy name "${p.name}" is also used in ${prior.file}` });
     else byName.set(p.name, p);
   }
   for (const p of policies) {
-    for (const r of p.requires) {
-      if (!byName.has(r)) report('POLICY_UNKNOWN_STAGE', { file: p.file, path: 'requires', message: `requires unknown policy "${r}"` });
-    }
+    p.requires.forEach((r, i) => {
+      if (!byName.has(r)) report('POLICY_UNKNOWN_STAGE', { file: p.file, ...p.where.requires[i]!, message: `requires unknown policy "${r}"` });
+    });
   }
   // Depth-first search for a cycle among stages (production -> staging -> production).
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (p: CompiledPolicy, trail: string[]): void => {
     if (state.get(p.name) === 'done') return;
     if (state.get(p.name) === 'visiting') {
-      report('POLICY_STAGE_CYCLE', { file: p.file, path: 'requires', message: `stages form a cycle: ${[...trail, p.name].join(' -> ')}` });
+      report('POLICY_STAGE_CYCLE', {
+        file: p.file,
+        ...(p.where.requires[0] ?? p.where.name),
+        message: `stages form a cycle: ${[...trail, p.name].join(' -> ')}`,
+      });
       return;
     }
     state.set(p.name, 'visiting');

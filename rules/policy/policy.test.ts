@@ -206,12 +206,28 @@ describe('policy load errors carry file, line, column and YAML path', () => {
       path: 'authorities.0.key.path',
       line: 5,
     });
-    expect(fails('name: a\nimages: [x]\nrequires: [b]\nauthorities: [{ name: s, static: pass }]\n').code).toBe('POLICY_UNKNOWN_STAGE');
+    const unknown = fails('name: a\nimages: [x]\nrequires: [b]\nauthorities: [{ name: s, static: pass }]\n');
+    expect(unknown.code).toBe('POLICY_UNKNOWN_STAGE');
+    expect(unknown.issues[0]).toMatchObject({ path: 'requires.0', line: 3 });
     const cyc =
       'name: a\nimages: [x]\nrequires: [b]\nauthorities: [{ name: s, static: pass }]\n---\nname: b\nimages: [x]\nrequires: [a]\nauthorities: [{ name: s, static: pass }]\n';
     expect(fails(cyc).code).toBe('POLICY_STAGE_CYCLE');
-    expect(
-      fails('name: a\nimages: [x]\nauthorities: [{ name: s, static: pass }]\n---\nname: a\nimages: [y]\nauthorities: [{ name: s, static: pass }]\n').code,
-    ).toBe('POLICY_DUPLICATE_NAME');
+    const dup = fails('name: a\nimages: [x]\nauthorities: [{ name: s, static: pass }]\n---\nname: a\nimages: [y]\nauthorities: [{ name: s, static: pass }]\n');
+    expect(dup.code).toBe('POLICY_DUPLICATE_NAME');
+    expect(dup.issues[0]).toMatchObject({ path: '#1.name', line: 5 });
+  });
+});
+
+describe('the example policies (rules/examples/images)', () => {
+  it('load, and production requires staging: one manager, no staging signature fails with stage_missing', async () => {
+    const { loadPolicies } = await import('./loader.js');
+    const s = await loadPolicies(join(import.meta.dirname, '..', 'examples', 'images'));
+    expect(s.policies.map((p) => p.name).sort()).toEqual(['internal-mirror', 'production', 'staging', 'third-party-base-images']);
+    // alice's keyId in the example is the conformance managed key's; one manager of the 2-of-3.
+    const r = s.evaluate('registry.example.com/team/app', { signatures: [sig(keySigner(ALLOWED_PEM), D(1))], attestations: [] });
+    const prod = r.policies.find((p) => p.policy === 'production')!;
+    expect(prod.result).toBe('fail');
+    expect(prod.failures).toEqual(expect.arrayContaining(['stage_missing', 'threshold_not_met', 'attestation_missing']));
+    expect(s.evaluate('mirror.example.com/base/debian', { signatures: [], attestations: [] }).verdict).toBe('pass');
   });
 });
