@@ -1,3 +1,4 @@
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { duration, type HttpAuth, secretSchema } from '../../core/index.js';
 
@@ -36,11 +37,33 @@ export const harborSourceSchema = z.strictObject(sourceFields).refine(credential
 /** GitHub always signs: the secret is required, bearer tokens are not something GitHub sends. */
 export const githubSourceSchema = z.strictObject({ ...sourceFields, hmacSecret: secretSchema });
 
+/** Repositories polled on a schedule (registries that send no webhooks). */
+export const pollSchema = z.strictObject({
+  /** node-cron expression ([second] minute hour day-of-month month day-of-week). */
+  schedule: z
+    .string()
+    .refine((s) => validCron(s), { message: 'not a cron expression (node-cron: [second] minute hour day-of-month month day-of-week)' })
+    .default('*/5 * * * *'),
+  repositories: z
+    .array(
+      z.strictObject({
+        /** Registry base URL, e.g. https://registry.example.com. */
+        url: z.url({ protocol: /^https?$/ }),
+        repository: z.string().regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'an OCI repository name'),
+        username: z.string().min(1).optional(),
+        password: secretSchema.optional(),
+      }),
+    )
+    .min(1),
+});
+export type PollConfig = z.output<typeof pollSchema>;
+
 export const registrySectionSchema = z
   .strictObject({
     distribution: distributionSourceSchema.optional(),
     harbor: harborSourceSchema.optional(),
     github: githubSourceSchema.optional(),
+    poll: pollSchema.optional(),
     /** A delivery whose sender timestamp is further than this from now is refused (409 REGISTRY_REPLAYED). */
     replayWindow: duration({ min: 1000 }).default(24 * 3600_000),
     /** How long a delivery id is remembered: a repeat within it is answered without publishing again. */

@@ -8,9 +8,16 @@ import { ChainwatchError } from '../../core/index.js';
  *   REGISTRY_REPLAYED         a delivery whose timestamp lies outside the replay window -> 409
  *   REGISTRY_NOT_READY        the intake component is not running (yet): senders retry -> 503
  *   REGISTRY_PUBLISH_FAILED   the bus did not make the events durable: senders retry  -> 503
+ *   REGISTRY_POLL_FAILED      a registry answered the poller with an error (next poll retries)
  */
 export type RegistryErrorCode =
-  'REGISTRY_BODY_MALFORMED' | 'REGISTRY_BODY_TOO_DEEP' | 'REGISTRY_PAYLOAD_INVALID' | 'REGISTRY_REPLAYED' | 'REGISTRY_NOT_READY' | 'REGISTRY_PUBLISH_FAILED';
+  | 'REGISTRY_BODY_MALFORMED'
+  | 'REGISTRY_BODY_TOO_DEEP'
+  | 'REGISTRY_PAYLOAD_INVALID'
+  | 'REGISTRY_REPLAYED'
+  | 'REGISTRY_NOT_READY'
+  | 'REGISTRY_PUBLISH_FAILED'
+  | 'REGISTRY_POLL_FAILED';
 
 export class RegistryError extends ChainwatchError<RegistryErrorCode> {}
 
@@ -25,6 +32,7 @@ export function statusOf(code: RegistryErrorCode): number {
       return 409;
     case 'REGISTRY_NOT_READY':
     case 'REGISTRY_PUBLISH_FAILED':
+    case 'REGISTRY_POLL_FAILED':
       return 503;
   }
 }

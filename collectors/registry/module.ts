@@ -1,7 +1,17 @@
-import { type Component, type ComponentContext, configFingerprint, defineModule, describeError, type HttpRoute, type RouteRequest } from '../../core/index.js';
+import {
+  type Component,
+  type ComponentContext,
+  type ComponentSpec,
+  configFingerprint,
+  defineModule,
+  describeError,
+  type HttpRoute,
+  type RouteRequest,
+} from '../../core/index.js';
 import { authOf, type RegistrySection, registrySectionSchema, type SourceConfig, type WebhookSource } from './config.js';
 import { WebhookIntake } from './intake.js';
 import { parseJsonBody } from './json-body.js';
+import { RegistryPoller } from './poller.js';
 import { type Parsed, type ParseInput, parseDistribution, parseGitHub, parseHarbor } from './payloads.js';
 
 /**
@@ -85,11 +95,20 @@ export const registryModule = defineModule({
   summary: 'Container-registry webhooks (distribution, Harbor, GitHub Packages): manifest push/delete events, durable before 202',
   section: { group: 'collectors', key: 'registry', schema: registrySectionSchema },
   components: (section, host) => {
-    if (!section || !SOURCES.some((s) => section[s])) return [];
+    if (!section) return [];
+    const poll = section.poll;
+    const out: ComponentSpec[] = poll
+      ? [{ name: 'collector.registry.poll', kind: 'collector', fingerprint: configFingerprint(poll), create: (ctx) => new RegistryPoller(poll, ctx) }]
+      : [];
+    if (!SOURCES.some((s) => section[s])) return out;
     const intake = intakeFor(host.dataDir, section);
-    return [
-      { name: 'collector.registry.intake', kind: 'collector', fingerprint: configFingerprint(intake.windows), create: (ctx) => intakeComponent(intake, ctx) },
-    ];
+    out.push({
+      name: 'collector.registry.intake',
+      kind: 'collector',
+      fingerprint: configFingerprint(intake.windows),
+      create: (ctx) => intakeComponent(intake, ctx),
+    });
+    return out;
   },
   routes: (section, host) => {
     if (!section) return [];
