@@ -2,6 +2,7 @@ import { embeddedBusModule } from '../bus/embedded/module.js';
 import { kafkaBusModule } from '../bus/kafka/module.js';
 import { ctModule } from '../collectors/ct/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
+import { registryModule } from '../collectors/registry/module.js';
 import { signaturesModule } from '../collectors/signatures/module.js';
 import type { BusModule, CapabilityModule, ReceiverModule } from '../core/index.js';
 import { certExpiryModule } from '../detectors/cert-expiry/module.js';
@@ -50,6 +51,7 @@ export const alertsModule = createAlertsModule(receiverModules);
 export const capabilityModules: readonly CapabilityModule[] = [
   rekorModule,
   ctModule,
+  registryModule,
   signaturesModule,
   logIntegrityModule,
   identityWatchModule,

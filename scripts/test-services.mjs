@@ -23,6 +23,7 @@ const SERVICE_OF = {
   SUNLIGHT: 'sunlight',
   OCIREG: 'ocireg',
   COSIGN: 'cosign',
+  REGISTRY: 'registry',
 };
 /** vitest options that take a value as the next argument (the others are flags or use --opt=value). */
 const WITH_VALUE = new Set([
