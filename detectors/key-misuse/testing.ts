@@ -16,7 +16,9 @@ import {
   KeyRevokedEvent,
   makeEvent,
   type PolicyVerdict,
+  RekorEntryEvent,
   revocationSubject,
+  type SignerIdentity,
 } from '../../core/index.js';
 import { MemoryBus, MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
 import { signerFromPem } from '../../trust/index.js';
@@ -123,4 +125,26 @@ export async function harness(config: KeyMisuseConfigInput = {}, state: StateSto
   };
   const findings = () => bus.events(topicFor('findings')).map((e) => e.data as Finding);
   return { bus, detector, feed, findings, state, firing: (rule: string) => findings().filter((f) => f.rule === rule && f.status === 'firing') };
+}
+
+/** A verified Rekor entry (as collectors/rekor publishes it) of one signer over one digest. */
+export function rekorEvent(signer: SignerIdentity, integratedTime: string, digest: string): CloudEvent {
+  const [algorithm, value] = digest.split(':') as [string, string];
+  return makeEvent({
+    type: RekorEntryEvent.type,
+    source: 'chainwatch://collectors/rekor',
+    subject: digest,
+    data: {
+      log: { origin: 'rekor.sigstore.dev - 1193050959916656506', url: 'https://rekor.sigstore.dev' },
+      uuid: `uuid-${++seq}`,
+      logIndex: seq,
+      treeIndex: seq,
+      integratedTime,
+      kind: 'hashedrekord',
+      body: {},
+      artifact: { digests: [{ algorithm, value }] },
+      signers: [signer],
+      verification: { inclusion: true, set: true, checkpoint: { size: seq + 1, rootHash: 'ab' } },
+    },
+  });
 }
