@@ -128,6 +128,17 @@ describe.skipIf(rd.skip)('key.revoked_use (real certificates)', () => {
     expect(h2.firing('key.revoked_use')).toHaveLength(1);
   });
 
+  it('keeps the use history bounded by historyMax per key and identity', async () => {
+    const s = signer();
+    const state = new MemoryStateStore();
+    const h = await harness({ historyMax: 4 }, state);
+    for (let i = 0; i < 10; i++) await h.feed(artifactEvent({ digest: `sha256:${String(i).repeat(64)}`, signed: [{ signer: s, at: within(s, i) }] }));
+    expect(await state.list('key-misuse:uses:')).toHaveLength(8); // 4 for the keyId, 4 for the identity
+    // The newest are kept: a revocation after use 5 still finds uses 6..9.
+    await h.feed(revokedEvent({ kind: 'key', keyId: s.keyId!, revokedAt: within(s, 5.5) }));
+    expect(h.firing('key.revoked_use')).toHaveLength(4);
+  });
+
   it('unverified signatures are not uses', async () => {
     const s = signer();
     const h = await harness();

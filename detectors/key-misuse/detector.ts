@@ -183,7 +183,7 @@ export class KeyMisuseDetector implements Component {
     for (const [label, r] of repos) await this.state.putRepos(label, r);
     for (const u of uses) {
       if (this.releases.isRelease(u.claims)) for (const r of this.releases.repositoriesOf(u)) await this.state.putRelease(r, u.signedAt);
-      for (const k of u.keys) await this.state.addUses(k, [recordOf(u)], this.config.historyWindow, this.config.historyMax);
+      for (const k of u.keys) await this.state.addUse(k, recordOf(u), this.config.historyWindow, this.config.historyMax);
     }
   }
 
