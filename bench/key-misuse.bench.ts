@@ -14,7 +14,7 @@ import { median } from './harness/spec.js';
 import { benchSpec } from './harness/specs.js';
 import { validateEvent } from '../core/index.js';
 import { REALDATA } from '../core/testing/index.js';
-import { artifactEvent, certSigner, CERTS, harness, revokedEvent, within } from '../detectors/key-misuse/testing.js';
+import { artifactEvent, certSigner, CERTS, harness, revokedEvent, within } from '../detectors/key-misuse/testing/index.js';
 
 const arg = (name: string, dflt: number): number => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || dflt;
 const seconds = arg('seconds', 1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore, realdata } from '../../core/testing/index.js';
-import { artifactEvent, certSigner, CERTS, harness, revokedEvent, within } from './testing.js';
+import { artifactEvent, certSigner, CERTS, harness, revokedEvent, within } from './testing/index.js';
 
 /**
  * The policy rules and the revocation rule end to end through the in-memory bus, with signers

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { realdata } from '../../core/testing/index.js';
-import { artifactEvent, certSigner, CERTS, harness, rekorEvent, revokedEvent, within } from './testing.js';
+import { artifactEvent, certSigner, CERTS, harness, rekorEvent, revokedEvent, within } from './testing/index.js';
 
 /**
  * key.* rules other than revocation, each firing and NOT firing for the legitimate case (a

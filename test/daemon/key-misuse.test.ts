@@ -12,7 +12,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { EmbeddedBus, embeddedBusConfigSchema } from '../../bus/embedded/index.js';
 import type { Finding } from '../../core/index.js';
 import { realdata } from '../../core/testing/index.js';
-import { artifactEvent, certSigner, CERTS, within } from '../../detectors/key-misuse/testing.js';
+import { artifactEvent, certSigner, CERTS, within } from '../../detectors/key-misuse/testing/index.js';
 import { built, httpStatus, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 const rd = realdata();

@@ -19,12 +19,12 @@ import {
   RekorEntryEvent,
   revocationSubject,
   type SignerIdentity,
-} from '../../core/index.js';
-import { MemoryBus, MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
-import { signerFromPem } from '../../trust/index.js';
-import type { KeyMisuseConfigInput } from './config.js';
-import { createKeyMisuseDetector } from './detector.js';
-import { keyIdOf } from './commands.js';
+} from '../../../core/index.js';
+import { MemoryBus, MemoryKeyProvider, MemoryStateStore } from '../../../core/testing/index.js';
+import { signerFromPem } from '../../../trust/index.js';
+import type { KeyMisuseConfigInput } from '../config.js';
+import { createKeyMisuseDetector } from '../detector.js';
+import { keyIdOf } from '../commands.js';
 
 /**
  * Events for the key-misuse tests and bench, built around REAL Fulcio certificates from the
