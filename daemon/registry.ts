@@ -8,6 +8,7 @@ import type { BusModule, CapabilityModule, ReceiverModule } from '../core/index.
 import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
+import { keyMisuseModule } from '../detectors/key-misuse/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
 import { createPolicyModule } from '../rules/policy/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
@@ -57,6 +58,7 @@ export const capabilityModules: readonly CapabilityModule[] = [
   identityWatchModule,
   ctWatchModule,
   certExpiryModule,
+  keyMisuseModule,
   auditModule,
   alertsModule,
   journalModule,

@@ -22,6 +22,7 @@ export const unitSchema = z.enum([
   'signatures/s',
   'entries/s',
   'entries/CPU-s',
+  'events/CPU-s',
   'verifies/CPU-s',
   'evaluations/CPU-s',
   'µs',

@@ -5,3 +5,4 @@ export * from './loader.js';
 export * from './compile.js';
 export { claimsOf, normalizeFingerprint, normalizeRepository, type SignerClaims } from './claims.js';
 export { FULCIO_EXTENSIONS, FULCIO_OID_ARC, type FulcioExtensionName } from './fulcio.js';
+export { anyGlob, globToRegExp, type Matcher } from './glob.js';
