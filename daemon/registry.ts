@@ -7,6 +7,7 @@ import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
+import { keyInventoryModule } from '../keys/index.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
 import { createAlertsModule } from '../sinks/alerts/module.js';
 import { auditModule } from '../sinks/audit/module.js';
@@ -56,4 +57,5 @@ export const capabilityModules: readonly CapabilityModule[] = [
   alertsModule,
   journalModule,
   trustModule,
+  keyInventoryModule,
 ] as readonly CapabilityModule[];
