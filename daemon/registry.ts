@@ -10,6 +10,7 @@ import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { keyMisuseModule } from '../detectors/key-misuse/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
+import { keyInventoryModule } from '../keys/index.js';
 import { createPolicyModule } from '../rules/policy/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
 import { createAlertsModule } from '../sinks/alerts/module.js';
@@ -64,4 +65,5 @@ export const capabilityModules: readonly CapabilityModule[] = [
   journalModule,
   trustModule,
   createPolicyModule(loadBundleFactsLazily),
+  keyInventoryModule,
 ] as readonly CapabilityModule[];

@@ -20,3 +20,4 @@ export function createKeyProvider(): KeyProvider {
     },
   };
 }
+export { keyInventoryModule } from './inventory/index.js';

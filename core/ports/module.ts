@@ -60,7 +60,8 @@ export interface ModuleWarning {
   message: string;
 }
 
-export type SectionGroup = 'collectors' | 'detectors' | 'sinks';
+/** `keys`: chainwatch's knowledge of signing keys (the key inventory), which is neither a collector, a detector nor a sink. */
+export type SectionGroup = 'collectors' | 'detectors' | 'sinks' | 'keys';
 
 export interface ModuleSection<S extends z.ZodType = z.ZodType> {
   group: SectionGroup;

@@ -7,9 +7,10 @@ export { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash, sha256Digest } from './hash.
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
 export { CompactRange, decompose, type CompactRangeJSON } from './compact.js';
 export { verifyLeavesAgainstRoot, type LeafRunAnchor } from './leaves.js';
-export { formatNote, parseNote, MAX_NOTE_SIGNATURES, type Note, type NoteSignature } from './note.js';
+export { formatNote, isValidKeyName, parseNote, strictBase64, MAX_NOTE_SIGNATURES, type Note, type NoteSignature } from './note.js';
 export {
   c2spKeyHash,
+  cosignatureV1AsyncSigner,
   cosignatureV1Signer,
   cosignatureV1Verifier,
   ecdsaNoteSigner,

@@ -240,3 +240,23 @@ export function cosignatureV1Signer(name: string, privateKey: KeyObject, now: ()
     },
   };
 }
+
+/**
+ * cosignatureV1Signer() around an external Ed25519 signing function (a witness key behind the
+ * Signer port, an HSM), given the key's public half. Verified before it is returned, like
+ * ed25519AsyncNoteSigner.
+ */
+export function cosignatureV1AsyncSigner(
+  name: string,
+  publicKey: PublicKeyInput,
+  sign: (msg: Buffer) => Promise<Uint8Array>,
+  now: () => number = () => Date.now() / 1000,
+): AsyncNoteSigner {
+  const verifier = cosignatureV1Verifier(name, publicKey);
+  return verifiedAsyncSigner(verifier, async (msg) => {
+    const ts = BigInt(Math.floor(now()));
+    const out = Buffer.alloc(8);
+    out.writeBigUInt64BE(ts);
+    return Buffer.concat([out, Buffer.from(await sign(cosignatureV1Message(ts, msg)))]);
+  });
+}

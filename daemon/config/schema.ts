@@ -6,7 +6,7 @@ import { busModules, capabilityModules } from '../registry.js';
 /**
  * The daemon's configuration: one YAML file, then CHAINWATCH_* environment overrides, then
  * command-line flags (later wins). The daemon's own sections are declared here; `bus.<kind>` and
- * `collectors.*`, `detectors.*`, `sinks.*` come from the registry's modules, so the whole file is
+ * `collectors.*`, `detectors.*`, `sinks.*`, `keys.*` come from the registry's modules, so the whole file is
  * validated in one pass and every error names its full key path. An unknown key is an error
  * (typos must not silently disable a detector).
  */
@@ -90,7 +90,7 @@ function busSchema(buses: readonly BusModule[]) {
     });
 }
 
-/** `collectors` / `detectors` / `sinks`: one key per module section of that group. */
+/** `collectors` / `detectors` / `sinks` / `keys`: one key per module section of that group. */
 function groupSchema(modules: readonly CapabilityModule[], group: SectionGroup) {
   const shape = Object.fromEntries(modules.flatMap((m) => (m.section?.group === group ? [[m.section.key, m.section.schema]] : [])));
   return z.object(shape).strict().prefault({});
@@ -104,6 +104,7 @@ export function buildConfigSchema(modules: readonly CapabilityModule[], buses: r
       collectors: groupSchema(modules, 'collectors'),
       detectors: groupSchema(modules, 'detectors'),
       sinks: groupSchema(modules, 'sinks'),
+      keys: groupSchema(modules, 'keys'),
     })
     .strict();
 }
@@ -120,6 +121,7 @@ export type Config = Base & {
   collectors: Record<string, unknown>;
   detectors: Record<string, unknown>;
   sinks: Record<string, unknown>;
+  keys: Record<string, unknown>;
 };
 export type ConfigInput = z.input<typeof configSchema>;
 

@@ -233,6 +233,6 @@ function findOne(p11: P11.PKCS11, session: P11.Handle, uri: Pkcs11Uri, cls: numb
 }
 
 /** A CK_ULONG attribute (8 bytes on 64-bit Linux, 4 elsewhere), native little-endian on x86/arm. */
-function ulong(b: Buffer): number {
+export function ulong(b: Buffer): number {
   return b.length === 8 ? Number(b.readBigUInt64LE()) : b.readUIntLE(0, b.length);
 }

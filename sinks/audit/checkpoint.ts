@@ -13,12 +13,14 @@ import {
   parseVerifierKey,
   signNoteAsync,
   type Checkpoint,
+  consistencyProof,
   type NoteVerifier,
   treeRoot,
 } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
 import { appendKeyEntry, type KeyEntry, parseHistory, readHistoryFile } from './key-history.js';
 import type { AuditStore, StoredCheckpoint } from './port.js';
+import type { CheckpointWitness } from './witness/witness.js';
 
 /**
  * Signed checkpoints of the audit tree: C2SP tlog-checkpoint text
@@ -36,6 +38,10 @@ export interface CheckpointKey {
   verifier: NoteVerifier;
   /** C2SP verifier key to publish / hand to auditors. */
   vkey: string;
+  /** The Signer's key id (hex SHA-256 of the SPKI): a witness key must differ. */
+  keyId: string;
+  /** Witnesses that cosign each checkpoint before it is stored (witness/open.ts). */
+  witnesses?: readonly CheckpointWitness[];
   /** Releases the signer (token sessions); idempotent. */
   close(): Promise<void>;
 }
@@ -158,6 +164,7 @@ export function checkpointKeyFrom(origin: string, signer: Signer): CheckpointKey
     signer: asyncSigner(origin, signer.publicKey, (msg) => signer.sign(msg)),
     verifier: verifier(origin, signer.publicKey),
     vkey: formatVerifierKey(origin, type, signer.publicKey),
+    keyId: signer.keyId,
     close: async () => signer.close?.(),
   });
   switch (signer.algorithm) {
@@ -186,7 +193,11 @@ export async function signCheckpoint(store: AuditStore, key: CheckpointKey, now:
   if (size === 0 || (last && last.size >= size)) return undefined;
   const root = await treeRoot(size, (ids) => store.nodes(ids));
   const text = formatCheckpoint({ origin: key.origin, size, rootHash: root, extensions: [] });
-  const cp: StoredCheckpoint = { size, rootHash: root.toString('hex'), note: await signNoteAsync(text, [key.signer]), createdAt: now.toISOString() };
+  let note = await signNoteAsync(text, [key.signer]);
+  // A configured witness cosigns before the checkpoint is stored: a refusal (or an unreachable
+  // witness key) stores nothing, and the next trigger tries again.
+  for (const w of key.witnesses ?? []) note = await w.cosign(note, (from, to) => consistencyProof(from, to, (ids) => store.nodes(ids)));
+  const cp: StoredCheckpoint = { size, rootHash: root.toString('hex'), note, createdAt: now.toISOString() };
   await store.putCheckpoint(cp);
   return cp;
 }

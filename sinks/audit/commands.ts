@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { type CommandSpec, EXIT, type Invocation, numberOption, parseDuration, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
+import { attachWitness } from './witness/open.js';
 import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditCommandSection } from './config.js';
 import { auditDir, createAuditStore } from './factory.js';
@@ -125,7 +126,13 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
             size: await store.size(),
             now: inv.now(),
           });
-          const cp = await signCheckpoint(store, key, inv.now());
+          const witnessed = await attachWitness(key, inv.section.witness, inv.section.instance, inv.keys, { create: false, now: () => inv.now() });
+          let cp;
+          try {
+            cp = await signCheckpoint(store, witnessed, inv.now());
+          } finally {
+            await witnessed.close();
+          }
           if (inv.json) inv.io.out(JSON.stringify({ signed: cp !== undefined, size: cp?.size ?? (await store.size()) }));
           else inv.io.out(cp ? `signed checkpoint of size ${cp.size}` : 'latest checkpoint already covers every record');
           return EXIT.ok;

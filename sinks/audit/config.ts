@@ -37,6 +37,23 @@ const auditApiSchema = z
   .refine((a) => !(a.public && a.auth.bearer.length > 0), { message: 'public: true and bearer tokens exclude each other', path: ['public'] })
   .prefault({});
 
+/**
+ * A witness that cosigns every checkpoint before it is stored (witness/, docs/audit.md): its own
+ * key (not the checkpoint key) and its own state file, both best kept out of reach of whoever can
+ * write the data directory.
+ */
+const witnessSchema = z.strictObject({
+  /** Key name of its cosignatures. Default: chainwatch.witness/<instance>. */
+  name: z
+    .string()
+    .regex(/^[^\s+]+$/, 'no spaces, no "+"')
+    .optional(),
+  /** Ed25519: `{ file: PATH }` (created on first use) or a key in a PKCS#11 token. */
+  key: keyRefSchema,
+  /** The witness's memory of what it cosigned (JSON, replaced atomically). */
+  state: z.string().min(1),
+});
+
 export const auditConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Names this deployment in the checkpoint origin: chainwatch.audit/<instance>. */
@@ -56,6 +73,8 @@ export const auditConfigSchema = z.strictObject({
    * `<dataDir>/audit/checkpoint-key.vkey` either way.
    */
   key: keyRefSchema.optional(),
+  /** Cosign each checkpoint with a second key before it is stored; absent: no witness. */
+  witness: witnessSchema.optional(),
   /** Base of record links in alerts: `${publicUrl}/audit/records/<id>`. */
   publicUrl: z.string().url().optional(),
   /**
@@ -77,7 +96,7 @@ export interface AuditConfig extends Omit<z.output<typeof auditConfigSchema>, 'c
  * What the `audit` commands read of the section: where the trail is and which key signs it, and
  * the signing cadence `audit verify` holds the trail to (absent: not checked).
  */
-export type AuditCommandSection = Pick<AuditConfig, 'backend' | 'instance' | 'key'> &
+export type AuditCommandSection = Pick<AuditConfig, 'backend' | 'instance' | 'key' | 'witness'> &
   Partial<Pick<AuditConfig, 'checkpointEvery' | 'maxBatch'> & { checkpointInterval: number }>;
 
 export function parseAuditConfig(input: unknown): AuditConfig {

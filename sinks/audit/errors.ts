@@ -43,6 +43,8 @@ export type IntegrityProblem =
   | 'KEY_HISTORY_TAMPERED' // a key history entry's predecessor signature does not verify
   | 'RECORD_OUT_OF_RANGE' // a row stored at a position outside [0, size), e.g. a negative index
   | 'ROW_CENSUS_MISMATCH' // a table holds more (or other) rows than the verified tree size implies
+  | 'WITNESS_MISSING' // a required witness did not cosign the latest checkpoint (e.g. a history re-signed with the local key alone)
+  | 'WITNESS_COSIGNATURE_INVALID' // a required witness's cosignature line does not verify
   // Unverifiable rather than broken: nothing signed contradicts the store, but signatures that
   // the configured cadence guarantees are absent (deleted, or never written because of a crash).
   | 'UNSIGNED_RANGE' // more records, or older ones, after the latest checkpoint than the cadence allows

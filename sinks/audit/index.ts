@@ -26,6 +26,8 @@ export {
   type CheckpointKey,
 } from './checkpoint.js';
 export { entryFromBusRecord } from './record.js';
+export { CheckpointWitness, type ProofSource, type WitnessOptions } from './witness/witness.js';
+export { WitnessError, type WitnessErrorCode } from './witness/errors.js';
 export { auditCommands, type AuditCommandDeps } from './commands.js';
 export { auditModule } from './module.js';
 export { auditPreflight, auditWarnings } from './preflight.js';

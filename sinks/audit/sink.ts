@@ -12,6 +12,7 @@ import {
   untilStorageRecovers,
   withRetry,
 } from '../../core/index.js';
+import { attachWitness } from './witness/open.js';
 import { auditOrigin, type CheckpointKey, checkpointKeyRef, type OpenedCheckpointKey, openCheckpointKey, signCheckpoint } from './checkpoint.js';
 import { appendOperatorAction } from './operator.js';
 import type { AuditConfig } from './config.js';
@@ -87,13 +88,14 @@ export class AuditSink implements Component {
         size: await this.store.size(),
         now: this.ctx.now(),
       });
-      this.#key = opened;
       await this.#keyChecks(opened);
+      const key = await attachWitness(opened, this.config.witness, this.config.instance, this.ctx.keys, { create: true, now: () => this.ctx.now() });
+      this.#key = key;
       for (const p of (await this.store.recentPositions(DEDUP_WINDOW)).reverse()) this.#remember(p);
       // Records a crash left unsigned are signed now, not one count or interval later: the
       // cadence `audit verify` holds the trail to must survive kill -9.
-      const cp = await signCheckpoint(this.store, opened, this.ctx.now());
-      if (cp) await this.#signed(cp, opened);
+      const cp = await signCheckpoint(this.store, key, this.ctx.now());
+      if (cp) await this.#signed(cp, key);
       this.#signedUpTo = cp?.size ?? (await this.store.listCheckpoints()).at(-1)?.size ?? 0;
     } catch (err) {
       await this.#key?.close(); // token sessions: the next start() opens the key again

@@ -7,7 +7,8 @@ import { AuditError } from './errors.js';
 import { type KeyEntry, parseHistory, readHistoryFile, type TrustedKeys, trustedKeys } from './key-history.js';
 import type { AuditStore } from './port.js';
 import { readSavedCheckpoints } from './saved-checkpoints.js';
-import { verifyAuditTrail, type VerifyReport } from './verify.js';
+import { verifyAuditTrail, type VerifyReport, type WitnessPolicy } from './verify.js';
+import { witnessPolicy } from './verify/witness-keys.js';
 
 /**
  * `chainwatch audit verify`: reads the auditor's inputs (verifier keys and key history, saved
@@ -29,7 +30,7 @@ export function verifyCommand(withStore: WithStore, keyDir: (inv: Inv) => string
   return {
     name: 'audit verify',
     summary:
-      'Check the whole trail. Exit 0 intact; 1 broken (names the first changed, dropped or reordered record, forged row, or edited key history); 2 bad input (--vkey, --checkpoint); 3 unverifiable (records without the signed checkpoints the cadence guarantees: names the unsigned range); 4 store unreachable',
+      'Check the whole trail. Exit 0 intact; 1 broken (names the first changed, dropped or reordered record, forged row, or edited key history); 2 bad input (--vkey, --checkpoint, --witness-key); 3 unverifiable (records without the signed checkpoints the cadence guarantees: names the unsigned range); 4 store unreachable',
     options: {
       vkey: {
         type: 'string',
@@ -37,6 +38,18 @@ export function verifyCommand(withStore: WithStore, keyDir: (inv: Inv) => string
         placeholder: 'FILE',
         description:
           'verifier keys from an independent source: a file of bare keys or a key history; repeatable; they anchor the local key history (default: the history beside the trail)',
+      },
+      'witness-key': {
+        type: 'string',
+        multiple: true,
+        placeholder: 'FILE',
+        description:
+          'a required witness: a file of its cosignature/v1 verifier keys (name+hash+base64); the latest checkpoint must carry its cosignature (WITNESS_MISSING otherwise); repeatable',
+      },
+      'witness-threshold': {
+        type: 'string',
+        placeholder: 'K',
+        description: 'how many of the --witness-key witnesses must have cosigned (default: all of them)',
       },
       checkpoint: {
         type: 'string',
@@ -67,12 +80,14 @@ async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<n
   };
   let trust: TrustedKeys;
   let extra: string[];
+  let witnesses: WitnessPolicy | undefined;
   try {
     const localPath = join(keyDir, VKEY_FILE);
     // --vkey keys (from an independent source) anchor the chain the local history extends.
     const local = given.length ? safeHistory(localPath) : history(localPath);
     trust = trustedKeys(local, given.length ? given.flatMap(history) : undefined);
     extra = readSavedCheckpoints((inv.options.checkpoint as string[] | undefined) ?? []).map((c) => c.note);
+    witnesses = witnessPolicy(inv.options['witness-key'] as string[] | undefined, inv.options['witness-threshold'] as string | undefined, trust);
   } catch (err) {
     if (!(err instanceof AuditError)) throw err;
     say(err.code, err.message);
@@ -104,7 +119,13 @@ async function verify(inv: Inv, keyDir: string, withStore: WithStore): Promise<n
   let report: VerifyReport | undefined;
   try {
     await withStore(inv, async (store) => {
-      report = await verifyAuditTrail(store, vkeys, { keyRanges, extraCheckpoints: extra, now: inv.now(), ...(cadence ? { cadence } : {}) });
+      report = await verifyAuditTrail(store, vkeys, {
+        keyRanges,
+        extraCheckpoints: extra,
+        now: inv.now(),
+        ...(cadence ? { cadence } : {}),
+        ...(witnesses ? { witnesses } : {}),
+      });
       return EXIT.ok;
     });
   } catch (err) {

@@ -7,14 +7,15 @@ import { verifyConsistencyOf } from './verify/consistency.js';
 import { Broken, type IntegrityFailure } from './verify/failure.js';
 import { type KeyRange, verifySignatures } from './verify/signatures.js';
 import { type Walk, walkRecords } from './verify/walk.js';
+import { verifyWitnesses, type WitnessPolicy } from './verify/witnesses.js';
 
-export type { Cadence, IntegrityFailure, KeyRange };
+export type { Cadence, IntegrityFailure, KeyRange, WitnessPolicy };
 
 /**
  * `audit verify`: trusts nothing the store says except what a signature covers. A checklist of
  * steps (one module each under verify/), each throwing the first problem it finds:
  *  1. signatures: every checkpoint (stored, and the auditor's copies) verifies, under a key whose
- *     history range covers its size;
+ *     history range covers its size; 1b. with required witnesses, the latest is cosigned by them;
  *  2. walk: every leaf is recomputed from its record, and the stored node cache checked;
  *  3. roots: the recomputed root equals each checkpoint's as the walk reaches its size;
  *  4. consistency: consecutive checkpoints are one append-only history (RFC 9162 proofs);
@@ -46,6 +47,8 @@ export interface VerifyOptions {
   now?: Date;
   /** The key history's validity ranges: each checkpoint must verify under a key whose range covers its size. */
   keyRanges?: readonly KeyRange[];
+  /** Required witnesses (step 1b): the latest checkpoint must carry their cosignatures. */
+  witnesses?: WitnessPolicy;
 }
 
 export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier | readonly NoteVerifier[], opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -59,6 +62,7 @@ export async function verifyAuditTrail(store: AuditStore, verifier: NoteVerifier
     const stored = await store.listCheckpoints().then((l) => l.map((c) => c.note));
     checkpoints = verifySignatures(stored, opts.extraCheckpoints ?? [], verifier, opts.keyRanges); // 1
     walk = await walkRecords(store, checkpoints, opts.batch ?? 2000); // 2, 3, 5
+    if (opts.witnesses) verifyWitnesses([...stored, ...(opts.extraCheckpoints ?? [])], opts.witnesses, walk.records); // 1b
     await verifyConsistencyOf(store, checkpoints); // 4
     verifyCensus(await store.census(), walk.records, stored.length); // 6
     if (opts.cadence) verifyCadence(checkpoints, walk, opts.cadence, opts.now ?? new Date()); // 7
