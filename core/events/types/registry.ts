@@ -45,7 +45,8 @@ export type RegistryManifest = z.output<typeof registryManifestSchema>;
 export const RegistryManifestEvent = defineEventType({
   type: 'dev.chainwatch.registry.manifest.v1',
   family: 'registry',
-  description: 'A manifest pushed to or deleted from a registry (webhook or poll), or a request to (re)verify a digest; durable before the webhook is answered 202.',
+  description:
+    'A manifest pushed to or deleted from a registry (webhook or poll), or a request to (re)verify a digest; durable before the webhook is answered 202.',
   subject: '<registry>/<repository>@<digest>',
   schema: registryManifestSchema,
 });
@@ -53,7 +54,10 @@ export const RegistryManifestEvent = defineEventType({
 /** Who signed: a Sigstore signer identity plus the key id every key-based rule matches on. */
 export const artifactSignerSchema = signerIdentitySchema.extend({
   /** Lowercase hex SHA-256 of the signing key's DER SubjectPublicKeyInfo (the key inside the certificate for keyless). */
-  keyId: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  keyId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type ArtifactSigner = z.output<typeof artifactSignerSchema>;
 
@@ -83,7 +87,10 @@ const verificationFields = {
   signer: artifactSignerSchema.optional(),
   tlog: tlogEvidence.optional(),
   /** RFC 3161 timestamps that verified, as times. */
-  timestamps: z.array(z.iso.datetime({ offset: true })).max(16).default([]),
+  timestamps: z
+    .array(z.iso.datetime({ offset: true }))
+    .max(16)
+    .default([]),
   /** When the signature was made, best evidence first: TSA, then tlog integrated time. */
   signedAt: z.iso.datetime({ offset: true }).optional(),
 };
@@ -159,7 +166,10 @@ export const artifactVerifiedSchema = z.object({
   /** pass: every applicable enforce policy passed; fail: one failed; no_policy: none applied. */
   verdict: z.enum(['pass', 'fail', 'no_policy']),
   /** Discovery problems that are not the artifact's fault (registry down, 5xx): infrastructure, not security. */
-  discoveryErrors: z.array(z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) })).max(32).default([]),
+  discoveryErrors: z
+    .array(z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) }))
+    .max(32)
+    .default([]),
   checkedAt: z.iso.datetime({ offset: true }),
   /** Until when a consumer may reuse this result without asking again. */
   validUntil: z.iso.datetime({ offset: true }),
@@ -169,7 +179,8 @@ export type ArtifactVerified = z.output<typeof artifactVerifiedSchema>;
 export const ArtifactVerifiedEvent = defineEventType({
   type: 'dev.chainwatch.registry.artifact.verified.v1',
   family: 'registry',
-  description: 'Everything found about one image digest: signatures and attestations with their verification, parsed predicate summaries, and the verdict of every policy.',
+  description:
+    'Everything found about one image digest: signatures and attestations with their verification, parsed predicate summaries, and the verdict of every policy.',
   subject: '<registry>/<repository>@<digest>',
   schema: artifactVerifiedSchema,
 });
