@@ -15,6 +15,8 @@ const COMMANDS = [
   'verify-checkpoint',
   'inspect cert',
   'certs list',
+  'ct logs',
+  'ct backfill',
   'audit',
   'sinks dead-letters',
   'version',
