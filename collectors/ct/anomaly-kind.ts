@@ -25,7 +25,6 @@ export function ctAnomalyKind(err: unknown): TlogAnomalyKind {
       case 'CT_LOGLIST_INVALID':
       case 'CT_CONFIG_INVALID':
       case 'CT_BACKFILL_STALLED':
-      case 'CT_LOGLIST_RELOAD_FAILED':
         return 'malformed_response';
       default: {
         const never: never = err.code;

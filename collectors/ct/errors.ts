@@ -16,7 +16,6 @@ import { ChainwatchError } from '../../core/index.js';
  *   CT_LOGLIST_INVALID    a log list v3 file that does not parse or names no usable log
  *   CT_CONFIG_INVALID     a log entry in config that cannot be followed as given
  *   CT_BACKFILL_STALLED   a backfill's range ends past what the log's verified tree reaches
- *   CT_LOGLIST_RELOAD_FAILED  a changed log list was refused; the last good list stays followed
  */
 export type CtErrorCode =
   | 'CT_KEY_MALFORMED'
@@ -29,8 +28,7 @@ export type CtErrorCode =
   | 'CT_ENTRY_MALFORMED'
   | 'CT_LOGLIST_INVALID'
   | 'CT_CONFIG_INVALID'
-  | 'CT_BACKFILL_STALLED'
-  | 'CT_LOGLIST_RELOAD_FAILED';
+  | 'CT_BACKFILL_STALLED';
 
 const RETRIABLE: ReadonlySet<CtErrorCode> = new Set(['CT_ENTRIES_SHORT']);
 

@@ -16,5 +16,7 @@ export const ctModule = defineModule({
       fingerprint: configFingerprint(log),
       create: (ctx) => createCtCollector(log, ctx),
     })),
+  // A log list that changes (new usable logs, retired ones) is reconciled without a restart.
+  watchedFiles: (section) => (section.logList ? [section.logList.path] : []),
   commands: [ctLogsCommand, ctBackfillCommand],
 });
