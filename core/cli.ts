@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, describeError, KeyError } from './errors.js';
 import type { Bus } from './ports/bus.js';
 import type { KeyProvider } from './ports/signer.js';
+import type { ClosableStateStore } from './ports/state.js';
 import { type CommandIo, type CommandSpec, type DaemonFacts, EXIT, type OptionSpec, UsageError } from './ports/command.js';
 
 /**
@@ -105,7 +106,9 @@ export function numberOption(options: Readonly<Record<string, unknown>>, name: s
 /** What running a command needs besides argv; `load` is called only for commands with `config: true`. */
 export interface CommandEnv<C> {
   io: CommandIo;
-  load?: (options: ParsedArgs['options']) => Promise<{ section: C; daemon: DaemonFacts; openBus: () => Promise<Bus>; keys: KeyProvider }>;
+  load?: (
+    options: ParsedArgs['options'],
+  ) => Promise<{ section: C; daemon: DaemonFacts; openBus: () => Promise<Bus>; openState?: (bus: Bus) => ClosableStateStore; keys: KeyProvider }>;
   now?: () => Date;
 }
 
@@ -132,6 +135,11 @@ export async function runCommand<C>(spec: CommandSpec<C>, argv: readonly string[
       section: loaded?.section as C,
       daemon: loaded?.daemon,
       openBus: loaded?.openBus ?? (() => Promise.reject(new Error(`command ${spec.name} has no bus`))),
+      openState:
+        loaded?.openState ??
+        (() => {
+          throw new Error(`command ${spec.name} has no state store`);
+        }),
       keys: loaded?.keys ?? { open: () => Promise.reject(new KeyError('KEY_NOT_FOUND', `command ${spec.name} has no key provider`)) },
       now: env.now ?? (() => new Date()),
     });

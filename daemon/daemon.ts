@@ -5,6 +5,7 @@ import {
   type ClosableStateStore,
   type ComponentContext,
   configFingerprint,
+  describeError,
   type KeyProvider,
   type Logger,
 } from '../core/index.js';
@@ -16,7 +17,8 @@ import { exposureWarnings } from './config/exposure.js';
 import type { Config } from './config/schema.js';
 import { HttpServer, type TlsMaterial } from './http/server.js';
 import { PromMetrics } from './metrics.js';
-import { moduleWarnings, plan, preflight } from './plan.js';
+import { FileWatcher } from './file-watch.js';
+import { moduleWarnings, plan, preflight, watchedFiles } from './plan.js';
 import { capabilityModules } from './registry.js';
 import { DaemonStorageMonitor } from './storage-monitor.js';
 import { Supervisor } from './supervisor.js';
@@ -36,6 +38,8 @@ export class Daemon {
   private draining = false;
   private started = false;
   private stopping: Promise<void> | undefined;
+  /** The files modules plan from (a CT log list): a change plans again and reconciles. */
+  private readonly watcher = new FileWatcher((path) => void this.filesChanged(path));
 
   /**
    * Takes the data directory's lock first (throws StorageError STORAGE_LOCKED naming the holder),
@@ -122,6 +126,7 @@ export class Daemon {
     this.storage.attach(this.bus);
     await this.supervisor.start();
     this.started = true;
+    this.watcher.set(watchedFiles(this.config, this.modules));
     this.logger.info(
       { ...ports, bus: this.bus.kind, dataDir: this.config.dataDir, components: this.supervisor.status().map((c) => c.name) },
       'chainwatch started',
@@ -147,9 +152,25 @@ export class Daemon {
     commitRoutes();
     if (tls) this.http.reloadTls(tls);
     this.config = { ...next, ...kept };
+    this.watcher.set(watchedFiles(this.config, this.modules));
     this.logger.info({ ...result, needsRestart }, 'configuration reloaded');
     if (needsRestart.length) this.logger.warn({ settings: needsRestart }, 'these settings changed but take effect only after a restart');
     return { ...result, needsRestart };
+  }
+
+  /**
+   * A watched file changed: plan the running config again and reconcile. A file that does not plan
+   * (CT_LOGLIST_INVALID, a listed log that cannot be followed) changes nothing: reload() fails
+   * before the supervisor is touched, so the last good list stays in force.
+   */
+  private async filesChanged(path: string): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.reload(this.config);
+    } catch (err) {
+      const { code, message } = describeError(err);
+      this.logger.error({ code, file: path, err: message }, 'a watched file changed but does not plan; what runs stays as it was');
+    }
   }
 
   stop(): Promise<void> {
@@ -157,6 +178,7 @@ export class Daemon {
       this.draining = true;
       // Contributed routes (webhooks, admission) stop accepting work before the bus goes away.
       this.http.setRoutes([]);
+      this.watcher.close();
       await this.supervisor.stop();
       await this.storage.stop();
       await this.bus.flush().catch(() => undefined);

@@ -25,6 +25,11 @@ export function plan(config: Config, modules: readonly CapabilityModule[]): Plan
   };
 }
 
+/** The files the modules plan from besides the config (module.watchedFiles), for the daemon to watch. */
+export function watchedFiles(config: Config, modules: readonly CapabilityModule[]): string[] {
+  return [...new Set(modules.flatMap((m) => m.watchedFiles?.(sectionOf(config, m)) ?? []))];
+}
+
 /** What the modules say weakens their promises under this config (printed by `config check`, logged at start). */
 export function moduleWarnings(config: Config, modules: readonly CapabilityModule[]): ModuleWarning[] {
   const base = { dataDir: config.dataDir, instance: config.instance, publicUrl: config.http.publicUrl };

@@ -17,6 +17,8 @@ const COMMANDS = [
   'policy test',
   'policy check',
   'certs list',
+  'ct logs',
+  'ct backfill',
   'audit',
   'sinks dead-letters',
   'version',

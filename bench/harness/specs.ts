@@ -500,7 +500,46 @@ const keyMisuse: BenchSpec = {
   ],
 };
 
-export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, rekorLive, tlog, audit, sinks, hsm, ctWatch, signatures, policy, registryIntake, keyMisuse];
+const ct: BenchSpec = {
+  name: 'ct',
+  title: 'CT collector catch-up vs certspotter (real ct_server)',
+  order: 13,
+  page: 'ct.md',
+  args: ['--entries', '20000', '--rounds', '3'],
+  nodeArgs: [],
+  services: ['ctlog'],
+  measurements: {
+    entries: { label: 'entries in the real RFC 6962 log (distinct certificates), each round follows all from index 0', unit: 'count' },
+    chainwatchRate: { label: 'chainwatch CT collector: download, full audit, parse, publish onto the embedded bus (median of rounds)', unit: 'entries/s' },
+    certspotterRate: { label: 'certspotter 0.16 (Debian), GOMAXPROCS=1, same log and backlog (median of rounds)', unit: 'entries/s' },
+    pairedRatio: { label: 'chainwatch entries/s / certspotter entries/s, median over interleaved rounds', unit: 'ratio' },
+    chainwatchCpu: { label: 'chainwatch CPU per entry (this process)', unit: 'µs' },
+    certspotterCpu: { label: 'certspotter CPU per entry (its process)', unit: 'µs' },
+    peakRss: { label: 'chainwatch peak RSS during the catch-up (bench process, sampled every 50 ms)', unit: 'MiB' },
+  },
+  figures: [
+    {
+      id: 'catch-up',
+      label: 'catch-up rate against certspotter on the same log',
+      value: 'chainwatchRate',
+      baseline: 'certspotterRate',
+      ratio: { measurement: 'pairedRatio', method: 'median over interleaved rounds (certspotter, then chainwatch) of the entries/s ratio' },
+      better: 'higher',
+      checks: [{ of: 'ratio', op: '>=', bound: 2 }],
+      tolerance: 0.3,
+    },
+    {
+      id: 'catch-up-rss',
+      label: 'peak RSS while catching up the backlog',
+      value: 'peakRss',
+      better: 'lower',
+      checks: [{ of: 'value', op: '<=', bound: 256 }],
+      tolerance: 0.3,
+    },
+  ],
+};
+
+export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, rekorLive, tlog, audit, sinks, hsm, ctWatch, signatures, policy, registryIntake, keyMisuse, ct];
 
 export function benchSpec(name: string): BenchSpec {
   const spec = BENCHES.find((b) => b.name === name);

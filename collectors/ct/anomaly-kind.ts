@@ -24,6 +24,7 @@ export function ctAnomalyKind(err: unknown): TlogAnomalyKind {
       case 'CT_KEY_ID_MISMATCH':
       case 'CT_LOGLIST_INVALID':
       case 'CT_CONFIG_INVALID':
+      case 'CT_BACKFILL_STALLED':
         return 'malformed_response';
       default: {
         const never: never = err.code;

@@ -34,7 +34,7 @@ export class CtCollector extends LogCollector<CtCursor> {
   constructor(
     readonly config: CtLogConfig,
     ctx: ComponentContext,
-    opts: { stateKey?: string; end?: number } = {},
+    private readonly opts: { stateKey?: string; end?: number } = {},
   ) {
     const publicUrl = safeUrl(config.url);
     super(ctx, {
@@ -118,7 +118,13 @@ export class CtCollector extends LogCollector<CtCursor> {
         ),
       headVerified: (head, consistentWith) => this.checkpointVerified(head, head.raw, consistentWith),
       headUnchanged: (head) => this.checkpointUnchanged(head, head.raw),
-      commit: (batch, next) => this.commit(this.batchEvents(batch), next, batch.entries.filter((e) => e.entry).length),
+      commit: (batch, next) => {
+        // A bounded scan (backfill --to) publishes nothing at or past its end: a static log's whole
+        // tiles may run past it. Its own cursor still moves over them (it is only that scan's).
+        const end = this.opts.end;
+        const inRange = end === undefined ? batch : { ...batch, entries: batch.entries.filter((e) => e.index < end) };
+        return this.commit(this.batchEvents(inRange), next, inRange.entries.filter((e) => e.entry).length);
+      },
     };
   }
 

@@ -15,6 +15,7 @@ import { ChainwatchError } from '../../core/index.js';
  *   CT_ENTRY_MALFORMED    a logged leaf whose TLS structure does not parse (its hash still audited)
  *   CT_LOGLIST_INVALID    a log list v3 file that does not parse or names no usable log
  *   CT_CONFIG_INVALID     a log entry in config that cannot be followed as given
+ *   CT_BACKFILL_STALLED   a backfill's range ends past what the log's verified tree reaches
  */
 export type CtErrorCode =
   | 'CT_KEY_MALFORMED'
@@ -26,7 +27,8 @@ export type CtErrorCode =
   | 'CT_ENTRIES_SHORT'
   | 'CT_ENTRY_MALFORMED'
   | 'CT_LOGLIST_INVALID'
-  | 'CT_CONFIG_INVALID';
+  | 'CT_CONFIG_INVALID'
+  | 'CT_BACKFILL_STALLED';
 
 const RETRIABLE: ReadonlySet<CtErrorCode> = new Set(['CT_ENTRIES_SHORT']);
 

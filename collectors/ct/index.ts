@@ -8,3 +8,5 @@ export { loadLogKey, verifySth, type CtLogKey, type SignedTreeHead } from './log
 export { LOG_STATES, parseLogList, pickLogs, type ListedLog, type LogState } from './loglist.js';
 export { Rfc6962Client } from './rfc6962-client.js';
 export { ctModule } from './module.js';
+export { ctBackfillCommand, ctBackfillStateKey, ctLogsCommand } from './commands.js';
+export { ctSectionSchema, logsOf, type CtSection } from './section.js';

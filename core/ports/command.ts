@@ -1,5 +1,6 @@
 import { ChainwatchError } from '../errors.js';
 import type { Bus } from './bus.js';
+import type { ClosableStateStore } from './state.js';
 import type { KeyProvider } from './signer.js';
 
 /**
@@ -73,6 +74,11 @@ export interface Invocation<C = unknown> {
   daemon: DaemonFacts | undefined;
   /** Opens (and starts) the configured bus; the command stops it. Commands with `config: true`. */
   openBus: () => Promise<Bus>;
+  /**
+   * The daemon's state store (durable cursors) for a bus `openBus` returned: the embedded bus's own,
+   * else <dataDir>/state.db. The command closes it before stopping the bus. Commands with `config: true`.
+   */
+  openState: (bus: Bus) => ClosableStateStore;
   /** Opens chainwatch's own signing keys (the audit checkpoint key). Commands with `config: true`. */
   keys: KeyProvider;
   now: () => Date;

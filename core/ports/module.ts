@@ -87,6 +87,13 @@ export interface CapabilityModule<S extends z.ZodType = z.ZodType> {
    * should handle pile up behind it or age out of the bus.
    */
   preflight?(section: z.output<S>, host: ModuleCheckHost): Promise<void>;
+  /**
+   * Files besides the config file that components() reads (a CT log list). The daemon polls them
+   * and, when one changes, plans again and reconciles, as a SIGHUP does (the config file itself is
+   * not re-read). A change that does not plan (a bad file) is logged with its code and changes
+   * nothing: the last good file stays in force.
+   */
+  watchedFiles?(section: z.output<S>): string[];
   readonly commands?: readonly CommandSpec<z.output<S>>[];
 }
 

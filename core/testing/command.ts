@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { type Bus, type CommandSpec, type KeyProvider, runCommand } from '../index.js';
+import { type Bus, type ClosableStateStore, type CommandSpec, type KeyProvider, runCommand } from '../index.js';
 import { MemoryKeyProvider } from './memory-keys.js';
+import { MemoryStateStore } from './memory-state.js';
 
 export interface CommandResult {
   code: number;
@@ -17,7 +18,17 @@ export interface CommandResult {
 export async function invokeCommand<C>(
   spec: CommandSpec<C>,
   argv: readonly string[],
-  opts: { section?: C; dataDir?: string; instance?: string; stdin?: string; env?: NodeJS.ProcessEnv; bus?: Bus; keys?: KeyProvider; now?: () => Date } = {},
+  opts: {
+    section?: C;
+    dataDir?: string;
+    instance?: string;
+    stdin?: string;
+    env?: NodeJS.ProcessEnv;
+    bus?: Bus;
+    state?: ClosableStateStore;
+    keys?: KeyProvider;
+    now?: () => Date;
+  } = {},
 ): Promise<CommandResult> {
   const out: string[] = [];
   const err: string[] = [];
@@ -36,6 +47,7 @@ export async function invokeCommand<C>(
         if (!opts.bus) throw new Error('no bus given to invokeCommand');
         return opts.bus;
       },
+      openState: () => opts.state ?? new MemoryStateStore(),
       keys: opts.keys ?? new MemoryKeyProvider(),
     }),
     ...(opts.now ? { now: opts.now } : {}),

@@ -1,8 +1,13 @@
-import type { StateStore } from '../index.js';
+import type { ClosableStateStore } from '../index.js';
 
 /** In-memory StateStore twin: JSON round-trips values like the SQLite store does. */
-export class MemoryStateStore implements StateStore {
+export class MemoryStateStore implements ClosableStateStore {
   private readonly map = new Map<string, string>();
+  isOpen(): boolean {
+    return true;
+  }
+  /** Closing keeps the values: a command that closes it leaves them for the test to read. */
+  close(): void {}
   async get<T>(key: string): Promise<T | undefined> {
     const v = this.map.get(key);
     return v === undefined ? undefined : (JSON.parse(v) as T);

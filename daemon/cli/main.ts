@@ -1,5 +1,6 @@
 import { type CapabilityModule, type CommandIo, type CommandSpec, EXIT, runCommand, silentLogger } from '../../core/index.js';
 import { createKeyProvider } from '../../keys/index.js';
+import { stateStoreFor } from '../../stores/sqlite/index.js';
 import { createBus } from '../bus.js';
 import { loadConfig } from '../config/load.js';
 import { buildConfigSchema, configSchema, sectionOf } from '../config/schema.js';
@@ -91,6 +92,7 @@ export async function main(argv: string[], pio: ProcessIo, modules: readonly Cap
           await bus.start();
           return bus;
         },
+        openState: (bus) => stateStoreFor(bus, config.dataDir),
         keys: createKeyProvider(),
       };
     },

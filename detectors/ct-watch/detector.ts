@@ -37,6 +37,8 @@ export class CtWatchDetector implements Component {
   private readonly counted: ReturnType<typeof findingsCounter>;
   private readonly skipped: (n: number) => void;
   private readonly issuerKeys = new Map<string, string | null>();
+  /** The sighting of a certificate being handled now, per state key (once()). */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(
     readonly config: CtWatchConfig,
@@ -96,9 +98,24 @@ export class CtWatchDetector implements Component {
     ]);
   }
 
-  /** Publishes what `build` gives once per (rule, certificate); a repeat sighting is quiet. */
+  /**
+   * Publishes what `build` gives once per (rule, certificate); a repeat sighting is quiet. Sightings
+   * of one certificate handled at the same time (a precertificate and its final certificate in one
+   * batch, or the same certificate in two logs) take turns, so the second sees what the first
+   * remembered: without that both passed the check and paged twice (test/e2e/ct-pipeline.test.ts).
+   */
   private async once(rule: string, id: string, build: () => CloudEvent[]): Promise<void> {
     const key = `${this.config.stateKeyPrefix}:seen:${rule}:${id}`;
+    const turn = (this.turns.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.onceNow(key, build));
+    this.turns.set(key, turn);
+    try {
+      await turn;
+    } finally {
+      if (this.turns.get(key) === turn) this.turns.delete(key);
+    }
+  }
+
+  private async onceNow(key: string, build: () => CloudEvent[]): Promise<void> {
     if ((await this.ctx.state.get(key)) !== undefined) return;
     const out = build();
     await this.ctx.bus.publish(out);
