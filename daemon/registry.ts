@@ -7,6 +7,7 @@ import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
+import { provenanceModule } from '../detectors/provenance/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
 import { createAlertsModule } from '../sinks/alerts/module.js';
 import { auditModule } from '../sinks/audit/module.js';
@@ -52,6 +53,7 @@ export const capabilityModules: readonly CapabilityModule[] = [
   identityWatchModule,
   ctWatchModule,
   certExpiryModule,
+  provenanceModule,
   auditModule,
   alertsModule,
   journalModule,
