@@ -21,6 +21,7 @@ const SERVICE_OF = {
   SOFTHSM: 'softhsm',
   CTLOG: 'ctlog',
   SUNLIGHT: 'sunlight',
+  MODEL: 'model-venv',
 };
 /** vitest options that take a value as the next argument (the others are flags or use --opt=value). */
 const WITH_VALUE = new Set([

@@ -28,7 +28,7 @@ describe('services are derived from the selected tests', () => {
     expect(services('-t', 'x', 'test/rekor.test.ts', 'test/audit')).toBe('opensearch rekor softhsm');
     expect(services('test/keys')).toBe('softhsm');
     expect(services('test/ct.test.ts')).toBe('ctlog sunlight');
-    expect(services()).toBe('alertmanager ctlog kafka mailpit opensearch rekor softhsm sunlight');
+    expect(services()).toBe('alertmanager ctlog kafka mailpit model-venv opensearch rekor softhsm sunlight');
   });
 });
 

@@ -18,7 +18,7 @@ type AnySchema = z.ZodType;
 
 /** Variables of the project's scripts and tests, not config. */
 const TOOLING_VARIABLES =
-  /^CHAINWATCH_(ROOT|CACHE|RUN|REALDATA|SERVICES|TEST_.*|(KAFKA|OPENSEARCH|REKOR|TRILLIAN|ALERTMANAGER|MAILPIT|CTLOG|SUNLIGHT|SOFTHSM)_.*)$/;
+  /^CHAINWATCH_(ROOT|CACHE|RUN|REALDATA|SERVICES|TEST_.*|(KAFKA|OPENSEARCH|REKOR|TRILLIAN|ALERTMANAGER|MAILPIT|CTLOG|SUNLIGHT|SOFTHSM|MODEL)_.*)$/;
 
 const norm = (k: string): string => k.replace(/_/g, '').toLowerCase();
 

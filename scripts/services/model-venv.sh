@@ -6,7 +6,8 @@
 #   model-venv.sh status    exit 0 when the cached venv is complete
 #
 # stdout carries ONLY `export ...` lines; everything else goes to stderr.
-# Not a server: a cached build "service" so that suites declare it like any peer (service('CHAINWATCH_MODEL_PYTHON')).
+# Not a server: a cached build "service" so that suites declare it like any peer (service('CHAINWATCH_TEST_MODEL_PYTHON')).
+# CHAINWATCH_MODEL_PYTHON (same value) is what tools/model/pipeline.ts reads.
 # The venv lives in $CHAINWATCH_CACHE/model-venv/<sha256 of tools/model/requirements.txt, 16 hex>, built with
 # pip from PyPI with wheels only (no compiler), pinned. Cold cost: one pip install (~60 MB of wheels); warm: nothing.
 set -euo pipefail
@@ -36,6 +37,7 @@ case "${1:-}" in
   start)
     cached_build "$DEST" build_venv
     # The venv was built in a temporary directory and renamed: call its python by path (scripts in bin/ keep the old path).
+    echo "export CHAINWATCH_TEST_MODEL_PYTHON=$DEST/bin/python"
     echo "export CHAINWATCH_MODEL_PYTHON=$DEST/bin/python"
     ;;
   stop) : ;;

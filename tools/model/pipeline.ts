@@ -12,7 +12,7 @@ import { loadTemplates } from './templates.js';
  *
  *   tsx tools/model/pipeline.ts --out DIR [--repos 300] [--releases 24] [--realdata PATH]
  *
- * Writes DIR/train.jsonl, DIR/model.onnx and DIR/metadata.json. The shipped default model
+ * Writes DIR/train.jsonl, DIR/model.onnx and its metadata DIR/model.json. The shipped default model
  * (detectors/provenance/model/) was made with the defaults: see docs/provenance.md.
  */
 export const TRAIN = { split: 'train', seed: 1307 } as const;

@@ -5,7 +5,7 @@ Usage: python train.py --features train.jsonl --out DIR --trained-on TEXT [--tre
 Input: JSON Lines, one object per document: {"features": [float, ...]} plus the header line
 {"schemaVersion": N, "featureNames": [...]} first. Output in DIR:
   model.onnx     one input "features" float32 [N, F]; outputs label and scores (sklearn's decision_function)
-  metadata.json  schemaVersion, featureNames, threshold (on the anomaly score = -decision_function),
+  model.json     (metadata, beside the model as the loader expects) schemaVersion, featureNames, threshold (on the anomaly score = -decision_function),
                  calibration, training data sha256 and size, date, trainedOn, per-feature medians
                  (the detector's attribution replaces one feature at a time by its median).
 Threshold calibration: the `quantile` of the anomaly scores of the training documents themselves
@@ -65,7 +65,7 @@ def main() -> None:
         "trainedOn": a.trained_on,
         "versions": {"scikit-learn": __import__("sklearn").__version__, "skl2onnx": __import__("skl2onnx").__version__},
     }
-    with open(os.path.join(a.out, "metadata.json"), "w") as f:
+    with open(os.path.join(a.out, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
     print(json.dumps({"threshold": threshold, "documents": len(X)}))
