@@ -1,8 +1,8 @@
 /** `chainwatch provenance score|explain` as users run them: the real CLI process, the shipped model, the shared real provenance. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { realdata } from '../core/testing/index.js';
 import { FEATURES } from '../detectors/provenance/index.js';
 import { built, runCli } from './helpers/daemon-process.js';
@@ -33,6 +33,7 @@ describe.skipIf(!built() || rd.skip)('chainwatch provenance', () => {
 
   it('score: unreadable input exits 2 with its code; a corrupt model exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prov-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ payloadType: 'text/plain', payload: 'e30=', signatures: [] }));
     const r = await runCli(['provenance', 'score', '--json', join(dir, 'bad.json')]);
     expect(r.code).toBe(2);

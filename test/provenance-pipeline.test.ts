@@ -5,10 +5,10 @@
  * build once, then a few seconds); the shipped model is made the same way at full size (docs/provenance.md).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { realdata } from '../core/testing/index.js';
 import { FEATURE_SCHEMA_VERSION, loadModelFile, OnnxRuntime } from '../detectors/provenance/index.js';
 import { generateCorpus } from '../tools/model/corpus.js';
@@ -24,6 +24,7 @@ describe.skipIf(python.skip || rd.skip)('provenance model pipeline (Python step,
   it('trains, exports, loads and ranks held-out anomalies above held-out normal releases', async () => {
     const templates = loadTemplates(rd.dir);
     const dir = mkdtempSync(join(tmpdir(), 'prov-pipeline-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const train = await generateCorpus(templates, { split: 'ttrain', seed: 11, repos: 80, releases: 12, anomalies: false });
     const lines = featureLines(train);
     writeFileSync(join(dir, 'train.jsonl'), lines);

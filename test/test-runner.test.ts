@@ -19,7 +19,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 const services = (...args: string[]): string => execFileSync(process.execPath, ['scripts/test-services.mjs', ...args], { cwd: ROOT, encoding: 'utf8' }).trim();
 
 describe('services are derived from the selected tests', () => {
-  it('unit tests need none; a folder or file needs what its suites declare; everything needs all eight', () => {
+  it('unit tests need none; a folder or file needs what its suites declare; everything needs all nine', () => {
     expect(services('--project', 'unit')).toBe('');
     expect(services('--project=unit', 'daemon')).toBe('');
     expect(services('test/cli.test.ts')).toBe('');

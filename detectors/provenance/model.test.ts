@@ -1,7 +1,7 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { realdata } from '../../core/testing/index.js';
 import { readProvenanceText } from './document.js';
 import { ModelError } from './errors.js';
@@ -22,6 +22,7 @@ describe('provenance models', () => {
     expect(m.metadata.threshold).toBeGreaterThan(0);
     await m.release();
     const dir = mkdtempSync(join(tmpdir(), 'prov-model-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     await expect(loadModelFile(runtime, join(dir, 'absent.onnx'))).rejects.toThrowWithCode(ModelError, 'MODEL_MISSING');
     writeFileSync(join(dir, 'corrupt.onnx'), 'not a model');
     copyFileSync(DEFAULT.replace(/\.onnx$/, '.json'), join(dir, 'corrupt.json'));
