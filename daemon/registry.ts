@@ -12,6 +12,7 @@ import { keyMisuseModule } from '../detectors/key-misuse/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
 import { keyInventoryModule } from '../keys/index.js';
 import { createPolicyModule } from '../rules/policy/module.js';
+import { provenanceModule } from '../detectors/provenance/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
 import { createAlertsModule } from '../sinks/alerts/module.js';
 import { auditModule } from '../sinks/audit/module.js';
@@ -60,6 +61,7 @@ export const capabilityModules: readonly CapabilityModule[] = [
   ctWatchModule,
   certExpiryModule,
   keyMisuseModule,
+  provenanceModule,
   auditModule,
   alertsModule,
   journalModule,

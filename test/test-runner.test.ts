@@ -19,7 +19,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 const services = (...args: string[]): string => execFileSync(process.execPath, ['scripts/test-services.mjs', ...args], { cwd: ROOT, encoding: 'utf8' }).trim();
 
 describe('services are derived from the selected tests', () => {
-  it('unit tests need none; a folder or file needs what its suites declare; everything needs all eleven', () => {
+  it('unit tests need none; a folder or file needs what its suites declare; everything needs all twelve', () => {
     expect(services('--project', 'unit')).toBe('');
     expect(services('--project=unit', 'daemon')).toBe('');
     expect(services('test/cli.test.ts')).toBe('');
@@ -28,7 +28,7 @@ describe('services are derived from the selected tests', () => {
     expect(services('-t', 'x', 'test/rekor.test.ts', 'test/audit')).toBe('opensearch rekor softhsm');
     expect(services('test/keys')).toBe('softhsm');
     expect(services('test/ct.test.ts')).toBe('ctlog sunlight');
-    expect(services()).toBe('alertmanager cosign ctlog kafka mailpit ocireg opensearch registry rekor softhsm sunlight');
+    expect(services()).toBe('alertmanager cosign ctlog kafka mailpit model-venv ocireg opensearch registry rekor softhsm sunlight');
     expect(services('test/trust-oci-cosign.test.ts')).toBe('cosign');
   });
 });

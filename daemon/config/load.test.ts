@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         CHAINWATCH_BUS__EMBEDDED__FSYNC: 'true',
         CHAINWATCH_NOPE: 'x',
         CHAINWATCH_CACHE: '/c',
+        CHAINWATCH_MODEL_PYTHON: '/venv/bin/python',
       },
       flags: { 'http.port': 9200 },
     });

@@ -18,8 +18,8 @@ export const DIRECTIONS = {
   daemon: ['core', 'bus', 'stores', 'trust', 'keys', 'rules', 'collectors', 'detectors', 'sinks'],
 };
 export const PRODUCTION = Object.keys(DIRECTIONS);
-/** Integration tests, benches and tooling may import anything (test/ and bench/ are test code). */
-export const UNRESTRICTED = ['test', 'bench', 'scripts'];
+/** Integration tests, benches and tooling (scripts/, tools/: the model pipeline) may import anything (test/ and bench/ are test code). */
+export const UNRESTRICTED = ['test', 'bench', 'scripts', 'tools'];
 /**
  * Code files allowed at the repository root: tool configuration only (default-deny, like unknown
  * folders: a root file belongs to no folder, so no direction rule would cover it).
