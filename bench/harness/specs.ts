@@ -539,7 +539,22 @@ const ct: BenchSpec = {
   ],
 };
 
-export const BENCHES: readonly BenchSpec[] = [busEmbedded, busKafka, rekor, rekorLive, tlog, audit, sinks, hsm, ctWatch, signatures, policy, registryIntake, keyMisuse, ct];
+export const BENCHES: readonly BenchSpec[] = [
+  busEmbedded,
+  busKafka,
+  rekor,
+  rekorLive,
+  tlog,
+  audit,
+  sinks,
+  hsm,
+  ctWatch,
+  signatures,
+  policy,
+  registryIntake,
+  keyMisuse,
+  ct,
+];
 
 export function benchSpec(name: string): BenchSpec {
   const spec = BENCHES.find((b) => b.name === name);
