@@ -177,4 +177,39 @@ describe('audit commands', () => {
     writeFileSync(old1, `${k1.vkey}\n`);
     expect((await run('verify', ['--vkey', old1, '--vkey', one], d2)).code).toBe(0);
   });
+
+  it('audit note beside a daemon that appends meanwhile: waits its turn and records the note instead of failing', async () => {
+    const { dir, db } = await dataDir(20);
+    // The daemon's sink: another connection that appends while the CLI prepares its note.
+    const daemon = new SqliteAuditStore({ path: db });
+    await daemon.open();
+    const before = await daemon.size();
+    let raced = 0;
+    const now = (): Date => {
+      // Called while the CLI's append prepares its batch, after it read the trail's size and before
+      // it takes the write lock: the daemon commits a record in that window (its append runs up to
+      // its commit synchronously). Only the first attempt is raced.
+      if (raced++ === 0) void daemon.append(sampleEntries(1, 900));
+      return new Date();
+    };
+    const commands = auditCommands({
+      openStore: async (_section, dataDir, opts) => {
+        const s = new SqliteAuditStore({ path: join(dataDir, 'audit', 'audit.db'), now, create: opts.create });
+        await s.open();
+        return s;
+      },
+      actor: () => 'alice@test',
+    });
+    const note = await invokeCommand(
+      commands.find((c) => c.name === 'audit note')!,
+      ['checked', 'by', 'hand', '--json'],
+      { section, dataDir: dir },
+    );
+    expect(note.code, note.err).toBe(0);
+    expect(raced).toBeGreaterThan(1); // the first attempt lost the race and was tried again
+    expect(await daemon.size()).toBe(before + 2); // the daemon's record and the note, once
+    expect(await daemon.get({ id: JSON.parse(note.out).id })).toMatchObject({ kind: 'operator', payload: { text: 'checked by hand' } });
+    await daemon.close();
+    expect((await run('verify', [], dir)).code).toBe(0);
+  });
 });

@@ -1,6 +1,17 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { type CommandSpec, EXIT, type Invocation, numberOption, parseDuration, SEVERITIES, type Severity, UsageError } from '../../core/index.js';
+import {
+  type CommandSpec,
+  EXIT,
+  type Invocation,
+  numberOption,
+  parseDuration,
+  type RetryPolicy,
+  SEVERITIES,
+  type Severity,
+  UsageError,
+  withRetry,
+} from '../../core/index.js';
 import { attachWitness } from './witness/open.js';
 import { auditOrigin, checkpointKeyRef, openCheckpointKey, readKeyHistory, signCheckpoint, VKEY_FILE } from './checkpoint.js';
 import type { AuditCommandSection } from './config.js';
@@ -16,6 +27,16 @@ import { verifyCommand } from './verify-command.js';
  */
 type Section = AuditCommandSection;
 type Inv = Invocation<Section>;
+
+/**
+ * How long a writing command waits for its turn beside a running daemon. The daemon's sink appends
+ * to the same trail in a tight loop while it consumes events: an append that finds the trail grew
+ * after it read the tree's frontier, or a write lock held past SQLite's busy timeout, fails with a
+ * retriable AUDIT_WRITE_FAILED. The sink retries such failures; the CLI must too, or a note typed
+ * while the daemon is busy is lost (exit 1). Past the deadline it exits with the RetryError
+ * (RETRY_DEADLINE, the store's error as its cause).
+ */
+const CLI_WRITE_RETRY: RetryPolicy = { maxAttempts: Infinity, baseDelayMs: 50, maxDelayMs: 1_000, deadlineMs: 30_000 };
 
 export interface AuditCommandDeps {
   /**
@@ -104,7 +125,9 @@ export function auditCommands(deps: AuditCommandDeps = defaults): CommandSpec<Se
             const text = inv.args.join(' ');
             if (!text.trim()) throw new UsageError('audit note needs some text');
             const subject = inv.options.subject as string | undefined;
-            const r = await appendOperatorAction(store, { actor: deps.actor(), action: 'note', text, ...(subject ? { subject } : {}), time: inv.now() });
+            const note = { actor: deps.actor(), action: 'note', text, ...(subject ? { subject } : {}), time: inv.now() };
+            // A failed attempt wrote nothing (one transaction per append): trying again cannot record the note twice.
+            const r = await withRetry(() => appendOperatorAction(store, note), CLI_WRITE_RETRY);
             inv.io.out(inv.json ? JSON.stringify({ id: r.id, index: r.index }) : `recorded note ${r.id} as audit record ${r.index}`);
             return EXIT.ok;
           },

@@ -64,8 +64,10 @@ describe.skipIf(!built())('the data directory', () => {
       const input = Array.from({ length: 200 }, (_, i) => event(i)).join('\n');
       const published = await runCli(['events', 'publish', 'system', ...common], input);
       expect(published.code, published.stderr).toBe(0);
-      expect((await runCli(['audit', 'note', ...common, 'checked', 'by', 'hand'])).code).toBe(0);
-      expect((await runCli(['audit', 'checkpoint', ...common])).code).toBe(0);
+      const note = await runCli(['audit', 'note', ...common, 'checked', 'by', 'hand']);
+      expect(note.code, note.stderr).toBe(0);
+      const checkpoint = await runCli(['audit', 'checkpoint', ...common]);
+      expect(checkpoint.code, checkpoint.stderr).toBe(0);
       const replay = await runCli(['sinks', 'dead-letters', 'replay', '--all', ...common]);
       expect(replay.code, replay.stderr).toBe(0);
       await vi.waitFor(() => expect(journalLines(join(dataDir, 'journal.jsonl'))).toBeGreaterThanOrEqual(200), { timeout: 30_000, interval: 100 });
