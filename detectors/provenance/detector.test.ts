@@ -7,7 +7,9 @@ import { MemoryStateStore, realdata, testContext } from '../../core/testing/inde
 import { DEFAULT_MODEL } from './commands.js';
 import { createProvenanceDetector } from './detector.js';
 import { FEATURE_SCHEMA_VERSION } from './features.js';
+import { ModelError } from './errors.js';
 import { metadataPathFor } from './model.js';
+import { OnnxRuntime, type ScoringRuntime } from './runtime.js';
 import { madeAnomalous, provenanceEvent, realPredicate } from './testing/index.js';
 
 /**
@@ -26,10 +28,10 @@ function modelCopy(): string {
   return path;
 }
 
-async function harness(opts: { model?: string; state?: StateStore; config?: Record<string, unknown> } = {}) {
+async function harness(opts: { model?: string; state?: StateStore; config?: Record<string, unknown>; runtime?: ScoringRuntime } = {}) {
   const ctx = testContext('/nonexistent');
   if (opts.state) ctx.state = opts.state;
-  const detector = createProvenanceDetector({ modelCheckInterval: 3_600_000, ...opts.config }, ctx, opts.model ?? DEFAULT_MODEL);
+  const detector = createProvenanceDetector({ modelCheckInterval: 3_600_000, ...opts.config }, ctx, opts.model ?? DEFAULT_MODEL, opts.runtime);
   await detector.start();
   const feed = async (...evs: CloudEvent[]) => {
     await ctx.bus.publish(evs);
@@ -39,7 +41,8 @@ async function harness(opts: { model?: string; state?: StateStore; config?: Reco
   return { ctx, detector, feed, findings };
 }
 
-describe.skipIf(rd.skip)('provenance detector (component, in-memory bus)', () => {
+// Each test loads the ~1 MB model through onnxruntime-node (seconds on a loaded 2-core machine).
+describe.skipIf(rd.skip)('provenance detector (component, in-memory bus)', { timeout: 120_000 }, () => {
   const { predicateType, predicate } = realPredicate(rd.dir);
 
   it('a normal real provenance gives no finding and becomes history; an anomalous one gives one finding with reasons', async () => {
@@ -163,6 +166,26 @@ describe.skipIf(rd.skip)('provenance detector (component, in-memory bus)', () =>
     copyFileSync(metadataPathFor(DEFAULT_MODEL), metadataPathFor(path));
     await h.detector.checkModel();
     expect(h.ctx.metrics.get('provenance_model_reloads_total', { result: 'ok' })).toBe(2);
+    await h.detector.stop();
+  });
+
+  it('an inference failure falls back to the rule floor for that batch (counted), nothing is lost', async () => {
+    // The real onnxruntime session, made to fail on demand after loading (the probe row passed).
+    const fail = { on: false };
+    const onnx = new OnnxRuntime();
+    const runtime: ScoringRuntime = {
+      name: 'failing-onnx',
+      async load(bytes, width, out) {
+        const s = await onnx.load(bytes, width, out);
+        return { ...s, width: s.width, score: (b, r) => (fail.on ? Promise.reject(new ModelError('MODEL_INFERENCE_FAILED', 'injected')) : s.score(b, r)) };
+      },
+    };
+    const h = await harness({ runtime });
+    fail.on = true;
+    await h.feed(provenanceEvent('9', [{ predicateType, predicate: madeAnomalous(predicate) }]), provenanceEvent('a', [{ predicateType, predicate }]));
+    expect(h.ctx.metrics.get('provenance_inference_failures_total')).toBeGreaterThanOrEqual(1);
+    expect(h.findings()).toHaveLength(1);
+    expect(h.findings()[0]!.evidence).toMatchObject({ score: null, rules: expect.arrayContaining(['self_hosted_runner']) });
     await h.detector.stop();
   });
 });

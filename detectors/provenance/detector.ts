@@ -14,7 +14,7 @@ import {
 } from '../../core/index.js';
 import { findingsCounter } from '../shared/index.js';
 import { type ProvenanceConfig, type ProvenanceConfigInput, provenanceConfigSchema } from './config.js';
-import { ProvenanceError } from './errors.js';
+import { ModelError, ProvenanceError } from './errors.js';
 import { extractFeatures } from './features.js';
 import { anomalousFinding } from './findings.js';
 import { contextFor, recordRelease } from './history.js';
@@ -60,6 +60,7 @@ export class ProvenanceDetector implements Component {
   private readonly notScored;
   private readonly skipped;
   private readonly scored;
+  private readonly inferenceFailed;
 
   constructor(
     readonly config: ProvenanceConfig,
@@ -72,6 +73,7 @@ export class ProvenanceDetector implements Component {
     this.counted = findingsCounter(ctx.metrics);
     this.notScored = ctx.metrics.counter('provenance_not_scored_total', 'Verified SLSA provenance that could not be scored, by error code', ['code']);
     this.skipped = ctx.metrics.counter('provenance_skipped_total', 'Attestations and Rekor entries not considered, by reason', ['reason']);
+    this.inferenceFailed = ctx.metrics.counter('provenance_inference_failures_total', 'Batches the model failed to score (judged by the rule floor alone)');
     this.scored = ctx.metrics.counter('provenance_scored_total', 'Provenance documents scored, by verdict', ['verdict']);
   }
 
@@ -180,11 +182,25 @@ export class ProvenanceDetector implements Component {
       }
     }
     if (items.length === 0) return;
-    const model = this.models.get();
-    const verdicts = await scoreBatch(
-      model?.model,
-      items.map((i) => i.item),
-    );
+    let model = this.models.get();
+    let verdicts;
+    try {
+      verdicts = await scoreBatch(
+        model?.model,
+        items.map((i) => i.item),
+      );
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      // The runtime failed on this batch: the rule floor still judges it (evidence says score null)
+      // rather than holding the partition or dead-lettering releases.
+      this.inferenceFailed.inc();
+      this.ctx.logger.error({ code: e.code, documents: items.length }, `provenance: inference failed (${e.code}); rule floor only for this batch`);
+      model = undefined;
+      verdicts = await scoreBatch(
+        undefined,
+        items.map((i) => i.item),
+      );
+    }
     const now = this.ctx.now();
     const out: CloudEvent<Finding>[] = [];
     verdicts.forEach((v, i) => {
