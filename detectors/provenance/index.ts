@@ -10,3 +10,6 @@ export { describeFeature } from './reasons.js';
 export { FLOOR_RULES, floorHits } from './rules.js';
 export { OnnxRuntime, type ScoringRuntime, type ScoringSession } from './runtime.js';
 export { scoreBatch, type ScoreItem, type Verdict } from './scorer.js';
+export { createProvenanceDetector, ProvenanceDetector } from './detector.js';
+export { fromArtifact, fromRekor, type ScoreInput } from './inputs.js';
+export { ModelHolder } from './model-watch.js';
