@@ -82,7 +82,8 @@ describe('OciClient edge cases no runnable registry shows', () => {
     const statuses = [503, 429];
     const host = await serve(() => {
       const s = statuses.shift();
-      if (s !== undefined) return { status: s, headers: s === 429 ? { 'retry-after': '0' } : ({} as Record<string, string>) };
+      const headers: Record<string, string> = s === 429 ? { 'retry-after': '0' } : {};
+      if (s !== undefined) return { status: s, headers };
       return { status: 200, headers: MANIFEST_TYPE, body: manifestText };
     });
     const c = new OciClient({ registry: host, retry: { baseDelayMs: 5 } });
