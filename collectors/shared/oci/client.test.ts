@@ -32,7 +32,7 @@ const digestOf = (b: Buffer): string => `sha256:${createHash('sha256').update(b)
 describe('OciClient edge cases no runnable registry shows', () => {
   it('answers a Bearer challenge: token from the realm with basic credentials for the pull scope, then the request again', async () => {
     const seen: { path: string; auth: string | undefined }[] = [];
-    const host = await serve((req, h) => {
+    const host = await serve((req, h): Reply => {
       seen.push({ path: req.url, auth: req.headers.authorization });
       if (req.path === '/token') {
         const ok =
@@ -58,7 +58,7 @@ describe('OciClient edge cases no runnable registry shows', () => {
 
   it('wrong credentials: OCI_UNAUTHORIZED, not retried, and the password is in no message', async () => {
     let requests = 0;
-    const host = await serve((req, h) => {
+    const host = await serve((req, h): Reply => {
       requests++;
       if (req.path === '/token') return { status: 401 };
       return { status: 401, headers: { 'www-authenticate': `Bearer realm="http://${h}/token",service="test"` } };
@@ -80,7 +80,7 @@ describe('OciClient edge cases no runnable registry shows', () => {
 
   it('503 and 429 are retried (Retry-After kept) until the registry answers', async () => {
     const statuses = [503, 429];
-    const host = await serve(() => {
+    const host = await serve((): Reply => {
       const s = statuses.shift();
       const headers: Record<string, string> = s === 429 ? { 'retry-after': '0' } : {};
       if (s !== undefined) return { status: s, headers };
