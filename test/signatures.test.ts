@@ -186,6 +186,20 @@ describe.skipIf(ocireg.skip || cosign.skip)('collectors.signatures against go-co
     expect(r.verified()[1]).toMatchObject({ image: { digest }, tags: ['v1'], signatures: [expect.objectContaining({ verified: true, foundBy: 'tag' })] });
   });
 
+  it('an untagged referrer pushed after the image (a cosign v3 bundle) re-checks its subject, not itself', async () => {
+    const r = await rig();
+    const name = repo('referrer');
+    const digest = await pushImage(host(), name, 'v1');
+    const k = await cosignKeyPair();
+    await r.collector({ settleDelay: 0, trust: { keys: [k.pub] } });
+    await cosignSign(`${host()}/${name}@${digest}`, k.key, false);
+    const [bundle] = (await new OciClient({ registry: host() }).referrers(name, digest)).descriptors;
+    // The registry notifies the referrer's own push: by digest, no tag.
+    await r.bus.publish(manifestEvent('push', { registry: host(), repository: name, digest: bundle!.digest }));
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    expect(r.verified()[0]).toMatchObject({ image: { digest }, signatures: [expect.objectContaining({ verified: true, foundBy: 'referrers' })] });
+  });
+
   it('image policies (rules/policy) from collectors.signatures.policies judge the digest: static pass, key-signed fails as unsigned', async () => {
     const r = await rig();
     const name = repo('policy');

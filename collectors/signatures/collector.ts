@@ -7,6 +7,7 @@ import {
   type ComponentContext,
   type ImageRef,
   imageSubject,
+  describeError,
   makeEvent,
   type RegistryManifest,
   RegistryManifestEvent,
@@ -18,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PolicyHolder } from '../../rules/policy/index.js';
 import { loadTrustedRoot, type OciTrustOptions, verifyDiscovered } from '../../trust/index.js';
-import { OciClient, type OciClientOptions } from '../shared/oci/index.js';
+import { DIGEST_PATTERN, OciClient, type OciClientOptions } from '../shared/oci/index.js';
 import { isFresh, ResultCache } from './cache.js';
 import type { SignaturesConfig } from './config.js';
 import { discover } from './discover.js';
@@ -128,7 +129,7 @@ export class SignaturesCollector implements Component {
         const sig = m.image.tag !== undefined ? SIGNATURE_TAG.exec(m.image.tag) : null;
         const image: ImageRef = sig ? { registry: m.image.registry, repository: m.image.repository, digest: `sha256:${sig[1]}` } : m.image;
         await this.settle(m, signal);
-        return this.check(image, trigger, signal);
+        return this.check(sig || m.image.tag !== undefined ? image : await this.subjectOf(image), trigger, signal);
       }
       case 'verify': {
         const cached = await this.cache.get(m.image);
@@ -146,6 +147,24 @@ export class SignaturesCollector implements Component {
   private async settle(m: RegistryManifest, signal: AbortSignal): Promise<void> {
     const left = Date.parse(m.receivedAt) + this.config.settleDelay - this.ctx.now().getTime();
     if (left > 0) await sleep(left, signal);
+  }
+
+  /**
+   * An untagged push may be a referrer (a cosign v3 bundle, an SBOM attached with oras): a manifest
+   * with a `subject` is ABOUT that digest, so the subject is re-checked (its new signature shows up),
+   * never the referrer as if it were an image. Registries without the referrers API get the
+   * `sha256-<hex>` index tag too, but registries with it notify only this push. A manifest that
+   * cannot be read is checked as itself: discovery reports the registry's trouble.
+   */
+  private async subjectOf(image: ImageRef): Promise<ImageRef> {
+    try {
+      const { manifest } = await this.client(image.registry).getManifest(image.repository, image.digest);
+      const subject = manifest.subject?.digest;
+      return subject !== undefined && DIGEST_PATTERN.test(subject) ? { registry: image.registry, repository: image.repository, digest: subject } : image;
+    } catch (err) {
+      this.ctx.logger.warn({ image: imageSubject(image), err: describeError(err) }, 'signatures: pushed manifest not readable; checked as an image');
+      return image;
+    }
   }
 
   private async check(image: ImageRef, trigger: ArtifactVerified['trigger'], signal: AbortSignal): Promise<void> {

@@ -34,6 +34,9 @@ export function evaluatePolicy(p: CompiledPolicy, facts: Facts, stage: (name: st
   // Enough authorities: what the others lacked is reported per authority, not as a failure kind.
   if (ok) t.failures.clear();
   if (!ok && p.threshold !== undefined) {
+    // Some authority accepted a signer: the signers present are allowed, what is missing is the quorum
+    // (the other authorities' reasons stay in `authorities`). Only a digest no authority accepts is signer_not_allowed.
+    if (satisfied > 0) t.failures.delete('signer_not_allowed');
     t.failures.add('threshold_not_met');
     t.reasons.push(`${satisfied} of ${p.authorities.length} authorities satisfied; the threshold is ${p.threshold}`);
   }

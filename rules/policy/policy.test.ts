@@ -149,7 +149,12 @@ describe.skipIf(rd.skip)('image policies over the facts about one digest', () =>
     expect(two.policies[0]).toMatchObject({ result: 'pass', threshold: { required: 2, satisfied: 2 }, failures: [] });
     const one = s.evaluate(IMAGE, { signatures: [sig(keySigner(OTHER_PEM), D(1))], attestations: [] });
     expect(one.policies[0]).toMatchObject({ result: 'fail', threshold: { required: 2, satisfied: 1 } });
-    expect(one.policies[0]!.failures).toContain('threshold_not_met');
+    // The signer present IS allowed (authority b): what is missing is the quorum, not a permitted signer.
+    expect(one.policies[0]!.failures).toEqual(['threshold_not_met']);
+    const none = set(
+      `name: quorum\nimages: ['registry.example.com/**']\nthreshold: 2\nauthorities:\n${k('a', ALLOWED_PEM)}  - name: c\n    keyless: { issuer: https://token.actions.githubusercontent.com, subjectRegExp: 'https://github\\.com/acme/.*' }\n`,
+    ).evaluate(IMAGE, { signatures: [sig(keySigner(OTHER_PEM), D(1))], attestations: [] });
+    expect([...none.policies[0]!.failures].sort()).toEqual(['signer_not_allowed', 'threshold_not_met']);
   });
 
   it('stages: production requires staging to have passed on the same digest', () => {

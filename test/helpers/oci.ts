@@ -98,13 +98,30 @@ export async function cosignSign(ref: string, key: string, legacy: boolean): Pro
   });
 }
 
-/** Attests a CycloneDX predicate for registry/repo@digest with a key (`legacy`: the `.att` tag). */
-export async function cosignAttestSbom(ref: string, key: string, legacy: boolean): Promise<void> {
+/** A CycloneDX component of an attested SBOM (an SPDX licence id when given). */
+export interface SbomComponent {
+  name: string;
+  version: string;
+  licence?: string;
+}
+const LEFT_PAD: SbomComponent[] = [{ name: 'left-pad', version: '1.3.0' }];
+
+/** Attests a CycloneDX predicate (these components) for registry/repo@digest with a key (`legacy`: the `.att` tag). */
+export async function cosignAttestSbom(ref: string, key: string, legacy: boolean, components: SbomComponent[] = LEFT_PAD): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cw-att-'));
   const predicate = join(dir, 'sbom.json');
   writeFileSync(
     predicate,
-    JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', components: [{ type: 'library', name: 'left-pad', version: '1.3.0' }] }),
+    JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      components: components.map((c) => ({
+        type: 'library',
+        name: c.name,
+        version: c.version,
+        ...(c.licence ? { licenses: [{ license: { id: c.licence } }] } : {}),
+      })),
+    }),
   );
   await run(
     cosign.value!,
