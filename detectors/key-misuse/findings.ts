@@ -11,13 +11,16 @@ import type { FiredRecord } from './state.js';
  */
 export const DETECTOR = 'key-misuse';
 
-export function keyFinding(cfg: KeyMisuseConfig, c: Conclusion, subject: string, causedBy: string, observedAt: Date): CloudEvent<Finding> {
+/** What a firing finding needs from a rule's conclusion (key rules are always security findings). */
+type Firing = Pick<PolicyConclusion, 'rule' | 'severity' | 'dedup' | 'summary' | 'description' | 'evidence'> & { category?: Finding['category'] };
+
+function firingFinding(cfg: KeyMisuseConfig, c: Firing, subject: string, causedBy: string, observedAt: Date): CloudEvent<Finding> {
   return findingEvent(
     {
       detector: DETECTOR,
       rule: c.rule,
       severity: c.severity,
-      category: 'security',
+      category: c.category ?? 'security',
       dedupKey: dedupKey(c.rule, ...c.dedup),
       summary: c.summary,
       description: c.description,
@@ -31,24 +34,12 @@ export function keyFinding(cfg: KeyMisuseConfig, c: Conclusion, subject: string,
   );
 }
 
+export function keyFinding(cfg: KeyMisuseConfig, c: Conclusion, subject: string, causedBy: string, observedAt: Date): CloudEvent<Finding> {
+  return firingFinding(cfg, { ...c, category: 'security' }, subject, causedBy, observedAt);
+}
+
 export function policyFinding(cfg: KeyMisuseConfig, c: PolicyConclusion, subject: string, causedBy: string, observedAt: Date): CloudEvent<Finding> {
-  return findingEvent(
-    {
-      detector: DETECTOR,
-      rule: c.rule,
-      severity: c.severity,
-      category: c.category,
-      dedupKey: dedupKey(c.rule, ...c.dedup),
-      summary: c.summary,
-      description: c.description,
-      subject,
-      evidence: c.evidence,
-      causedBy: [causedBy],
-      observedAt: observedAt.toISOString(),
-    },
-    [causedBy],
-    cfg.source,
-  );
+  return firingFinding(cfg, c, subject, causedBy, observedAt);
 }
 
 /** Clears what fired for a digest once a later check no longer shows it. */
