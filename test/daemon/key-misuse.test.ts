@@ -5,7 +5,7 @@
  * critical key.revoked_use for the later use, none for the earlier one; the revocation survives a
  * daemon restart.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -13,25 +13,12 @@ import { EmbeddedBus, embeddedBusConfigSchema } from '../../bus/embedded/index.j
 import type { Finding } from '../../core/index.js';
 import { realdata } from '../../core/testing/index.js';
 import { artifactEvent, certSigner, CERTS, within } from '../../detectors/key-misuse/testing/index.js';
-import { built, httpStatus, runCli, startDaemon } from '../helpers/daemon-process.js';
+import { built, httpStatus, journalEvents, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 const rd = realdata();
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 
-function findings(journal: string): Finding[] {
-  if (!existsSync(journal)) return [];
-  const out: Finding[] = [];
-  for (const line of readFileSync(journal, 'utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      const { event } = JSON.parse(line) as { event: { type: string; data: Finding } };
-      if (event.type === 'dev.chainwatch.finding.v1') out.push(event.data);
-    } catch {
-      // a torn last line; the event is redelivered
-    }
-  }
-  return out;
-}
+const findings = (journal: string): Finding[] => journalEvents<Finding>(journal, 'dev.chainwatch.finding.v1');
 const revokedUses = (journal: string) => {
   const byId = new Map(
     findings(journal)

@@ -6,31 +6,18 @@
  * builder on a self-hosted runner). Findings are read from the journal sink: exactly one
  * provenance.anomalous, for the anomalous digest, with its reasons in words; none for the normal one.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../core/index.js';
 import { realdata } from '../../core/testing/index.js';
 import { madeAnomalous, provenanceEvent, realPredicate } from '../../detectors/provenance/testing/index.js';
-import { built, httpStatus, metricValue, runCli, startDaemon } from '../helpers/daemon-process.js';
+import { built, httpStatus, journalEvents, metricValue, runCli, startDaemon } from '../helpers/daemon-process.js';
 
 const rd = realdata();
 
-function findings(journal: string): Finding[] {
-  if (!existsSync(journal)) return [];
-  const out: Finding[] = [];
-  for (const line of readFileSync(journal, 'utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      const { event } = JSON.parse(line) as { event: { type: string; data: Finding } };
-      if (event.type === 'dev.chainwatch.finding.v1') out.push(event.data);
-    } catch {
-      // a torn last line; the event is redelivered
-    }
-  }
-  return out;
-}
+const findings = (journal: string): Finding[] => journalEvents<Finding>(journal, 'dev.chainwatch.finding.v1');
 
 describe.skipIf(!built() || rd.skip)('provenance detector in the daemon process (embedded bus)', () => {
   it('events publish registry: one provenance.anomalous with reasons for the anomalous release, none for the normal one', async () => {

@@ -3,7 +3,7 @@
  * and systemd do. Requires a build (scripts/test.sh builds first).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -84,4 +84,23 @@ export async function metricValue(base: string, name: string, labels: Record<str
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.split(' ').pop());
   }
   return total;
+}
+
+/**
+ * The data of every journalled event of `type`, in journal order. A torn last line (a daemon killed
+ * mid-write) is skipped: its event is redelivered and journalled again.
+ */
+export function journalEvents<T>(path: string, type: string): T[] {
+  if (!existsSync(path)) return [];
+  const out: T[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const { event } = JSON.parse(line) as { event: { type: string; data: T } };
+      if (event.type === type) out.push(event.data);
+    } catch {
+      // a torn last line; the event is redelivered
+    }
+  }
+  return out;
 }
