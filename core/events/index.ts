@@ -11,3 +11,4 @@ export * from './types/ct.js';
 export * from './types/ct-watched.js';
 export * from './types/registry.js';
 export * from './types/keys.js';
+export * from './types/k8s.js';
