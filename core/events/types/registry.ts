@@ -86,7 +86,7 @@ const verificationFields = {
   error: z.string().max(1000).optional(),
   signer: artifactSignerSchema.optional(),
   tlog: tlogEvidence.optional(),
-  /** RFC 3161 timestamps that verified, as times. */
+  /** Times that verified: RFC 3161 timestamps, and the tlog integrated time once its SET or inclusion proof checked against a trusted log key. */
   timestamps: z
     .array(z.iso.datetime({ offset: true }))
     .max(16)
