@@ -133,6 +133,11 @@ export const policyVerdictSchema = z.object({
         satisfied: z.boolean(),
         /** `ref` digests of the signatures/attestations that satisfied it. */
         matched: z.array(z.string()).default([]),
+        /**
+         * keyId (else fingerprintSha256) of each signer whose signature satisfied it. A `ref` alone does not say
+         * who: a cosign `.sig` manifest holds the layers of every signer of the digest.
+         */
+        signers: z.array(z.string()).max(64).optional(),
         reason: z.string().max(1000),
       }),
     )
