@@ -28,7 +28,11 @@ export const signaturesConfigSchema = z
         keys: z.array(z.string().min(1)).default([]),
         /** Verify keyless (Fulcio certificate) signatures against a Sigstore trusted root. */
         keyless: z.boolean().default(true),
-        /** trusted_root.json for keyless (a private Sigstore, a pinned root); absent: the production root embedded in @sigstore/tuf (offline). */
+        /**
+         * trusted_root.json (a private Sigstore, a pinned root): Fulcio CAs for keyless, and the logs whose evidence of
+         * key-based signatures is checked (also loaded with keyless off); absent: the production root embedded in
+         * @sigstore/tuf (offline) when keyless is on, none otherwise.
+         */
         trustedRoot: z.string().min(1).optional(),
         /**
          * Transparency logs (Rekor v1, e.g. a private Rekor) trusted besides the trusted root's: the URL its checkpoints
