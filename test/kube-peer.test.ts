@@ -116,6 +116,26 @@ describe.skipIf(kube.skip)('real kube-apiserver + etcd', () => {
     });
   });
 
+  it("a mutating webhook's JSON Patch is applied to the stored Pod", async () => {
+    const ns = await createNamespace();
+    const server = await startWebhookServer((r) =>
+      r.request.dryRun
+        ? { allowed: true }
+        : { allowed: true, patch: [{ op: 'replace', path: '/spec/containers/0/image', value: `nginx@sha256:${'b'.repeat(64)}` }] },
+    );
+    const off = await registerWebhook({
+      kind: 'mutating',
+      name: uniqueName('cw-pin'),
+      url: server.url,
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+    });
+    await untilWebhookActive(ns, () => server.reviews.length > 0);
+    const pod = await createPod(ns, 'pinned', ['nginx:1.27']);
+    expect((pod.spec as { containers: { image: string }[] }).containers[0]!.image).toBe(`nginx@sha256:${'b'.repeat(64)}`);
+    await off();
+    await server.stop();
+  });
+
   it('failurePolicy decides when the webhook cannot be reached: Fail denies, Ignore admits', async () => {
     // A port nothing listens on: a stopped webhook server's.
     const gone = await startWebhookServer(() => ({ allowed: true }));
@@ -155,8 +175,9 @@ describe.skipIf(kube.skip)('real kube-apiserver + etcd', () => {
     await vi.waitFor(() => expect(before.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toContain('ADDED b'), WAIT);
 
     expect(await compactEtcd()).toBeGreaterThan(Number(oldRv));
-    await restartApiserver();
-    await before.ended; // the restart cut it
+    // A clean stop even with a watch open (no SIGKILL after the grace time; kube.sh's watch termination grace period).
+    expect(await restartApiserver()).not.toContain('SIGKILL');
+    await before.ended; // the server closed it
     const after = rawWatch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: oldRv });
     // kube-apiserver answers the watch (200) and sends one ERROR event: 410 Expired.
     expect(await after.status).toBe(200);

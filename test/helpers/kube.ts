@@ -282,16 +282,19 @@ export function rawWatch(path: string, query: Record<string, string> = {}): RawW
   return { status, events, ended, stop: () => req.destroy() };
 }
 
-const script = async (cmd: string): Promise<string> => (await exec('bash', [kubeEnv().script, cmd])).stdout.trim();
+const script = async (cmd: string) => exec('bash', [kubeEnv().script, cmd]);
 
-/** Restarts kube-apiserver alone (etcd and everything stored stay); open watches are cut. Resolves when /readyz answers again. */
-export async function restartApiserver(): Promise<void> {
-  await script('restart-apiserver');
+/**
+ * Restarts kube-apiserver alone (etcd and everything stored stay); open watches are closed by the
+ * server. Resolves when /readyz answers again, with what the script logged (stderr).
+ */
+export async function restartApiserver(): Promise<string> {
+  return (await script('restart-apiserver')).stderr;
 }
 
 /** Compacts etcd's history up to its current revision (etcd's gRPC gateway); returns that revision. */
 export async function compactEtcd(): Promise<number> {
-  return Number(await script('compact'));
+  return Number((await script('compact')).stdout.trim());
 }
 
 /**
@@ -329,7 +332,8 @@ export interface AdmissionReview {
   };
 }
 
-export type AdmissionAnswer = { allowed: boolean; message?: string; warnings?: string[] };
+/** `patch` (a mutating webhook's JSON Patch operations) is sent base64-encoded with patchType JSONPatch. */
+export type AdmissionAnswer = { allowed: boolean; message?: string; warnings?: string[]; patch?: object[] };
 
 /**
  * A tiny HTTPS admission webhook (node:https with the service's webhook certificate, so the
@@ -349,6 +353,7 @@ export async function startWebhookServer(decide: (r: AdmissionReview) => Admissi
         uid: review.request.uid,
         allowed: a.allowed,
         ...(a.warnings ? { warnings: a.warnings } : {}),
+        ...(a.patch ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(a.patch)).toString('base64') } : {}),
         ...(a.allowed ? {} : { status: { code: 403, message: a.message ?? 'denied by the test webhook' } }),
       };
       res.writeHead(200, { 'content-type': 'application/json' });
