@@ -14,8 +14,8 @@ describe.skipIf(rd.skip)('podTemplateImages on real admission requests (kubeward
     const r = request('pod_creation_with_init_container.json');
     const images = podTemplateImages(r.kind.kind, r.object);
     expect(images).toEqual([
-      { container: 'init:init', reference: 'init' },
-      { container: 'nginx', reference: 'nginx' },
+      { container: 'init:init', reference: 'init', pointer: '/spec/initContainers/0/image' },
+      { container: 'nginx', reference: 'nginx', pointer: '/spec/containers/0/image' },
     ]);
     expect(images.map((i) => describeImage(i))).toMatchObject([
       { registry: 'docker.io', repository: 'library/init', tag: 'latest', resolvedFromTag: false },
@@ -39,15 +39,17 @@ const podSpec = {
 const templated = { metadata: { name: 'x' }, spec: { replicas: 1, template: { metadata: { labels: { app: 'x' } }, spec: podSpec } } };
 
 describe('podTemplateImages for every workload kind', () => {
-  const want = [
-    { container: 'init:setup', reference: 'busybox:1.37' },
-    { container: 'app', reference: '127.0.0.1:5000/team/app:v1' },
+  const want = (prefix: string): unknown[] => [
+    { container: 'init:setup', reference: 'busybox:1.37', pointer: `${prefix}/initContainers/0/image` },
+    { container: 'app', reference: '127.0.0.1:5000/team/app:v1', pointer: `${prefix}/containers/0/image` },
   ];
   it.each(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'])('%s: spec.template.spec', (kind) => {
-    expect(podTemplateImages(kind, { kind, ...templated })).toEqual(want);
+    expect(podTemplateImages(kind, { kind, ...templated })).toEqual(want('/spec/template/spec'));
   });
   it('CronJob: spec.jobTemplate.spec.template.spec', () => {
-    expect(podTemplateImages('CronJob', { spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: podSpec } } } } })).toEqual(want);
+    expect(podTemplateImages('CronJob', { spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: podSpec } } } } })).toEqual(
+      want('/spec/jobTemplate/spec/template/spec'),
+    );
   });
   it('Pod: ephemeral containers too', () => {
     const pod = { spec: { ...podSpec, ephemeralContainers: [{ name: 'debug', image: 'busybox' }] } };

@@ -21,6 +21,8 @@ export interface ContainerImage {
   /** Container name; init and ephemeral containers prefixed `init:` / `ephemeral:`. */
   container: string;
   reference: string;
+  /** RFC 6901 pointer to the `image` field in the object (JSONPatch target: "/spec/template/spec/containers/0/image"). */
+  pointer: string;
 }
 
 // Only what we read; everything else in the object passes untouched (loose objects).
@@ -31,6 +33,16 @@ const podSpec = z.looseObject({
   ephemeralContainers: z.array(container).max(256).default([]),
 });
 const template = z.looseObject({ spec: podSpec });
+/** Where the pod spec sits in each kind, as a JSON pointer prefix. */
+const SPEC_POINTER: Record<WorkloadKind, string> = {
+  Pod: '/spec',
+  Deployment: '/spec/template/spec',
+  ReplicaSet: '/spec/template/spec',
+  StatefulSet: '/spec/template/spec',
+  DaemonSet: '/spec/template/spec',
+  Job: '/spec/template/spec',
+  CronJob: '/spec/jobTemplate/spec/template/spec',
+};
 const SPEC_OF: Record<WorkloadKind, z.ZodType<z.output<typeof podSpec>>> = {
   Pod: z.looseObject({ spec: podSpec }).transform((o) => o.spec),
   Deployment: z.looseObject({ spec: z.looseObject({ template }) }).transform((o) => o.spec.template.spec),
@@ -56,10 +68,11 @@ export function podTemplateImages(kind: string, object: unknown): ContainerImage
     throw new K8sObjectError('K8S_OBJECT_MALFORMED', `${kind} has no readable pod spec (at ${where || 'the object'})`, { cause: parsed.error });
   }
   const spec = parsed.data;
+  const at = (list: string, i: number): string => `${SPEC_POINTER[kind]}/${list}/${i}/image`;
   return [
-    ...spec.initContainers.map((c) => ({ container: `init:${c.name}`, reference: c.image })),
-    ...spec.containers.map((c) => ({ container: c.name, reference: c.image })),
-    ...spec.ephemeralContainers.map((c) => ({ container: `ephemeral:${c.name}`, reference: c.image })),
+    ...spec.initContainers.map((c, i) => ({ container: `init:${c.name}`, reference: c.image, pointer: at('initContainers', i) })),
+    ...spec.containers.map((c, i) => ({ container: c.name, reference: c.image, pointer: at('containers', i) })),
+    ...spec.ephemeralContainers.map((c, i) => ({ container: `ephemeral:${c.name}`, reference: c.image, pointer: at('ephemeralContainers', i) })),
   ];
 }
 
@@ -68,7 +81,7 @@ export function podTemplateImages(kind: string, object: unknown): ContainerImage
  * (nginx -> docker.io/library/nginx:latest). Throws ImageReferenceError for a reference outside
  * the grammar. `digest` is only the one the reference pins; resolving a tag is the caller's job.
  */
-export function describeImage(c: ContainerImage): WorkloadImage {
+export function describeImage(c: Pick<ContainerImage, 'container' | 'reference'>): WorkloadImage {
   const r = parseImageReference(c.reference, { normalise: true });
   return {
     container: c.container,
