@@ -130,6 +130,8 @@ async function daemon(
       `    deadline: ${DEADLINE_MS}ms`,
       `    onTimeout: ${onTimeout}`,
       '    mutate: true',
+      // Small, so the oversized request below fits the socket buffers (the router answers 413 before reading it all).
+      '    maxBodyBytes: 65536',
       '    bearer:\n      - token: { env: CW_TEST_ADMISSION_TOKEN }\n        principal: kube-apiserver',
       'shutdown:\n  deadline: 10s',
       '',
@@ -215,7 +217,7 @@ describe.skipIf(ocireg.skip || cosign.skip || !built())('admission webhook throu
       const beta = JSON.stringify({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: JSON.parse(ok.body).request });
       expect(await post(tlsPort, '/admission/validate', ca, beta)).toMatchObject({ status: 400, json: { error: { code: 'ADMISSION_WRONG_VERSION' } } });
       expect((await post(tlsPort, '/admission/validate', ca, ok.body, {})).status).toBe(401);
-      expect((await post(tlsPort, '/admission/validate', ca, 'x'.repeat(5 * 1024 * 1024))).status).toBe(413);
+      expect((await post(tlsPort, '/admission/validate', ca, 'x'.repeat(70 * 1024))).status).toBe(413);
       const odd = admissionReview('Pod', pod('UPPER/Case:v1'));
       const oddReply = await post(tlsPort, '/admission/validate', ca, odd.body);
       expect([oddReply.json.response?.allowed, oddReply.json.response?.status?.message.includes('IMAGE_REF_UPPERCASE')]).toEqual([false, true]);

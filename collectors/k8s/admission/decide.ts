@@ -183,14 +183,9 @@ async function askAndWait(ref: ImageRef, uid: string, ports: DecidePorts, signal
         // A result that only reports registry trouble: keep waiting for a better one until the deadline.
       }
     })();
-    // No request, no answer (bus down, not running): stop waiting now rather than at the deadline.
-    if (
-      !(await ports.requestVerify(ref, uid, both).then(
-        () => true,
-        () => false,
-      ))
-    )
-      local.abort();
+    // Not awaited: a publish that hangs (a bus in trouble) must not hold the answer past the deadline;
+    // the wait ends with the signal. No request, no answer: a failed one ends the wait at once.
+    ports.requestVerify(ref, uid, both).catch(() => local.abort());
     return await wait;
   } finally {
     local.abort();

@@ -258,4 +258,15 @@ describe('AdmissionService (MemoryBus; the real daemon, registry and cosign: tes
     expect(a.body.response?.warnings?.join('\n')).toContain('onTimeout: allow');
     expect(events<AdmissionDecision>(ctx, AdmissionDecisionEvent.type)[0]?.images[0]).toMatchObject({ verdict: 'unknown', tag: 'v1' });
   });
+
+  it('a bus that never accepts does not hold the answer past the deadline (fail-closed, decision counted as late)', async () => {
+    const ctx = testContext('/tmp');
+    ctx.bus.publish = () => new Promise<void>(() => {});
+    const svc = new AdmissionService(section());
+    svc.bind(ctx);
+    const a = await ask(svc, review(pod(`${REG}/team/app@${D(8)}`)));
+    expect([a.status, a.body.response?.allowed]).toEqual([200, false]);
+    expect(ctx.metrics.get('admission_decisions_unrecorded_total', { reason: 'late' })).toBe(1);
+    expect(ctx.metrics.get('admission_decisions_total', { webhook: 'validate', outcome: 'timeout_denied' })).toBe(1);
+  });
 });
