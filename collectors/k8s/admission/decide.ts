@@ -106,8 +106,8 @@ export async function decide(req: AdmissionRequest, section: AdmissionSection, p
       warnings,
       ...(denies.length > 0
         ? { reason: denies.join('; ').slice(0, 2000) }
-        : deadlineExceeded
-          ? { reason: 'verification did not finish before the deadline; allowed (onTimeout: allow)' }
+        : judged.some((j) => j.image.verdict === 'unknown')
+          ? { reason: `allowed without a verdict (onTimeout: allow): ${warnings.filter((w) => w.includes('onTimeout')).join('; ')}`.slice(0, 2000) }
           : {}),
       deadlineExceeded,
     },
