@@ -24,6 +24,7 @@ import { signaturesModule } from '../collectors/signatures/module.js';
 import { type ArtifactVerified, ArtifactVerifiedEvent, type HttpRoute, makeEvent, silentLogger, type Component } from '../core/index.js';
 import { testContext } from '../core/testing/index.js';
 import { HttpServer } from '../daemon/http/server.js';
+import { createNamespace, kubeEnv, kubeRequest, registerWebhook, uniqueName } from '../test/helpers/kube.js';
 import { pushImage } from '../test/helpers/oci.js';
 import { report } from './harness/report.js';
 import { benchSpec } from './harness/specs.js';
@@ -32,9 +33,12 @@ const arg = (name: string, dflt: number): number => Number(process.argv[process.
 const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 5);
 const COLD = arg('cold', 20);
+const KUBE_REQUESTS = arg('kube', 200);
 const host = process.env.CHAINWATCH_TEST_OCIREG_HOST;
 if (!host) throw new Error('CHAINWATCH_TEST_OCIREG_HOST is unset: run through `npm run bench -- admission` (starts ocireg)');
-const TOKEN = 'bench-admission-token-0123456789';
+/** With the kube service (scripts/services/kube.sh) the API server is a client too: its webhook token, its CA's serving certificate. */
+const KUBE = process.env.CHAINWATCH_TEST_KUBE_URL !== undefined;
+const TOKEN = process.env.CHAINWATCH_TEST_KUBE_WEBHOOK_TOKEN ?? 'bench-admission-token-0123456789';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-bench-admission-'));
 execFileSync(
@@ -60,7 +64,9 @@ execFileSync(
   ],
   { stdio: 'ignore' },
 );
-const material = { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
+const material = KUBE
+  ? { cert: kubeEnv().webhookCert, key: kubeEnv().webhookKey }
+  : { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
 
 const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({}), path: join(dir, 'bus.db') });
 await bus.start();
@@ -84,7 +90,7 @@ const server = new HttpServer({
 });
 server.setRoutes([...routes, noop]);
 const { tlsPort } = await server.start('127.0.0.1', 0, { host: '127.0.0.1', port: 0, material });
-const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: material.cert });
+const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: KUBE ? kubeEnv().ca : material.cert });
 
 function post(path: string, body: string): Promise<{ status: number; allowed: boolean | undefined }> {
   return new Promise((resolve, reject) => {
@@ -181,6 +187,46 @@ for (let i = 0; i < COLD; i++) {
   if (res.allowed === true) coldInTime++;
 }
 
+// Through the real API server: a server-side dry-run Pod create (nothing stored, the webhook is
+// called) in a namespace the webhook selects vs one it does not, same API server, same run.
+const viaApi: number[] = [];
+const apiOnly: number[] = [];
+if (KUBE) {
+  const label = uniqueName('bench');
+  const selected = await createNamespace(uniqueName('bench-adm'), { 'chainwatch-bench': label });
+  const other = await createNamespace(uniqueName('bench-none'));
+  const unregister = await registerWebhook({
+    kind: 'validating',
+    name: uniqueName('chainwatch-bench'),
+    url: `https://127.0.0.1:${tlsPort}/admission/validate`,
+    namespaceSelector: { matchLabels: { 'chainwatch-bench': label } },
+  });
+  const dryRun = async (ns: string): Promise<number> => {
+    const t = performance.now();
+    const r = await kubeRequest('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: uniqueName('p') },
+      spec: { containers: [{ name: 'app', image: warmImage }] },
+    });
+    if (r.status !== 201) throw new Error(`dry-run create in ${ns}: HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    return (performance.now() - t) * 1000;
+  };
+  // The API server learns of the webhook a moment after it is created: wait until a decision shows.
+  const answered = (): number => ctx.metrics.get('admission_decisions_total', { webhook: 'validate', outcome: 'allowed' });
+  const before = answered();
+  while (answered() === before) {
+    await dryRun(selected);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const n = Math.max(50, Math.round(KUBE_REQUESTS));
+  for (let i = 0; i < n; i++) {
+    apiOnly.push(await dryRun(other));
+    viaApi.push(await dryRun(selected));
+  }
+  await unregister();
+}
+
 agent.destroy();
 await server.stop();
 for (const c of components.reverse()) await c.stop();
@@ -199,4 +245,5 @@ report(benchSpec('admission'), {
   coldRequests: cold.length,
   rate: RATE,
   requests: warm.length,
+  ...(KUBE ? { apiP50: pct(viaApi, 50), apiP99: pct(viaApi, 99), apiBaseP50: pct(apiOnly, 50), apiBaseP99: pct(apiOnly, 99) } : {}),
 });

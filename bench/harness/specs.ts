@@ -544,9 +544,9 @@ const admission: BenchSpec = {
   title: 'Kubernetes admission webhook latency (collectors.admission) through the HTTPS router',
   order: 12,
   page: 'admission.md',
-  args: ['--rate', '200', '--seconds', '5', '--cold', '20'],
+  args: ['--rate', '200', '--seconds', '5', '--cold', '20', '--kube', '200'],
   nodeArgs: [],
-  services: ['ocireg'],
+  services: ['ocireg', 'kube'],
   measurements: {
     warmP50: { label: 'warm cache: AdmissionReview for a digest-pinned Pod with a cached verdict, 200 req/s open loop, p50', unit: 'µs' },
     warmP99: { label: 'warm cache, same, p99', unit: 'µs' },
@@ -559,6 +559,10 @@ const admission: BenchSpec = {
     coldRequests: { label: 'cold requests', unit: 'count' },
     rate: { label: 'fixed request rate of the warm and no-op runs (per second)', unit: 'count' },
     requests: { label: 'warm requests measured (all rounds)', unit: 'count' },
+    apiP50: { label: 'through the real kube-apiserver: server-side dry-run Pod create in a namespace the webhook selects (warm verdict), p50', unit: 'µs' },
+    apiP99: { label: 'through the real kube-apiserver, same, p99', unit: 'µs' },
+    apiBaseP50: { label: 'the same dry-run create in a namespace the webhook does not select (no webhook call), p50', unit: 'µs' },
+    apiBaseP99: { label: 'the same without the webhook, p99', unit: 'µs' },
   },
   figures: [
     {
@@ -571,6 +575,22 @@ const admission: BenchSpec = {
       tolerance: 0.5,
     },
     { id: 'warm-p50', label: 'warm-cache p50 vs the no-op route p50', value: 'warmP50', baseline: 'noopP50', better: 'lower', tolerance: 0.5 },
+    {
+      id: 'api-p99',
+      label: 'Pod create through the kube-apiserver with the webhook (warm) vs without it, p99',
+      value: 'apiP99',
+      baseline: 'apiBaseP99',
+      better: 'lower',
+      tolerance: 0.5,
+    },
+    {
+      id: 'api-p50',
+      label: 'Pod create through the kube-apiserver with the webhook (warm) vs without it, p50',
+      value: 'apiP50',
+      baseline: 'apiBaseP50',
+      better: 'lower',
+      tolerance: 0.5,
+    },
     {
       id: 'cold-p99',
       label: 'cold p99 against the local registry vs the deadline (must stay within it)',
