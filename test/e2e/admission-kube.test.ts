@@ -15,7 +15,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AdmissionDecision } from '../../core/index.js';
 import { freePort } from '../../core/testing/index.js';
 import { built, type DaemonProcess, httpStatus, journalEvents, startDaemon } from '../helpers/daemon-process.js';
-import { createNamespace, deploymentManifest, kube, kubeEnv, podManifest, registerWebhook, uniqueName, untilWebhookActive } from '../helpers/kube.js';
+import { create, createNamespace, deploymentManifest, kube, kubeEnv, podManifest, registerWebhook, uniqueName, untilWebhookActive } from '../helpers/kube.js';
 import { cosign, cosignKeyPair, cosignSign, ocireg, pushImage } from '../helpers/oci.js';
 
 const exec = promisify(execFile);
@@ -72,6 +72,7 @@ async function daemon(
       `    deadline: ${DEADLINE_MS}ms`,
       `    onTimeout: ${onTimeout}`,
       '    namespaces: { exclude: [] }',
+      '    mutate: true',
       '    bearer:\n      - token: { env: CW_TEST_WEBHOOK_TOKEN }\n        principal: kube-apiserver',
       'shutdown:\n  deadline: 10s',
       '',
@@ -125,6 +126,24 @@ describe.skipIf(kube.skip || ocireg.skip || cosign.skip || !built())('admission 
           expect(warned.stderr).toContain('signed-soon');
           expect((await tryCreate(deploymentManifest(ns, 'dep-bad', [`${host}/${run}/enforced-unsigned:v1`]))).created).toBe(false);
           expect((await tryCreate(deploymentManifest(ns, 'dep-ok', [`${host}/${run}/enforced-signed:v1`]))).created).toBe(true);
+          // The mutating variant pins the verified tag to its digest in the stored object.
+          const pinNs = await createNamespace(uniqueName('admpin'), { 'chainwatch-pin': label });
+          const unregisterPin = await registerWebhook({
+            kind: 'mutating',
+            name: uniqueName('chainwatch-pin'),
+            url: `https://127.0.0.1:${tlsPort}/admission/mutate`,
+            namespaceSelector: { matchLabels: { 'chainwatch-pin': label } },
+            timeoutSeconds: 10,
+          });
+          try {
+            await untilWebhookActive(pinNs, () =>
+              journalEvents<AdmissionDecision>(journal, 'dev.chainwatch.k8s.admission.decided.v1').some((x) => x.namespace === pinNs && x.webhook === 'mutate'),
+            );
+            const pinned = await create(podManifest(pinNs, 'pinned', [`${host}/${run}/enforced-signed:v1`]));
+            expect((pinned.spec as { containers: { image: string }[] }).containers[0]!.image).toBe(`${host}/${run}/enforced-signed:v1@${signed}`);
+          } finally {
+            await unregisterPin();
+          }
         }
         // A registry nobody answers on: the answer comes within the deadline, by onTimeout.
         const dead = `127.0.0.1:${await freePort()}`;
