@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +72,24 @@ export async function kubectl(args: string[], stdin?: string): Promise<string> {
   const child = exec(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { maxBuffer: 64 << 20 });
   if (stdin !== undefined) child.child.stdin!.end(stdin);
   return (await child).stdout;
+}
+
+/**
+ * Writes a kubeconfig for the service with the given bearer token (default: the role-less user's),
+ * for a daemon or client that should run with less than admin. Returns the path.
+ */
+export function writeKubeconfig(path: string, token: string = kubeEnv().userToken): string {
+  const env = kubeEnv();
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'chainwatch-test', cluster: { server: env.url, 'certificate-authority': env.caFile } }],
+    users: [{ name: 'user', user: { token } }],
+    contexts: [{ name: 'chainwatch-test', context: { cluster: 'chainwatch-test', user: 'user' } }],
+    'current-context': 'chainwatch-test',
+  };
+  writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return path;
 }
 
 /**
