@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/admission.bench.ts [--rate 200] [--seconds 5] [--cold 20]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -26,6 +25,7 @@ import { testContext } from '../core/testing/index.js';
 import { HttpServer } from '../daemon/http/server.js';
 import { createNamespace, kubeEnv, kubeRequest, registerWebhook, uniqueName } from '../test/helpers/kube.js';
 import { pushImage } from '../test/helpers/oci.js';
+import { selfSignedServingCert } from '../test/helpers/serving-cert.js';
 import { report } from './harness/report.js';
 import { benchSpec } from './harness/specs.js';
 
@@ -41,32 +41,10 @@ const KUBE = process.env.CHAINWATCH_TEST_KUBE_URL !== undefined;
 const TOKEN = process.env.CHAINWATCH_TEST_KUBE_WEBHOOK_TOKEN ?? 'bench-admission-token-0123456789';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-bench-admission-'));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    join(dir, 'k.pem'),
-    '-out',
-    join(dir, 'c.pem'),
-  ],
-  { stdio: 'ignore' },
-);
+const selfSigned = selfSignedServingCert(dir);
 const material = KUBE
   ? { cert: kubeEnv().webhookCert, key: kubeEnv().webhookKey }
-  : { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
+  : { cert: readFileSync(selfSigned.cert, 'utf8'), key: readFileSync(selfSigned.key, 'utf8') };
 
 const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({}), path: join(dir, 'bus.db') });
 await bus.start();

@@ -6,7 +6,6 @@
  * (registry.manifest.v1 {source: admission, action: verify}) and judged by rules/policy.
  * The same through the real kube-apiserver: test/e2e/admission-kube.test.ts (needs scripts/services/kube.sh).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -16,41 +15,10 @@ import type { AdmissionDecision } from '../../core/index.js';
 import { freePort } from '../../core/testing/index.js';
 import { built, type DaemonProcess, httpStatus, journalEvents, startDaemon } from '../helpers/daemon-process.js';
 import { cosign, cosignKeyPair, cosignSign, ocireg, pushImage } from '../helpers/oci.js';
+import { selfSignedServingCert } from '../helpers/serving-cert.js';
 
 const TOKEN = 'admission-test-token-0123456789abcdef';
 const DEADLINE_MS = 3000;
-
-/** A self-signed serving certificate for 127.0.0.1 (what `chainwatch k8s manifests` puts in the caBundle). */
-export function servingCert(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return { cert, key };
-}
 
 interface Reply {
   status: number;
@@ -84,7 +52,7 @@ function post(port: number, path: string, ca: string, body: string, headers: Rec
 }
 
 let seq = 0;
-export function admissionReview(kind: string, object: unknown, namespace = 'apps'): { uid: string; body: string } {
+function admissionReview(kind: string, object: unknown, namespace = 'apps'): { uid: string; body: string } {
   const uid = `e2e-${Date.now().toString(36)}-${seq++}`;
   const group = kind === 'Pod' ? '' : kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps';
   const request = { uid, kind: { group, version: 'v1', kind }, operation: 'CREATE', namespace, name: `obj-${seq}`, userInfo: { username: 'e2e' }, object };
@@ -113,7 +81,7 @@ async function daemon(
     join(policies, 'signed-soon.yaml'),
     [`name: signed-soon`, 'mode: warn', `images: ['${host}/${run}/warned-*']`, 'authorities:', '  - name: release', `    key: { path: ${pub} }`, ''].join('\n'),
   );
-  const tls = servingCert(dir);
+  const tls = selfSignedServingCert(dir);
   const cfg = join(dir, 'chainwatch.yaml');
   writeFileSync(
     cfg,
