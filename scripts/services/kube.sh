@@ -153,7 +153,28 @@ write_apiserver_args() {
     --service-cluster-ip-range=10.96.0.0/24 --endpoint-reconciler-type=none \
     "--etcd-compaction-interval=$COMPACTION" --profiling=false \
     --shutdown-watch-termination-grace-period=1s \
-    "--cert-dir=$RUN/certs" > "$RUN/apiserver.args"
+    "--cert-dir=$RUN/certs" "--admission-control-config-file=$RUN/admission.yaml" > "$RUN/apiserver.args"
+}
+
+# How the API server authenticates to admission webhooks (collectors.admission refuses an
+# unauthenticated caller): every webhook ('*') gets the bearer token WEBHOOK_TOKEN.
+write_admission_config() {
+  cat > "$RUN/webhook-kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+users:
+- name: "*"
+  user: {token: "$WEBHOOK_TOKEN"}
+YAML
+  cat > "$RUN/admission.yaml" <<YAML
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: ValidatingAdmissionWebhook
+  configuration: {apiVersion: apiserver.config.k8s.io/v1, kind: WebhookAdmissionConfiguration, kubeConfigFile: "$RUN/webhook-kubeconfig"}
+- name: MutatingAdmissionWebhook
+  configuration: {apiVersion: apiserver.config.k8s.io/v1, kind: WebhookAdmissionConfiguration, kubeConfigFile: "$RUN/webhook-kubeconfig"}
+YAML
 }
 
 start_apiserver() {
@@ -207,6 +228,7 @@ print_exports() {
   echo "export CHAINWATCH_TEST_KUBE_CA=$RUN/pki/ca.pem"
   echo "export CHAINWATCH_TEST_KUBE_WEBHOOK_CERT=$RUN/pki/webhook.pem"
   echo "export CHAINWATCH_TEST_KUBE_WEBHOOK_KEY=$RUN/pki/webhook.key"
+  echo "export CHAINWATCH_TEST_KUBE_WEBHOOK_TOKEN=$WEBHOOK_TOKEN"
   echo "export CHAINWATCH_TEST_KUBE_CONFIG=$RUN/kubeconfig"
   echo "export CHAINWATCH_TEST_KUBE_KUBECTL=$KUBE_BIN/kubectl"
   echo "export CHAINWATCH_TEST_KUBE_ETCD_URL=http://127.0.0.1:$ETCD_PORT"
@@ -223,6 +245,8 @@ case "${1:-}" in
     make_pki "$RUN/pki"
     ADMIN_TOKEN=$(openssl rand -hex 24)
     USER_TOKEN=$(openssl rand -hex 24)
+    WEBHOOK_TOKEN=$(openssl rand -hex 24)
+    write_admission_config
     # token,user,uid,"groups": the admin is system:masters (RBAC bypass); the user has no roles at
     # all until a test binds some (to prove what a least-privilege ClusterRole allows).
     printf '%s,admin,admin-uid,"system:masters"\n%s,chainwatch-test,chainwatch-test-uid\n' "$ADMIN_TOKEN" "$USER_TOKEN" > "$RUN/tokens.csv"

@@ -1,0 +1,2 @@
+// collectors/k8s: Kubernetes. Each part is a capability module of its own (daemon/registry.ts lists them).
+export { admissionModule } from './admission/module.js';
