@@ -150,6 +150,8 @@ function deployment(o: ManifestOptions, labels: Record<string, string>, metadata
     CHAINWATCH_HTTP__TLS__CERT: `${TLS_MOUNT}/tls.crt`,
     CHAINWATCH_HTTP__TLS__KEY: `${TLS_MOUNT}/tls.key`,
     CHAINWATCH_DATA_DIR: '/var/lib/chainwatch',
+    // The certificate inventory, which includes the serving certificate: it pages before the webhook's expires.
+    CHAINWATCH_DETECTORS__CERT_EXPIRY__ENABLED: 'true',
   };
   return {
     apiVersion: 'apps/v1',
