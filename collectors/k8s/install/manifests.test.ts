@@ -124,6 +124,25 @@ describe('chainwatch k8s manifests', () => {
     expect(byKind((await print('--namespace', 'supply', '--service', 'cw')).docs, 'MutatingWebhookConfiguration')).toEqual([]);
   });
 
+  it('quotes label values YAML 1.1 reads as booleans (kubectl does): "on" stays a string', async () => {
+    const r = await invokeCommand(manifestsCommand, [
+      '--namespace',
+      'supply',
+      '--service',
+      'cw',
+      '--namespace-selector',
+      'audit=on',
+      '--namespace-selector',
+      'x in (yes,n)',
+    ]);
+    expect(r.out).toMatch(/- "on"\n/);
+    const yaml11 = parseAllDocuments(r.out, { version: '1.1' }).map((d) => d.toJS() as Doc);
+    expect(webhook(yaml11, 'ValidatingWebhookConfiguration').namespaceSelector.matchExpressions.slice(1)).toEqual([
+      { key: 'audit', operator: 'In', values: ['on'] },
+      { key: 'x', operator: 'In', values: ['yes', 'n'] },
+    ]);
+  });
+
   it('ANDs namespace selectors with the default exclusions', async () => {
     const { docs } = await print(
       '--namespace',

@@ -99,7 +99,9 @@ export function manifests(o: ManifestOptions): Record<string, unknown>[] {
 
 /** One multi-document YAML stream, in apply order (identities and RBAC before what uses them, webhooks last). */
 export function renderManifests(o: ManifestOptions, header?: string): string {
-  const docs = manifests(o).map((d) => stringify(d, { lineWidth: 0 }));
+  // YAML 1.1 rules: kubectl reads YAML 1.1, where a plain `on`, `yes` or `y` is a boolean; the 1.2
+  // default would leave a label value "on" unquoted and the API server would refuse the object.
+  const docs = manifests(o).map((d) => stringify(d, { lineWidth: 0, version: '1.1' }));
   return `${header ? `${header.trimEnd()}\n` : ''}---\n${docs.join('---\n')}`;
 }
 
