@@ -5,9 +5,15 @@
  * its deny and its failurePolicy, and after an API-server restart with etcd compacted an old
  * resourceVersion answers 410 Gone (what a watch's relist must handle).
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type AdmissionReview,
+  apply,
   compactEtcd,
   createNamespace,
   createPod,
@@ -25,6 +31,7 @@ import {
   uniqueName,
   untilWebhookActive,
   type WebhookServer,
+  writeKubeconfig,
 } from './helpers/kube.js';
 
 const WAIT = { timeout: 30_000, interval: 100 };
@@ -37,6 +44,36 @@ describe.skipIf(kube.skip)('real kube-apiserver + etcd', () => {
     expect((await kubeRequest('GET', '/api/v1/namespaces', undefined, 'not-a-token')).status).toBe(401);
     // The role-less user is authenticated but may do nothing until a test binds a role to it.
     expect((await kubeRequest('GET', '/api/v1/pods', undefined, kubeEnv().userToken)).status).toBe(403);
+  });
+
+  it('RBAC: the role-less user can list and watch Pods once bound to a list/watch ClusterRole, and still not create', async () => {
+    const { user, userToken } = kubeEnv();
+    const ns = await createNamespace();
+    const role = uniqueName('cw-reader');
+    expect((await kubeRequest('GET', `/api/v1/namespaces/${ns}/pods`, undefined, userToken)).status).toBe(403);
+    await apply([
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: role },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: role },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      },
+    ]);
+    await vi.waitFor(async () => expect((await kubeRequest('GET', `/api/v1/namespaces/${ns}/pods`, undefined, userToken)).status).toBe(200), WAIT);
+    expect((await kubeRequest('POST', `/api/v1/namespaces/${ns}/pods`, podManifest(ns, 'p', ['nginx:1.27']), userToken)).status).toBe(403);
+    // The same user through a kubeconfig of its own (what a least-privilege daemon would load).
+    const config = writeKubeconfig(join(mkdtempSync(join(tmpdir(), 'cw-kube-')), 'config'));
+    await createPod(ns, 'seen', ['nginx:1.27']);
+    const { stdout } = await promisify(execFile)(kubeEnv().kubectl, ['--kubeconfig', config, '-n', ns, 'get', 'pods', '-o', 'name']);
+    expect(stdout.trim()).toBe('pod/seen');
+    await kubectl(['delete', 'clusterrolebinding,clusterrole', role]);
   });
 
   it('stores a Pod (Pending, no kubelet) and a raw watch sees ADDED, MODIFIED, DELETED', async () => {
@@ -116,6 +153,26 @@ describe.skipIf(kube.skip)('real kube-apiserver + etcd', () => {
     });
   });
 
+  it("a mutating webhook's JSON Patch is applied to the stored Pod", async () => {
+    const ns = await createNamespace();
+    const server = await startWebhookServer((r) =>
+      r.request.dryRun
+        ? { allowed: true }
+        : { allowed: true, patch: [{ op: 'replace', path: '/spec/containers/0/image', value: `nginx@sha256:${'b'.repeat(64)}` }] },
+    );
+    const off = await registerWebhook({
+      kind: 'mutating',
+      name: uniqueName('cw-pin'),
+      url: server.url,
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+    });
+    await untilWebhookActive(ns, () => server.reviews.length > 0);
+    const pod = await createPod(ns, 'pinned', ['nginx:1.27']);
+    expect((pod.spec as { containers: { image: string }[] }).containers[0]!.image).toBe(`nginx@sha256:${'b'.repeat(64)}`);
+    await off();
+    await server.stop();
+  });
+
   it('failurePolicy decides when the webhook cannot be reached: Fail denies, Ignore admits', async () => {
     // A port nothing listens on: a stopped webhook server's.
     const gone = await startWebhookServer(() => ({ allowed: true }));
@@ -155,8 +212,9 @@ describe.skipIf(kube.skip)('real kube-apiserver + etcd', () => {
     await vi.waitFor(() => expect(before.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toContain('ADDED b'), WAIT);
 
     expect(await compactEtcd()).toBeGreaterThan(Number(oldRv));
-    await restartApiserver();
-    await before.ended; // the restart cut it
+    // A clean stop even with a watch open (no SIGKILL after the grace time; kube.sh's watch termination grace period).
+    expect(await restartApiserver()).not.toContain('SIGKILL');
+    await before.ended; // the server closed it
     const after = rawWatch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: oldRv });
     // kube-apiserver answers the watch (200) and sends one ERROR event: 410 Expired.
     expect(await after.status).toBe(200);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +72,24 @@ export async function kubectl(args: string[], stdin?: string): Promise<string> {
   const child = exec(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { maxBuffer: 64 << 20 });
   if (stdin !== undefined) child.child.stdin!.end(stdin);
   return (await child).stdout;
+}
+
+/**
+ * Writes a kubeconfig for the service with the given bearer token (default: the role-less user's),
+ * for a daemon or client that should run with less than admin. Returns the path.
+ */
+export function writeKubeconfig(path: string, token: string = kubeEnv().userToken): string {
+  const env = kubeEnv();
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'chainwatch-test', cluster: { server: env.url, 'certificate-authority': env.caFile } }],
+    users: [{ name: 'user', user: { token } }],
+    contexts: [{ name: 'chainwatch-test', context: { cluster: 'chainwatch-test', user: 'user' } }],
+    'current-context': 'chainwatch-test',
+  };
+  writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return path;
 }
 
 /**
@@ -282,16 +300,19 @@ export function rawWatch(path: string, query: Record<string, string> = {}): RawW
   return { status, events, ended, stop: () => req.destroy() };
 }
 
-const script = async (cmd: string): Promise<string> => (await exec('bash', [kubeEnv().script, cmd])).stdout.trim();
+const script = async (cmd: string) => exec('bash', [kubeEnv().script, cmd]);
 
-/** Restarts kube-apiserver alone (etcd and everything stored stay); open watches are cut. Resolves when /readyz answers again. */
-export async function restartApiserver(): Promise<void> {
-  await script('restart-apiserver');
+/**
+ * Restarts kube-apiserver alone (etcd and everything stored stay); open watches are closed by the
+ * server. Resolves when /readyz answers again, with what the script logged (stderr).
+ */
+export async function restartApiserver(): Promise<string> {
+  return (await script('restart-apiserver')).stderr;
 }
 
 /** Compacts etcd's history up to its current revision (etcd's gRPC gateway); returns that revision. */
 export async function compactEtcd(): Promise<number> {
-  return Number(await script('compact'));
+  return Number((await script('compact')).stdout.trim());
 }
 
 /**
@@ -329,7 +350,8 @@ export interface AdmissionReview {
   };
 }
 
-export type AdmissionAnswer = { allowed: boolean; message?: string; warnings?: string[] };
+/** `patch` (a mutating webhook's JSON Patch operations) is sent base64-encoded with patchType JSONPatch. */
+export type AdmissionAnswer = { allowed: boolean; message?: string; warnings?: string[]; patch?: object[] };
 
 /**
  * A tiny HTTPS admission webhook (node:https with the service's webhook certificate, so the
@@ -349,6 +371,7 @@ export async function startWebhookServer(decide: (r: AdmissionReview) => Admissi
         uid: review.request.uid,
         allowed: a.allowed,
         ...(a.warnings ? { warnings: a.warnings } : {}),
+        ...(a.patch ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(a.patch)).toString('base64') } : {}),
         ...(a.allowed ? {} : { status: { code: 403, message: a.message ?? 'denied by the test webhook' } }),
       };
       res.writeHead(200, { 'content-type': 'application/json' });
