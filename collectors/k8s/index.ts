@@ -8,4 +8,16 @@ export {
   manifestOptions,
   manifestsCommand,
 } from './install/command.js';
-export { ADMITTED, type LabelRequirement, type ManifestOptions, manifests, renderManifests, WATCHED } from './install/manifests.js';
+export {
+  ADMITTED,
+  HTTP_PORT,
+  MUTATE_PATH,
+  TLS_MOUNT,
+  TLS_PORT,
+  VALIDATE_PATH,
+  type LabelRequirement,
+  type ManifestOptions,
+  manifests,
+  renderManifests,
+  WATCHED,
+} from './install/manifests.js';
