@@ -1,7 +1,7 @@
 import { embeddedBusModule } from '../bus/embedded/module.js';
 import { kafkaBusModule } from '../bus/kafka/module.js';
 import { ctModule } from '../collectors/ct/module.js';
-import { admissionModule } from '../collectors/k8s/module.js';
+import { admissionModule, k8sInstallModule } from '../collectors/k8s/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
 import { registryModule } from '../collectors/registry/module.js';
 import { signaturesModule } from '../collectors/signatures/module.js';
@@ -70,4 +70,5 @@ export const capabilityModules: readonly CapabilityModule[] = [
   trustModule,
   createPolicyModule(loadBundleFactsLazily),
   keyInventoryModule,
+  k8sInstallModule,
 ] as readonly CapabilityModule[];
