@@ -4,6 +4,7 @@ import { ctModule } from '../collectors/ct/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
 import { registryModule } from '../collectors/registry/module.js';
 import { signaturesModule } from '../collectors/signatures/module.js';
+import { k8sWatchModule } from '../collectors/k8s/index.js';
 import type { BusModule, CapabilityModule, ReceiverModule } from '../core/index.js';
 import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
@@ -56,6 +57,7 @@ export const capabilityModules: readonly CapabilityModule[] = [
   ctModule,
   registryModule,
   signaturesModule,
+  k8sWatchModule,
   logIntegrityModule,
   identityWatchModule,
   ctWatchModule,
