@@ -10,6 +10,7 @@ import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { keyMisuseModule } from '../detectors/key-misuse/module.js';
+import { workloadsModule } from '../detectors/workloads/index.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
 import { keyInventoryModule } from '../keys/index.js';
 import { createPolicyModule } from '../rules/policy/module.js';
@@ -63,6 +64,7 @@ export const capabilityModules: readonly CapabilityModule[] = [
   ctWatchModule,
   certExpiryModule,
   keyMisuseModule,
+  workloadsModule,
   provenanceModule,
   auditModule,
   alertsModule,
