@@ -30,6 +30,7 @@ describe.skipIf(kube.skip)('k8s watch against the real kube-apiserver', () => {
   const k8s = () => ctx.bus.events(topicFor('k8s')).map((e) => ({ type: e.type.split('.')[4]!, w: e.data as Workload }));
   const lines = () => k8s().map((e) => `${e.type} ${e.w.kind}/${e.w.name}`);
   const findings = () => ctx.bus.events(topicFor('findings')).map((e) => e.data as Finding);
+  const relists = () => ctx.metrics.get('k8s_watch_events_total', { cluster: 'real', kind: 'Pod', type: 'relist' });
 
   async function startWatch(mode: 'token' | 'kubeconfig' = 'token'): Promise<void> {
     const env = kubeEnv();
@@ -132,6 +133,7 @@ describe.skipIf(kube.skip)('k8s watch against the real kube-apiserver', () => {
 
   it('a 410 (etcd compacted, API server restarted) while watching: the relist publishes only what changed', async () => {
     const before = lines().length;
+    const listed = relists();
     await expireResourceVersions();
     await createPod(ns, 'after-410', [IMAGE]);
     await remove(ns, 'pod', 'after-restart');
@@ -145,6 +147,7 @@ describe.skipIf(kube.skip)('k8s watch against the real kube-apiserver', () => {
         ).toContain(`real/${ns}/Pod/after-restart`),
       WAIT,
     );
+    expect(relists()).toBeGreaterThan(listed); // the 410 really led to a relist
     assertNoDuplicates();
   });
 
@@ -154,9 +157,11 @@ describe.skipIf(kube.skip)('k8s watch against the real kube-apiserver', () => {
     const before = lines().length;
     const firedBefore = findings().length;
     await startDetector();
+    const listed = relists();
     await startWatch('kubeconfig');
     await new Promise((r) => setTimeout(r, 1000));
     expect(lines().slice(before)).toEqual([]);
+    expect(relists()).toBe(listed); // from the stored cursor, no list
 
     await stopWatch();
     await remove(ns, 'deployment', 'api');
@@ -165,6 +170,7 @@ describe.skipIf(kube.skip)('k8s watch against the real kube-apiserver', () => {
     await expireResourceVersions();
     await startWatch();
     await vi.waitFor(() => expect(lines().slice(before).sort()).toEqual(['started Pod/while-down', 'stopped Deployment/api', 'stopped Pod/web']), WAIT);
+    expect(relists()).toBeGreaterThan(listed);
     await vi.waitFor(() => expect(findings().filter((f) => f.rule === RULES.unsigned && f.status === 'firing')).toHaveLength(4), WAIT);
     const fired = findings().slice(firedBefore);
     expect(fired.filter((f) => f.status === 'firing').map((f) => `${f.rule} ${f.subject}`)).toEqual([`${RULES.unsigned} real/${ns}/Pod/while-down`]);
