@@ -161,4 +161,15 @@ describe.skipIf(rd.skip)('key-misuse rules (real certificates)', () => {
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ subject: D('9'), severity: 'critical' });
   });
+
+  it('key.revoked_use: a log time in the same whole second as the revocation counts as after it; the second before does not', async () => {
+    const h = await harness();
+    const b = branch();
+    // Rekor's integratedTime has whole seconds; the revocation has milliseconds.
+    const second = Math.floor(Date.parse(within(b, 5)) / 1000) * 1000;
+    await h.feed(revokedEvent({ kind: 'identity', issuer: b.issuer!, subject: b.san!, revokedAt: new Date(second + 700).toISOString() }));
+    await h.feed(rekorEvent(b, new Date(second).toISOString(), D('a')));
+    await h.feed(rekorEvent(b, new Date(second - 1000).toISOString(), D('b')));
+    expect(h.firing('key.revoked_use').map((f) => f.subject)).toEqual([D('a')]);
+  });
 });

@@ -30,9 +30,15 @@ export interface Conclusion {
 
 const who = (u: Pick<UseRecord, 'label'>) => u.label.replace(/^(identity|key|fingerprint):/, '');
 
-/** key.revoked_use: signed at or after the revocation (a use seen live, or one from the history). */
+/**
+ * key.revoked_use: signed at or after the revocation (a use seen live, or one from the history).
+ * Transparency-log times are whole seconds (Rekor's integratedTime) while a revocation carries
+ * milliseconds, so a signature logged in the same second as the revocation cannot be ordered
+ * against it: it counts as after (a missed use of a revoked key costs more than one extra finding).
+ */
 export function revokedUse(u: UseRecord, subject: string, r: KeyRevoked): Conclusion | undefined {
-  if (Date.parse(u.signedAt) < Date.parse(r.revokedAt)) return undefined;
+  const revokedSecond = Math.floor(Date.parse(r.revokedAt) / 1000) * 1000;
+  if (Date.parse(u.signedAt) < revokedSecond) return undefined;
   const when =
     u.timeSource === 'observed' ? `has no trusted signing time and was first seen at ${u.signedAt}` : `was signed at ${u.signedAt} (${u.timeSource} time)`;
   return {
