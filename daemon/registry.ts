@@ -10,7 +10,7 @@ import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { keyMisuseModule } from '../detectors/key-misuse/module.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
-import { keyInventoryModule } from '../keys/index.js';
+import { keyInventoryModule, runbooksModule } from '../keys/index.js';
 import { createPolicyModule } from '../rules/policy/module.js';
 import { provenanceModule } from '../detectors/provenance/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
@@ -68,4 +68,5 @@ export const capabilityModules: readonly CapabilityModule[] = [
   trustModule,
   createPolicyModule(loadBundleFactsLazily),
   keyInventoryModule,
+  runbooksModule,
 ] as readonly CapabilityModule[];

@@ -21,3 +21,4 @@ export function createKeyProvider(): KeyProvider {
   };
 }
 export { keyInventoryModule } from './inventory/index.js';
+export { runbooksModule, loadRunbookHsm, approverOf, judgeApprovals, signApproval, RunbookError, ApprovalError } from './runbooks/index.js';

@@ -87,7 +87,9 @@ export const admittedImageSchema = workloadImageSchema.extend({
   /** Answered from a result already known (true) or from one fetched during this request (false). */
   cached: z.boolean(),
   policies: z
-    .array(z.object({ policy: z.string().min(1), mode: z.enum(['enforce', 'warn']), result: z.enum(POLICY_RESULTS), failures: z.array(z.string()).default([]) }))
+    .array(
+      z.object({ policy: z.string().min(1), mode: z.enum(['enforce', 'warn']), result: z.enum(POLICY_RESULTS), failures: z.array(z.string()).default([]) }),
+    )
     .max(64)
     .default([]),
 });
