@@ -79,7 +79,7 @@ function requireApprovals(p: StepParams<'require-approvals'>, ctx: StepContext, 
     if (allowed.length < p.min)
       throw new ApprovalError('APPROVALS_INSUFFICIENT', `${p.min} approvals needed but only ${allowed.length} approvers are configured`);
     const verdict = judgeApprovals(ctx.run, await approvalsOf(ctx.state, ctx.run.runId), allowed, ctx.now());
-    const output = { min: p.min, of: allowed.length, approvedBy: verdict.accepted.map((a) => a.approver), rejected: verdict.rejected };
+    const output = { min: p.min, of: allowed.length, approvedBy: verdict.accepted.map((a) => a.approver).sort(), rejected: verdict.rejected };
     if (verdict.accepted.length >= p.min) return done(output);
     const until = Date.parse(ctx.run.requestedAt) + p.timeout;
     if (ctx.now().getTime() >= until) {
