@@ -21,4 +21,14 @@ export function createKeyProvider(): KeyProvider {
   };
 }
 export { keyInventoryModule } from './inventory/index.js';
-export { runbooksModule, loadRunbookHsm, approverOf, judgeApprovals, signApproval, RunbookError, ApprovalError } from './runbooks/index.js';
+export {
+  runbooksModule,
+  RunbookRunner,
+  runbooksConfigSchema,
+  loadRunbookHsm,
+  approverOf,
+  judgeApprovals,
+  signApproval,
+  RunbookError,
+  ApprovalError,
+} from './runbooks/index.js';

@@ -4,3 +4,5 @@ export { approvalPayload, ApprovalError, type Approver, approverOf, judgeApprova
 export { bindParameters, loadRunbook, parseRunbook, type Runbook, RunbookError, STEP_TYPES } from './definition.js';
 /** The HSM operations (pkcs11js, a native addon): loaded on demand. */
 export const loadRunbookHsm = () => import('./hsm.js');
+export { RunbookRunner } from './runner.js';
+export { runbooksConfigSchema, type RunbooksConfig } from './config.js';
