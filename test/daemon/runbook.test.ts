@@ -31,6 +31,7 @@ import { artifactEvent } from '../../detectors/key-misuse/testing/index.js';
 import { loadRunbookHsm, signApproval } from '../../keys/index.js';
 import { built, type DaemonProcess, httpStatus, journalEvents, ROOT, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { importKey, newToken, softhsm } from '../helpers/softhsm.js';
+import { JiraStandin } from '../standins/jira.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
@@ -55,13 +56,24 @@ describe.skipIf(!built() || softhsm.skip)('revoke-key runbook in the daemon proc
     ] as const)
       writeFileSync(join(dir, `${name}.key`), k.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
 
+    const jira = new JiraStandin();
+    await jira.start();
     const cfg = join(dir, 'chainwatch.yaml');
     const config = (crashAt?: { step: string; phase: string }) =>
       writeFileSync(
         cfg,
         stringify({
           bus: { kind: 'embedded', embedded: { pollInterval: '50ms' } },
-          sinks: { journal: { path: 'journal.jsonl', families: ['findings', 'keys'] } },
+          sinks: {
+            journal: { path: 'journal.jsonl', families: ['findings', 'keys'] },
+            // The incident ticket, through the existing alert pipeline and Jira adapter.
+            alerts: {
+              receivers: [
+                { name: 'sec-jira', kind: 'jira', baseUrl: jira.server.url, email: jira.email, apiToken: { env: 'CW_TEST_JIRA_TOKEN' }, projectKey: 'SEC' },
+              ],
+              delivery: { baseDelay: '10ms', maxDelay: '100ms', pollInterval: '20ms' },
+            },
+          },
           detectors: { keyMisuse: {} },
           keys: {
             runbooks: {
@@ -78,7 +90,7 @@ describe.skipIf(!built() || softhsm.skip)('revoke-key runbook in the daemon proc
           shutdown: { deadline: '10s' },
         }),
       );
-    const env = { SOFTHSM2_CONF: token.conf, CW_TEST_RUNBOOK_PIN: token.pin, CHAINWATCH_APPROVER_PIN: bobToken.pin };
+    const env = { CW_TEST_JIRA_TOKEN: jira.apiToken, SOFTHSM2_CONF: token.conf, CW_TEST_RUNBOOK_PIN: token.pin, CHAINWATCH_APPROVER_PIN: bobToken.pin };
     const common = ['--config', cfg, '--data-dir', dir];
     const cli = (args: string[]) => runCli([...args, ...common], undefined, env);
     const journal = join(dir, 'journal.jsonl');
@@ -205,6 +217,10 @@ describe.skipIf(!built() || softhsm.skip)('revoke-key runbook in the daemon proc
         expect(steps().filter((s) => s.step === id && s.status === 'done').length, id).toBeGreaterThanOrEqual(1);
       const incident = findings().find((f) => f.rule === 'runbook.incident');
       expect(incident).toMatchObject({ severity: 'critical', subject: `key:${keyId}`, evidence: { runId, approvedBy: ['alice', 'bob'], signedCount: 1 } });
+      await vi.waitFor(() => expect([...jira.issues.values()].filter((i) => i.fields.summary.includes(`Signing key ${keyId} revoked`))).toHaveLength(1), {
+        timeout: 30_000,
+        interval: 100,
+      });
 
       // A later signature by the revoked key: critical; the earlier one stays clean.
       await producer.publish(artifactEvent({ digest: D('2'), signed: [{ signer, at: new Date(Date.now() + 60_000).toISOString() }] }));
@@ -218,6 +234,7 @@ describe.skipIf(!built() || softhsm.skip)('revoke-key runbook in the daemon proc
     } finally {
       for (const d of started) d.child.kill('SIGKILL');
       await producer.stop();
+      await jira.stop();
     }
   }, 300_000);
 });
