@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import {
-  type ArtifactVerified,
   ArtifactVerifiedEvent,
   type CloudEvent,
   type Component,
@@ -9,7 +8,6 @@ import {
   type ComponentContext,
   describeError,
   makeEvent,
-  type RekorEntry,
   RekorEntryEvent,
   type RunbookApproval,
   RunbookApprovalEvent,
@@ -24,6 +22,7 @@ import { type Approver, approverOf } from './approvals.js';
 import type { RunbooksConfig } from './config.js';
 import { bindParameters, loadRunbook, resolveStep, type Step } from './definition.js';
 import { getRun, listRuns, PUBLISHED_PREFIX, putApproval, putRun, type RunState, runEventId, signedPrefix, type StepRecord } from './state.js';
+import { signedBy } from './signed-index.js';
 import { executeStep, type StepContext } from './steps.js';
 
 /**
@@ -104,38 +103,10 @@ export class RunbookRunner implements Component {
         this.#schedule(a.runId);
         return;
       }
-      case ArtifactVerifiedEvent.type: {
-        const d = ev.data as ArtifactVerified;
-        for (const s of [...d.signatures, ...d.attestations]) {
-          if (!s.verified || !s.signer?.keyId) continue;
-          const subject = `${d.image.registry}/${d.image.repository}@${d.image.digest}`;
-          await this.ctx.state.put(`${signedPrefix(s.signer.keyId)}${ev.id}`, {
-            subject,
-            digest: d.image.digest,
-            signedAt: s.signedAt ?? d.checkedAt,
-            via: 'registry',
-            eventId: ev.id,
-          });
-        }
+      case ArtifactVerifiedEvent.type:
+      case RekorEntryEvent.type:
+        for (const [keyId, rec] of signedBy(ev, this.ctx.now())) await this.ctx.state.put(`${signedPrefix(keyId)}${ev.id}`, rec);
         return;
-      }
-      case RekorEntryEvent.type: {
-        const d = ev.data as RekorEntry;
-        for (const s of d.signers) {
-          const keyId = s.kind === 'publicKey' ? s.fingerprintSha256?.toLowerCase() : undefined;
-          if (!keyId) continue;
-          const dg = d.artifact.digests[0];
-          const digest = dg ? `${dg.algorithm}:${dg.value}` : undefined;
-          await this.ctx.state.put(`${signedPrefix(keyId)}${ev.id}`, {
-            subject: digest ?? d.uuid,
-            ...(digest ? { digest } : {}),
-            signedAt: d.integratedTime ?? ev.time ?? this.ctx.now().toISOString(),
-            via: 'rekor',
-            eventId: ev.id,
-          });
-        }
-        return;
-      }
       case KeyRevokedEvent.type: {
         // Our own revocations, remembered so a resumed step can tell it already published (#alreadyPublished).
         const r = ev.data as KeyRevoked;
