@@ -25,6 +25,7 @@ export {
   runbooksModule,
   RunbookRunner,
   runbooksConfigSchema,
+  runbookRoutes,
   loadRunbookHsm,
   approverOf,
   judgeApprovals,

@@ -22,6 +22,15 @@ export const runbooksConfigSchema = z.strictObject({
   approvers: z.array(approverSchema).max(64).default([]),
   /** The token holding the keys runbooks disable (hsm-disable-key) and generate (rotate). */
   hsm: z.strictObject({ module: z.string().min(1), token: z.string().min(1), pin: secretSchema }).optional(),
+  /** The HTTP API (docs/runbooks.md): bearer tokens, one role each. No tokens: no routes. */
+  api: z
+    .strictObject({
+      tokens: z
+        .array(z.strictObject({ token: secretSchema, principal: z.string().min(1).max(128), role: z.enum(['analyst', 'responder', 'approver', 'admin']) }))
+        .max(256)
+        .default([]),
+    })
+    .prefault({}),
   /** Bus consumer group of the runbook component. */
   group: z.string().min(1).default('chainwatch-runbooks'),
   /** CloudEvent source of what runs publish. */

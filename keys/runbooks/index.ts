@@ -6,3 +6,4 @@ export { bindParameters, loadRunbook, parseRunbook, type Runbook, RunbookError, 
 export const loadRunbookHsm = () => import('./hsm.js');
 export { RunbookRunner } from './runner.js';
 export { runbooksConfigSchema, type RunbooksConfig } from './config.js';
+export { runbookRoutes } from './api.js';

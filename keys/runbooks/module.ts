@@ -1,4 +1,5 @@
 import { configFingerprint, defineModule } from '../../core/index.js';
+import { runbookRoutes } from './api.js';
 import { runbookApproveCommand, runbookRunCommand, runbookStatusCommand } from './commands.js';
 import { runbooksConfigSchema } from './config.js';
 import { RunbookRunner } from './runner.js';
@@ -13,6 +14,7 @@ export const runbooksModule = defineModule({
   section: { group: 'keys', key: 'runbooks', schema: runbooksConfigSchema.optional() },
   components: (cfg) =>
     cfg && cfg.enabled ? [{ name: 'keys.runbooks', kind: 'sink', fingerprint: configFingerprint(cfg), create: (ctx) => new RunbookRunner(cfg, ctx) }] : [],
+  routes: (cfg, host) => (cfg && cfg.enabled ? runbookRoutes(cfg, host.dataDir) : []),
   warnings: (cfg) => (cfg?.crashAt ? [{ path: 'keys.runbooks.crashAt', message: 'a fault drill: the daemon kills itself when a run reaches this point' }] : []),
   commands: [runbookRunCommand, runbookApproveCommand, runbookStatusCommand],
 });

@@ -18,6 +18,7 @@ import {
   type Subscription,
   topicFor,
 } from '../../core/index.js';
+import { bindApi, unbindApi } from './api.js';
 import { type Approver, approverOf } from './approvals.js';
 import type { RunbooksConfig } from './config.js';
 import { bindParameters, loadRunbook, resolveStep, type Step } from './definition.js';
@@ -62,10 +63,12 @@ export class RunbookRunner implements Component {
       handler: async (rec) => this.#consume(rec.event),
     });
     for (const runId of await listRuns(this.ctx.state)) this.#schedule(runId);
+    bindApi(this.ctx.dataDir, { bus: this.ctx.bus, state: this.ctx.state });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    unbindApi(this.ctx.dataDir);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     const sub = this.#sub;

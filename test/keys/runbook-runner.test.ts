@@ -27,7 +27,7 @@ import {
   spkiKeyId,
   topicFor,
 } from '../../core/index.js';
-import { createKeyProvider, loadRunbookHsm, RunbookRunner, runbooksConfigSchema, signApproval } from '../../keys/index.js';
+import { createKeyProvider, loadRunbookHsm, RunbookRunner, runbookRoutes, runbooksConfigSchema, signApproval } from '../../keys/index.js';
 import { ROOT } from '../helpers/daemon-process.js';
 import { importKey, newToken, softhsm } from '../helpers/softhsm.js';
 
@@ -53,14 +53,13 @@ async function setup(dir: string) {
     fail: (e) => failures.push(e),
     now: () => new Date(),
   };
-  const runner = new RunbookRunner(
-    runbooksConfigSchema.parse({
-      dir,
-      approvers: approvers.map((a, i) => ({ name: `a${i}`, publicKey: a.publicKey.export({ type: 'spki', format: 'pem' }).toString() })),
-      hsm: { module: token.module, token: token.label, pin: token.pin },
-    }),
-    ctx,
-  );
+  const config = runbooksConfigSchema.parse({
+    dir,
+    approvers: approvers.map((a, i) => ({ name: `a${i}`, publicKey: a.publicKey.export({ type: 'spki', format: 'pem' }).toString() })),
+    hsm: { module: token.module, token: token.label, pin: token.pin },
+    api: { tokens: [{ token: 'x'.repeat(32), principal: 'ops', role: 'responder' }] },
+  });
+  const runner = new RunbookRunner(config, ctx);
   await runner.start();
   const events: CloudEvent[] = [];
   const reader = await bus.subscribe({
@@ -105,7 +104,7 @@ async function setup(dir: string) {
     await bus.stop();
   };
   const hsm = { module: token.module, token: token.label, pin: new Secret(token.pin) };
-  return { token, keyId, request, runOutcome, events, close, failures, hsm };
+  return { token, keyId, request, runOutcome, events, close, failures, hsm, approvers, routes: runbookRoutes(config, tmp) };
 }
 
 describe.skipIf(softhsm.skip)('runbook runner on the embedded bus with SoftHSM2', () => {
@@ -148,6 +147,43 @@ describe.skipIf(softhsm.skip)('runbook runner on the embedded bus with SoftHSM2'
       expect(outcome).toMatchObject({ status: 'failed', error: { code: 'APPROVALS_INSUFFICIENT' } });
       expect(await (await loadRunbookHsm()).canSign(t.hsm, t.keyId)).toBe(true);
       expect(t.events.filter((e) => e.type === KeyRevokedEvent.type)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('HTTP API: a responder starts a run, an analyst may not; approvals posted by an approver; the run reads back', async () => {
+    const t = await setup(SHIPPED);
+    try {
+      const route = (name: string) => t.routes.find((r) => r.name === name)!;
+      const req = (role: string, body: unknown, params: Record<string, string> = {}) => ({
+        method: 'POST' as const,
+        params,
+        query: new URLSearchParams(),
+        headers: {},
+        body: Buffer.from(JSON.stringify(body)),
+        principal: { id: `bearer:${role}`, roles: [role] },
+        signal: new AbortController().signal,
+      });
+      const start = { runbook: 'revoke-key', parameters: { key: t.keyId, reason: 'api test' } };
+      expect((await route('runbooks.run.start').handler(req('analyst', start))).status).toBe(403);
+      expect(await route('runbooks.run.start').handler(req('responder', { runbook: 'revoke-key', parameters: { key: 'nope', reason: 'x' } }))).toMatchObject({
+        status: 400,
+        body: { code: 'RUNBOOK_PARAMETER_INVALID' },
+      });
+      const started = await route('runbooks.run.start').handler(req('responder', start));
+      expect(started.status).toBe(202);
+      const { runId, parameters } = started.body as { runId: string; parameters: Record<string, string> };
+      const run = { runId, runbook: 'revoke-key', parameters };
+      for (const a of t.approvers.slice(0, 2)) {
+        const approval = await signApproval(keyObjectSigner(a.privateKey), run, new Date(Date.now() + 600_000));
+        expect((await route('runbooks.run.approve').handler(req('responder', approval, { id: runId }))).status).toBe(403);
+        expect((await route('runbooks.run.approve').handler(req('approver', approval, { id: runId }))).status).toBe(202);
+      }
+      expect(await t.runOutcome(runId)).toMatchObject({ status: 'done' });
+      const got = await route('runbooks.run.get').handler({ ...req('analyst', {}, { id: runId }), method: 'GET', body: undefined });
+      expect(got).toMatchObject({ status: 200, body: { runId, status: 'done', requestedBy: 'bearer:responder' } });
+      expect(await (await loadRunbookHsm()).canSign(t.hsm, t.keyId)).toBe(false);
     } finally {
       await t.close();
     }
