@@ -101,12 +101,13 @@ export const runbookRunCommand: CommandSpec<RunbooksConfig | undefined> = {
   },
 };
 
-/** `--key FILE` or `--key pkcs11:...` (PIN from --pin-env, default CHAINWATCH_APPROVER_PIN). */
+/** `--key FILE` or `--key pkcs11:...` with the PIN in the variable --pin-env names (never on the command line). */
 function approverKeyRef(inv: Inv): KeyRef {
   const key = inv.options.key as string | undefined;
   if (!key) throw new UsageError('--key FILE|pkcs11:URI is required');
   if (!key.startsWith('pkcs11:')) return { file: key };
-  const pinEnv = (inv.options['pin-env'] as string | undefined) ?? 'CHAINWATCH_APPROVER_PIN';
+  const pinEnv = inv.options['pin-env'] as string | undefined;
+  if (!pinEnv) throw new UsageError('a pkcs11: key needs --pin-env VAR, the environment variable holding the token PIN');
   const pin = inv.io.env[pinEnv];
   if (!pin) throw new UsageError(`the PKCS#11 PIN is read from $${pinEnv}, which is not set`);
   const module = inv.options.module as string | undefined;
@@ -131,7 +132,7 @@ export const runbookApproveCommand: CommandSpec<RunbooksConfig | undefined> = {
   options: {
     key: { type: 'string', placeholder: 'FILE|pkcs11:URI', description: "the approver's private key (PKCS#8 file, or a PKCS#11 URI)" },
     module: { type: 'string', placeholder: 'PATH', description: 'PKCS#11 library for a pkcs11: key without module-path' },
-    'pin-env': { type: 'string', placeholder: 'VAR', description: 'environment variable holding the token PIN (default CHAINWATCH_APPROVER_PIN)' },
+    'pin-env': { type: 'string', placeholder: 'VAR', description: 'environment variable holding the token PIN (pkcs11: keys)' },
     expires: { type: 'string', placeholder: 'DURATION', description: 'how long the approval counts (default 1h)' },
   },
   json: true,

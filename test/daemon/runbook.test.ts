@@ -90,7 +90,7 @@ describe.skipIf(!built() || softhsm.skip)('revoke-key runbook in the daemon proc
           shutdown: { deadline: '10s' },
         }),
       );
-    const env = { CW_TEST_JIRA_TOKEN: jira.apiToken, SOFTHSM2_CONF: token.conf, CW_TEST_RUNBOOK_PIN: token.pin, CHAINWATCH_APPROVER_PIN: bobToken.pin };
+    const env = { CW_TEST_JIRA_TOKEN: jira.apiToken, SOFTHSM2_CONF: token.conf, CW_TEST_RUNBOOK_PIN: token.pin, BOB_TOKEN_PIN: bobToken.pin };
     const common = ['--config', cfg, '--data-dir', dir];
     const cli = (args: string[]) => runCli([...args, ...common], undefined, env);
     const journal = join(dir, 'journal.jsonl');
@@ -171,7 +171,17 @@ describe.skipIf(!built() || softhsm.skip)('revoke-key runbook in the daemon proc
 
       // bob approves with the key in his token: 2 of 3, the run proceeds and the daemon is killed
       // right after the HSM disable, before the step's outcome is recorded.
-      const b = await cli(['runbook', 'approve', runId, '--key', `pkcs11:token=${bobToken.label};object=bob`, '--module', bobToken.module]);
+      const b = await cli([
+        'runbook',
+        'approve',
+        runId,
+        '--key',
+        `pkcs11:token=${bobToken.label};object=bob`,
+        '--module',
+        bobToken.module,
+        '--pin-env',
+        'BOB_TOKEN_PIN',
+      ]);
       expect(b.code, b.stderr).toBe(0);
       expect(await d1.exited).toBe(null); // killed by SIGKILL
       expect(await canSign(hsm, keyId)).toBe(false);
