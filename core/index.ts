@@ -24,3 +24,4 @@ export * from './duration.js';
 export * from './config-fields.js';
 export * from './secret.js';
 export * from './canonical-json.js';
+export * from './image-reference.js';

@@ -15,7 +15,7 @@ import { stateStoreFor } from '../stores/sqlite/index.js';
 import { createBus } from './bus.js';
 import { exposureWarnings } from './config/exposure.js';
 import type { Config } from './config/schema.js';
-import { HttpServer, type TlsMaterial } from './http/server.js';
+import { HttpServer, type TlsMaterial, TlsMaterialError } from './http/server.js';
 import { PromMetrics } from './metrics.js';
 import { FileWatcher } from './file-watch.js';
 import { moduleWarnings, plan, preflight, watchedFiles } from './plan.js';
@@ -40,6 +40,9 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   /** The files modules plan from (a CT log list): a change plans again and reconciles. */
   private readonly watcher = new FileWatcher((path) => void this.filesChanged(path));
+  /** The TLS listener's certificate, key and client CA: a change (a rotated serving certificate) is loaded at once. */
+  private readonly tlsWatcher = new FileWatcher((path) => this.tlsFilesChanged(path));
+  private readonly tlsReloads;
 
   /**
    * Takes the data directory's lock first (throws StorageError STORAGE_LOCKED naming the holder),
@@ -99,6 +102,7 @@ export class Daemon {
       meter: this.metrics,
     });
     this.http.setRoutes(planned.routes);
+    this.tlsReloads = this.metrics.counter('tls_reloads_total', 'TLS certificate reloads after its files changed, by outcome (ok, refused)', ['outcome']);
   }
 
   readiness(): { ready: boolean; checks: unknown } {
@@ -127,6 +131,7 @@ export class Daemon {
     await this.supervisor.start();
     this.started = true;
     this.watcher.set(watchedFiles(this.config, this.modules));
+    this.tlsWatcher.set(tlsFiles(this.config));
     this.logger.info(
       { ...ports, bus: this.bus.kind, dataDir: this.config.dataDir, components: this.supervisor.status().map((c) => c.name) },
       'chainwatch started',
@@ -153,6 +158,7 @@ export class Daemon {
     if (tls) this.http.reloadTls(tls);
     this.config = { ...next, ...kept };
     this.watcher.set(watchedFiles(this.config, this.modules));
+    this.tlsWatcher.set(tlsFiles(this.config));
     this.logger.info({ ...result, needsRestart }, 'configuration reloaded');
     if (needsRestart.length) this.logger.warn({ settings: needsRestart }, 'these settings changed but take effect only after a restart');
     return { ...result, needsRestart };
@@ -173,12 +179,33 @@ export class Daemon {
     }
   }
 
+  /**
+   * A TLS file changed (cert-manager or the kubelet rotated the serving certificate): the next
+   * handshake gets the new pair. Material that is not usable yet (the certificate written, its key
+   * not yet) is refused with a log line and `chainwatch_tls_reloads_total{outcome="refused"}`; the
+   * listener keeps the pair it has, and the next change is tried again.
+   */
+  private tlsFilesChanged(path: string): void {
+    const tls = this.config.http.tls;
+    if (this.stopping || !tls) return;
+    try {
+      this.http.reloadTls(tlsMaterial(tls));
+      this.tlsReloads.inc({ outcome: 'ok' });
+      this.logger.info({ file: path }, 'TLS certificate reloaded');
+    } catch (err) {
+      this.tlsReloads.inc({ outcome: 'refused' });
+      const { code, message } = describeError(err);
+      this.logger.error({ code, file: path, err: message }, 'a TLS file changed but the new material is not usable; serving the previous certificate');
+    }
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.draining = true;
       // Contributed routes (webhooks, admission) stop accepting work before the bus goes away.
       this.http.setRoutes([]);
       this.watcher.close();
+      this.tlsWatcher.close();
       await this.supervisor.stop();
       await this.storage.stop();
       await this.bus.flush().catch(() => undefined);
@@ -193,12 +220,20 @@ export class Daemon {
 }
 
 function tlsMaterial(tls: NonNullable<Config['http']['tls']>): TlsMaterial {
-  return {
-    cert: readFileSync(tls.cert, 'utf8'),
-    key: readFileSync(tls.key, 'utf8'),
-    ...(tls.clientCa ? { clientCa: readFileSync(tls.clientCa, 'utf8') } : {}),
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new TlsMaterialError('TLS_MATERIAL_UNREADABLE', `cannot read ${path}`, { cause: err });
+    }
   };
+  return { cert: read(tls.cert), key: read(tls.key), ...(tls.clientCa ? { clientCa: read(tls.clientCa) } : {}) };
 }
+
+const tlsFiles = (config: Config): string[] => {
+  const t = config.http.tls;
+  return t ? [t.cert, t.key, ...(t.clientCa ? [t.clientCa] : [])] : [];
+};
 
 /** Settings a running daemon cannot change in place (compared by fingerprint: a rotated secret counts). */
 export function restartOnly(a: Config, b: Config): string[] {

@@ -6,7 +6,8 @@ import { type Stats, unwatchFile, watchFile } from 'node:fs';
  * appears or disappears. The daemon watches the files modules plan from (a CT log list).
  */
 export class FileWatcher {
-  private files = new Set<string>();
+  /** Each file with this watcher's own listener: two watchers of one file never unwatch each other. */
+  private files = new Map<string, (cur: Stats, prev: Stats) => void>();
 
   constructor(
     private readonly changed: (path: string) => void,
@@ -16,14 +17,19 @@ export class FileWatcher {
   /** Watches exactly these files from now on. */
   set(paths: readonly string[]): void {
     const next = new Set(paths);
-    for (const p of this.files) if (!next.has(p)) unwatchFile(p);
+    for (const [p, listener] of this.files) {
+      if (next.has(p)) continue;
+      unwatchFile(p, listener);
+      this.files.delete(p);
+    }
     for (const p of next) {
       if (this.files.has(p)) continue;
-      watchFile(p, { interval: this.intervalMs, persistent: false }, (cur: Stats, prev: Stats) => {
+      const listener = (cur: Stats, prev: Stats) => {
         if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) this.changed(p);
-      });
+      };
+      watchFile(p, { interval: this.intervalMs, persistent: false }, listener);
+      this.files.set(p, listener);
     }
-    this.files = next;
   }
 
   close(): void {

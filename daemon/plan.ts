@@ -14,7 +14,7 @@ export interface Plan {
 }
 
 export function plan(config: Config, modules: readonly CapabilityModule[]): Plan {
-  const base = { dataDir: config.dataDir, instance: config.instance, publicUrl: config.http.publicUrl };
+  const base = { dataDir: config.dataDir, instance: config.instance, publicUrl: config.http.publicUrl, servingCertificate: config.http.tls?.cert };
   const facts: ModuleFacts = {};
   for (const m of modules) Object.assign(facts, m.provides?.(sectionOf(config, m), base));
   const host: ModuleHost = { ...base, facts };

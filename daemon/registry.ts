@@ -1,6 +1,7 @@
 import { embeddedBusModule } from '../bus/embedded/module.js';
 import { kafkaBusModule } from '../bus/kafka/module.js';
 import { ctModule } from '../collectors/ct/module.js';
+import { admissionModule, k8sInstallModule } from '../collectors/k8s/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
 import { registryModule } from '../collectors/registry/module.js';
 import { signaturesModule } from '../collectors/signatures/module.js';
@@ -56,6 +57,7 @@ export const capabilityModules: readonly CapabilityModule[] = [
   ctModule,
   registryModule,
   signaturesModule,
+  admissionModule,
   logIntegrityModule,
   identityWatchModule,
   ctWatchModule,
@@ -69,4 +71,5 @@ export const capabilityModules: readonly CapabilityModule[] = [
   createPolicyModule(loadBundleFactsLazily),
   keyInventoryModule,
   runbooksModule,
+  k8sInstallModule,
 ] as readonly CapabilityModule[];

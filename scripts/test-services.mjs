@@ -24,6 +24,7 @@ const SERVICE_OF = {
   OCIREG: 'ocireg',
   COSIGN: 'cosign',
   REGISTRY: 'registry',
+  KUBE: 'kube',
   MODEL: 'model-venv',
 };
 /** vitest options that take a value as the next argument (the others are flags or use --opt=value). */

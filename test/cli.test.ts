@@ -19,6 +19,7 @@ const COMMANDS = [
   'certs list',
   'ct logs',
   'ct backfill',
+  'k8s manifests',
   'audit',
   'sinks dead-letters',
   'version',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { figuresOf } from '../bench/harness/spec.js';
 import { benchSpec } from '../bench/harness/specs.js';
 import { benchmarksMarkdown, loadResults } from '../scripts/gen-benchmarks.js';
-import { configSchemaJson, eventsMarkdown } from '../scripts/gen-docs.js';
+import { configSchemaJson, eventsMarkdown, k8sManifestsYaml } from '../scripts/gen-docs.js';
 
 describe('generated docs are current (run `npm run docs` after changing schemas)', () => {
   it('docs/events.md matches the event schemas', () => {
@@ -12,6 +12,9 @@ describe('generated docs are current (run `npm run docs` after changing schemas)
   });
   it('docs/config.schema.json matches the config schema', () => {
     expect(readFileSync(join(import.meta.dirname, '..', 'docs', 'config.schema.json'), 'utf8')).toBe(configSchemaJson());
+  });
+  it('deploy/k8s/chainwatch.yaml matches `chainwatch k8s manifests` with its defaults', async () => {
+    expect(readFileSync(join(import.meta.dirname, '..', 'deploy', 'k8s', 'chainwatch.yaml'), 'utf8')).toBe(await k8sManifestsYaml());
   });
   it('docs/benchmarks.md matches bench/results/*.json (`npm run bench` rewrites both)', () => {
     expect(readFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks.md'), 'utf8')).toBe(benchmarksMarkdown());

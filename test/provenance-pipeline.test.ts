@@ -17,7 +17,7 @@ import { featureLines, runTrain } from '../tools/model/pipeline.js';
 import { loadTemplates } from '../tools/model/templates.js';
 import { service } from './helpers/services.js';
 
-const python = service('CHAINWATCH_TEST_MODEL_PYTHON', 'provenance model venv (Python, scikit-learn, skl2onnx)');
+const python = service('CHAINWATCH_TEST_MODEL_PYTHON', 'provenance model venv (Python, scikit-learn, onnx)');
 const rd = realdata();
 
 describe.skipIf(python.skip || rd.skip)('provenance model pipeline (Python step, pinned venv)', () => {

@@ -6,6 +6,7 @@ export {
   readTrustedRootFile,
   parseTrustedRoot,
   embeddedProductionRoot,
+  withLogKeys,
   fetchTrustedRootViaTuf,
   PRODUCTION_TUF_URL,
   STAGING_TUF_URL,

@@ -6,6 +6,7 @@ import { getTrustedRoot } from '@sigstore/tuf';
 import { toTrustMaterial } from '@sigstore/verify';
 import { describeError } from '../core/index.js';
 import { TrustError } from './errors.js';
+import { logKeyFromPem } from './log-keys.js';
 
 /**
  * Where a Sigstore TrustedRoot (protobuf-specs JSON) comes from:
@@ -120,6 +121,30 @@ export async function fetchTrustedRootViaTuf(opts: TufOptions & { mirrorURL: str
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A root that also trusts these transparency logs (e.g. a private Rekor: its URL and the PEM key it
+ * serves at /api/v1/log/publicKey): their SETs, inclusion proofs and checkpoints verify like the
+ * root's own logs'. Checkpoint signatures are matched to a log by the signer name its URL contains
+ * (Rekor signs under its --rekor_server.hostname). The base is not modified; without one, the root
+ * holds only these logs (key-based signatures need no CA). Throws TlogError KEY_MALFORMED /
+ * KEY_UNSUPPORTED for a key that is not a log key.
+ */
+export function withLogKeys(base: TrustedRoot | undefined, logs: ReadonlyArray<{ url: string; publicKeyPem: string }>): TrustedRoot {
+  const tlogs = logs.map(({ url, publicKeyPem }) => {
+    const k = logKeyFromPem(publicKeyPem);
+    return {
+      baseUrl: url,
+      hashAlgorithm: 'SHA2_256',
+      publicKey: { rawBytes: k.spki.toString('base64'), keyDetails: k.keyDetails, validFor: { start: '1970-01-01T00:00:00Z' } },
+      logId: { keyId: k.logId.base64 },
+    };
+  });
+  const mediaType = `${MEDIA_TYPE_PREFIX}+json;version=0.1`;
+  const added = TrustedRoot.fromJSON({ mediaType, tlogs }).tlogs;
+  const root = base ?? TrustedRoot.fromJSON({ mediaType, tlogs: [], ctlogs: [], certificateAuthorities: [], timestampAuthorities: [] });
+  return { ...root, tlogs: [...root.tlogs, ...added] };
 }
 
 /**

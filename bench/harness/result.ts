@@ -25,6 +25,7 @@ export const unitSchema = z.enum([
   'events/CPU-s',
   'verifies/CPU-s',
   'evaluations/CPU-s',
+  'documents/CPU-s',
   'µs',
   'MiB',
   'B',

@@ -6,7 +6,7 @@
  */
 import type { Check, Figure, Measurement, Unit } from './result.js';
 
-export type Service = 'kafka' | 'opensearch' | 'rekor' | 'softhsm' | 'ocireg' | 'ctlog';
+export type Service = 'kafka' | 'opensearch' | 'rekor' | 'softhsm' | 'ocireg' | 'ctlog' | 'kube';
 
 export interface FigureSpec {
   id: string;

@@ -1,23 +1,16 @@
 import { ChainwatchError } from '../../core/index.js';
 
 /**
- * Errors of collectors/registry (webhook intake and polling):
+ * Errors of collectors/registry's webhook intake (the poller's registry errors are collectors/shared/oci's OciError):
  *   REGISTRY_BODY_MALFORMED   a body that is not JSON (or not UTF-8)                  -> 400
  *   REGISTRY_BODY_TOO_DEEP    JSON nested deeper than we ever need (refused unparsed) -> 400
  *   REGISTRY_PAYLOAD_INVALID  JSON of the wrong shape for the source (bad digest too) -> 400
  *   REGISTRY_REPLAYED         a delivery whose timestamp lies outside the replay window -> 409
  *   REGISTRY_NOT_READY        the intake component is not running (yet): senders retry -> 503
  *   REGISTRY_PUBLISH_FAILED   the bus did not make the events durable: senders retry  -> 503
- *   REGISTRY_POLL_FAILED      a registry answered the poller with an error (next poll retries)
  */
 export type RegistryErrorCode =
-  | 'REGISTRY_BODY_MALFORMED'
-  | 'REGISTRY_BODY_TOO_DEEP'
-  | 'REGISTRY_PAYLOAD_INVALID'
-  | 'REGISTRY_REPLAYED'
-  | 'REGISTRY_NOT_READY'
-  | 'REGISTRY_PUBLISH_FAILED'
-  | 'REGISTRY_POLL_FAILED';
+  'REGISTRY_BODY_MALFORMED' | 'REGISTRY_BODY_TOO_DEEP' | 'REGISTRY_PAYLOAD_INVALID' | 'REGISTRY_REPLAYED' | 'REGISTRY_NOT_READY' | 'REGISTRY_PUBLISH_FAILED';
 
 export class RegistryError extends ChainwatchError<RegistryErrorCode> {}
 
@@ -32,7 +25,6 @@ export function statusOf(code: RegistryErrorCode): number {
       return 409;
     case 'REGISTRY_NOT_READY':
     case 'REGISTRY_PUBLISH_FAILED':
-    case 'REGISTRY_POLL_FAILED':
       return 503;
   }
 }

@@ -5,5 +5,4 @@ export { SEEN_PREFIX, WebhookIntake, type IntakeWindows, type Outcome } from './
 export { MAX_JSON_DEPTH, parseJsonBody } from './json-body.js';
 export { type ManifestDraft, type Parsed, type ParseInput, parseDistribution, parseGitHub, parseHarbor } from './payloads.js';
 export { registryModule } from './module.js';
-export { OciTags, type OciTagsOptions, type TagDigest } from './oci-tags.js';
 export { RegistryPoller } from './poller.js';

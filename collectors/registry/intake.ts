@@ -161,7 +161,6 @@ function outcomeOf(code: RegistryError['code']): Outcome {
     case 'REGISTRY_NOT_READY':
       return 'not_ready';
     case 'REGISTRY_PUBLISH_FAILED':
-    case 'REGISTRY_POLL_FAILED':
       return 'publish_failed';
   }
 }

@@ -1,7 +1,7 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import { type CloudEvent, type Component, type ComponentContext, describeError, imageSubject, makeEvent, RegistryManifestEvent } from '../../core/index.js';
+import { OciClient, OciError } from '../shared/oci/index.js';
 import type { PollConfig } from './config.js';
-import { OciTags } from './oci-tags.js';
 
 /**
  * Polling fallback for registries that send no webhooks: on a cron schedule, list each configured
@@ -9,6 +9,8 @@ import { OciTags } from './oci-tags.js';
  * or moved to another digest.
  *
  *   per repo: tags/list -> digest per tag -> diff against the committed map -> publish -> commit map
+ *
+ * HTTP (token flow, pagination, retries of 429/5xx) is collectors/shared/oci's OciClient.
  *
  * Invariant: the per-repository map (`registry:poll:<host>/<repo>`) is committed only after
  * bus.publish() resolved, so a crash in between re-publishes (same event id) instead of losing a tag.
@@ -19,6 +21,7 @@ export class RegistryPoller implements Component {
   readonly name = 'collector.registry.poll';
   private task: ScheduledTask | undefined;
   private running: Promise<void> | undefined;
+  private readonly clients = new Map<string, OciClient>();
 
   constructor(
     private readonly config: PollConfig,
@@ -50,10 +53,7 @@ export class RegistryPoller implements Component {
     const run = (async () => {
       for (const r of this.config.repositories) {
         try {
-          published += await this.pollRepository(
-            new OciTags({ url: r.url, ...(r.username ? { username: r.username } : {}), ...(r.password ? { password: r.password } : {}) }),
-            r.repository,
-          );
+          published += await this.pollRepository(this.client(r), r.repository);
         } catch (err) {
           this.ctx.metrics
             .counter('registry_poll_failures_total', 'Registry polls that failed, by repository', ['repository'])
@@ -67,18 +67,36 @@ export class RegistryPoller implements Component {
     return published;
   }
 
-  private async pollRepository(oci: OciTags, repository: string): Promise<number> {
-    const key = `registry:poll:${oci.host}/${repository}`;
+  /** One client per registry URL and user (its bearer tokens are reused across runs). */
+  private client(r: PollConfig['repositories'][number]): OciClient {
+    const url = new URL(r.url);
+    const id = `${url.protocol}//${r.username ?? ''}@${url.host}`;
+    let c = this.clients.get(id);
+    if (!c) {
+      c = new OciClient({
+        registry: url.host,
+        insecure: url.protocol === 'http:',
+        ...(r.username !== undefined && r.password !== undefined ? { credentials: { username: r.username, password: r.password } } : {}),
+      });
+      this.clients.set(id, c);
+    }
+    return c;
+  }
+
+  private async pollRepository(oci: OciClient, repository: string): Promise<number> {
+    const key = `registry:poll:${oci.registry}/${repository}`;
     const known = (await this.ctx.state.get<TagMap>(key)) ?? {};
     const now = this.ctx.now();
     const seen: TagMap = {};
     const events: CloudEvent[] = [];
     for (const tag of await oci.listTags(repository)) {
-      const { digest, mediaType } = await oci.digestOf(repository, tag);
+      const found = await digestOf(oci, repository, tag);
+      if (!found) continue; // deleted between the listing and now: the next run sees the listing without it
+      const { digest, mediaType } = found;
       seen[tag] = digest;
       if (known[tag] === digest) continue;
-      const image = { registry: oci.host, repository, digest, tag };
-      const deliveryId = `poll:${oci.host}/${repository}:${tag}@${digest}`;
+      const image = { registry: oci.registry, repository, digest, tag };
+      const deliveryId = `poll:${oci.registry}/${repository}:${tag}@${digest}`;
       const data = RegistryManifestEvent.schema.parse({
         source: 'poll',
         action: 'push',
@@ -103,5 +121,22 @@ export class RegistryPoller implements Component {
     // Only after the publish is durable does the map move (see the invariant above).
     await this.ctx.state.put(key, seen);
     return events.length;
+  }
+}
+
+/** A tag's manifest digest: HEAD (Docker-Content-Digest), else GET and hash; undefined when the tag is gone. */
+async function digestOf(oci: OciClient, repository: string, tag: string): Promise<{ digest: string; mediaType: string | undefined } | undefined> {
+  try {
+    const head = await oci.headManifest(repository, tag);
+    return head && { digest: head.digest, mediaType: head.mediaType || undefined };
+  } catch (err) {
+    if (!(err instanceof OciError && err.code === 'OCI_BAD_RESPONSE')) throw err;
+  }
+  try {
+    const m = await oci.getManifest(repository, tag);
+    return { digest: m.digest, mediaType: m.mediaType };
+  } catch (err) {
+    if (err instanceof OciError && err.code === 'OCI_NOT_FOUND') return undefined;
+    throw err;
   }
 }

@@ -18,7 +18,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PolicyHolder } from '../../rules/policy/index.js';
-import { loadTrustedRoot, type OciTrustOptions, verifyDiscovered } from '../../trust/index.js';
+import { loadTrustedRoot, type OciTrustOptions, verifyDiscovered, withLogKeys } from '../../trust/index.js';
 import { DIGEST_PATTERN, OciClient, type OciClientOptions } from '../shared/oci/index.js';
 import { isFresh, ResultCache } from './cache.js';
 import type { SignaturesConfig } from './config.js';
@@ -208,9 +208,14 @@ export class SignaturesCollector implements Component {
     const t = this.config.trust;
     const keys = await Promise.all(t.keys.map(async (path) => ({ name: basename(path), publicKeyPem: await readFile(path, 'utf8') })));
     const opts: OciTrustOptions = { keys, requireTlog: t.requireTlog };
-    if (t.keyless) {
+    // A root is needed for keyless, and for key-based signatures only to check their log evidence.
+    if (t.keyless || t.trustedRoot !== undefined) {
       const source = t.trustedRoot !== undefined ? ({ kind: 'file', path: t.trustedRoot } as const) : ({ kind: 'production', tuf: false } as const);
       opts.trustedRoot = (await loadTrustedRoot(source)).root;
+    }
+    if (t.rekorLogs.length > 0) {
+      const logs = await Promise.all(t.rekorLogs.map(async ({ url, publicKey }) => ({ url, publicKeyPem: await readFile(publicKey, 'utf8') })));
+      opts.trustedRoot = withLogKeys(opts.trustedRoot, logs);
     }
     return opts;
   }

@@ -28,8 +28,19 @@ export const signaturesConfigSchema = z
         keys: z.array(z.string().min(1)).default([]),
         /** Verify keyless (Fulcio certificate) signatures against a Sigstore trusted root. */
         keyless: z.boolean().default(true),
-        /** trusted_root.json for keyless (a private Sigstore, a pinned root); absent: the production root embedded in @sigstore/tuf (offline). */
+        /**
+         * trusted_root.json (a private Sigstore, a pinned root): Fulcio CAs for keyless, and the logs whose evidence of
+         * key-based signatures is checked (also loaded with keyless off); absent: the production root embedded in
+         * @sigstore/tuf (offline) when keyless is on, none otherwise.
+         */
         trustedRoot: z.string().min(1).optional(),
+        /**
+         * Transparency logs (Rekor v1, e.g. a private Rekor) trusted besides the trusted root's: the URL its checkpoints
+         * name (Rekor's --rekor_server.hostname) and its public key (PEM file, what it serves at /api/v1/log/publicKey).
+         * A key-based signature logged there reports verified tlog evidence and its integrated time; one whose log
+         * evidence does not verify against a trusted log fails with TLOG_INVALID.
+         */
+        rekorLogs: z.array(z.strictObject({ url: z.url(), publicKey: z.string().min(1) })).default([]),
         /** Key-based signatures must also carry verified transparency-log evidence. */
         requireTlog: z.boolean().default(false),
       })

@@ -45,6 +45,8 @@ export interface ModuleHost {
   instance: string;
   /** `http.publicUrl`: where this daemon is reachable from outside, if configured. */
   publicUrl: string | undefined;
+  /** `http.tls.cert`: the file of the daemon's own HTTPS serving certificate, when it has one (cert-expiry watches it). */
+  servingCertificate?: string | undefined;
   facts: Readonly<ModuleFacts>;
 }
 

@@ -25,7 +25,8 @@ const baseShape = {
       publicUrl: z.string().url().optional(),
       /**
        * A second, HTTPS listener: serves every route, including HTTPS-only ones (admission
-       * webhooks) and mTLS-authenticated ones. Files are re-read on SIGHUP (certificate rotation).
+       * webhooks) and mTLS-authenticated ones. Files are re-read when they change and on SIGHUP
+       * (certificate rotation without a restart; an unusable new pair keeps the previous one).
        */
       tls: z
         .object({

@@ -1,15 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RouteRequest, type HttpRoute, Secret, silentLogger } from '../../core/index.js';
 import { MemoryMetrics } from '../../core/testing/index.js';
-import { HttpServer, type TlsMaterial } from './server.js';
+import { HttpServer, type TlsMaterial, TlsMaterialError } from './server.js';
 
 const seen: RouteRequest[] = [];
 const echo = (name: string, over: Partial<HttpRoute>): HttpRoute => ({
@@ -254,6 +255,27 @@ describe('HttpServer TLS listener and mTLS', () => {
     server!.reloadTls({ ...pki.server, clientCa: readFileSync(join(pki.dir, 'other-ca.pem'), 'utf8') });
     expect((await tlsPost(tlsPort!, '/admission', pki.client)).status).toBe(401); // the old client CA no longer vouches
     expect((await tlsPost(tlsPort!, '/admission', pki.stranger)).status).toBe(202);
+  });
+
+  /** The SHA-256 fingerprint of the certificate the listener presents on a new handshake. */
+  const served = (port: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate().fingerprint256);
+        s.end();
+      });
+      s.on('error', reject);
+    });
+  const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+
+  it('serves a new certificate from the next handshake, and keeps the old one when the new pair is not usable', async () => {
+    const { tlsPort } = await start(pki.server);
+    expect(await served(tlsPort!)).toBe(fingerprint(pki.server.cert));
+    server!.reloadTls(pki.other);
+    expect(await served(tlsPort!)).toBe(fingerprint(pki.other.cert));
+    expect(() => server!.reloadTls({ cert: pki.server.cert, key: pki.client.key })).toThrowWithCode(TlsMaterialError, 'TLS_MATERIAL_INVALID');
+    expect(() => server!.reloadTls({ cert: 'not a certificate', key: pki.server.key })).toThrowWithCode(TlsMaterialError, 'TLS_MATERIAL_INVALID');
+    expect(await served(tlsPort!)).toBe(fingerprint(pki.other.cert));
   });
 });
 

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { type HttpRoute, type Logger, type Metrics, noopMetrics } from '../../core/index.js';
+import { ChainwatchError, type HttpRoute, type Logger, type Metrics, noopMetrics } from '../../core/index.js';
 import { reply, RouteTable } from './router.js';
 
 /**
@@ -31,6 +32,14 @@ export interface TlsMaterial {
   /** PEM of the CA that issues client certificates; when set, clients are asked for one (mTLS routes). */
   clientCa?: string;
 }
+
+/**
+ * The TLS listener's certificate, key or client CA cannot be used: a file is unreadable
+ * (TLS_MATERIAL_UNREADABLE) or the PEM is not a certificate and its private key (TLS_MATERIAL_INVALID,
+ * a key that does not match the certificate included). A reload that meets it changes nothing.
+ */
+export type TlsMaterialErrorCode = 'TLS_MATERIAL_UNREADABLE' | 'TLS_MATERIAL_INVALID';
+export class TlsMaterialError extends ChainwatchError<TlsMaterialErrorCode> {}
 
 export interface HttpLimits {
   /** Headers must arrive within this long (Slowloris). */
@@ -111,14 +120,19 @@ export class HttpServer {
     this.plain = plain;
     const bound = await listen(limit(plain, this.limits), host, port);
     if (!tls) return { port: bound };
-    const secure = createTlsServer({ ...tlsOptions(tls.material), ...checking }, (req, res) => this.handle(req, res, () => this.tlsRoutes));
+    const secure = createTlsServer({ ...checkedTlsOptions(tls.material), ...checking }, (req, res) => this.handle(req, res, () => this.tlsRoutes));
     this.tls = secure;
     return { port: bound, tlsPort: await listen(limit(secure, this.limits), tls.host, tls.port) };
   }
 
-  /** New certificate, key or client CA for the TLS listener; existing connections keep theirs. */
+  /**
+   * New certificate, key or client CA for the TLS listener, used from the next handshake on;
+   * existing connections keep theirs. Checked first: material that does not make a TLS context
+   * throws TlsMaterialError TLS_MATERIAL_INVALID and the listener keeps serving what it had.
+   */
   reloadTls(material: TlsMaterial): void {
-    this.tls?.setSecureContext(tlsOptions(material));
+    const options = checkedTlsOptions(material);
+    this.tls?.setSecureContext(options);
   }
 
   async stop(): Promise<void> {
@@ -180,6 +194,18 @@ function tlsOptions(m: TlsMaterial) {
   // requestCert without rejectUnauthorized: a client without a (valid) certificate still gets an
   // HTTP 401 from the mTLS check instead of a bare handshake failure; routes decide.
   return { cert: m.cert, key: m.key, ...(m.clientCa ? { ca: m.clientCa, requestCert: true, rejectUnauthorized: false } : {}), minVersion: 'TLSv1.2' as const };
+}
+
+/** tlsOptions that Node accepts (PEM parses, the key matches the certificate), or TLS_MATERIAL_INVALID. */
+function checkedTlsOptions(m: TlsMaterial): ReturnType<typeof tlsOptions> {
+  const options = tlsOptions(m);
+  try {
+    createSecureContext(options);
+  } catch (err) {
+    // OpenSSL's reason (`key values mismatch`, `no start line`) names no secret.
+    throw new TlsMaterialError('TLS_MATERIAL_INVALID', `the TLS certificate, key or client CA is not usable: ${(err as Error).message}`, { cause: err });
+  }
+  return options;
 }
 
 async function listen(server: Server | TlsServer, host: string, port: number): Promise<number> {

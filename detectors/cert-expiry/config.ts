@@ -59,6 +59,14 @@ export const certExpiryConfigSchema = z
       .object({ paths: z.array(z.string().min(1)).default([]), schedule: cron('*/15 * * * *') })
       .strict()
       .prefault({}),
+    /**
+     * The daemon's own HTTPS serving certificate (http.tls.cert, e.g. the admission webhook's), read
+     * from its file: the certificate the listener serves, reloaded when the file changes.
+     */
+    serving: z
+      .object({ enabled: z.boolean().default(true), schedule: cron('*/10 * * * *') })
+      .strict()
+      .prefault({}),
     /** TLS endpoints: a handshake reads the chain the server presents. */
     tls: z
       .object({

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, CtWatchedCertificateEvent, type Finding, makeEvent, runCommand, topicFor } from '../../core/index.js';
 import { MemoryKeyProvider, realdata, testContext } from '../../core/testing/index.js';
 import { certsListCommand, createCertExpiryDetector, RULE_EXPIRING } from './index.js';
+import type { CertExpiryDeps } from './detector.js';
+import { certExpiryModule } from './module.js';
 
 /**
  * cert-expiry with a controlled clock: certificates made here by a test CA (@peculiar/x509 over
@@ -53,16 +55,51 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function harness(config: Record<string, unknown>, dataDir = mkdtempSync(join(tmpdir(), 'cw-expiry-'))) {
+async function harness(config: Record<string, unknown>, dataDir = mkdtempSync(join(tmpdir(), 'cw-expiry-')), deps: CertExpiryDeps = {}) {
   dirs.push(dataDir);
   const ctx = testContext(dataDir, T0);
   const { bus, clock } = ctx;
-  const detector = createCertExpiryDetector(config, ctx);
+  const detector = createCertExpiryDetector(config, ctx, deps);
   await detector.start();
   await detector.flush(); // the scans at start
   const findings = () => bus.events(topicFor('findings')).map((e) => e.data as Finding);
   return { bus, clock, detector, dataDir, findings, summary: () => findings().map((f) => `${f.status} ${f.labels.threshold} ${f.severity}`) };
 }
+
+describe("cert-expiry: the daemon's own serving certificate", () => {
+  it('fires as the serving certificate nears expiry and resolves when the file is rotated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-serving-'));
+    dirs.push(dir);
+    const path = join(dir, 'tls.crt');
+    writeFileSync(path, (await makeCert('webhook.chainwatch.svc', T0 + 10 * DAY)).pem);
+    const h = await harness({}, undefined, { servingCertificate: path });
+    expect(h.summary()).toEqual(['firing 30d low', 'firing 14d medium']);
+    expect(h.findings().map((f) => [f.labels.source, f.evidence.slot])).toEqual([
+      ['serving', path],
+      ['serving', path],
+    ]);
+
+    writeFileSync(path, (await makeCert('webhook.chainwatch.svc', T0 + 90 * DAY)).pem); // cert-manager renewed it
+    await h.detector.scanServing();
+    expect(h.summary().slice(2)).toEqual(['resolved 30d low', 'resolved 14d medium']);
+    await h.detector.stop();
+  });
+
+  it('is planned with the file the daemon serves (ModuleHost.servingCertificate), unless serving.enabled is false', async () => {
+    const host = { dataDir: '/d', instance: 'i', publicUrl: undefined, facts: {} };
+    const cfg = createCertExpiryDetector({}, testContext(mkdtempSync(join(tmpdir(), 'cw-plan-')), T0)).config;
+    const a = certExpiryModule.components!(cfg, { ...host, servingCertificate: '/tls/a.crt' })[0]!;
+    const b = certExpiryModule.components!(cfg, { ...host, servingCertificate: '/tls/b.crt' })[0]!;
+    expect(a.fingerprint).not.toBe(b.fingerprint); // a moved serving certificate restarts the detector on reload
+
+    const dir = mkdtempSync(join(tmpdir(), 'cw-serving-off-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'tls.crt'), (await makeCert('webhook.chainwatch.svc', T0 + 10 * DAY)).pem);
+    const off = await harness({ serving: { enabled: false } }, undefined, { servingCertificate: join(dir, 'tls.crt') });
+    expect(off.findings()).toEqual([]);
+    await off.detector.stop();
+  });
+});
 
 describe('cert-expiry: thresholds fire and resolve with a controlled clock', () => {
   it('a code-signing certificate in a file: 30d, then 14d and 7d fire once each; renewal resolves all three; state survives restart', async () => {

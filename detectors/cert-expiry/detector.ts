@@ -30,6 +30,8 @@ import { endpointSlot, nodeTlsChain, scanFiles, scanTls, scanTrustedRoot, scanTu
  */
 export interface CertExpiryDeps {
   readTls?: TlsChainReader;
+  /** The daemon's serving certificate file (ModuleHost.servingCertificate), watched when `serving.enabled`. */
+  servingCertificate?: string | undefined;
 }
 
 export class CertExpiryDetector implements Component {
@@ -69,6 +71,7 @@ export class CertExpiryDetector implements Component {
     every(c.evaluate.schedule, 'evaluate', () => this.evaluate());
     every(c.files.schedule, 'files', () => this.scanFiles());
     every(c.tls.schedule, 'tls', () => this.scanTls());
+    every(c.serving.schedule, 'serving', () => this.scanServing());
     if (c.trustedRoot.source !== 'none') every(c.trustedRoot.schedule, 'trusted-root', () => this.scanTrustedRoot());
     every(c.tuf.schedule, 'tuf', () => this.scanTuf());
     if (c.ct.enabled) {
@@ -81,7 +84,7 @@ export class CertExpiryDetector implements Component {
     }
     // A first look at once, without waiting for the schedules (a failed scan is logged, not fatal).
     void this.serial(async () => {
-      for (const scan of [() => this.scanFiles(), () => this.scanTls(), () => this.scanTrustedRoot(), () => this.scanTuf()]) {
+      for (const scan of [() => this.scanFiles(), () => this.scanServing(), () => this.scanTls(), () => this.scanTrustedRoot(), () => this.scanTuf()]) {
         await scan().catch((err: unknown) => this.ctx.logger.warn({ err }, 'cert-expiry: initial scan failed'));
       }
     });
@@ -137,6 +140,11 @@ export class CertExpiryDetector implements Component {
 
   async scanFiles(): Promise<void> {
     await this.apply('file', await scanFiles(this.config.files.paths, this.parse!, this.ctx.logger));
+  }
+  /** The serving certificate as the listener loads it (a renewal replaces the slot and resolves its findings). */
+  async scanServing(): Promise<void> {
+    const path = this.config.serving.enabled ? this.deps.servingCertificate : undefined;
+    await this.apply('serving', await scanFiles(path ? [path] : [], this.parse!, this.ctx.logger, 'serving'));
   }
   async scanTls(): Promise<void> {
     const eps = this.config.tls.endpoints;

@@ -10,7 +10,8 @@ import { openSqlite, type SqliteDatabase, type SqliteMigration } from '../../cor
  * identity, window id) found in no slot any more has been renewed or removed. Fired thresholds
  * are per item id, so a certificate found in two places is one finding per threshold.
  */
-export const SOURCES = ['ct', 'file', 'tls', 'trusted-root', 'tuf'] as const;
+/** `serving`: the daemon's own HTTPS serving certificate (http.tls.cert). */
+export const SOURCES = ['ct', 'file', 'tls', 'trusted-root', 'tuf', 'serving'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface Item {

@@ -8,9 +8,16 @@ export const certExpiryModule = defineModule({
   id: 'detectors.certExpiry',
   summary: 'Certificate inventory (CT sightings, files, TLS endpoints, trusted root, TUF metadata) with expiry findings',
   section: { group: 'detectors', key: 'certExpiry', schema: certExpiryConfigSchema.optional() },
-  components: (cfg) =>
+  components: (cfg, host) =>
     cfg && cfg.enabled !== false
-      ? [{ name: 'detector.cert-expiry', kind: 'detector', fingerprint: configFingerprint(cfg), create: (ctx) => new CertExpiryDetector(cfg, ctx) }]
+      ? [
+          {
+            name: 'detector.cert-expiry',
+            kind: 'detector',
+            fingerprint: configFingerprint({ cfg, serving: host.servingCertificate ?? null }),
+            create: (ctx) => new CertExpiryDetector(cfg, ctx, { servingCertificate: host.servingCertificate }),
+          },
+        ]
       : [],
   commands: [certsListCommand],
 });

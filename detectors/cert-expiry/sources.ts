@@ -29,7 +29,7 @@ export function certificateItem(source: Source, slot: string, c: Certificate, ex
 }
 
 /** Files and directories (one level) of certificates, PEM or DER; each file is a slot. */
-export async function scanFiles(paths: readonly string[], parse: Parse, log: Logger): Promise<SlotScan> {
+export async function scanFiles(paths: readonly string[], parse: Parse, log: Logger, source: Extract<Source, 'file' | 'serving'> = 'file'): Promise<SlotScan> {
   const out: SlotScan = new Map();
   for (const p of paths.map((x) => resolve(x))) {
     let files: string[];
@@ -44,7 +44,7 @@ export async function scanFiles(paths: readonly string[], parse: Parse, log: Log
       try {
         out.set(
           f,
-          parse(await readFile(f)).map((c, i) => certificateItem('file', f, c, { position: i })),
+          parse(await readFile(f)).map((c, i) => certificateItem(source, f, c, { position: i })),
         );
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') out.set(f, []);

@@ -33,6 +33,23 @@ describe('policy findings', () => {
     expect(h.findings().filter((f) => f.status === 'resolved')).toHaveLength(1); // nothing left to resolve
   });
 
+  it('a re-check of the same digest (a new event) does not repeat what already fires: one finding per condition', async () => {
+    const h = await harness();
+    const checks = [1, 2, 3].map(() => artifactEvent({ policies: [unsigned] }));
+    await h.feed(...checks);
+    expect(h.findings().map((f) => [f.rule, f.status, f.causedBy])).toEqual([['policy.unsigned', 'firing', [checks[0]!.id]]]);
+    // The same failure in warn mode is another severity: published once more, then quiet again.
+    await h.feed(artifactEvent({ policies: [{ ...unsigned, mode: 'warn' }] }), artifactEvent({ policies: [{ ...unsigned, mode: 'warn' }] }));
+    expect(h.findings().map((f) => [f.severity, f.status])).toEqual([
+      ['high', 'firing'],
+      ['low', 'firing'],
+    ]);
+    // Resolved, then failing again: a new firing finding (a new occurrence of the condition).
+    await h.feed(artifactEvent({ policies: [{ result: 'pass' }] }), artifactEvent({ policies: [unsigned] }), artifactEvent({ policies: [unsigned] }));
+    expect(h.findings().map((f) => f.status)).toEqual(['firing', 'firing', 'resolved', 'firing']);
+    expect(new Set(h.findings().map((f) => f.dedupKey)).size).toBe(1);
+  });
+
   it('warn mode is lower severity; every failure kind is its own rule and alert', async () => {
     const h = await harness();
     await h.feed(
@@ -114,6 +131,24 @@ describe.skipIf(rd.skip)('key.revoked_use (real certificates)', () => {
     // Redelivery of the later use repeats the same finding id, not a second alert.
     await h.feed(after);
     expect(new Set(h.firing('key.revoked_use').map((f) => f.findingId)).size).toBe(1);
+  });
+
+  it('re-checks of a digest signed after the revocation give one finding, also when the revocation judged it first', async () => {
+    const s = signer();
+    const h = await harness();
+    const digest = `sha256:${'5'.repeat(64)}`;
+    await h.feed(revokedEvent({ kind: 'key', keyId: s.keyId!, revokedAt: within(s, 10) }));
+    await h.feed(...[1, 2, 3].map(() => artifactEvent({ digest, signed: [{ signer: s, at: within(s, 20) }] })));
+    expect(h.firing('key.revoked_use')).toHaveLength(1);
+    // Seen first, revoked later: the history judgement reports it; the next re-check does not repeat it.
+    const late = `sha256:${'6'.repeat(64)}`;
+    await h.feed(artifactEvent({ digest: late, signed: [{ signer: s, at: within(s, 30) }] }));
+    await h.feed(revokedEvent({ kind: 'identity', issuer: s.issuer!, subject: s.san!, revokedAt: within(s, 25) }));
+    await h.feed(artifactEvent({ digest: late, signed: [{ signer: s, at: within(s, 30) }] }));
+    const onLate = h.firing('key.revoked_use').filter((f) => f.subject.endsWith(late));
+    // One per revoked subject (the key was revoked before, the identity now): two conditions, each once.
+    expect(onLate.map((f) => f.dedupKey).sort()).toEqual([...new Set(onLate.map((f) => f.dedupKey))].sort());
+    expect(onLate).toHaveLength(2);
   });
 
   it('remembers revocations across a restart (state store)', async () => {

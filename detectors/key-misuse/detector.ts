@@ -18,10 +18,10 @@ import {
 import { findingsCounter } from '../shared/index.js';
 import { type KeyMisuseConfig, type KeyMisuseConfigInput, keyMisuseConfigSchema } from './config.js';
 import { firedRecord, keyFinding, policyFinding, resolvedFinding } from './findings.js';
-import { policyConclusions } from './policy.js';
+import { allowedSigners, policyConclusions } from './policy.js';
 import { Releases } from './release.js';
 import { certValidity, type Conclusion, crossRepository, outsideCi, resignNewIdentity, revokedUse, unexpectedIssuer } from './rules.js';
-import { type DigestState, KeyMisuseState } from './state.js';
+import { type DigestState, type FiredRecord, KeyMisuseState, MAX_REPORTED } from './state.js';
 import { recordOf, type Use, usesFromArtifact, usesFromRekor } from './uses.js';
 
 /**
@@ -33,7 +33,8 @@ import { recordOf, type Use, usesFromArtifact, usesFromRekor } from './uses.js';
  *   2. publish the findings;
  *   3. only then record the new state.
  * A crash between 2 and 3 redelivers the event: the same finding ids again (they derive from the
- * event id), never a finding lost. A revocation is recorded FIRST (it must outlive any crash), then
+ * event id), never a finding lost. One finding per condition: a re-check of a digest (a new event)
+ * does not repeat what the digest's state says already fires (policy) or was reported (key.*). A revocation is recorded FIRST (it must outlive any crash), then
  * the kept history of that key or identity is re-judged: a signature seen before the revocation
  * arrived but signed after its revokedAt fires then.
  */
@@ -111,11 +112,19 @@ export class KeyMisuseDetector implements Component {
     await this.state.putRevocation(subject, r);
     this.revoked.set(subject, r);
     const out: CloudEvent<Finding>[] = [];
+    const digests = new Map<string, DigestState>();
     for (const u of await this.state.uses(subject)) {
       const c = revokedUse(u, subject, r);
-      if (c) out.push(keyFinding(this.config, c, u.subject, u.eventId, this.ctx.now()));
+      if (!c) continue;
+      const f = keyFinding(this.config, c, u.subject, u.eventId, this.ctx.now());
+      const d = u.digest === undefined ? undefined : (digests.get(u.digest) ?? (await this.state.digest(u.digest)));
+      if (d && !report(d, f)) continue;
+      if (d) digests.set(u.digest!, d);
+      out.push(f);
     }
     await this.publish(out);
+    // Published: only now is it remembered as reported (a crash before this repeats the same ids).
+    for (const [digest, d] of digests) await this.state.putDigest(digest, d);
     this.ctx.logger.info({ subject, revokedAt: r.revokedAt, laterUses: out.length, by: ev.source }, 'key-misuse: revocation recorded');
   }
 
@@ -125,20 +134,26 @@ export class KeyMisuseDetector implements Component {
     const now = this.ctx.now();
     const firing = policyConclusions(this.config, a, subject).map((c) => policyFinding(this.config, c, subject, ev.id, now));
     const keys = new Set(firing.map((f) => f.data!.dedupKey));
+    // What already fires for this digest, unchanged, is not published again by a re-check.
+    const fresh = firing.filter((f) => !sameFiring(before.fired[f.data!.dedupKey], firedRecord(f)));
     // With discovery errors the verdict may be incomplete: nothing policy-related is resolved then.
     const resolvable = Object.entries(before.fired).filter(([k, f]) => !keys.has(k) && (a.discoveryErrors.length === 0 || f.category === 'infrastructure'));
     const resolved = resolvable.map(([k, f]) => resolvedFinding(this.config, k, f, ev.id, now));
     const fired: DigestState['fired'] = Object.fromEntries(Object.entries(before.fired).filter(([k]) => !resolvable.some(([r]) => r === k)));
     for (const f of firing) fired[f.data!.dedupKey] = firedRecord(f);
-    await this.onUses(ev, usesFromArtifact(ev, a), [...firing, ...resolved], { digest: a.image.digest, fired });
+    await this.onUses(ev, usesFromArtifact(ev, a), [...fresh, ...resolved], { digest: a.image.digest, fired }, allowedSigners(a));
   }
 
-  /** Judges every use, publishes `extra` and the key findings, then records the state. */
+  /**
+   * Judges every use, publishes `extra` and the key findings, then records the state. `allowed`:
+   * signers (keyId/fingerprint) the digest's own policies accept -> which policy, from artifact.verified.
+   */
   private async onUses(
     ev: CloudEvent,
     uses: Use[],
     extra: CloudEvent<Finding>[],
     digestFired?: { digest: string; fired: DigestState['fired'] },
+    allowed: ReadonlyMap<string, string> = new Map(),
   ): Promise<void> {
     const now = this.ctx.now();
     const out = [...extra];
@@ -148,6 +163,7 @@ export class KeyMisuseDetector implements Component {
     const digests = new Map<string, DigestState>();
     const repos = new Map<string, string[]>();
     for (const u of uses) {
+      const d = u.digest === undefined ? undefined : (digests.get(u.digest) ?? (await this.state.digest(u.digest)));
       const conclusions: Conclusion[] = [];
       for (const k of u.keys) {
         const r = this.revoked.get(k);
@@ -164,14 +180,16 @@ export class KeyMisuseDetector implements Component {
         if (c) conclusions.push(c);
         repos.set(u.label, prior.includes(u.repository) ? prior : [...prior, u.repository]);
       }
-      if (u.digest !== undefined) {
-        const d = digests.get(u.digest) ?? (await this.state.digest(u.digest));
-        const c = resignNewIdentity(this.config, u, d.signers, expectation);
+      if (d) {
+        // A co-signer the digest's policy allows (the second of a 2-of-3) is expected, release or not.
+        const allowedBy = allowed.get(u.signer.keyId ?? u.signer.fingerprintSha256 ?? '');
+        const c = resignNewIdentity(this.config, u, d.signers, allowedBy ? { expected: true, why: `${allowedBy} allows this signer` } : expectation);
         if (c) conclusions.push(c);
         if (!d.signers.includes(u.label)) d.signers = [...d.signers, u.label];
-        digests.set(u.digest, d);
+        digests.set(u.digest!, d);
       }
-      out.push(...conclusions.map((c) => keyFinding(this.config, c, u.subject, u.eventId, now)));
+      const found = conclusions.map((c) => keyFinding(this.config, c, u.subject, u.eventId, now));
+      out.push(...(d ? found.filter((f) => report(d, f)) : found));
     }
     await this.publish(out);
     // The findings are durable on the bus: only now does the state move on (see the class comment).
@@ -203,6 +221,17 @@ export class KeyMisuseDetector implements Component {
     await this.ctx.bus.publish(out);
     this.counted(out);
   }
+}
+
+const sameFiring = (a: FiredRecord | undefined, b: FiredRecord): boolean =>
+  a !== undefined && a.rule === b.rule && a.severity === b.severity && a.category === b.category && a.summary === b.summary;
+
+/** Records a key.* finding as reported for its digest; false when it already was (a re-check: not published again). */
+function report(d: DigestState, f: CloudEvent<Finding>): boolean {
+  const key = f.data!.dedupKey;
+  if (d.reported?.includes(key)) return false;
+  d.reported = [...(d.reported ?? []), key].slice(-MAX_REPORTED);
+  return true;
 }
 
 /** Factory for tests and embedding; `config` is the raw section (validated here, defaults applied). */

@@ -86,3 +86,17 @@ export function policyConclusions(cfg: KeyMisuseConfig, a: ArtifactVerified, sub
   }
   return out;
 }
+
+/**
+ * Signers the digest's own policies allow, by keyId (else fingerprint) -> "policy P (authority A)":
+ * every signer an authority of an applicable policy accepted, whether or not the policy as a whole
+ * passed (the second of a 2-of-3 is allowed before the quorum is reached).
+ */
+export function allowedSigners(a: ArtifactVerified): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const v of a.policies) {
+    if (v.result === 'not_applicable') continue;
+    for (const auth of v.authorities) for (const s of auth.signers ?? []) if (!out.has(s)) out.set(s, `policy ${v.policy} (authority ${auth.name})`);
+  }
+  return out;
+}

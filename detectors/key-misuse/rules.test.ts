@@ -94,6 +94,45 @@ describe.skipIf(rd.skip)('key-misuse rules (real certificates)', () => {
     expect(h.firing('key.resign_new_identity')).toHaveLength(1);
   });
 
+  it("key.resign_new_identity: a co-signer the digest's policy allows (the second of a 2-of-3) does not fire; one it does not allow does", async () => {
+    const h = await harness();
+    const b = branch();
+    const p = person();
+    // A plain key (cosign --key): no claims, no release to excuse it.
+    const f = { kind: 'publicKey' as const, keyId: 'f'.repeat(64), fingerprintSha256: 'f'.repeat(64), extensions: {} };
+    const ref = D('c');
+    const twoOfThree = (signers: { ci?: string; maintainer?: string }) => ({
+      policy: 'two-of-three',
+      threshold: { required: 2, satisfied: Object.keys(signers).length },
+      result: Object.keys(signers).length >= 2 ? ('pass' as const) : ('fail' as const),
+      failures: Object.keys(signers).length >= 2 ? [] : ['threshold_not_met'],
+      authorities: [
+        { name: 'ci', satisfied: signers.ci !== undefined, matched: signers.ci ? [ref] : [], signers: signers.ci ? [signers.ci] : [], reason: 'x' },
+        {
+          name: 'maintainer',
+          satisfied: signers.maintainer !== undefined,
+          matched: signers.maintainer ? [ref] : [],
+          ...(signers.maintainer ? { signers: [signers.maintainer] } : {}),
+          reason: 'x',
+        },
+        { name: 'ops', satisfied: false, matched: [], reason: 'x' },
+      ],
+    });
+    await h.feed(artifactEvent({ digest: D('5'), signed: [{ signer: b, at: within(b) }], policies: [twoOfThree({ ci: b.keyId! })] }));
+    const both = [
+      { signer: b, at: within(b) },
+      { signer: p, at: within(p) },
+    ];
+    await h.feed(artifactEvent({ digest: D('5'), signed: both, policies: [twoOfThree({ ci: b.keyId!, maintainer: p.keyId! })] }));
+    expect(h.firing('key.resign_new_identity')).toEqual([]);
+    // A third signer no authority accepted (the policy passes on the other two): unexpected, it pages once.
+    const three = [...both, { signer: f, at: within(p) }];
+    await h.feed(...[1, 2].map(() => artifactEvent({ digest: D('5'), signed: three, policies: [twoOfThree({ ci: b.keyId!, maintainer: p.keyId! })] })));
+    const fired = h.firing('key.resign_new_identity');
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.evidence).toMatchObject({ signer: { keyId: f.keyId } });
+  });
+
   it('a release seen shortly before makes a new identity on that repository expected (releaseWindow)', async () => {
     const h = await harness({ relatedRepositories: [['github.com/neverendingsupport/*', 'ghcr.io/acme/app']] });
     const r = release();

@@ -25,9 +25,14 @@ export interface FiredRecord {
 
 export interface DigestState {
   signers: string[];
-  /** dedupKey -> what fired, so a later passing check can resolve exactly that. */
+  /** dedupKey -> what fired, so a later passing check can resolve exactly that (and a re-check does not repeat it). */
   fired: Record<string, FiredRecord>;
+  /** dedupKeys of key.* findings already published about this digest: a re-check does not repeat them (newest last, bounded). */
+  reported?: string[];
 }
+
+/** Most key.* dedup keys remembered per digest. */
+export const MAX_REPORTED = 256;
 
 export class KeyMisuseState {
   /** Uses added per subject since start (when to prune). */

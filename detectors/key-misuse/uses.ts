@@ -82,9 +82,12 @@ export function usesFromArtifact(ev: CloudEvent, a: ArtifactVerified): Use[] {
     const keys = keysOf(signer, claims);
     const label = labelOf(keys, signer);
     if (!label) continue;
-    const times = [...found.timestamps, ...(found.tlog?.integratedTime ? [found.tlog.integratedTime] : [])];
-    const signedAt = found.signedAt ?? found.timestamps[0] ?? found.tlog?.integratedTime;
-    const timeSource = found.timestamps.length > 0 ? 'tsa' : signedAt ? 'tlog' : 'observed';
+    // `timestamps` holds the verified tlog integrated time too (trust/oci): a TSA time is any other one.
+    const integrated = found.tlog?.integratedTime;
+    const tsa = found.timestamps.filter((t) => t !== integrated);
+    const times = [...new Set([...found.timestamps, ...(integrated ? [integrated] : [])])];
+    const signedAt = found.signedAt ?? tsa[0] ?? integrated;
+    const timeSource = tsa.length > 0 ? 'tsa' : signedAt ? 'tlog' : 'observed';
     const prev = byLabel.get(label);
     if (prev) {
       prev.times.push(...times.filter((t) => !prev.times.includes(t)));

@@ -36,3 +36,15 @@ export type ModelErrorCode =
   /** The runtime failed while scoring a batch. */
   | 'MODEL_INFERENCE_FAILED';
 export class ModelError extends ChainwatchError<ModelErrorCode> {}
+
+export type TrainErrorCode =
+  /** The audit trail cannot be opened or read (missing file, not an audit database, another backend). */
+  | 'TRAIN_AUDIT_UNREADABLE'
+  /** The audit trail holds too few scoreable provenance documents to learn from. */
+  | 'TRAIN_TOO_FEW_DOCUMENTS'
+  /** No Python for the model pipeline (--python or CHAINWATCH_MODEL_PYTHON), or tools/model/train.py is not there. */
+  | 'TRAIN_PYTHON_MISSING'
+  /** The Python step failed. */
+  | 'TRAIN_FAILED';
+/** Why `provenance train --from-audit` could not make a model (the model it made is checked by loadModelFile: ModelError). */
+export class TrainError extends ChainwatchError<TrainErrorCode> {}

@@ -2,8 +2,9 @@ import { configFingerprint, defineModule } from '../../core/index.js';
 import { DEFAULT_MODEL, provenanceExplainCommand, provenanceScoreCommand } from './commands.js';
 import { provenanceConfigSchema } from './config.js';
 import { ProvenanceDetector } from './detector.js';
+import { provenanceTrainCommand } from './train-command.js';
 
-/** `detectors.provenance`: provenance anomaly scoring (component `detector.provenance`) and the `provenance score/explain` commands. */
+/** `detectors.provenance`: provenance anomaly scoring (component `detector.provenance`) and the `provenance score/explain/train` commands. */
 export const provenanceModule = defineModule({
   id: 'detectors.provenance',
   summary: 'Scores SLSA provenance against a learnt model of normal releases (ONNX) plus known-bad rules',
@@ -21,5 +22,5 @@ export const provenanceModule = defineModule({
           },
         ]
       : [],
-  commands: [provenanceScoreCommand, provenanceExplainCommand],
+  commands: [provenanceScoreCommand, provenanceExplainCommand, provenanceTrainCommand],
 });

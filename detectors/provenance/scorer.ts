@@ -1,4 +1,4 @@
-import { type FeatureName, FEATURES } from './features.js';
+import { type FeatureName, featureIndex, FEATURES } from './features.js';
 import type { HistoryContext } from './history.js';
 import type { LoadedModel } from './model.js';
 import type { Provenance } from './normalize.js';
@@ -31,7 +31,6 @@ export interface Verdict {
   contributions: { feature: FeatureName; delta: number }[];
 }
 
-const index = (n: FeatureName) => FEATURES.indexOf(n);
 /** Context features: they shift the score but say nothing a person can act on. */
 const SILENT: ReadonlySet<FeatureName> = new Set(['history_log', 'time_known', 'days_since_previous_log']);
 const TOP = 3;
@@ -45,7 +44,7 @@ export async function scoreBatch(model: LoadedModel | undefined, items: readonly
     scores = await model.score(batch, items.length);
   }
   const verdicts: Verdict[] = items.map((it, i) => {
-    const hits = floorHits(it.features, index);
+    const hits = floorHits(it.features, featureIndex);
     const score = scores?.[i];
     const overModel = score !== undefined && model !== undefined && score > model.metadata.threshold;
     return {

@@ -90,8 +90,16 @@ function evaluateAuthority(a: CompiledAuthority, sigs: FoundSignature[], atts: F
         };
       }
       const matched = sigs.filter((s) => a.accepts(s.signer).ok);
-      if (matched.length > 0)
-        return { name: a.name, satisfied: true, matched: matched.map((s) => s.ref), reason: `${a.describe}: ${matched.length} verified signature(s) match` };
+      if (matched.length > 0) {
+        const signers = [...new Set(matched.flatMap((s) => s.signer?.keyId ?? s.signer?.fingerprintSha256 ?? []))].slice(0, 64);
+        return {
+          name: a.name,
+          satisfied: true,
+          matched: matched.map((s) => s.ref),
+          signers,
+          reason: `${a.describe}: ${matched.length} verified signature(s) match`,
+        };
+      }
       if (sigs.length === 0) {
         t.failures.add('unsigned');
         return { name: a.name, satisfied: false, matched: [], reason: `${a.describe}: no verified signature on this digest` };

@@ -1,4 +1,4 @@
-import type { ImageRef } from '../../core/index.js';
+import { type ImageRef, ImageReferenceError, parseImageReference as parseReference } from '../../core/index.js';
 
 /**
  * Image globs match "<registry>/<repository>" (no tag, no digest: a policy is about where an image
@@ -28,14 +28,16 @@ export function imageName(image: Pick<ImageRef, 'registry' | 'repository'>): str
 }
 
 /**
- * "registry/repo[:tag][@sha256:hex]" -> the parts a policy needs. Docker Hub shorthands are not
- * expanded: the registry is the part before the first "/" when it has a "." or ":" or is
- * "localhost", else the reference is refused (undefined) because its registry would be a guess.
+ * "registry/repo[:tag][@sha256:hex]" -> the parts a policy needs, or undefined when the reference is
+ * refused. One parser for everyone (core/image-reference.ts); here without Docker's normalisation:
+ * Docker Hub shorthands are refused because a policy's registry must never be a guess.
  */
 export function parseImageReference(ref: string): { registry: string; repository: string; tag?: string; digest?: string } | undefined {
-  const m = /^([^/@]+)\/([^@:]+(?:\/[^@:]+)*)(?::([\w][\w.-]{0,127}))?(?:@(sha(?:256|384|512):[0-9a-f]{64,128}))?$/.exec(ref.trim());
-  if (!m) return undefined;
-  const [, registry, repository, tag, digest] = m;
-  if (!/[.:]/.test(registry!) && registry !== 'localhost') return undefined;
-  return { registry: registry!.toLowerCase(), repository: repository!, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+  try {
+    const { registry, repository, tag, digest } = parseReference(ref);
+    return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+  } catch (err) {
+    if (err instanceof ImageReferenceError) return undefined;
+    throw err;
+  }
 }

@@ -54,10 +54,15 @@ const keyPolicy = (mode = 'enforce') =>
   `name: signed\nmode: ${mode}\nimages: ['registry.example.com/team/*']\nauthorities:\n  - name: release\n    key: { path: ${ALLOWED_PEM} }\n`;
 
 describe.skipIf(rd.skip)('image policies over the facts about one digest', () => {
-  it('a digest signed by the allowed key passes; its signature is named as the match', () => {
-    const r = set(keyPolicy()).evaluate(IMAGE, { signatures: [sig(keySigner(ALLOWED_PEM), D(1))], attestations: [] });
+  it('a digest signed by the allowed key passes; its signature and signer are named as the match', () => {
+    // One ref holding two signers (a cosign .sig manifest): only the accepted signer is named.
+    const r = set(keyPolicy()).evaluate(IMAGE, { signatures: [sig(keySigner(OTHER_PEM), D(1)), sig(keySigner(ALLOWED_PEM), D(1))], attestations: [] });
     expect(r.verdict).toBe('pass');
-    expect(r.policies[0]).toMatchObject({ result: 'pass', failures: [], authorities: [{ name: 'release', satisfied: true, matched: [D(1)] }] });
+    expect(r.policies[0]).toMatchObject({
+      result: 'pass',
+      failures: [],
+      authorities: [{ name: 'release', satisfied: true, matched: [D(1)], signers: [keyIdOf(ALLOWED_PEM)] }],
+    });
   });
 
   it('unsigned fails with `unsigned`; an unverified signature counts as none', () => {

@@ -62,9 +62,11 @@ start_rekor() {
   # Checkpoint signing key for this run (unencrypted PKCS#8; rekor's file signer reads it).
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RUN/signer.key" 2>/dev/null
   openssl pkey -in "$RUN/signer.key" -pubout -out "$RUN/signer.pub.pem" 2>/dev/null
+  # hostname = the host:port clients use, as a production Rekor names itself (rekor.sigstore.dev):
+  # checkpoints are signed under that name, and verifiers (@sigstore/verify) match it against the log's URL.
   spawn rekor "$BIN/rekor-server" serve --trillian_log_server.address=127.0.0.1 \
     --trillian_log_server.port="$TL_RPC" --rekor_server.address=127.0.0.1 --port="$PORT" \
-    --rekor_server.hostname=chainwatch-test-rekor --rekor_server.signer="$RUN/signer.key" \
+    --rekor_server.hostname="127.0.0.1:$PORT" --rekor_server.signer="$RUN/signer.key" \
     --search_index.storage_provider=mysql "--search_index.mysql.dsn=$DSN" --enable_attestation_storage=false
   wait_for rekor 90 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/log"
   # Sanity: the served key is the one we generated.

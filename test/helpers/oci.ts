@@ -85,17 +85,37 @@ export async function cosignKeyPair(): Promise<{ dir: string; key: string; pub: 
   return { dir, key: join(dir, 'cosign.key'), pub: join(dir, 'cosign.pub') };
 }
 
-// Offline: no Fulcio/Rekor (cosign v3 needs --use-signing-config=false for --tlog-upload=false).
-const OFFLINE = ['--yes', '--use-signing-config=false', '--tlog-upload=false', '--allow-http-registry'];
+/** The local Rekor (scripts/services/rekor.sh) cosign uploads to, and the log key it checks the answer with. */
+export interface RekorTarget {
+  url: string;
+  /** PEM file of the log's public key (CHAINWATCH_TEST_REKOR_PUBKEY). */
+  publicKey: string;
+}
+/** The target for a suite that declares Rekor itself (here it would start Rekor for every suite importing this helper). */
+export const rekorTarget = (url: string): RekorTarget => ({ url, publicKey: process.env.CHAINWATCH_TEST_REKOR_PUBKEY ?? '' });
 
 /**
- * Signs registry/repo@digest with a key. `legacy`: the `sha256-<hex>.sig` tag (cosign v2 layout);
- * else cosign v3's Sigstore bundle as an OCI referrer.
+ * Offline (no Fulcio/Rekor; cosign v3 needs --use-signing-config=false for --tlog-upload=false), or
+ * logged in the given Rekor: the signing config is off so --rekor-url is used, and
+ * SIGSTORE_REKOR_PUBLIC_KEY makes cosign trust that log instead of the public one from TUF.
  */
-export async function cosignSign(ref: string, key: string, legacy: boolean): Promise<void> {
-  await run(cosign.value!, ['sign', ...OFFLINE, '--key', key, ...(legacy ? ['--new-bundle-format=false'] : []), ref], {
-    env: { ...process.env, COSIGN_PASSWORD: '' },
-  });
+function signingArgs(rekor: RekorTarget | undefined): { args: string[]; env: NodeJS.ProcessEnv } {
+  const env = { ...process.env, COSIGN_PASSWORD: '' };
+  if (!rekor) return { args: ['--yes', '--use-signing-config=false', '--tlog-upload=false', '--allow-http-registry'], env };
+  return {
+    args: ['--yes', '--use-signing-config=false', '--tlog-upload=true', '--rekor-url', rekor.url, '--allow-http-registry'],
+    env: { ...env, SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKey },
+  };
+}
+
+/**
+ * Signs registry/repo@digest with a key, offline or logged in `rekor`. `legacy`: the
+ * `sha256-<hex>.sig` tag (cosign v2 layout, the SET in an annotation); else cosign v3's Sigstore
+ * bundle as an OCI referrer (SET and inclusion proof in the bundle).
+ */
+export async function cosignSign(ref: string, key: string, legacy: boolean, rekor?: RekorTarget): Promise<void> {
+  const { args, env } = signingArgs(rekor);
+  await run(cosign.value!, ['sign', ...args, '--key', key, ...(legacy ? ['--new-bundle-format=false'] : []), ref], { env });
 }
 
 /** A CycloneDX component of an attested SBOM (an SPDX licence id when given). */
@@ -107,7 +127,7 @@ export interface SbomComponent {
 const LEFT_PAD: SbomComponent[] = [{ name: 'left-pad', version: '1.3.0' }];
 
 /** Attests a CycloneDX predicate (these components) for registry/repo@digest with a key (`legacy`: the `.att` tag). */
-export async function cosignAttestSbom(ref: string, key: string, legacy: boolean, components: SbomComponent[] = LEFT_PAD): Promise<void> {
+export async function cosignAttestSbom(ref: string, key: string, legacy: boolean, components: SbomComponent[] = LEFT_PAD, rekor?: RekorTarget): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cw-att-'));
   const predicate = join(dir, 'sbom.json');
   writeFileSync(
@@ -123,11 +143,10 @@ export async function cosignAttestSbom(ref: string, key: string, legacy: boolean
       })),
     }),
   );
+  const { args, env } = signingArgs(rekor);
   await run(
     cosign.value!,
-    ['attest', ...OFFLINE, '--key', key, '--type', 'cyclonedx', '--predicate', predicate, ...(legacy ? ['--new-bundle-format=false'] : []), ref],
-    {
-      env: { ...process.env, COSIGN_PASSWORD: '' },
-    },
+    ['attest', ...args, '--key', key, '--type', 'cyclonedx', '--predicate', predicate, ...(legacy ? ['--new-bundle-format=false'] : []), ref],
+    { env },
   );
 }

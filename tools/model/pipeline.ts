@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FEATURE_SCHEMA_VERSION, FEATURES } from '../../detectors/provenance/index.js';
+import { featureLines as vectorLines } from '../../detectors/provenance/index.js';
 import { generateCorpus, type Sample } from './corpus.js';
 import { loadTemplates } from './templates.js';
 
@@ -17,10 +17,8 @@ import { loadTemplates } from './templates.js';
  */
 export const TRAIN = { split: 'train', seed: 1307 } as const;
 
-export function featureLines(samples: readonly Sample[]): string {
-  const header = JSON.stringify({ schemaVersion: FEATURE_SCHEMA_VERSION, featureNames: FEATURES });
-  return [header, ...samples.map((s) => JSON.stringify({ features: Array.from(s.features, (v) => Math.round(v * 1e6) / 1e6) }))].join('\n') + '\n';
-}
+/** train.py's input (the one format, detectors/provenance/training.ts) for generated samples. */
+export const featureLines = (samples: readonly Sample[]): string => vectorLines(samples.map((s) => s.features));
 
 export function runTrain(python: string, features: string, out: string, trainedOn: string, extra: string[] = []): string {
   const r = spawnSync(python, [join(import.meta.dirname, 'train.py'), '--features', features, '--out', out, '--trained-on', trainedOn, ...extra], {

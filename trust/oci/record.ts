@@ -33,7 +33,11 @@ export function signatureRecord(art: DiscoveredArtifact, c: Checked): FoundSigna
   if (c.signer) r.signer = c.signer;
   if (c.tlog) {
     r.tlog = c.tlog;
-    if (c.tlog.verified && c.tlog.integratedTime) r.signedAt = c.tlog.integratedTime;
+    // The integrated time is evidence only once the SET / inclusion proof checked against a trusted log key.
+    if (c.tlog.verified && c.tlog.integratedTime) {
+      r.signedAt = c.tlog.integratedTime;
+      r.timestamps = [c.tlog.integratedTime];
+    }
   }
   return r;
 }

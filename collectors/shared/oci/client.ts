@@ -85,10 +85,10 @@ export class OciClient {
     return { digest, mediaType, bytes: res.body, manifest };
   }
 
-  /** HEAD a manifest: its digest, media type and size without the body; undefined when absent. */
-  async headManifest(repo: string, reference: string): Promise<Descriptor | undefined> {
+  /** HEAD a manifest: its digest, media type and size without the body; undefined when absent. `signal` ends retries and the request (admission's deadline). */
+  async headManifest(repo: string, reference: string, signal?: AbortSignal): Promise<Descriptor | undefined> {
     try {
-      const res = await this.send(repo, 'HEAD', `/v2/${repo}/manifests/${reference}`, { accept: MANIFEST_ACCEPT });
+      const res = await this.send(repo, 'HEAD', `/v2/${repo}/manifests/${reference}`, { accept: MANIFEST_ACCEPT }, undefined, this.http, signal);
       const digest = res.headers.get('docker-content-digest') ?? (DIGEST_PATTERN.test(reference) ? reference : undefined);
       if (!digest) throw new OciError('OCI_BAD_RESPONSE', `${this.registry}/${repo}:${reference}: HEAD without Docker-Content-Digest`);
       return { digest, mediaType: res.headers.get('content-type')?.split(';')[0]?.trim() ?? '', size: Number(res.headers.get('content-length') ?? 0) };
@@ -173,18 +173,23 @@ export class OciClient {
     headers: Record<string, string>,
     maxBodyBytes?: number,
     http = this.http,
+    outer?: AbortSignal,
   ): Promise<HttpResponse> {
     const what = `${this.registry}/${repo}`;
-    return withRetry(async (_n, signal) => {
-      const scope = `repository:${repo}:pull`;
-      let res = await this.exchange(http, method, path, { ...headers, ...this.authHeader(scope) }, what, maxBodyBytes, signal);
-      if (res.status === 401) {
-        const auth = await this.authenticate(res, scope, what, signal);
-        if (auth !== undefined) res = await this.exchange(http, method, path, { ...headers, authorization: auth }, what, maxBodyBytes, signal);
-      }
-      if (res.status >= 200 && res.status < 300) return res;
-      throw statusError(res.status, what, undefined, parseRetryAfter(res.headers.get('retry-after')));
-    }, this.retry);
+    return withRetry(
+      async (_n, signal) => {
+        const scope = `repository:${repo}:pull`;
+        let res = await this.exchange(http, method, path, { ...headers, ...this.authHeader(scope) }, what, maxBodyBytes, signal);
+        if (res.status === 401) {
+          const auth = await this.authenticate(res, scope, what, signal);
+          if (auth !== undefined) res = await this.exchange(http, method, path, { ...headers, authorization: auth }, what, maxBodyBytes, signal);
+        }
+        if (res.status >= 200 && res.status < 300) return res;
+        throw statusError(res.status, what, undefined, parseRetryAfter(res.headers.get('retry-after')));
+      },
+      this.retry,
+      outer,
+    );
   }
 
   private async exchange(

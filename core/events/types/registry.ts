@@ -86,7 +86,7 @@ const verificationFields = {
   error: z.string().max(1000).optional(),
   signer: artifactSignerSchema.optional(),
   tlog: tlogEvidence.optional(),
-  /** RFC 3161 timestamps that verified, as times. */
+  /** Times that verified: RFC 3161 timestamps, and the tlog integrated time once its SET or inclusion proof checked against a trusted log key. */
   timestamps: z
     .array(z.iso.datetime({ offset: true }))
     .max(16)
@@ -133,6 +133,11 @@ export const policyVerdictSchema = z.object({
         satisfied: z.boolean(),
         /** `ref` digests of the signatures/attestations that satisfied it. */
         matched: z.array(z.string()).default([]),
+        /**
+         * keyId (else fingerprintSha256) of each signer whose signature satisfied it. A `ref` alone does not say
+         * who: a cosign `.sig` manifest holds the layers of every signer of the digest.
+         */
+        signers: z.array(z.string()).max(64).optional(),
         reason: z.string().max(1000),
       }),
     )

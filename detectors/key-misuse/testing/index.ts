@@ -80,6 +80,8 @@ export function artifactEvent(opts: {
       verified: s.verified ?? true,
       signer: s.signer,
       tlog: { logIndex: 1, integratedTime: s.at, verified: true },
+      // As trust/oci reports a verified log entry: its integrated time is also a verified timestamp.
+      timestamps: [s.at],
       signedAt: s.at,
     })),
     policies,

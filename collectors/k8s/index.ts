@@ -1,0 +1,23 @@
+// Public surface of collectors/k8s. install/: the install manifests (`chainwatch k8s manifests`).
+export { k8sInstallModule } from './install/module.js';
+export {
+  DEFAULTS as K8S_MANIFEST_DEFAULTS,
+  K8sInstallError,
+  type K8sInstallErrorCode,
+  labelRequirement,
+  manifestOptions,
+  manifestsCommand,
+} from './install/command.js';
+export {
+  ADMITTED,
+  HTTP_PORT,
+  MUTATE_PATH,
+  TLS_MOUNT,
+  TLS_PORT,
+  VALIDATE_PATH,
+  type LabelRequirement,
+  type ManifestOptions,
+  manifests,
+  renderManifests,
+  WATCHED,
+} from './install/manifests.js';

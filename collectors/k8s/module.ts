@@ -1,0 +1,3 @@
+// collectors/k8s: Kubernetes. Each part is a capability module of its own (daemon/registry.ts lists them).
+export { admissionModule } from './admission/module.js';
+export { k8sInstallModule } from './install/module.js';
