@@ -1,7 +1,7 @@
 import { embeddedBusModule } from '../bus/embedded/module.js';
 import { kafkaBusModule } from '../bus/kafka/module.js';
 import { ctModule } from '../collectors/ct/module.js';
-import { admissionModule, k8sInstallModule } from '../collectors/k8s/module.js';
+import { admissionModule, k8sInstallModule, k8sWatchModule } from '../collectors/k8s/module.js';
 import { rekorModule } from '../collectors/rekor/module.js';
 import { registryModule } from '../collectors/registry/module.js';
 import { signaturesModule } from '../collectors/signatures/module.js';
@@ -10,6 +10,7 @@ import { certExpiryModule } from '../detectors/cert-expiry/module.js';
 import { ctWatchModule } from '../detectors/ct-watch/module.js';
 import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { keyMisuseModule } from '../detectors/key-misuse/module.js';
+import { workloadsModule } from '../detectors/workloads/index.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
 import { keyInventoryModule, runbooksModule } from '../keys/index.js';
 import { createPolicyModule } from '../rules/policy/module.js';
@@ -58,11 +59,13 @@ export const capabilityModules: readonly CapabilityModule[] = [
   registryModule,
   signaturesModule,
   admissionModule,
+  k8sWatchModule,
   logIntegrityModule,
   identityWatchModule,
   ctWatchModule,
   certExpiryModule,
   keyMisuseModule,
+  workloadsModule,
   provenanceModule,
   auditModule,
   alertsModule,

@@ -1,4 +1,5 @@
-// Public surface of collectors/k8s. install/: the install manifests (`chainwatch k8s manifests`).
+// Public surface of collectors/k8s: the cluster watch (collectors.k8s, ./watch), the install manifests
+// (`chainwatch k8s manifests`, ./install); admission's module is in ./module.ts.
 export { k8sInstallModule } from './install/module.js';
 export {
   DEFAULTS as K8S_MANIFEST_DEFAULTS,
@@ -21,3 +22,4 @@ export {
   renderManifests,
   WATCHED,
 } from './install/manifests.js';
+export * from './watch/index.js';

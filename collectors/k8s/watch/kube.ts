@@ -1,0 +1,161 @@
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import type { WorkloadKind } from '../../../core/index.js';
+import type { ClusterConfig } from './config.js';
+import { classify, K8sWatchError } from './errors.js';
+
+/**
+ * The Kubernetes API server, through @kubernetes/client-node: paged lists with the typed APIs and
+ * watch streams with its Watch (allowWatchBookmarks on). This adapter knows paths and verbs only;
+ * what a list or an event means for the durable snapshot is the stream's business (stream.ts).
+ */
+export interface ListPage {
+  items: unknown[];
+  /** The list's resourceVersion: a watch from it sees every later change. */
+  resourceVersion: string;
+  continue: string | undefined;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+/** The port stream.ts needs; KubeApi is the real one. */
+export interface KubeLister {
+  list(kind: WorkloadKind, namespace: string | undefined, limit: number, cont: string | undefined): Promise<ListPage>;
+  /**
+   * Opens a watch from `resourceVersion`. `onEvent` is called per event in order; `onDone` once,
+   * when the stream ends (undefined: closed normally, e.g. the server-side timeout) or fails.
+   */
+  watch(
+    kind: WorkloadKind,
+    namespace: string | undefined,
+    resourceVersion: string,
+    timeoutSeconds: number,
+    onEvent: (type: WatchEventType, object: unknown) => void,
+    onDone: (err: K8sWatchError | undefined) => void,
+  ): Promise<WatchHandle>;
+}
+
+const PATHS: Record<WorkloadKind, { group: string; plural: string }> = {
+  Pod: { group: '/api/v1', plural: 'pods' },
+  Deployment: { group: '/apis/apps/v1', plural: 'deployments' },
+  ReplicaSet: { group: '/apis/apps/v1', plural: 'replicasets' },
+  StatefulSet: { group: '/apis/apps/v1', plural: 'statefulsets' },
+  DaemonSet: { group: '/apis/apps/v1', plural: 'daemonsets' },
+  Job: { group: '/apis/batch/v1', plural: 'jobs' },
+  CronJob: { group: '/apis/batch/v1', plural: 'cronjobs' },
+};
+
+export function resourcePath(kind: WorkloadKind, namespace: string | undefined): string {
+  const p = PATHS[kind];
+  return namespace === undefined ? `${p.group}/${p.plural}` : `${p.group}/namespaces/${encodeURIComponent(namespace)}/${p.plural}`;
+}
+
+/** Builds the client configuration of one cluster: a kubeconfig file, or server + token + CA file. */
+export function kubeConfigOf(c: ClusterConfig): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (c.kubeconfig !== undefined) {
+      kc.loadFromFile(c.kubeconfig);
+    } else {
+      kc.loadFromOptions({
+        clusters: [{ name: c.name, server: c.server, caFile: c.caFile, skipTLSVerify: false }],
+        users: [{ name: 'chainwatch', token: c.token?.reveal() }],
+        contexts: [{ name: c.name, cluster: c.name, user: 'chainwatch' }],
+        currentContext: c.name,
+      });
+    }
+  } catch (err) {
+    throw new K8sWatchError('K8S_CONFIG_INVALID', `cluster ${c.name}: cannot load its client configuration`, { cause: err });
+  }
+  if (!kc.getCurrentCluster()) throw new K8sWatchError('K8S_CONFIG_INVALID', `cluster ${c.name}: the kubeconfig has no current cluster`);
+  return kc;
+}
+
+interface Listed {
+  items: unknown[];
+  metadata?: { resourceVersion?: string; _continue?: string };
+}
+
+export class KubeApi implements KubeLister {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly watcher: Watch;
+
+  constructor(
+    private readonly cluster: string,
+    kc: KubeConfig,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.batch = kc.makeApiClient(BatchV1Api);
+    this.watcher = new Watch(kc);
+  }
+
+  async list(kind: WorkloadKind, namespace: string | undefined, limit: number, cont: string | undefined): Promise<ListPage> {
+    const what = `${this.cluster}: list ${resourcePath(kind, namespace)}`;
+    let res: Listed;
+    try {
+      res = await this.listOnce(kind, namespace, { limit, ...(cont !== undefined ? { _continue: cont } : {}) });
+    } catch (err) {
+      throw classify(err, what);
+    }
+    const rv = res.metadata?.resourceVersion;
+    if (!Array.isArray(res.items) || !rv) throw new K8sWatchError('K8S_BAD_RESPONSE', `${what}: no items or resourceVersion`);
+    return { items: res.items, resourceVersion: rv, continue: res.metadata?._continue || undefined };
+  }
+
+  private listOnce(kind: WorkloadKind, ns: string | undefined, q: { limit: number; _continue?: string }): Promise<Listed> {
+    switch (kind) {
+      case 'Pod':
+        return ns === undefined ? this.core.listPodForAllNamespaces(q) : this.core.listNamespacedPod({ ...q, namespace: ns });
+      case 'Deployment':
+        return ns === undefined ? this.apps.listDeploymentForAllNamespaces(q) : this.apps.listNamespacedDeployment({ ...q, namespace: ns });
+      case 'ReplicaSet':
+        return ns === undefined ? this.apps.listReplicaSetForAllNamespaces(q) : this.apps.listNamespacedReplicaSet({ ...q, namespace: ns });
+      case 'StatefulSet':
+        return ns === undefined ? this.apps.listStatefulSetForAllNamespaces(q) : this.apps.listNamespacedStatefulSet({ ...q, namespace: ns });
+      case 'DaemonSet':
+        return ns === undefined ? this.apps.listDaemonSetForAllNamespaces(q) : this.apps.listNamespacedDaemonSet({ ...q, namespace: ns });
+      case 'Job':
+        return ns === undefined ? this.batch.listJobForAllNamespaces(q) : this.batch.listNamespacedJob({ ...q, namespace: ns });
+      case 'CronJob':
+        return ns === undefined ? this.batch.listCronJobForAllNamespaces(q) : this.batch.listNamespacedCronJob({ ...q, namespace: ns });
+    }
+  }
+
+  async watch(
+    kind: WorkloadKind,
+    namespace: string | undefined,
+    resourceVersion: string,
+    timeoutSeconds: number,
+    onEvent: (type: WatchEventType, object: unknown) => void,
+    onDone: (err: K8sWatchError | undefined) => void,
+  ): Promise<WatchHandle> {
+    const path = resourcePath(kind, namespace);
+    const what = `${this.cluster}: watch ${path}`;
+    let done = false;
+    const finish = (err: K8sWatchError | undefined): void => {
+      if (done) return;
+      done = true;
+      onDone(err);
+    };
+    const controller = await this.watcher.watch(
+      path,
+      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+      (type: string, obj: unknown) => {
+        if (done) return;
+        // An ERROR event carries a Status: 410 means the resourceVersion was compacted away.
+        if (type === 'ERROR') return finish(classify(obj, what));
+        if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' || type === 'BOOKMARK') onEvent(type, obj);
+      },
+      // The client's inactivity timeout (30 s without a byte) ends a quiet stream: a normal end,
+      // the stream re-watches from its cursor at once.
+      (err: unknown) => finish(err && (err as { name?: string }).name !== 'TimeoutError' ? classify(err, what) : undefined),
+    );
+    return { abort: () => controller.abort() };
+  }
+}
