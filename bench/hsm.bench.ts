@@ -20,6 +20,7 @@ import { keyObjectSigner, keyRefSchema, Secret, type Signer } from '../core/inde
 import { formatCheckpoint } from '../core/tlog/index.js';
 import { createKeyProvider } from '../keys/index.js';
 import { checkpointKeyFrom } from '../sinks/audit/index.js';
+import { revocationLatencyWith } from './harness/revocation.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string' } } });
 const SECONDS = Number(args.seconds ?? 3);
@@ -80,6 +81,18 @@ const hsmP256Concurrent = await rate(hsmP256Signer, 4);
 await hsmEdSigner.close?.();
 await hsmP256Signer.close?.();
 
-report(benchSpec('hsm'), { hsmEd25519, nodeEd25519, hsmP256, nodeP256, hsmP256Concurrent }, [
+const { runbookToFinding, revokeToFinding } = await revocationLatency();
+
+report(benchSpec('hsm'), { hsmEd25519, nodeEd25519, hsmP256, nodeP256, hsmP256Concurrent, runbookToFinding, revokeToFinding }, [
+  'Revocation latency: embedded bus polling every 10 ms, the runbook runner and the key-misuse detector in this process; median of 5 rounds each.',
   'SoftHSM2 2.6.1 (Debian bookworm), file object store, in-process PKCS#11 calls; a network HSM adds a round trip per signature.',
 ]);
+
+/**
+ * Time from `runbook run revoke-key` (both approvals already on the bus) to the first critical
+ * key.revoked_use finding for a later use of the key, against the baseline of a plain `keys
+ * revoke` (keys.revoked.v1 published directly) to the same finding, in the same bus and detector.
+ */
+function revocationLatency(): Promise<{ runbookToFinding: number; revokeToFinding: number }> {
+  return revocationLatencyWith({ module: MODULE!, token: 'bench', pin, dir, importKey: imported });
+}

@@ -12,7 +12,7 @@ import { identityWatchModule } from '../detectors/identity-watch/module.js';
 import { keyMisuseModule } from '../detectors/key-misuse/module.js';
 import { workloadsModule } from '../detectors/workloads/index.js';
 import { logIntegrityModule } from '../detectors/log-integrity/module.js';
-import { keyInventoryModule } from '../keys/index.js';
+import { keyInventoryModule, runbooksModule } from '../keys/index.js';
 import { createPolicyModule } from '../rules/policy/module.js';
 import { provenanceModule } from '../detectors/provenance/module.js';
 import { alertmanagerReceiver } from '../sinks/alertmanager/module.js';
@@ -73,5 +73,6 @@ export const capabilityModules: readonly CapabilityModule[] = [
   trustModule,
   createPolicyModule(loadBundleFactsLazily),
   keyInventoryModule,
+  runbooksModule,
   k8sInstallModule,
 ] as readonly CapabilityModule[];

@@ -21,3 +21,15 @@ export function createKeyProvider(): KeyProvider {
   };
 }
 export { keyInventoryModule } from './inventory/index.js';
+export {
+  runbooksModule,
+  RunbookRunner,
+  runbooksConfigSchema,
+  runbookRoutes,
+  loadRunbookHsm,
+  approverOf,
+  judgeApprovals,
+  signApproval,
+  RunbookError,
+  ApprovalError,
+} from './runbooks/index.js';

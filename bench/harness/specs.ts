@@ -337,6 +337,11 @@ const hsm: BenchSpec = {
     hsmP256: { label: 'ECDSA P-256 checkpoint signatures through SoftHSM2 (SHA-256 in Node, CKM_ECDSA)', unit: 'signatures/s' },
     nodeP256: { label: 'the same P-256 key in node:crypto, same path', unit: 'signatures/s' },
     hsmP256Concurrent: { label: 'ECDSA P-256 through SoftHSM2, 4 in flight (4 pooled sessions)', unit: 'signatures/s' },
+    runbookToFinding: {
+      label: 'runbook run revoke-key (2 approvals present) to the first critical finding for a later use: approvals, HSM disable, publish',
+      unit: 'µs',
+    },
+    revokeToFinding: { label: 'keys revoke (keys.revoked.v1 published directly) to the same finding', unit: 'µs' },
   },
   // No target: the issue asks for the comparison. A checkpoint is signed once per checkpointEvery
   // records or checkpointInterval, so even the slowest figure is far above what the sink needs.
@@ -357,6 +362,14 @@ const hsm: BenchSpec = {
       baseline: 'hsmP256',
       better: 'higher',
       tolerance: 0.3,
+    },
+    {
+      id: 'revoke-runbook',
+      label: 'revocation to critical finding: the revoke-key runbook vs a direct keys revoke',
+      value: 'runbookToFinding',
+      baseline: 'revokeToFinding',
+      better: 'lower',
+      tolerance: 0.5,
     },
   ],
 };

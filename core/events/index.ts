@@ -12,3 +12,4 @@ export * from './types/ct-watched.js';
 export * from './types/registry.js';
 export * from './types/keys.js';
 export * from './types/k8s.js';
+export * from './types/runbook.js';
