@@ -162,7 +162,7 @@ describe.skipIf(rd.skip)('key-misuse rules (real certificates)', () => {
     expect(f).toMatchObject({ subject: D('9'), severity: 'critical' });
   });
 
-  it('key.revoked_use: a log time in the same whole second as the revocation counts as after it; the second before does not', async () => {
+  it('key.revoked_use: a log time in the same whole second as the revocation counts as after it, the second before does not; TSA times compare to the millisecond', async () => {
     const h = await harness();
     const b = branch();
     // Rekor's integratedTime has whole seconds; the revocation has milliseconds.
@@ -171,5 +171,9 @@ describe.skipIf(rd.skip)('key-misuse rules (real certificates)', () => {
     await h.feed(rekorEvent(b, new Date(second).toISOString(), D('a')));
     await h.feed(rekorEvent(b, new Date(second - 1000).toISOString(), D('b')));
     expect(h.firing('key.revoked_use').map((f) => f.subject)).toEqual([D('a')]);
+    // A TSA time has milliseconds: 300 ms before the revocation is before it, 300 ms after is after.
+    await h.feed(artifactEvent({ digest: D('c'), signed: [{ signer: b, at: new Date(second).toISOString(), tsa: new Date(second + 400).toISOString() }] }));
+    await h.feed(artifactEvent({ digest: D('d'), signed: [{ signer: b, at: new Date(second + 1000).toISOString(), tsa: new Date(second + 1000).toISOString() }] }));
+    expect(h.firing('key.revoked_use').map((f) => f.subject)).toEqual([D('a'), `ghcr.io/acme/app@${D('d')}`]);
   });
 });

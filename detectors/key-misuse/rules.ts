@@ -35,10 +35,12 @@ const who = (u: Pick<UseRecord, 'label'>) => u.label.replace(/^(identity|key|fin
  * Transparency-log times are whole seconds (Rekor's integratedTime) while a revocation carries
  * milliseconds, so a signature logged in the same second as the revocation cannot be ordered
  * against it: it counts as after (a missed use of a revoked key costs more than one extra finding).
+ * TSA and observed times have milliseconds and are compared as they are.
  */
 export function revokedUse(u: UseRecord, subject: string, r: KeyRevoked): Conclusion | undefined {
-  const revokedSecond = Math.floor(Date.parse(r.revokedAt) / 1000) * 1000;
-  if (Date.parse(u.signedAt) < revokedSecond) return undefined;
+  const revoked = Date.parse(r.revokedAt);
+  const cutoff = u.timeSource === 'tlog' ? Math.floor(revoked / 1000) * 1000 : revoked;
+  if (Date.parse(u.signedAt) < cutoff) return undefined;
   const when =
     u.timeSource === 'observed' ? `has no trusted signing time and was first seen at ${u.signedAt}` : `was signed at ${u.signedAt} (${u.timeSource} time)`;
   return {

@@ -54,6 +54,8 @@ export interface SignedBy {
   signer: ArtifactSigner;
   /** tlog integrated time. */
   at: string;
+  /** An RFC 3161 timestamp (milliseconds), besides the log's time. */
+  tsa?: string;
   verified?: boolean;
 }
 
@@ -81,8 +83,8 @@ export function artifactEvent(opts: {
       signer: s.signer,
       tlog: { logIndex: 1, integratedTime: s.at, verified: true },
       // As trust/oci reports a verified log entry: its integrated time is also a verified timestamp.
-      timestamps: [s.at],
-      signedAt: s.at,
+      timestamps: s.tsa ? [s.at, s.tsa] : [s.at],
+      signedAt: s.tsa ?? s.at,
     })),
     policies,
     verdict: policies.some((p) => p.result === 'fail' && p.mode === 'enforce') ? 'fail' : policies.length > 0 ? 'pass' : 'no_policy',
