@@ -164,7 +164,10 @@ async function judge(c: ContainerImage, uid: string, section: AdmissionSection, 
   if (!usable(known, ports.now())) {
     cached = false;
     known = await askAndWait(ref, uid, ports, signal);
-    if (!known) return unknown('verification did not finish before the deadline', true);
+    if (!known)
+      return signal.aborted
+        ? unknown('verification did not finish before the deadline', true)
+        : unknown('the verification request could not be published (bus or component not running)', false);
   }
   const applied = apply(img, known, cached, section);
   return { ...applied, pointer: c.pointer, warnings: [...warnings, ...applied.warnings] };

@@ -49,7 +49,7 @@ class AdmissionComponent implements Component {
       topics: [topicFor('registry')],
       fromBeginning: true,
       handler: async (rec) => {
-        if (isVerified(rec.event.type)) await this.service.onVerified(rec.event.data as ArtifactVerified);
+        if (isVerified(rec.event.type)) await this.service.onVerified(this.ctx.state, rec.event.data as ArtifactVerified);
       },
     });
     this.service.bind(this.ctx);
@@ -57,10 +57,10 @@ class AdmissionComponent implements Component {
   }
 
   async stop(): Promise<void> {
-    this.service.unbind(this.ctx);
     const sub = this.sub;
     this.sub = undefined;
     await sub?.stop();
+    this.service.unbind(this.ctx);
   }
 
   async flush(): Promise<void> {}

@@ -131,7 +131,7 @@ async function running(
     topics: [topicFor('registry')],
     fromBeginning: true,
     handler: async (rec) => {
-      if (rec.event.type === ArtifactVerifiedEvent.type) await svc.onVerified(rec.event.data as ArtifactVerified);
+      if (rec.event.type === ArtifactVerifiedEvent.type) await svc.onVerified(ctx.state, rec.event.data as ArtifactVerified);
     },
   });
   const fake = await responder(ctx, answers);
@@ -257,6 +257,22 @@ describe('AdmissionService (MemoryBus; the real daemon, registry and cosign: tes
     expect(a.body.response?.allowed).toBe(true);
     expect(a.body.response?.warnings?.join('\n')).toContain('onTimeout: allow');
     expect(events<AdmissionDecision>(ctx, AdmissionDecisionEvent.type)[0]?.images[0]).toMatchObject({ verdict: 'unknown', tag: 'v1' });
+  });
+
+  it('a verify request the bus refuses is not reported as a deadline: onTimeout applies at once, deadlineExceeded false', async () => {
+    const ctx = testContext('/tmp');
+    const publish = ctx.bus.publish.bind(ctx.bus);
+    ctx.bus.publish = async (batch, opts) => {
+      if ([batch].flat().some((e) => e.type === RegistryManifestEvent.type)) throw new Error('bus refused');
+      return publish(batch, opts);
+    };
+    const svc = new AdmissionService(section({ deadline: '1500ms' }));
+    svc.bind(ctx);
+    const started = Date.now();
+    const a = await ask(svc, review(pod(`${REG}/team/app@${D(9)}`)));
+    expect([a.body.response?.allowed, Date.now() - started < 1000]).toEqual([false, true]);
+    const [d] = events<AdmissionDecision>(ctx, AdmissionDecisionEvent.type);
+    expect([d?.deadlineExceeded, d?.images[0]?.verdict]).toEqual([false, 'unknown']);
   });
 
   it('a bus that never accepts does not hold the answer past the deadline (fail-closed, decision counted as late)', async () => {

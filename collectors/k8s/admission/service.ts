@@ -18,6 +18,7 @@ import {
   RegistryManifestEvent,
   type RouteReply,
   type RouteRequest,
+  type StateStore,
 } from '../../../core/index.js';
 import type { AdmissionSection } from './config.js';
 import { decide, type Decided } from './decide.js';
@@ -69,9 +70,13 @@ export class AdmissionService {
     return this.ctx !== undefined;
   }
 
-  /** A registry.artifact.verified.v1 from the bus: kept (durably) before the handler resolves. */
-  async onVerified(v: ArtifactVerified): Promise<void> {
-    await this.verdicts.record(this.ctx?.state, knownVerdict(v));
+  /**
+   * A registry.artifact.verified.v1 from the bus: kept (durably, in `state`) before the handler
+   * resolves. The subscriber passes its own state store: the bus may deliver before bind() and
+   * after unbind(), and a verdict must never be acknowledged without being stored.
+   */
+  async onVerified(state: StateStore, v: ArtifactVerified): Promise<void> {
+    await this.verdicts.record(state, knownVerdict(v));
   }
 
   async handle(req: RouteRequest, webhook: 'validate' | 'mutate'): Promise<RouteReply> {
