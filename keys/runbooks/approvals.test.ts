@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { keyObjectSigner, type RunbookApproval } from '../../core/index.js';
+import { canonicalJson, keyObjectSigner, type RunbookApproval } from '../../core/index.js';
 import { approverOf, judgeApprovals, signApproval } from './approvals.js';
 
 const run = { runId: 'r-1', runbook: 'revoke-key', parameters: { key: 'ab'.repeat(32), reason: 'leaked' } };
@@ -40,5 +40,13 @@ describe('approvals', () => {
     // An approval of the same parameters with a tampered expiry no longer verifies.
     const stretched = { ...(await signApproval(b.signer, run, later)), expiresAt: '2027-01-01T00:00:00.000Z' };
     expect(judgeApprovals(run, [stretched], approvers, now).rejected.map((r) => r.code)).toEqual(['APPROVAL_FORGED']);
+  });
+
+  it("a signature by an approver's key over the same fields without the approval purpose does not count", async () => {
+    const expiresAt = later.toISOString();
+    const bare = Buffer.from(canonicalJson({ runId: run.runId, runbook: run.runbook, parameters: run.parameters, expiresAt }), 'utf8');
+    const sig = await a.signer.sign(bare);
+    const lifted: RunbookApproval = { ...run, expiresAt, approverKeyId: a.approver.keyId, signature: sig.toString('base64') };
+    expect(judgeApprovals(run, [lifted], approvers, now).rejected.map((r) => r.code)).toEqual(['APPROVAL_FORGED']);
   });
 });

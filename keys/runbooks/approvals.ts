@@ -3,8 +3,9 @@ import { canonicalJson, ChainwatchError, type RunbookApproval, type Signer, spki
 
 /**
  * M-of-N approvals. An approval is the approver's own signature over the canonical JSON (RFC 8785)
- * of {runId, runbook, parameters, expiresAt}: it approves exactly this run with exactly these
- * parameters, until expiresAt. Approvers are known by public key (keys.runbooks.approvers).
+ * of {purpose, runId, runbook, parameters, expiresAt}: it approves exactly this run with exactly these
+ * parameters, until expiresAt. It approves the run as a whole: every require-approvals step of the
+ * run counts it (a runbook that needs separate sign-offs for separate steps is two runbooks). Approvers are known by public key (keys.runbooks.approvers).
  */
 export type ApprovalErrorCode =
   'APPROVAL_FORGED' | 'APPROVAL_EXPIRED' | 'APPROVAL_DUPLICATE' | 'APPROVAL_UNKNOWN_APPROVER' | 'APPROVAL_MISMATCH' | 'APPROVALS_INSUFFICIENT';
@@ -27,9 +28,15 @@ export interface ApprovedRun {
   parameters: Record<string, string>;
 }
 
+/**
+ * What an approval's signature is for. Signed with the payload so that an approver's signature over
+ * some other canonical JSON (another tool, another chainwatch message) can never pass as an approval.
+ */
+export const APPROVAL_PURPOSE = 'chainwatch.runbook.approval.v1';
+
 /** The bytes an approver signs. */
 export function approvalPayload(run: ApprovedRun, expiresAt: string): Buffer {
-  return Buffer.from(canonicalJson({ runId: run.runId, runbook: run.runbook, parameters: run.parameters, expiresAt }), 'utf8');
+  return Buffer.from(canonicalJson({ purpose: APPROVAL_PURPOSE, runId: run.runId, runbook: run.runbook, parameters: run.parameters, expiresAt }), 'utf8');
 }
 
 /** Signs an approval with the approver's key (a file or a PKCS#11 token: any Signer). */

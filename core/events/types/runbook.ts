@@ -32,7 +32,7 @@ export const RunbookRequestedEvent = defineEventType({
 
 /**
  * One approval: the approver's signature over the canonical JSON (RFC 8785) of
- * {runId, runbook, parameters, expiresAt}. The runbook component verifies it against the
+ * {purpose: "chainwatch.runbook.approval.v1", runId, runbook, parameters, expiresAt}. The runbook component verifies it against the
  * configured approver public keys; the event itself proves nothing until verified.
  */
 export const runbookApprovalSchema = z.object({
