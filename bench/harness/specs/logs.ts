@@ -1,0 +1,155 @@
+/** Transparency logs: Rekor (offline and live), tlog proofs, CT following and the CT watchlist. */
+import type { BenchSpec } from '../spec.js';
+
+export const rekor: BenchSpec = {
+  name: 'rekor',
+  title: 'Rekor entry verification',
+  order: 3,
+  page: 'benchmarks-rekor.md',
+  args: ['--seconds', '5'],
+  nodeArgs: [],
+  services: [],
+  measurements: {
+    entries: { label: 'fully verified Rekor v1 entries (verifyV1Entry), one core', unit: 'entries/CPU-s' },
+    ecdsa: { label: 'ECDSA P-256 verifies of the same SETs: the crypto bound at 1 signature check per entry', unit: 'verifies/CPU-s' },
+    pairedRatio: { label: 'entries / crypto bound, median over paired back-to-back rounds', unit: 'ratio' },
+    ratioOfTotals: { label: 'entries / crypto bound over the totals', unit: 'ratio' },
+  },
+  figures: [
+    {
+      id: 'verified-entries',
+      label: 'fully verified entries per CPU-second, one core',
+      value: 'entries',
+      baseline: 'ecdsa',
+      ratio: { measurement: 'pairedRatio', method: 'median of paired back-to-back rounds (bound, then full path)' },
+      better: 'higher',
+      checks: [{ of: 'ratio', op: '>=', bound: 0.7 }],
+    },
+  ],
+};
+
+export const rekorLive: BenchSpec = {
+  name: 'rekor-live',
+  title: 'Rekor live path (real rekor-server)',
+  order: 3,
+  page: 'benchmarks-rekor.md',
+  args: ['--entries', '3000', '--rounds', '3'],
+  nodeArgs: [],
+  services: ['rekor'],
+  measurements: {
+    entries: { label: 'entries in the real log, all followed from index 0 each round', unit: 'count' },
+    liveCpu: { label: 'CPU per entry of the collector catching up: fetch, verify, publish onto the embedded bus, cursor', unit: 'µs' },
+    offlineCpu: { label: 'CPU per entry of verifyV1Entry alone on the same entries (offline verification cost)', unit: 'µs' },
+    liveRate: { label: 'entries/s of the catch-up, rate limit lifted (median of rounds)', unit: 'entries/s' },
+    pairedRatio: { label: 'live CPU per entry / offline CPU per entry, median over interleaved rounds', unit: 'ratio' },
+  },
+  figures: [
+    {
+      id: 'live-cpu',
+      label: 'live CPU per entry against the offline verification cost',
+      value: 'liveCpu',
+      baseline: 'offlineCpu',
+      ratio: { measurement: 'pairedRatio', method: 'median over interleaved rounds (offline, then live) of live / offline CPU per entry' },
+      better: 'lower',
+      checks: [{ of: 'ratio', op: '<=', bound: 2 }],
+      tolerance: 0.15,
+    },
+  ],
+};
+
+export const tlog: BenchSpec = {
+  name: 'tlog',
+  title: 'Transparency-log hashing',
+  order: 4,
+  page: 'benchmarks-tlog.md',
+  args: [],
+  nodeArgs: [],
+  services: [],
+  measurements: {
+    compactRange: { label: 'CompactRange append (amortised) + root per 1024 leaves', unit: 'leaves/s' },
+    verifyInclusion: { label: 'verifyInclusion, tree of ~2^20, 20 hashes', unit: 'verifies/s' },
+    sha256OneShot: { label: 'raw SHA-256 of 65 B, crypto.hash one-shot', unit: 'hashes/s' },
+    sha256CreateHash: { label: 'raw SHA-256 of 65 B, createHash', unit: 'hashes/s' },
+    ecdsaVerify: { label: 'ECDSA P-256 verify (node:crypto)', unit: 'verifies/s' },
+  },
+  // Wall-clock rates measured one after the other (not interleaved): noisier than CPU-time ratios.
+  figures: [
+    { id: 'compact-range', label: 'CompactRange append + root', value: 'compactRange', baseline: 'sha256OneShot', better: 'higher', tolerance: 0.25 },
+    {
+      id: 'verify-inclusion',
+      label: 'inclusion proof verify, 20 hashes',
+      value: 'verifyInclusion',
+      baseline: 'sha256OneShot',
+      better: 'higher',
+      tolerance: 0.25,
+    },
+  ],
+};
+
+export const ct: BenchSpec = {
+  name: 'ct',
+  title: 'CT collector catch-up vs certspotter (real ct_server)',
+  order: 13,
+  page: 'ct.md',
+  args: ['--entries', '20000', '--rounds', '3'],
+  nodeArgs: [],
+  services: ['ctlog'],
+  measurements: {
+    entries: { label: 'entries in the real RFC 6962 log (distinct certificates), each round follows all from index 0', unit: 'count' },
+    chainwatchRate: { label: 'chainwatch CT collector: download, full audit, parse, publish onto the embedded bus (median of rounds)', unit: 'entries/s' },
+    certspotterRate: { label: 'certspotter 0.16 (Debian), GOMAXPROCS=1, same log and backlog (median of rounds)', unit: 'entries/s' },
+    pairedRatio: { label: 'chainwatch entries/s / certspotter entries/s, median over interleaved rounds', unit: 'ratio' },
+    chainwatchCpu: { label: 'chainwatch CPU per entry (this process)', unit: 'µs' },
+    certspotterCpu: { label: 'certspotter CPU per entry (its process)', unit: 'µs' },
+    peakRss: { label: 'chainwatch peak RSS during the catch-up (bench process, sampled every 50 ms)', unit: 'MiB' },
+  },
+  figures: [
+    {
+      id: 'catch-up',
+      label: 'catch-up rate against certspotter on the same log',
+      value: 'chainwatchRate',
+      baseline: 'certspotterRate',
+      ratio: { measurement: 'pairedRatio', method: 'median over interleaved rounds (certspotter, then chainwatch) of the entries/s ratio' },
+      better: 'higher',
+      checks: [{ of: 'ratio', op: '>=', bound: 2 }],
+      tolerance: 0.3,
+    },
+    {
+      id: 'catch-up-rss',
+      label: 'peak RSS while catching up the backlog',
+      value: 'peakRss',
+      better: 'lower',
+      checks: [{ of: 'value', op: '<=', bound: 256 }],
+      tolerance: 0.3,
+    },
+  ],
+};
+
+export const ctWatch: BenchSpec = {
+  name: 'ct-watch',
+  title: 'CT watchlist: prefilter and certificate parsing',
+  order: 8,
+  page: 'certificates.md',
+  args: ['--seconds', '1', '--rounds', '3'],
+  nodeArgs: [],
+  services: [],
+  measurements: {
+    prefilter: { label: 'unwatched CT entry: base64 decode + Watchlist.prefilter (median of rounds)', unit: 'entries/CPU-s' },
+    parse: { label: 'watched CT entry: trust parseCertificate, strict DER check + @peculiar/x509 (median of rounds)', unit: 'entries/CPU-s' },
+    pairedRatio: { label: 'prefilter rate / parse rate, median over interleaved rounds', unit: 'ratio' },
+    corpus: { label: 'real certificates in the corpus (realdata x509/fulcio, ct/ct-go-testdata)', unit: 'count' },
+    derBytes: { label: 'mean DER size', unit: 'B' },
+  },
+  // No target: docs/certificates.md quotes the ratio (how many unwatched entries cost one parsed one).
+  figures: [
+    {
+      id: 'prefilter-vs-parse',
+      label: 'an unwatched CT entry (prefilter only) vs a parsed one',
+      value: 'prefilter',
+      baseline: 'parse',
+      ratio: { measurement: 'pairedRatio', method: 'median over interleaved rounds of prefilter entries/CPU-s / parse entries/CPU-s' },
+      better: 'higher',
+      tolerance: 0.3,
+    },
+  ],
+};
