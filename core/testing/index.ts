@@ -23,6 +23,7 @@ export {
   INVALID_JSON,
   type RecordedRequest,
   RecordingServer,
+  type RecordingServerOptions,
   type Reply,
   startRecordingProxy,
   startRecordingServer,

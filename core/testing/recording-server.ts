@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -6,7 +7,7 @@ import type { AddressInfo } from 'node:net';
  * request (raw body, parsed JSON, the status answered), a handler the test scripts, and scripted
  * faults ("the next N calls answer 429 with Retry-After: 7"). Receiver tests use it as the peer,
  * the service stand-ins (test/standins) put their routes behind it, a proxy records traffic to a
- * real service with it.
+ * real service with it. With `tls` it serves HTTPS (a webhook the Kubernetes API server calls).
  */
 export interface RecordedRequest {
   method: string;
@@ -42,23 +43,33 @@ export type Handler = (req: RecordedRequest) => Reply | Promise<Reply>;
 /** Marks a body that was not valid JSON. */
 export const INVALID_JSON = Symbol('invalid-json');
 
+export interface RecordingServerOptions {
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
 export class RecordingServer {
   readonly requests: RecordedRequest[] = [];
   #server: Server | undefined;
   #faults: Fault[] = [];
   #url = '';
 
-  constructor(private readonly handler: Handler) {}
+  constructor(
+    private readonly handler: Handler,
+    private readonly options: RecordingServerOptions = {},
+  ) {}
 
   get url(): string {
     return this.#url;
   }
 
   async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.#serve(req, res));
+    const serve = (req: IncomingMessage, res: ServerResponse): void => void this.#serve(req, res);
+    const tls = this.options.tls;
+    this.#server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, serve) : createServer(serve);
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.#server.address() as AddressInfo;
-    this.#url = `http://127.0.0.1:${port}`;
+    this.#url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return this;
   }
 
@@ -119,8 +130,8 @@ export class RecordingServer {
 }
 
 /** A started RecordingServer answering with `handler` (stop it in afterEach/afterAll). */
-export function startRecordingServer(handler: Handler): Promise<RecordingServer> {
-  return new RecordingServer(handler).start();
+export function startRecordingServer(handler: Handler, options: RecordingServerOptions = {}): Promise<RecordingServer> {
+  return new RecordingServer(handler, options).start();
 }
 
 /** A recording reverse proxy to `target` (path, method, body and content-type pass through); 502 while the target is down. */

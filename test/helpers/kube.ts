@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { startRecordingServer } from '../../core/testing/index.js';
 import { service } from './services.js';
 
 /**
@@ -354,17 +353,15 @@ export interface AdmissionReview {
 export type AdmissionAnswer = { allowed: boolean; message?: string; warnings?: string[]; patch?: object[] };
 
 /**
- * A tiny HTTPS admission webhook (node:https with the service's webhook certificate, so the
- * service's CA is its caBundle) answering each AdmissionReview with `decide`.
+ * A tiny HTTPS admission webhook (core/testing's recording server with the service's webhook
+ * certificate, so the service's CA is its caBundle) answering each AdmissionReview with `decide`.
  */
 export async function startWebhookServer(decide: (r: AdmissionReview) => AdmissionAnswer): Promise<WebhookServer> {
   const env = kubeEnv();
   const reviews: AdmissionReview[] = [];
-  const server: Server = createServer({ cert: env.webhookCert, key: env.webhookKey }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdmissionReview;
+  const server = await startRecordingServer(
+    (req) => {
+      const review = req.json as AdmissionReview;
       reviews.push(review);
       const a = decide(review);
       const response = {
@@ -374,18 +371,9 @@ export async function startWebhookServer(decide: (r: AdmissionReview) => Admissi
         ...(a.patch ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(a.patch)).toString('base64') } : {}),
         ...(a.allowed ? {} : { status: { code: 403, message: a.message ?? 'denied by the test webhook' } }),
       };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    reviews,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      return { status: 200, body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response } };
     },
-  };
+    { tls: { cert: env.webhookCert, key: env.webhookKey } },
+  );
+  return { url: server.url, reviews, stop: () => server.stop() };
 }
