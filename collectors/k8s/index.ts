@@ -11,10 +11,14 @@ export {
 } from './install/command.js';
 export {
   ADMITTED,
+  CLUSTER as K8S_INSTALL_CLUSTER,
   HTTP_PORT,
+  IN_CLUSTER,
   MUTATE_PATH,
   TLS_MOUNT,
   TLS_PORT,
+  TOKEN_ENV,
+  TOKEN_KEY,
   VALIDATE_PATH,
   type LabelRequirement,
   type ManifestOptions,

@@ -39,6 +39,11 @@ export const manifestsCommand: CommandSpec = {
     },
     image: { type: 'string', placeholder: 'REF', description: `the daemon's image (default ${DEFAULTS.image}; pin a digest)` },
     'tls-secret': { type: 'string', placeholder: 'NAME', description: 'kubernetes.io/tls Secret with the serving certificate (default NAME-tls)' },
+    'token-secret': {
+      type: 'string',
+      placeholder: 'NAME',
+      description: 'Secret whose key `token` is the bearer token the API server sends to the webhook (default NAME-webhook-token)',
+    },
   },
   description:
     'Apply with: chainwatch k8s manifests --namespace chainwatch --service chainwatch --ca-file ca.pem | kubectl apply -f -\nSee docs/kubernetes.md.',
@@ -73,6 +78,7 @@ export async function manifestOptions(opts: Readonly<Record<string, string | boo
     namespaceSelector: ((opts['namespace-selector'] as string[] | undefined) ?? []).map(labelRequirement),
     image: typeof opts.image === 'string' ? opts.image : DEFAULTS.image,
     tlsSecret: typeof opts['tls-secret'] === 'string' ? opts['tls-secret'] : `${service}-tls`,
+    tokenSecret: typeof opts['token-secret'] === 'string' ? opts['token-secret'] : `${service}-webhook-token`,
   };
 }
 

@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { EXIT, UsageError } from '../../../core/index.js';
 import { invokeCommand } from '../../../core/testing/index.js';
 import { K8sInstallError, labelRequirement, manifestOptions, manifestsCommand } from './command.js';
+import { TOKEN_ENV, TOKEN_KEY } from './manifests.js';
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 type Webhook = {
@@ -181,6 +182,21 @@ describe('chainwatch k8s manifests', () => {
     const mount = c.volumeMounts.find((m) => m.name === 'tls')!.mountPath;
     expect([env.CHAINWATCH_HTTP__TLS__CERT, env.CHAINWATCH_HTTP__TLS__KEY]).toEqual([`${mount}/tls.crt`, `${mount}/tls.key`]);
     expect(c.image).toBe('reg.example/cw@sha256:' + 'a'.repeat(64));
+  });
+
+  it("reads the webhook token from the Secret it names and answers before the API server's timeout", async () => {
+    type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+    type PodSpec = { containers: { env: EnvVar[] }[] };
+    for (const [extra, secret, timeout] of [
+      [[], 'cw-webhook-token', 5],
+      [['--token-secret', 'apiserver-token', '--timeout-seconds', '1'], 'apiserver-token', 1],
+    ] as const) {
+      const { docs } = await print('--namespace', 'supply', '--service', 'cw', ...extra);
+      const env = (byKind(docs, 'Deployment')[0] as Doc & { spec: { template: { spec: PodSpec } } }).spec.template.spec.containers[0]!.env;
+      expect(env.find((e) => e.valueFrom)).toEqual({ name: TOKEN_ENV, valueFrom: { secretKeyRef: { name: secret, key: TOKEN_KEY } } });
+      const deadline = /^(\d+)(ms|s)$/.exec(env.find((e) => e.name === 'CHAINWATCH_COLLECTORS__ADMISSION__DEADLINE')!.value!)!;
+      expect(Number(deadline[1]) * (deadline[2] === 's' ? 1000 : 1)).toBeLessThan(timeout * 1000);
+    }
   });
 
   it('refuses bad input with usage errors (exit 2) and bad CA files with coded errors (exit 1)', async () => {

@@ -27,6 +27,8 @@ export interface ManifestOptions {
   image: string;
   /** The kubernetes.io/tls Secret holding the serving certificate (tls.crt, tls.key). */
   tlsSecret: string;
+  /** The Secret (key `token`) holding the bearer token the API server sends to the webhook; the user creates it. */
+  tokenSecret: string;
 }
 
 export interface LabelRequirement {
@@ -62,6 +64,17 @@ export const TLS_PORT = 8443;
 export const TLS_MOUNT = '/etc/chainwatch/tls';
 export const VALIDATE_PATH = '/admission/validate';
 export const MUTATE_PATH = '/admission/mutate';
+/** The key of the token Secret, and the variable the Deployment maps it to (read by the config's `{ env }` reference). */
+export const TOKEN_KEY = 'token';
+export const TOKEN_ENV = 'ADMISSION_BEARER_TOKEN';
+/** The in-cluster API server and the ServiceAccount files the kubelet projects (the token rotates: read as a file). */
+export const IN_CLUSTER = {
+  server: 'https://kubernetes.default.svc',
+  tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+} as const;
+/** The cluster name in admission decisions and workload events: the same, so the workloads detector can join them. */
+export const CLUSTER = 'default';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -154,6 +167,17 @@ function deployment(o: ManifestOptions, labels: Record<string, string>, metadata
     CHAINWATCH_DATA_DIR: '/var/lib/chainwatch',
     // The certificate inventory, which includes the serving certificate: it pages before the webhook's expires.
     CHAINWATCH_DETECTORS__CERT_EXPIRY__ENABLED: 'true',
+    // The routes the webhook configurations call; without this section they would 404 and a
+    // fail-closed webhook would refuse every admitted object. The API server authenticates with
+    // the bearer token of its AdmissionConfiguration (docs/kubernetes.md), the same Secret's value.
+    CHAINWATCH_COLLECTORS__ADMISSION__CLUSTER: CLUSTER,
+    CHAINWATCH_COLLECTORS__ADMISSION__BEARER: JSON.stringify([{ token: { env: TOKEN_ENV }, principal: 'kube-apiserver' }]),
+    // The daemon answers before the API server gives up, so its decision (and its record) wins.
+    CHAINWATCH_COLLECTORS__ADMISSION__DEADLINE: o.timeoutSeconds > 2 ? '2s' : `${o.timeoutSeconds * 1000 - 250}ms`,
+    CHAINWATCH_COLLECTORS__ADMISSION__MUTATE: String(o.mutating),
+    // The cluster watch, as the ServiceAccount the RBAC above is bound to.
+    CHAINWATCH_COLLECTORS__K8S__CLUSTERS: JSON.stringify([{ name: CLUSTER, ...IN_CLUSTER }]),
+    CHAINWATCH_DETECTORS__WORKLOADS__ENABLED: 'true',
   };
   return {
     apiVersion: 'apps/v1',
@@ -172,7 +196,10 @@ function deployment(o: ManifestOptions, labels: Record<string, string>, metadata
               name: 'chainwatch',
               image: o.image,
               args: ['run'],
-              env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              env: [
+                ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                { name: TOKEN_ENV, valueFrom: { secretKeyRef: { name: o.tokenSecret, key: TOKEN_KEY } } },
+              ],
               ports: [
                 { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
                 { name: 'https', containerPort: TLS_PORT, protocol: 'TCP' },

@@ -17,6 +17,12 @@ const cluster = z
     server: z.url().optional(),
     /** Bearer token (a ServiceAccount token): a secret reference ({ env } / { file }). */
     token: secretSchema.optional(),
+    /**
+     * A file holding the bearer token instead of `token`, re-read while the daemon runs (by the
+     * client, when its copy is over a minute old): a projected ServiceAccount token
+     * (/var/run/secrets/kubernetes.io/serviceaccount/token) rotates, a token read once would expire.
+     */
+    tokenFile: z.string().min(1).optional(),
     /** PEM CA bundle that signed the API server's serving certificate. */
     caFile: z.string().min(1).optional(),
     /** A kubeconfig file instead of server/token/caFile; its current context is used. */
@@ -33,8 +39,13 @@ const cluster = z
     pageSize: z.number().int().min(1).max(5000).default(500),
   })
   .refine((c) => (c.kubeconfig !== undefined) !== (c.server !== undefined), {
-    message: 'set either kubeconfig or server (with token and caFile)',
+    message: 'set either kubeconfig or server (with token or tokenFile, and caFile)',
     path: ['server'],
+  })
+  .refine((c) => c.token === undefined || c.tokenFile === undefined, { message: 'set token or tokenFile, not both', path: ['tokenFile'] })
+  .refine((c) => c.kubeconfig === undefined || (c.token === undefined && c.tokenFile === undefined), {
+    message: 'a kubeconfig brings its own credentials: drop token/tokenFile',
+    path: ['kubeconfig'],
   });
 
 /** How to reach one registry when resolving a tag to its digest. */

@@ -53,7 +53,7 @@ export function resourcePath(kind: WorkloadKind, namespace: string | undefined):
   return namespace === undefined ? `${p.group}/${p.plural}` : `${p.group}/namespaces/${encodeURIComponent(namespace)}/${p.plural}`;
 }
 
-/** Builds the client configuration of one cluster: a kubeconfig file, or server + token + CA file. */
+/** Builds the client configuration of one cluster: a kubeconfig file, or server + token (or token file) + CA file. */
 export function kubeConfigOf(c: ClusterConfig): KubeConfig {
   const kc = new KubeConfig();
   try {
@@ -62,7 +62,14 @@ export function kubeConfigOf(c: ClusterConfig): KubeConfig {
     } else {
       kc.loadFromOptions({
         clusters: [{ name: c.name, server: c.server, caFile: c.caFile, skipTLSVerify: false }],
-        users: [{ name: 'chainwatch', token: c.token?.reveal() }],
+        // tokenFile: the client's file auth provider (the one loadFromCluster uses) re-reads the
+        // file when its copy is over 60 s old, as client-go does; the kubelet refreshes a projected
+        // token well before it expires, so the copy in use is always valid.
+        users: [
+          c.tokenFile !== undefined
+            ? { name: 'chainwatch', authProvider: { name: 'tokenFile', config: { tokenFile: c.tokenFile } } }
+            : { name: 'chainwatch', token: c.token?.reveal() },
+        ],
         contexts: [{ name: c.name, cluster: c.name, user: 'chainwatch' }],
         currentContext: c.name,
       });
