@@ -51,7 +51,7 @@ describe("k8s manifests: the Deployment's environment is a valid daemon configur
   });
 
   for (const mutating of [false, true])
-    it(`plans a route for every webhook path, authenticated by the token Secret, the in-cluster watch and the workloads detector (mutating: ${mutating})`, async () => {
+    it(`plans a route for every webhook path, authenticated by the token Secret, signature discovery, the in-cluster watch and the workloads detector (mutating: ${mutating})`, async () => {
       const { env, webhookPaths } = await install(mutating ? { mutating: true, 'token-secret': 'apiserver-token' } : {}, {
         [mutating ? 'apiserver-token' : 'cw-webhook-token']: { [TOKEN_KEY]: 'from-the-secret' },
       });
@@ -68,7 +68,9 @@ describe("k8s manifests: the Deployment's environment is a valid daemon configur
       const k8s = section(loaded.config, 'collectors.k8s') as { clusters: { name: string; server: string; tokenFile?: string; caFile?: string }[] };
       expect(k8s.clusters.map((c) => ({ server: c.server, tokenFile: c.tokenFile, caFile: c.caFile }))).toEqual([IN_CLUSTER]);
       const names = p.components.map((c) => c.name);
-      expect(names).toEqual(expect.arrayContaining([`collector.k8s:${k8s.clusters[0]!.name}`, 'collector.admission', 'detector.workloads']));
+      expect(names).toEqual(
+        expect.arrayContaining([`collector.k8s:${k8s.clusters[0]!.name}`, 'collector.admission', 'collector.signatures', 'detector.workloads']),
+      );
     });
 
   it('refuses to load without the Secret: the admission section has no credential to check the API server with', async () => {

@@ -175,6 +175,10 @@ function deployment(o: ManifestOptions, labels: Record<string, string>, metadata
     // The daemon answers before the API server gives up, so its decision (and its record) wins.
     CHAINWATCH_COLLECTORS__ADMISSION__DEADLINE: o.timeoutSeconds > 2 ? '2s' : `${o.timeoutSeconds * 1000 - 250}ms`,
     CHAINWATCH_COLLECTORS__ADMISSION__MUTATE: String(o.mutating),
+    // Who answers admission's verify requests: without it every unknown digest would wait out the
+    // deadline and follow onTimeout. With no policies configured (--config adds them) the verdict is
+    // no_policy, which admission allows (onNoPolicy: allow) — installing never blocks deploys by itself.
+    CHAINWATCH_COLLECTORS__SIGNATURES__ENABLED: 'true',
     // The cluster watch, as the ServiceAccount the RBAC above is bound to.
     CHAINWATCH_COLLECTORS__K8S__CLUSTERS: JSON.stringify([{ name: CLUSTER, ...IN_CLUSTER }]),
     CHAINWATCH_DETECTORS__WORKLOADS__ENABLED: 'true',
