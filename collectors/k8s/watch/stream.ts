@@ -68,6 +68,8 @@ export class WatchStream {
   private drainError: unknown;
   private handle: WatchHandle | undefined;
   private stopped = false;
+  /** Ends a list in flight when the stream stops (a list against an unresponsive server must not hold the shutdown). */
+  private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** Set once the first list or watch succeeded (readiness). */
@@ -88,6 +90,7 @@ export class WatchStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.handle?.abort();
     this.wake?.();
     await this.loop;
@@ -147,7 +150,7 @@ export class WatchStream {
     let rv: string | undefined;
     let cont: string | undefined;
     do {
-      const page = await this.d.api.list(this.d.kind, this.d.namespace, this.d.pageSize, cont);
+      const page = await this.d.api.list(this.d.kind, this.d.namespace, this.d.pageSize, cont, this.stopping.signal);
       items.push(...page.items);
       rv ??= page.resourceVersion;
       cont = page.continue;
