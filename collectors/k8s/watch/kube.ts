@@ -1,13 +1,4 @@
-import {
-  AppsV1Api,
-  BatchV1Api,
-  type ConfigurationOptions,
-  CoreV1Api,
-  KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  Watch,
-} from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, type ConfigurationOptions, CoreV1Api, KubeConfig, Observable, type ObservableMiddleware, Watch } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../../../core/index.js';
 import type { ClusterConfig } from './config.js';
 import { classify, K8sWatchError } from './errors.js';
