@@ -173,7 +173,9 @@ describe.skipIf(rd.skip)('key-misuse rules (real certificates)', () => {
     expect(h.firing('key.revoked_use').map((f) => f.subject)).toEqual([D('a')]);
     // A TSA time has milliseconds: 300 ms before the revocation is before it, 300 ms after is after.
     await h.feed(artifactEvent({ digest: D('c'), signed: [{ signer: b, at: new Date(second).toISOString(), tsa: new Date(second + 400).toISOString() }] }));
-    await h.feed(artifactEvent({ digest: D('d'), signed: [{ signer: b, at: new Date(second + 1000).toISOString(), tsa: new Date(second + 1000).toISOString() }] }));
+    await h.feed(
+      artifactEvent({ digest: D('d'), signed: [{ signer: b, at: new Date(second + 1000).toISOString(), tsa: new Date(second + 1000).toISOString() }] }),
+    );
     expect(h.firing('key.revoked_use').map((f) => f.subject)).toEqual([D('a'), `ghcr.io/acme/app@${D('d')}`]);
   });
 });
