@@ -139,9 +139,9 @@ async function judge(c: ContainerImage, uid: string, section: AdmissionSection, 
   };
   const warnings: string[] = [];
   if (img.digest === undefined) {
-    try {
-      const r = await ports.resolver.resolve(img.registry, img.repository, img.tag!, signal);
-      if (!r)
+    const r = await ports.resolver.resolve(img.registry, img.repository, img.tag!, signal);
+    switch (r.result) {
+      case 'not_found':
         return {
           image: { ...img, verdict: 'unknown', cached: false, policies: [] },
           pointer: c.pointer,
@@ -149,13 +149,15 @@ async function judge(c: ContainerImage, uid: string, section: AdmissionSection, 
           warnings: [],
           timedOut: false,
         };
-      img = { ...img, digest: r.digest, resolvedFromTag: true };
-      warnings.push(`${c.container}: chainwatch resolved ${c.reference} to ${r.digest}; pin the digest to run exactly what was verified`);
-    } catch (err) {
-      return unknown(
-        signal.aborted ? 'tag resolution did not finish before the deadline' : `tag resolution failed (${describeError(err).code ?? 'error'})`,
-        signal.aborted,
-      );
+      case 'error':
+        return unknown(
+          signal.aborted ? 'tag resolution did not finish before the deadline' : `tag resolution failed (${describeError(r.error).code ?? 'error'})`,
+          signal.aborted,
+        );
+      case 'resolved':
+        img = { ...img, digest: r.digest, resolvedFromTag: true };
+        warnings.push(`${c.container}: chainwatch resolved ${c.reference} to ${r.digest}; pin the digest to run exactly what was verified`);
+        break;
     }
   }
   const ref: ImageRef = { registry: img.registry, repository: img.repository, digest: img.digest! };

@@ -1,51 +1,28 @@
-import { OciClient } from '../../shared/oci/index.js';
+import { OciTagCache, type TagResolution } from '../../shared/oci/index.js';
 import type { AdmissionSection } from './config.js';
 
 /**
- * Tag -> digest with a HEAD on the manifest (collectors/shared/oci), bounded by the request's
- * signal (the admission deadline): no retry outlives it. Resolved tags are reused for `tagTtl`
- * so a warm path never touches the registry; failures are never cached.
+ * Tag -> digest through the shared OciTagCache, bounded by the request's signal (the admission
+ * deadline): no retry outlives it. Resolved tags are reused for `tagTtl` so a warm path never
+ * touches the registry; a missing tag and a failure are never remembered (the next request asks again).
  */
 export class TagResolver {
-  private readonly clients = new Map<string, OciClient>();
-  private readonly tags = new Map<string, { digest: string; until: number }>();
+  private readonly cache: OciTagCache;
 
-  constructor(
-    private readonly section: Pick<AdmissionSection, 'registries' | 'tagTtl' | 'deadline'>,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** The digest `registry/repository:tag` points at now, or undefined when the registry has no such tag. Throws OciError / RetryError otherwise. */
-  async resolve(registry: string, repository: string, tag: string, signal: AbortSignal): Promise<{ digest: string; cached: boolean } | undefined> {
-    const key = `${registry}/${repository}:${tag}`;
-    const hit = this.tags.get(key);
-    if (hit && hit.until > this.now()) return { digest: hit.digest, cached: true };
-    const found = await this.client(registry).headManifest(repository, tag, signal);
-    if (!found) return undefined;
-    if (this.section.tagTtl > 0) this.tags.set(key, { digest: found.digest, until: this.now() + this.section.tagTtl });
-    if (this.tags.size > 10_000) this.sweep();
-    return { digest: found.digest, cached: false };
+  constructor(section: Pick<AdmissionSection, 'registries' | 'tagTtl' | 'deadline'>, now: () => number = Date.now) {
+    this.cache = new OciTagCache({
+      registries: section.registries,
+      ttl: section.tagTtl,
+      failureTtl: 0,
+      timeoutMs: section.deadline,
+      // Retries only while the deadline allows: the caller's signal ends them.
+      retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200, deadlineMs: section.deadline },
+      now,
+    });
   }
 
-  private sweep(): void {
-    const now = this.now();
-    for (const [k, v] of this.tags) if (v.until <= now) this.tags.delete(k);
-  }
-
-  private client(registry: string): OciClient {
-    let c = this.clients.get(registry);
-    if (!c) {
-      const r = this.section.registries[registry];
-      c = new OciClient({
-        registry,
-        insecure: r?.insecure ?? false,
-        credentials: r?.username !== undefined && r.password !== undefined ? { username: r.username, password: r.password } : undefined,
-        timeoutMs: this.section.deadline,
-        // Retries only while the deadline allows: the caller's signal ends them.
-        retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200, deadlineMs: this.section.deadline },
-      });
-      this.clients.set(registry, c);
-    }
-    return c;
+  /** What `registry/repository:tag` points at now; a registry failure (OciError / RetryError, or the deadline) is the `error` outcome. */
+  resolve(registry: string, repository: string, tag: string, signal: AbortSignal): Promise<TagResolution> {
+    return this.cache.resolve(registry, repository, tag, signal);
   }
 }

@@ -58,8 +58,17 @@ export class K8sClusterWatch implements Component {
         );
       }
     }
-    for (const s of streams) await s.start();
-    this.streams = streams;
+    // Each stream is registered as soon as it runs, so that a later one failing to start (or a
+    // stop() meanwhile) stops every stream already running instead of leaving it unreachable.
+    try {
+      for (const s of streams) {
+        await s.start();
+        this.streams.push(s);
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
     this.ctx.logger.info({ cluster: this.cluster.name, streams: streams.length }, 'k8s watch started');
   }
 

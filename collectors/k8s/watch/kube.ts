@@ -1,4 +1,4 @@
-import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, type ConfigurationOptions, CoreV1Api, KubeConfig, Observable, type ObservableMiddleware, Watch } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../../../core/index.js';
 import type { ClusterConfig } from './config.js';
 import { classify, K8sWatchError } from './errors.js';
@@ -23,7 +23,8 @@ export interface WatchHandle {
 
 /** The port stream.ts needs; KubeApi is the real one. */
 export interface KubeLister {
-  list(kind: WorkloadKind, namespace: string | undefined, limit: number, cont: string | undefined): Promise<ListPage>;
+  /** One page; `signal` ends it early (the stream's stop). A page that takes longer than LIST_TIMEOUT_MS fails as K8S_UNREACHABLE. */
+  list(kind: WorkloadKind, namespace: string | undefined, limit: number, cont: string | undefined, signal: AbortSignal): Promise<ListPage>;
   /**
    * Opens a watch from `resourceVersion`. `onEvent` is called per event in order; `onDone` once,
    * when the stream ends (undefined: closed normally, e.g. the server-side timeout) or fails.
@@ -81,6 +82,13 @@ export function kubeConfigOf(c: ClusterConfig): KubeConfig {
   return kc;
 }
 
+/**
+ * The longest one list page may take. The typed list APIs have no timeout of their own: without
+ * this bound an API server that accepts the connection and never answers holds a relist (and a
+ * stop waiting for it) forever.
+ */
+export const LIST_TIMEOUT_MS = 60_000;
+
 interface Listed {
   items: unknown[];
   metadata?: { resourceVersion?: string; _continue?: string };
@@ -102,11 +110,12 @@ export class KubeApi implements KubeLister {
     this.watcher = new Watch(kc);
   }
 
-  async list(kind: WorkloadKind, namespace: string | undefined, limit: number, cont: string | undefined): Promise<ListPage> {
+  async list(kind: WorkloadKind, namespace: string | undefined, limit: number, cont: string | undefined, signal: AbortSignal): Promise<ListPage> {
     const what = `${this.cluster}: list ${resourcePath(kind, namespace)}`;
     let res: Listed;
     try {
-      res = await this.listOnce(kind, namespace, { limit, ...(cont !== undefined ? { _continue: cont } : {}) });
+      const opts = withSignal(AbortSignal.any([signal, AbortSignal.timeout(LIST_TIMEOUT_MS)]));
+      res = await this.listOnce(kind, namespace, { limit, ...(cont !== undefined ? { _continue: cont } : {}) }, opts);
     } catch (err) {
       throw classify(err, what);
     }
@@ -115,22 +124,22 @@ export class KubeApi implements KubeLister {
     return { items: res.items, resourceVersion: rv, continue: res.metadata?._continue || undefined };
   }
 
-  private listOnce(kind: WorkloadKind, ns: string | undefined, q: { limit: number; _continue?: string }): Promise<Listed> {
+  private listOnce(kind: WorkloadKind, ns: string | undefined, q: { limit: number; _continue?: string }, o: ConfigurationOptions): Promise<Listed> {
     switch (kind) {
       case 'Pod':
-        return ns === undefined ? this.core.listPodForAllNamespaces(q) : this.core.listNamespacedPod({ ...q, namespace: ns });
+        return ns === undefined ? this.core.listPodForAllNamespaces(q, o) : this.core.listNamespacedPod({ ...q, namespace: ns }, o);
       case 'Deployment':
-        return ns === undefined ? this.apps.listDeploymentForAllNamespaces(q) : this.apps.listNamespacedDeployment({ ...q, namespace: ns });
+        return ns === undefined ? this.apps.listDeploymentForAllNamespaces(q, o) : this.apps.listNamespacedDeployment({ ...q, namespace: ns }, o);
       case 'ReplicaSet':
-        return ns === undefined ? this.apps.listReplicaSetForAllNamespaces(q) : this.apps.listNamespacedReplicaSet({ ...q, namespace: ns });
+        return ns === undefined ? this.apps.listReplicaSetForAllNamespaces(q, o) : this.apps.listNamespacedReplicaSet({ ...q, namespace: ns }, o);
       case 'StatefulSet':
-        return ns === undefined ? this.apps.listStatefulSetForAllNamespaces(q) : this.apps.listNamespacedStatefulSet({ ...q, namespace: ns });
+        return ns === undefined ? this.apps.listStatefulSetForAllNamespaces(q, o) : this.apps.listNamespacedStatefulSet({ ...q, namespace: ns }, o);
       case 'DaemonSet':
-        return ns === undefined ? this.apps.listDaemonSetForAllNamespaces(q) : this.apps.listNamespacedDaemonSet({ ...q, namespace: ns });
+        return ns === undefined ? this.apps.listDaemonSetForAllNamespaces(q, o) : this.apps.listNamespacedDaemonSet({ ...q, namespace: ns }, o);
       case 'Job':
-        return ns === undefined ? this.batch.listJobForAllNamespaces(q) : this.batch.listNamespacedJob({ ...q, namespace: ns });
+        return ns === undefined ? this.batch.listJobForAllNamespaces(q, o) : this.batch.listNamespacedJob({ ...q, namespace: ns }, o);
       case 'CronJob':
-        return ns === undefined ? this.batch.listCronJobForAllNamespaces(q) : this.batch.listNamespacedCronJob({ ...q, namespace: ns });
+        return ns === undefined ? this.batch.listCronJobForAllNamespaces(q, o) : this.batch.listNamespacedCronJob({ ...q, namespace: ns }, o);
     }
   }
 
@@ -165,4 +174,19 @@ export class KubeApi implements KubeLister {
     );
     return { abort: () => controller.abort() };
   }
+}
+
+/**
+ * Per-call options that hand `signal` to the request (the generated APIs take no signal argument;
+ * a middleware appended to the client's own sets it on the request context, which fetch uses).
+ */
+function withSignal(signal: AbortSignal): ConfigurationOptions {
+  const m: ObservableMiddleware = {
+    pre: (req) => {
+      req.setSignal(signal);
+      return new Observable(Promise.resolve(req));
+    },
+    post: (res) => new Observable(Promise.resolve(res)),
+  };
+  return { middleware: [m], middlewareMergeStrategy: 'append' };
 }

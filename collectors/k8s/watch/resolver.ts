@@ -1,34 +1,39 @@
 import type { Logger, Metrics, WorkloadImage } from '../../../core/index.js';
-import { OciClient } from '../../shared/oci/index.js';
+import { OciTagCache } from '../../shared/oci/index.js';
 import type { K8sWatchConfig } from './config.js';
 
 /**
  * Tag -> digest, for images a Pod names by tag only (without a kubelet there is no imageID; with
- * one, its digest wins and nothing is asked). One HEAD per registry/repository:tag per `ttl`; a
- * failure (registry down, tag missing) leaves the image without a digest and is remembered for a
- * short while, so a burst of Pods does not hammer a registry that is down. Resolution never
- * blocks an event for long: the client's own timeout bounds it.
+ * one, its digest wins and nothing is asked), through the shared OciTagCache: one HEAD per
+ * registry/repository:tag per `ttl`; a failure (registry down, tag missing) leaves the image without
+ * a digest and is remembered for a short while, so a burst of Pods does not hammer a registry that
+ * is down. Resolution never blocks an event for long: the client's own timeout bounds it.
  */
 const FAILURE_TTL_MS = 30_000;
-/** Docker Hub's API host (references say docker.io). */
-const API_HOST: Record<string, string> = { 'docker.io': 'registry-1.docker.io' };
 
 export interface TagResolver {
   resolve(images: WorkloadImage[]): Promise<WorkloadImage[]>;
 }
 
 export class OciTagResolver implements TagResolver {
-  private readonly clients = new Map<string, OciClient>();
-  private readonly cache = new Map<string, { digest: string | undefined; until: number }>();
+  private readonly cache: OciTagCache;
   private readonly resolved: ReturnType<Metrics['counter']>;
 
   constructor(
     private readonly cfg: K8sWatchConfig['resolve'],
     private readonly logger: Logger,
     metrics: Metrics,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
     this.resolved = metrics.counter('k8s_watch_tag_resolutions_total', 'Tags the cluster watch resolved to digests', ['result']);
+    this.cache = new OciTagCache({
+      registries: cfg.registries,
+      ttl: cfg.ttl,
+      failureTtl: FAILURE_TTL_MS,
+      timeoutMs: 10_000,
+      retry: { maxAttempts: 2, deadlineMs: 15_000 },
+      now,
+    });
   }
 
   async resolve(images: WorkloadImage[]): Promise<WorkloadImage[]> {
@@ -46,38 +51,13 @@ export class OciTagResolver implements TagResolver {
   }
 
   private async digestOf(registry: string, repository: string, tag: string): Promise<string | undefined> {
-    const key = `${registry}/${repository}:${tag}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.until > this.now()) {
-      this.resolved.inc({ result: 'cached' });
-      return hit.digest;
-    }
-    let digest: string | undefined;
-    try {
-      digest = (await this.client(registry).headManifest(repository, tag))?.digest;
-      this.resolved.inc({ result: digest ? 'resolved' : 'not_found' });
-    } catch (err) {
-      this.resolved.inc({ result: 'error' });
-      this.logger.warn({ image: key, code: (err as { code?: string }).code }, 'k8s watch: could not resolve a tag to its digest');
-    }
-    this.cache.set(key, { digest, until: this.now() + (digest ? this.cfg.ttl : Math.min(this.cfg.ttl, FAILURE_TTL_MS)) });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
-    return digest;
-  }
-
-  private client(registry: string): OciClient {
-    let c = this.clients.get(registry);
-    if (!c) {
-      const r = this.cfg.registries[registry];
-      c = new OciClient({
-        registry: API_HOST[registry] ?? registry,
-        insecure: r?.insecure ?? false,
-        credentials: r?.username && r.password ? { username: r.username, password: r.password } : undefined,
-        timeoutMs: r?.requestTimeout ?? 10_000,
-        retry: { maxAttempts: 2, deadlineMs: 15_000 },
-      });
-      this.clients.set(registry, c);
-    }
-    return c;
+    const r = await this.cache.resolve(registry, repository, tag);
+    this.resolved.inc({ result: r.cached ? 'cached' : r.result });
+    if (r.result === 'error' && !r.cached)
+      this.logger.warn(
+        { image: `${registry}/${repository}:${tag}`, code: (r.error as { code?: string }).code },
+        'k8s watch: could not resolve a tag to its digest',
+      );
+    return r.result === 'resolved' ? r.digest : undefined;
   }
 }

@@ -1,19 +1,8 @@
-import { createHash } from 'node:crypto';
-import {
-  ChainwatchError,
-  type CloudEvent,
-  type Logger,
-  makeEvent,
-  type Workload,
-  WorkloadChangedEvent,
-  type WorkloadKind,
-  workloadKey,
-  WorkloadStartedEvent,
-  WorkloadStoppedEvent,
-} from '../../../core/index.js';
+import type { CloudEvent, Logger, Workload, WorkloadKind } from '../../../core/index.js';
+import { type Change, type ChangeContext, eventOf, upsert } from './changes.js';
 import { classify, K8sWatchError } from './errors.js';
 import type { KubeLister, WatchEventType, WatchHandle } from './kube.js';
-import { changeKey, describeObject, objectId, resourceVersionOf } from './objects.js';
+import { objectId, resourceVersionOf } from './objects.js';
 import type { TagResolver } from './resolver.js';
 import type { ObjectRecord, StreamSnapshot } from './snapshot.js';
 
@@ -48,8 +37,6 @@ export interface StreamDeps {
   fail(err: unknown): void;
 }
 
-type Change = { type: 'started'; next: ObjectRecord } | { type: 'changed'; prev: ObjectRecord; next: ObjectRecord } | { type: 'stopped'; prev: ObjectRecord };
-
 interface Queued {
   type: WatchEventType;
   object: unknown;
@@ -68,13 +55,19 @@ export class WatchStream {
   private drainError: unknown;
   private handle: WatchHandle | undefined;
   private stopped = false;
+  /** Ends a list in flight when the stream stops (a list against an unresponsive server must not hold the shutdown). */
+  private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** Set once the first list or watch succeeded (readiness). */
   synced = false;
   lastError: string | undefined;
 
-  constructor(private readonly d: StreamDeps) {}
+  private readonly changeCtx: ChangeContext;
+
+  constructor(private readonly d: StreamDeps) {
+    this.changeCtx = { cluster: d.cluster, kind: d.kind, stream: this.name, logger: d.logger, counted: (t) => d.counted(t), now: () => d.now() };
+  }
 
   get name(): string {
     return `${this.d.cluster}/${this.d.kind}/${this.d.namespace ?? '*'}`;
@@ -88,6 +81,7 @@ export class WatchStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.handle?.abort();
     this.wake?.();
     await this.loop;
@@ -147,7 +141,7 @@ export class WatchStream {
     let rv: string | undefined;
     let cont: string | undefined;
     do {
-      const page = await this.d.api.list(this.d.kind, this.d.namespace, this.d.pageSize, cont);
+      const page = await this.d.api.list(this.d.kind, this.d.namespace, this.d.pageSize, cont, this.stopping.signal);
       items.push(...page.items);
       rv ??= page.resourceVersion;
       cont = page.continue;
@@ -162,7 +156,7 @@ export class WatchStream {
         continue;
       }
       seen.add(`${id.namespace}/${id.name}`);
-      changes.push(...this.upsert(o));
+      changes.push(...upsert(this.records, o, this.changeCtx));
     }
     for (const [key, prev] of [...this.records]) {
       if (seen.has(key)) continue;
@@ -252,41 +246,10 @@ export class WatchStream {
           changes.push({ type: 'stopped', prev });
         }
       } else {
-        changes.push(...this.upsert(ev.object));
+        changes.push(...upsert(this.records, ev.object, this.changeCtx));
       }
     }
     if (rv !== undefined) await this.commit(changes, rv, bookmark);
-  }
-
-  /** The changes one listed or watched object makes to the in-memory records (applied here). */
-  private upsert(object: unknown): Change[] {
-    let described;
-    try {
-      described = describeObject(this.d.cluster, this.d.kind, object);
-    } catch (err) {
-      this.d.counted('malformed');
-      this.d.logger.warn(
-        { stream: this.name, code: err instanceof ChainwatchError ? (err as ChainwatchError).code : undefined },
-        'k8s watch: object without a readable pod spec',
-      );
-      return [];
-    }
-    if (described.badImages.length > 0)
-      this.d.logger.warn({ stream: this.name, badImages: described.badImages }, 'k8s watch: image references outside the grammar');
-    const w = { ...described.workload, observedAt: this.d.now().toISOString() };
-    const next: ObjectRecord = { workload: w, changeKey: changeKey(w) };
-    const key = `${w.namespace}/${w.name}`;
-    const prev = this.records.get(key);
-    this.records.set(key, next);
-    if (!prev) return [{ type: 'started', next }];
-    if (prev.workload.uid !== w.uid)
-      return [
-        { type: 'stopped', prev },
-        { type: 'started', next },
-      ];
-    if (prev.changeKey !== next.changeKey) return [{ type: 'changed', prev, next }];
-    this.records.set(key, prev); // nothing that matters changed: keep the published state
-    return [];
   }
 
   /** Publishes, writes the touched records, then moves the cursor (the invariant in snapshot.ts). */
@@ -295,7 +258,7 @@ export class WatchStream {
     const touched = new Set<string>();
     for (const c of changes) {
       if (c.type !== 'stopped') await this.resolve(c);
-      events.push(this.eventOf(c));
+      events.push(eventOf(c, this.d.source, this.d.now()));
       const w = c.type === 'stopped' ? c.prev.workload : c.next.workload;
       touched.add(`${w.namespace}/${w.name}`);
     }
@@ -322,18 +285,4 @@ export class WatchStream {
     });
     c.next.workload = { ...c.next.workload, images: await this.d.resolver.resolve(carried) };
   }
-
-  private eventOf(c: Change): CloudEvent<Workload> {
-    const w = c.type === 'stopped' ? { ...c.prev.workload, observedAt: this.d.now().toISOString() } : c.next.workload;
-    const spec = c.type === 'started' ? WorkloadStartedEvent : c.type === 'changed' ? WorkloadChangedEvent : WorkloadStoppedEvent;
-    // Deterministic ids: a replay after a crash republishes the same ids (one uid starts and stops once).
-    const id = eventId(w.cluster, w.uid, c.type, c.type === 'changed' ? w.resourceVersion : '');
-    return makeEvent({ id, type: spec.type, source: this.d.source, subject: workloadKey(w), time: w.observedAt, data: w });
-  }
-}
-
-function eventId(...parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex').slice(0, 32);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { topicFor, type Workload, type WorkloadImage } from '../../../core/index.js';
+import { type StateStore, topicFor, type Workload, type WorkloadImage } from '../../../core/index.js';
 import { testContext, type TestContext } from '../../../core/testing/index.js';
 import { createK8sWatches, type K8sClusterWatch } from './index.js';
 import type { TagResolver } from './resolver.js';
@@ -46,16 +46,17 @@ async function setup(kinds: string[] = ['Pod', 'Deployment']) {
   writeFileSync(join(dir, 'ca.pem'), server.caPem);
   const config = { clusters: [{ name: 'test', server: server.url, token: 'test-token', caFile: join(dir, 'ca.pem'), kinds, watchTimeout: 60_000 }] };
   const running: K8sClusterWatch[] = [];
+  const make = (c: TestContext = ctx) => createK8sWatches(config as never, c, { resolver })[0]!;
   const startWatch = async (c: TestContext = ctx) => {
-    const [w] = createK8sWatches(config as never, c, { resolver });
-    await w!.start();
-    await vi.waitFor(() => expect(w!.isSynced()).toBe(true));
-    running.push(w!);
-    return w!;
+    const w = make(c);
+    await w.start();
+    await vi.waitFor(() => expect(w.isSynced()).toBe(true));
+    running.push(w);
+    return w;
   };
   const events = () => ctx.bus.events(topicFor('k8s')).map((e) => `${e.type.split('.')[4]} ${(e.data as Workload).kind}/${(e.data as Workload).name}`);
   const data = (i: number) => ctx.bus.events(topicFor('k8s'))[i]!.data as Workload;
-  return { server, ctx, resolver, startWatch, events, data, stopAll: () => Promise.all(running.map((w) => w.stop())) };
+  return { server, ctx, resolver, make, startWatch, events, data, stopAll: () => Promise.all(running.map((w) => w.stop())) };
 }
 
 describe('k8s watch: list+watch through @kubernetes/client-node', () => {
@@ -171,5 +172,36 @@ describe('k8s watch: list+watch through @kubernetes/client-node', () => {
     await vi.waitFor(() => expect(h.events()).toEqual(['started Pod/p', 'stopped Pod/p', 'started Pod/p']));
     expect(h.data(1).uid).not.toBe(h.data(2).uid);
     await w.stop();
+  });
+
+  it('a stream that fails to start stops the streams already running (none is left unreachable)', async () => {
+    const h = await setup(['Pod', 'Deployment']);
+    const broken = new Error('state store broken');
+    // The Deployment stream's snapshot fails to load once the Pod stream (started first) is watching.
+    const state: StateStore = {
+      get: (k) => h.ctx.state.get(k),
+      put: (k, v) => h.ctx.state.put(k, v),
+      delete: (k) => h.ctx.state.delete(k),
+      list: async (prefix) => {
+        if (!prefix.includes(':Deployment:')) return h.ctx.state.list(prefix);
+        await vi.waitFor(() => expect(h.server.openWatches).toBe(1));
+        throw broken;
+      },
+    };
+    const w = h.make({ ...h.ctx, state });
+    await expect(w.start()).rejects.toBe(broken);
+    await vi.waitFor(() => expect(h.server.openWatches).toBe(0));
+    expect(w.health().ready).toBe(false);
+  });
+
+  it('stop() ends a list the API server never answers', async () => {
+    const h = await setup(['Pod']);
+    h.server.hangLists = true;
+    const w = h.make();
+    await w.start();
+    await vi.waitFor(() => expect(h.server.hungLists).toBe(1));
+    await w.stop(); // before lists took a signal, this never resolved (the test timed out)
+    await vi.waitFor(() => expect(h.server.hungLists).toBe(0));
+    expect(h.ctx.errors).toEqual([]);
   });
 });

@@ -31,6 +31,10 @@ export class FakeApiServer {
   private readonly streams = new Set<{ kind: WorkloadKind; ns: string | undefined; res: ServerResponse }>();
   /** Answer a too-old watch with HTTP 410 instead of an ERROR event. */
   gone410AsStatus = false;
+  /** Accept list requests and never answer them (an API server that hangs). */
+  hangLists = false;
+  /** List requests held open by hangLists that the client has not closed yet. */
+  hungLists = 0;
   lists = 0;
   watches = 0;
   url = '';
@@ -48,7 +52,13 @@ export class FakeApiServer {
 
   async stop(): Promise<void> {
     this.dropStreams();
+    this.server?.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
+  }
+
+  /** Watch streams open now. */
+  get openWatches(): number {
+    return this.streams.size;
   }
 
   /** Ends every open watch (an API-server restart as the client sees it). */
@@ -117,6 +127,11 @@ export class FakeApiServer {
     if (!r) return void res.writeHead(404).end();
     if (u.searchParams.get('watch') !== 'true') {
       this.lists++;
+      if (this.hangLists) {
+        this.hungLists++;
+        res.on('close', () => this.hungLists--);
+        return;
+      }
       const items = [...this.objects.values()].filter((o) => o.kind === r.kind && (r.ns === undefined || nsOf(o) === r.ns));
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ kind: `${r.kind}List`, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items }));
