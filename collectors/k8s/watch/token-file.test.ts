@@ -42,15 +42,15 @@ describe('collectors.k8s tokenFile', () => {
     const api = new KubeApi('c', kubeConfigOf(cfg.clusters[0]!));
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
 
-    expect(await codeOf(api.list('Pod', undefined, 10, undefined))).toBe('ok');
+    expect(await codeOf(api.list('Pod', undefined, 10, undefined, new AbortController().signal))).toBe('ok');
     // Rotated to a token the server does not accept: used once the client's copy is stale.
     writeFileSync(tokenFile, 'rotated-elsewhere');
     vi.setSystemTime(Date.now() + 61_000);
-    expect(await codeOf(api.list('Pod', undefined, 10, undefined))).toBe('K8S_UNAUTHORIZED');
+    expect(await codeOf(api.list('Pod', undefined, 10, undefined, new AbortController().signal))).toBe('K8S_UNAUTHORIZED');
     // And back: the file, not the first value read, decides.
     writeFileSync(tokenFile, 'test-token');
     vi.setSystemTime(Date.now() + 61_000);
-    expect(await codeOf(api.list('Pod', undefined, 10, undefined))).toBe('ok');
+    expect(await codeOf(api.list('Pod', undefined, 10, undefined, new AbortController().signal))).toBe('ok');
     // Served twice: the refused request never got past authentication.
     expect(server.lists).toBe(2);
   });
