@@ -5,7 +5,6 @@
  * TLS connection, without a restart or a signal; an unusable replacement (a key that does not
  * match) is refused with a log line and a metric while the previous certificate stays served.
  */
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { describe, expect, it, vi } from 'vitest';
 import { built, httpStatus, metricValue, startDaemon } from '../helpers/daemon-process.js';
+import { selfSignedServingCert } from '../helpers/serving-cert.js';
 
 /** The fingerprint of the certificate a fresh handshake presents (read, not trusted). */
 const served = (port: number): Promise<string> =>
@@ -28,31 +28,9 @@ const served = (port: number): Promise<string> =>
 function pairs(dir: string, names: string[]): Record<string, { cert: string; key: string; fingerprint: string }> {
   const out: Record<string, { cert: string; key: string; fingerprint: string }> = {};
   for (const n of names) {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${n}.key`,
-        '-out',
-        `${n}.pem`,
-        '-days',
-        '2',
-        '-subj',
-        `/CN=${n}`,
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { cwd: dir, stdio: 'pipe' },
-    );
-    const cert = readFileSync(join(dir, `${n}.pem`), 'utf8');
-    out[n] = { cert, key: readFileSync(join(dir, `${n}.key`), 'utf8'), fingerprint: new X509Certificate(cert).fingerprint256 };
+    const files = selfSignedServingCert(dir, n);
+    const cert = readFileSync(files.cert, 'utf8');
+    out[n] = { cert, key: readFileSync(files.key, 'utf8'), fingerprint: new X509Certificate(cert).fingerprint256 };
   }
   return out;
 }

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 /**
  * A throwaway self-signed serving certificate for 127.0.0.1 (ECDSA P-256, openssl), for a daemon's
  * HTTPS listener under test or bench: the certificate is its own CA (a webhook's caBundle).
- * Returns the file paths (tls.crt, tls.key in `dir`).
+ * Returns the file paths (`<name>.crt`, `<name>.key` in `dir`; name defaults to tls).
  */
-export function selfSignedServingCert(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
+export function selfSignedServingCert(dir: string, name = 'tls'): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
   execFileSync(
     'openssl',
     [
