@@ -20,7 +20,7 @@ export function createKeyProvider(): KeyProvider {
     },
   };
 }
-export { keyInventoryModule } from './inventory/index.js';
+export { keyInventoryModule, KeyInventoryRecorder } from './inventory/index.js';
 export {
   runbooksModule,
   RunbookRunner,

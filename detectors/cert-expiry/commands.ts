@@ -11,7 +11,7 @@ import { Inventory, type Item } from './inventory.js';
  */
 export const certsListCommand: CommandSpec<CertExpiryConfig | undefined> = {
   name: 'certs list',
-  summary: 'List the certificate inventory (CT sightings, files, TLS endpoints, trusted root, TUF), soonest expiry first',
+  summary: 'List the certificate inventory (CT sightings, files, TLS endpoints, trusted root, TUF, key rotation dates), soonest expiry first',
   options: { expiring: { type: 'string', placeholder: 'DURATION', description: 'only items expiring within DURATION (e.g. 30d), expired ones included' } },
   json: true,
   config: true,

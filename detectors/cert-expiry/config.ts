@@ -54,6 +54,14 @@ export const certExpiryConfigSchema = z
       .object({ enabled: z.boolean().default(true) })
       .strict()
       .prefault({}),
+    /**
+     * Rotation dates of the key inventory (dev.chainwatch.keys.rotation_schedule.v1 from
+     * keys.inventory): active and rotating keys page as their date nears, under rule key.rotation_due.
+     */
+    keys: z
+      .object({ enabled: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
     /** Code-signing (or any) certificates in files or directories, PEM or DER. */
     files: z
       .object({ paths: z.array(z.string().min(1)).default([]), schedule: cron('*/15 * * * *') })

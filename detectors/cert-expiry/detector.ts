@@ -6,6 +6,8 @@ import {
   type ComponentContext,
   type CtWatchedCertificate,
   CtWatchedCertificateEvent,
+  type KeyRotationSchedule,
+  KeyRotationScheduleEvent,
   parseConfig,
   type Subscription,
   topicFor,
@@ -15,7 +17,7 @@ import { findingsCounter } from '../shared/index.js';
 import { type CertExpiryConfig, type CertExpiryConfigInput, certExpiryConfigSchema } from './config.js';
 import { expiringFinding, expiringKey, resolvedFinding } from './findings.js';
 import { type Fired, Inventory, type Item, type Source } from './inventory.js';
-import { endpointSlot, nodeTlsChain, scanFiles, scanTls, scanTrustedRoot, scanTuf, type SlotScan, type TlsChainReader } from './sources.js';
+import { endpointSlot, keyScan, nodeTlsChain, scanFiles, scanTls, scanTrustedRoot, scanTuf, type SlotScan, type TlsChainReader } from './sources.js';
 
 /**
  * Keeps the certificate inventory and pages before things expire. Scans (each on its own cron
@@ -74,12 +76,13 @@ export class CertExpiryDetector implements Component {
     every(c.serving.schedule, 'serving', () => this.scanServing());
     if (c.trustedRoot.source !== 'none') every(c.trustedRoot.schedule, 'trusted-root', () => this.scanTrustedRoot());
     every(c.tuf.schedule, 'tuf', () => this.scanTuf());
-    if (c.ct.enabled) {
+    const topics = [...(c.ct.enabled ? [topicFor('ct')] : []), ...(c.keys.enabled ? [topicFor('keys')] : [])];
+    if (topics.length > 0) {
       this.sub = await this.ctx.bus.subscribe({
         group: c.group,
-        topics: [topicFor('ct')],
+        topics,
         fromBeginning: true,
-        handler: (rec) => this.serial(() => this.onCt(rec.event)),
+        handler: (rec) => this.serial(() => (rec.event.type === KeyRotationScheduleEvent.type ? this.onKeys(rec.event) : this.onCt(rec.event))),
       });
     }
     // A first look at once, without waiting for the schedules (a failed scan is logged, not fatal).
@@ -129,7 +132,7 @@ export class CertExpiryDetector implements Component {
       for (const t of this.config.thresholds) {
         if (left > t.within || fired.has(`${item.id}|${t.within}`)) continue;
         out.push(expiringFinding(this.config, item, t.within, t.severity, now));
-        rows.push({ id: item.id, within: t.within, severity: t.severity, dedupKey: expiringKey(item.id, t.within), item });
+        rows.push({ id: item.id, within: t.within, severity: t.severity, dedupKey: expiringKey(item, t.within), item });
       }
     }
     if (out.length === 0) return;
@@ -202,6 +205,17 @@ export class CertExpiryDetector implements Component {
   }
 
   /**
+   * The key inventory's rotation schedule: a whole snapshot, one slot per place keys were read
+   * (`keys[<i>]`, `token:<label>`); a place with a problem keeps what it held. A later rotation
+   * date resolves the thresholds the key no longer crosses; a key that was rotated out, revoked,
+   * archived or removed leaves, resolving what fired for it.
+   */
+  private async onKeys(ev: CloudEvent): Promise<void> {
+    if (!this.config.keys.enabled) return;
+    await this.apply('keys', keyScan(ev.data as KeyRotationSchedule));
+  }
+
+  /**
    * Applies a scan: slots it answered are replaced; for full scans (every source but CT), slots of
    * this source it did not mention are gone (their file, endpoint or root entry left the config).
    */
@@ -216,12 +230,27 @@ export class CertExpiryDetector implements Component {
         .filter((i) => !now.has(i.id))
         .map((i) => i.id);
       const gone = inv.orphansAfter(source, slot, left);
-      const resolved = gone.flatMap((id) => inv.fired(id)).map((f) => resolvedFinding(this.config, f, 'renewed or removed', this.ctx.now()));
+      const nowMs = this.ctx.now().getTime();
+      const why = source === 'keys' ? 'rotated, retired or removed' : 'renewed or removed';
+      // An item that stays with a later date than when a threshold fired for it (a key's rotation
+      // date extended), and is now outside that threshold, resolves it. Compared with the fired
+      // item's date, not the clock alone: a clock set back is not a renewal.
+      const moved = items.flatMap((i) =>
+        inv
+          .fired(i.id)
+          .filter((f) => Date.parse(i.notAfter) > Date.parse(f.item.notAfter) && Date.parse(i.notAfter) - nowMs > f.within)
+          .map((f) => ({ f, item: i })),
+      );
+      const resolved = [
+        ...gone.flatMap((id) => inv.fired(id)).map((f) => resolvedFinding(this.config, f, why, this.ctx.now())),
+        ...moved.map(({ f, item }) => resolvedFinding(this.config, { ...f, item }, 'date moved later', this.ctx.now())),
+      ];
       if (resolved.length > 0) {
         await this.ctx.bus.publish(resolved);
         this.counted(resolved);
       }
-      inv.replaceSlot(source, slot, items, gone); // after the durable publish (see the class comment)
+      // after the durable publish (see the class comment)
+      inv.replaceSlot(source, slot, items, [...gone.flatMap((id) => inv.fired(id)), ...moved.map(({ f }) => f)]);
     }
     await this.evaluate();
   }

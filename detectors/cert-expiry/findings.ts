@@ -11,11 +11,15 @@ import type { Fired, Item } from './inventory.js';
  */
 export const DETECTOR = 'cert-expiry';
 export const RULE_EXPIRING = 'cert.expiring';
+/** A signing key of the key inventory nears (or passed) its rotation date: same thresholds, own rule. */
+export const RULE_ROTATION_DUE = 'key.rotation_due';
 
 const DAY = 86_400_000;
 
-export function expiringKey(id: string, within: number): string {
-  return dedupKey(RULE_EXPIRING, id, formatDuration(within));
+const ruleOf = (item: Pick<Item, 'kind'>): string => (item.kind === 'key' ? RULE_ROTATION_DUE : RULE_EXPIRING);
+
+export function expiringKey(item: Pick<Item, 'id' | 'kind'>, within: number): string {
+  return dedupKey(ruleOf(item), item.id, formatDuration(within));
 }
 
 function what(item: Item): string {
@@ -26,22 +30,29 @@ function what(item: Item): string {
       return `Validity window of ${item.label}`;
     case 'metadata':
       return `TUF metadata ${item.label}`;
+    case 'key':
+      return `Rotation of signing key ${item.label}`;
   }
+}
+
+function due(item: Item, leftMs: number): string {
+  const days = `(in ${Math.max(1, Math.ceil(leftMs / DAY))} day(s))`;
+  if (item.kind === 'key') return leftMs <= 0 ? `overdue since ${item.notAfter}` : `due ${item.notAfter} ${days}`;
+  return leftMs <= 0 ? `expired ${item.notAfter}` : `expires ${item.notAfter} ${days}`;
 }
 
 export function expiringFinding(cfg: CertExpiryConfig, item: Item, within: number, severity: Severity, now: Date): CloudEvent<Finding> {
   const left = Date.parse(item.notAfter) - now.getTime();
-  const when = left <= 0 ? `expired ${item.notAfter}` : `expires ${item.notAfter} (in ${Math.max(1, Math.ceil(left / DAY))} day(s))`;
-  const key = expiringKey(item.id, within);
+  const key = expiringKey(item, within);
   return findingEvent(
     {
       detector: DETECTOR,
-      rule: RULE_EXPIRING,
+      rule: ruleOf(item),
       severity,
       category: 'infrastructure',
       dedupKey: key,
       subject: subjectOf(item),
-      summary: `${what(item)} ${when}: within the ${formatDuration(within)} threshold (${item.source} ${item.slot})`,
+      summary: `${what(item)} ${due(item, left)}: within the ${formatDuration(within)} threshold (${item.source} ${item.slot})`,
       labels: { source: item.source, threshold: formatDuration(within) },
       evidence: evidence(item, within, left),
       observedAt: now.toISOString(),
@@ -51,19 +62,26 @@ export function expiringFinding(cfg: CertExpiryConfig, item: Item, within: numbe
   );
 }
 
-export function resolvedFinding(cfg: CertExpiryConfig, f: Fired, why: 'renewed or removed', now: Date): CloudEvent<Finding> {
+export function resolvedFinding(
+  cfg: CertExpiryConfig,
+  f: Fired,
+  why: 'renewed or removed' | 'rotated, retired or removed' | 'date moved later',
+  now: Date,
+): CloudEvent<Finding> {
+  const left = Date.parse(f.item.notAfter) - now.getTime();
+  const state = why === 'date moved later' ? `now ${due(f.item, left)}` : `is no longer in the inventory (${why})`;
   return findingEvent(
     {
       detector: DETECTOR,
-      rule: RULE_EXPIRING,
+      rule: ruleOf(f.item),
       severity: f.severity as Severity,
       category: 'infrastructure',
       status: 'resolved',
       dedupKey: f.dedupKey,
       subject: subjectOf(f.item),
-      summary: `${what(f.item)} is no longer in the inventory (${why}): the ${formatDuration(f.within)} expiry threshold is resolved`,
+      summary: `${what(f.item)} ${state}: the ${formatDuration(f.within)} threshold is resolved`,
       labels: { source: f.item.source, threshold: formatDuration(f.within) },
-      evidence: evidence(f.item, f.within, Date.parse(f.item.notAfter) - now.getTime()),
+      evidence: evidence(f.item, f.within, left),
       observedAt: now.toISOString(),
     },
     [f.id, f.within],
@@ -71,6 +89,7 @@ export function resolvedFinding(cfg: CertExpiryConfig, f: Fired, why: 'renewed o
   );
 }
 
+/** A key item's id is already `key:<id>` (the revocation subject's form); a bare hex id is a certificate hash. */
 const subjectOf = (item: Item): string => (/^[0-9a-f]{64}$/.test(item.id) ? `sha256:${item.id}` : item.id);
 
 function evidence(item: Item, within: number, leftMs: number): Record<string, unknown> {

@@ -10,8 +10,11 @@ import { openSqlite, type SqliteDatabase, type SqliteMigration } from '../../cor
  * identity, window id) found in no slot any more has been renewed or removed. Fired thresholds
  * are per item id, so a certificate found in two places is one finding per threshold.
  */
-/** `serving`: the daemon's own HTTPS serving certificate (http.tls.cert). */
-export const SOURCES = ['ct', 'file', 'tls', 'trusted-root', 'tuf', 'serving'] as const;
+/**
+ * `serving`: the daemon's own HTTPS serving certificate (http.tls.cert); `keys`: rotation dates of
+ * the key inventory (keys.rotation_schedule events: configured dates, HSM keys' CKA_END_DATE).
+ */
+export const SOURCES = ['ct', 'file', 'tls', 'trusted-root', 'tuf', 'serving', 'keys'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface Item {
@@ -20,7 +23,8 @@ export interface Item {
   id: string;
   /** Human name: subject and names, or the window's service. */
   label: string;
-  kind: 'certificate' | 'window' | 'metadata';
+  /** `key`: a signing key whose notAfter is its rotation date. */
+  kind: 'certificate' | 'window' | 'metadata' | 'key';
   notBefore?: string;
   notAfter: string;
   detail: Record<string, unknown>;
@@ -97,15 +101,15 @@ export class Inventory {
     return ids.filter((id) => q.get(id, source, slot) === undefined);
   }
 
-  /** Replaces the slot's items and forgets the fired thresholds of `resolvedIds`, in one transaction. */
-  replaceSlot(source: Source, slot: string, items: readonly Item[], resolvedIds: readonly string[]): void {
+  /** Replaces the slot's items and forgets the `resolved` fired thresholds, in one transaction. */
+  replaceSlot(source: Source, slot: string, items: readonly Item[], resolved: readonly Pick<Fired, 'id' | 'within'>[]): void {
     const del = this.db.prepare('DELETE FROM items WHERE source = ? AND slot = ?');
     const ins = this.db.prepare('INSERT OR REPLACE INTO items (source, slot, id, kind, label, not_before, not_after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const unfire = this.db.prepare('DELETE FROM fired WHERE id = ?');
+    const unfire = this.db.prepare('DELETE FROM fired WHERE id = ? AND within_ms = ?');
     this.db.transaction(() => {
       del.run(source, slot);
       for (const i of items) ins.run(source, slot, i.id, i.kind, i.label, i.notBefore ?? null, i.notAfter, JSON.stringify(i.detail));
-      for (const id of resolvedIds) unfire.run(id);
+      for (const f of resolved) unfire.run(f.id, f.within);
     })();
   }
 

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { connect } from 'node:tls';
-import type { Logger } from '../../core/index.js';
+import type { KeyRotationSchedule, Logger } from '../../core/index.js';
 import type { Certificate, TrustedRoot } from '../../trust/index.js';
 import type { Item, Source } from './inventory.js';
 
@@ -188,5 +188,32 @@ export async function scanTuf(paths: readonly string[], log: Logger): Promise<Sl
       }
     }
   }
+  return out;
+}
+
+/**
+ * The key inventory's rotation schedule as slots: one per place (`keys[<i>]`, `token:<label>`).
+ * Active and rotating keys are items (id `key:<keyId>` as revocations name keys, else the
+ * inventory's own `identity:`/`kms:`/`pkcs11:` id; notAfter = the rotation date, a bare date
+ * meaning its start in UTC); revoked and archived keys page no more. A place with a problem answers
+ * `undefined` (keep), since a token that could not be read this time did not lose its keys.
+ */
+export function keyScan(s: KeyRotationSchedule): SlotScan {
+  const out: SlotScan = new Map();
+  for (const k of s.keys) {
+    if (!out.has(k.origin)) out.set(k.origin, []);
+    if (k.state === 'revoked' || k.state === 'archived') continue;
+    const due = /^\d{4}-\d{2}-\d{2}$/.test(k.rotationDue) ? `${k.rotationDue}T00:00:00.000Z` : new Date(k.rotationDue).toISOString();
+    out.get(k.origin)!.push({
+      source: 'keys',
+      slot: k.origin,
+      id: /^[0-9a-f]{64}$/.test(k.id) ? `key:${k.id}` : k.id,
+      kind: 'key',
+      label: `${k.name ?? k.id} (${k.kind}${k.owner ? `, owner ${k.owner}` : ''})`,
+      notAfter: due,
+      detail: { keyId: k.id, keyKind: k.kind, state: k.state, owner: k.owner ?? null, location: k.location ?? null, algorithm: k.algorithm ?? null },
+    });
+  }
+  for (const p of s.problems) out.set(p.origin, undefined);
   return out;
 }

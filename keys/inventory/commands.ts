@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { type CommandSpec, describeError, EXIT, type Invocation } from '../../core/index.js';
+import { type CommandSpec, EXIT, type Invocation } from '../../core/index.js';
 import type { InventoryConfig } from './config.js';
-import { configuredEntry, type InventoryProblem, type KeyEntry, mergeInventory, tokenEntry } from './inventory.js';
+import { type InventoryProblem, type KeyEntry, mergeInventory, readEntries } from './inventory.js';
 import { inventoryPath } from './recorder.js';
 import { InventoryStore } from './store.js';
 
@@ -20,26 +20,7 @@ interface Listing {
 
 async function collect(inv: Inv): Promise<Listing> {
   const cfg = inv.section;
-  const problems: InventoryProblem[] = [];
-  const entries: KeyEntry[] = [];
-  (cfg?.keys ?? []).forEach((k, index) => {
-    try {
-      entries.push(configuredEntry(k));
-    } catch (err) {
-      const { code, message } = describeError(err);
-      problems.push({ index, code, message: `keys.inventory.keys[${index}]: ${message}` });
-    }
-  });
-  for (const [index, t] of (cfg?.tokens ?? []).entries()) {
-    try {
-      // Loaded only when a token is configured: the native addon stays out of other invocations.
-      const { listTokenKeys } = await import('../pkcs11/index.js');
-      for (const k of await listTokenKeys(t.module, t.token, t.pin)) entries.push(tokenEntry(k, t));
-    } catch (err) {
-      const { code, message } = describeError(err);
-      problems.push({ index, code, message: `keys.inventory.tokens[${index}] (${t.token}): ${message}` });
-    }
-  }
+  const { entries, problems } = await readEntries(cfg);
   const path = cfg ? inventoryPath(cfg, inv.daemon!.dataDir) : undefined;
   let merged = mergeInventory(entries, new Map(), new Map());
   if (path && existsSync(path)) {

@@ -1,3 +1,4 @@
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { secretSchema } from '../../core/index.js';
 
@@ -57,5 +58,15 @@ export const inventoryConfigSchema = z.strictObject({
   group: z.string().min(1).default('chainwatch-key-inventory'),
   keys: z.array(configuredKeySchema).max(10_000).default([]),
   tokens: z.array(tokenSchema).max(64).default([]),
+  /**
+   * When the daemon reads the keys again (tokens' keys and CKA_END_DATE change without a config
+   * change) and publishes the rotation schedule if it changed (node-cron syntax). Also at start and
+   * after a revocation.
+   */
+  rescan: z
+    .string()
+    .trim()
+    .refine((s) => validCron(s), { message: 'not a cron expression (node-cron: [second] minute hour day-of-month month day-of-week)' })
+    .default('*/30 * * * *'),
 });
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;

@@ -1,6 +1,6 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { KeyError, spkiKeyId } from '../../core/index.js';
+import { describeError, KeyError, spkiKeyId } from '../../core/index.js';
 import type { TokenKey } from '../pkcs11/list.js';
 import type { ConfiguredKey, InventoryConfig, KeyState } from './config.js';
 import type { Revocation, Sighting } from './store.js';
@@ -29,11 +29,15 @@ export interface KeyEntry {
   /** Where it is: a KMS URI, a token/label, a certificate subject. */
   location?: string;
   algorithm?: string;
+  /** Where the entry was read: `keys[<i>]` (config) or `token:<label>`; one place per read. */
+  origin?: string;
 }
 
 /** Why a configured key could not be read (a missing file, not PEM): shown in the listing, never fatal. */
 export interface InventoryProblem {
   index: number;
+  /** The place that could not be read (as KeyEntry.origin). */
+  origin: string;
   code: string;
   message: string;
 }
@@ -104,6 +108,7 @@ export function tokenEntry(k: TokenKey, token: Pick<InventoryConfig['tokens'][nu
     ...(token.purpose ? { purpose: token.purpose } : {}),
     allowedIdentities: [],
     allowedArtifacts: [],
+    ...(k.endDate ? { rotationDue: k.endDate } : {}),
     state: 'active',
     location: `pkcs11:token=${encodeURIComponent(k.token)};object=${encodeURIComponent(k.label)}${k.id ? `;id=${k.id.replace(/(..)/g, '%$1')}` : ''}`,
     algorithm: k.algorithm ?? `CKK 0x${k.keyType.toString(16)}`,
@@ -111,14 +116,42 @@ export function tokenEntry(k: TokenKey, token: Pick<InventoryConfig['tokens'][nu
 }
 
 /**
+ * The configured keys and the keys on the configured tokens. A key that cannot be read (a missing
+ * PEM file, a token with a wrong PIN) is a coded problem beside the others, never a failure.
+ */
+export async function readEntries(cfg: InventoryConfig | undefined): Promise<{ entries: KeyEntry[]; problems: InventoryProblem[] }> {
+  const problems: InventoryProblem[] = [];
+  const entries: KeyEntry[] = [];
+  (cfg?.keys ?? []).forEach((k, index) => {
+    try {
+      entries.push({ ...configuredEntry(k), origin: `keys[${index}]` });
+    } catch (err) {
+      const { code, message } = describeError(err);
+      problems.push({ index, origin: `keys[${index}]`, code, message: `keys.inventory.keys[${index}]: ${message}` });
+    }
+  });
+  for (const [index, t] of (cfg?.tokens ?? []).entries()) {
+    try {
+      // Loaded only when a token is configured: the native addon stays out of other processes.
+      const { listTokenKeys } = await import('../pkcs11/index.js');
+      for (const k of await listTokenKeys(t.module, t.token, t.pin)) entries.push({ ...tokenEntry(k, t), origin: `token:${t.token}` });
+    } catch (err) {
+      const { code, message } = describeError(err);
+      problems.push({ index, origin: `token:${t.token}`, code, message: `keys.inventory.tokens[${index}] (${t.token}): ${message}` });
+    }
+  }
+  return { entries, problems };
+}
+
+/**
  * Merges the entries with what the recorder saw: an HSM key also named in config keeps the
- * config's owner and dates; a revocation overrides the configured state.
+ * config's owner and dates (an HSM key's CKA_END_DATE only where config gives no rotation date); a revocation overrides the configured state.
  */
 export function mergeInventory(entries: readonly KeyEntry[], seen: Map<string, Sighting>, revoked: Map<string, Revocation>): KeyEntry[] {
   const byId = new Map<string, KeyEntry>();
   for (const e of entries) {
     const prev = byId.get(e.id);
-    byId.set(e.id, prev ? { ...e, ...prev, location: prev.location ?? e.location } : e);
+    byId.set(e.id, prev ? { ...e, ...prev, location: prev.location ?? e.location, ...(prev.origin ? { origin: prev.origin } : {}) } : e);
   }
   return [...byId.values()].map((e) => {
     const s = seen.get(e.id);

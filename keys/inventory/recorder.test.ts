@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { KeyRevokedEvent, makeEvent, spkiKeyId } from '../../core/index.js';
+import { type KeyRotationSchedule, KeyRotationScheduleEvent, KeyRevokedEvent, makeEvent, spkiKeyId, topicFor } from '../../core/index.js';
 import { testContext } from '../../core/testing/index.js';
 import { inventoryConfigSchema } from './config.js';
 import { inventoryPath, KeyInventoryRecorder } from './recorder.js';
@@ -34,5 +34,59 @@ describe('key inventory recorder (through the bus)', () => {
       }
     });
     await rec.stop();
+  });
+
+  it('publishes the rotation schedule at start, again only when it changed, and after a revocation (revoked state)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cw-keyrec-'));
+    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const keyId = spkiKeyId(pub);
+    const cfg = inventoryConfigSchema.parse({
+      keys: [
+        {
+          kind: 'cosign',
+          publicKey: pub.export({ type: 'spki', format: 'pem' }).toString(),
+          name: 'release',
+          owner: 'release team',
+          rotationDue: '2026-06-01',
+        },
+        { kind: 'kms', uri: 'awskms:///alias/no-date' },
+        { kind: 'cosign', publicKeyFile: join(dataDir, 'missing.pem'), rotationDue: '2026-07-01' },
+      ],
+    });
+    const ctx = testContext(dataDir);
+    const schedules = () =>
+      ctx.bus
+        .events(topicFor('keys'))
+        .filter((e) => e.type === KeyRotationScheduleEvent.type)
+        .map((e) => e.data as KeyRotationSchedule);
+    const rec = new KeyInventoryRecorder(cfg, ctx);
+    await rec.start();
+    await rec.flush();
+    expect(schedules()).toEqual([
+      {
+        keys: [
+          { id: keyId, origin: 'keys[0]', kind: 'cosign', name: 'release', owner: 'release team', state: 'active', rotationDue: '2026-06-01', algorithm: 'ec' },
+        ],
+        problems: [{ origin: 'keys[2]', code: 'KEY_NOT_FOUND', message: expect.stringContaining('keys.inventory.keys[2]') }],
+      },
+    ]);
+    await rec.publishSchedule();
+    await rec.stop();
+    // A restart with the same keys publishes nothing new (the fingerprint is in the store).
+    const again = new KeyInventoryRecorder(cfg, ctx);
+    await again.start();
+    await again.flush();
+    expect(schedules()).toHaveLength(1);
+    await ctx.bus.publish([
+      makeEvent({
+        source: 'urn:test',
+        type: KeyRevokedEvent.type,
+        subject: `key:${keyId}`,
+        data: { kind: 'key', keyId, revokedAt: '2026-05-10T00:00:00Z', reason: 'leaked', actor: 'alice', origin: 'cli' },
+      }),
+    ]);
+    await vi.waitFor(() => expect(schedules()).toHaveLength(2));
+    expect(schedules()[1]!.keys).toEqual([expect.objectContaining({ id: keyId, state: 'revoked' })]);
+    await again.stop();
   });
 });

@@ -1,4 +1,5 @@
 import { isAbsolute, join } from 'node:path';
+import { schedule, type ScheduledTask } from 'node-cron';
 import {
   type ArtifactVerified,
   ArtifactVerifiedEvent,
@@ -14,6 +15,8 @@ import {
   topicFor,
 } from '../../core/index.js';
 import type { InventoryConfig } from './config.js';
+import { mergeInventory, readEntries } from './inventory.js';
+import { rotationSchedule, scheduleEvent, scheduleFingerprint } from './schedule.js';
 import { InventoryStore, type Sighting } from './store.js';
 
 /** The inventory's SQLite file: `file` relative to the data directory unless absolute. */
@@ -27,11 +30,18 @@ export const inventoryPath = (cfg: Pick<InventoryConfig, 'file'>, dataDir: strin
  *   keyId) and keyless identity, at the integrated time (else the event time);
  * - `keys.revoked`: the key or identity is revoked as of `revokedAt`.
  * Invariant: the handler returns (and the bus commits the offset) only after SQLite has the write.
+ *
+ * It also publishes the rotation schedule (schedule.ts) at start, on `rescan` and after a
+ * revocation, when it differs from the last one published. The fingerprint is stored only after the
+ * publish is durable, so a crash in between publishes it again at the next start.
  */
 export class KeyInventoryRecorder implements Component {
   readonly name = 'keys.inventory';
   #store: InventoryStore | undefined;
   #sub: Subscription | undefined;
+  #task: ScheduledTask | undefined;
+  /** Schedule publications run one at a time (start, cron, revocations). */
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: InventoryConfig,
@@ -47,18 +57,41 @@ export class KeyInventoryRecorder implements Component {
       fromBeginning: true,
       handler: async (rec) => this.record(rec.event),
     });
+    this.#task = schedule(this.config.rescan, () => this.publishSchedule(), { name: 'keys.inventory:rescan', noOverlap: true });
+    void this.publishSchedule();
   }
 
   async stop(): Promise<void> {
+    await this.#task?.destroy();
+    this.#task = undefined;
     const sub = this.#sub;
     this.#sub = undefined;
     await sub?.stop();
+    await this.#chain;
     this.#store?.close();
     this.#store = undefined;
   }
 
-  /** Every write is durable when record() returns: nothing is buffered. */
-  async flush(): Promise<void> {}
+  /** Every write is durable when record() returns; flush waits for a schedule publication under way. */
+  async flush(): Promise<void> {
+    await this.#chain;
+  }
+
+  /** Reads the keys again and publishes the rotation schedule if it changed (never throws: logged). */
+  publishSchedule(): Promise<void> {
+    const run = async () => {
+      const store = this.#store;
+      if (!store) return;
+      const { entries, problems } = await readEntries(this.config);
+      const sched = rotationSchedule(mergeInventory(entries, new Map(), store.revocations()), problems);
+      const fp = scheduleFingerprint(sched);
+      if (store.published('rotation_schedule') === fp) return;
+      await this.ctx.bus.publish([scheduleEvent(sched, this.ctx.now())]);
+      store.markPublished('rotation_schedule', fp); // after the durable publish (see the class comment)
+    };
+    this.#chain = this.#chain.then(run).catch((err: unknown) => this.ctx.logger.warn({ err }, 'keys.inventory: publishing the rotation schedule failed'));
+    return this.#chain;
+  }
 
   record(ev: CloudEvent): void {
     const store = this.#store;
@@ -68,6 +101,7 @@ export class KeyInventoryRecorder implements Component {
       const r = ev.data as KeyRevoked;
       const id = r.kind === 'key' ? r.keyId : revocationSubject(r);
       store.revoke({ id, revokedAt: r.revokedAt, reason: r.reason, actor: r.actor, eventId: ev.id });
+      void this.publishSchedule(); // the key's state changed: revoked keys leave the schedule's paging
     }
   }
 }

@@ -13,6 +13,10 @@ const MIGRATIONS: readonly SqliteMigration[] = [
          CREATE TABLE IF NOT EXISTS revoked (
            id TEXT PRIMARY KEY, revoked_at TEXT NOT NULL, reason TEXT NOT NULL, actor TEXT NOT NULL, event_id TEXT NOT NULL);`,
   },
+  {
+    name: 'last published rotation schedule',
+    up: `CREATE TABLE IF NOT EXISTS published (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);`,
+  },
 ];
 
 export interface Sighting {
@@ -86,6 +90,17 @@ export class InventoryStore {
       event_id: string;
     }[];
     return new Map(rows.map((r) => [r.id, { id: r.id, revokedAt: r.revoked_at, reason: r.reason, actor: r.actor, eventId: r.event_id }]));
+  }
+
+  /** The fingerprint of the last snapshot `name` published (durably), if any. */
+  published(name: string): string | undefined {
+    return (this.db.prepare('SELECT fingerprint FROM published WHERE name = ?').get(name) as { fingerprint: string } | undefined)?.fingerprint;
+  }
+
+  markPublished(name: string, fingerprint: string): void {
+    this.db
+      .prepare('INSERT INTO published (name, fingerprint) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint')
+      .run(name, fingerprint);
   }
 
   close(): void {

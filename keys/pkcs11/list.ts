@@ -16,6 +16,11 @@ export interface TokenKey {
   publicKey?: KeyObject;
   /** CKA_KEY_TYPE, for keys of other types. */
   keyType: number;
+  /**
+   * CKA_END_DATE as YYYY-MM-DD, when the token has one: the date after which the key should not
+   * be used (PKCS#11 §4.7). The inventory takes it as the key's rotation date.
+   */
+  endDate?: string;
 }
 
 const MAX_OBJECTS = 10_000;
@@ -62,7 +67,14 @@ export async function listTokenKeys(module: string, token: string, pin: { reveal
 
 function describe(p11: P11.PKCS11, session: P11.Handle, h: P11.Handle, token: string): TokenKey {
   const [label, id, type] = p11.C_GetAttributeValue(session, h, [{ type: pkcs11js.CKA_LABEL }, { type: pkcs11js.CKA_ID }, { type: pkcs11js.CKA_KEY_TYPE }]);
-  const base = { token, label: label?.value?.toString('utf8') ?? '', id: id?.value?.toString('hex') ?? '', keyType: ulong(type!.value) };
+  const end = endDate(p11, session, h);
+  const base = {
+    token,
+    label: label?.value?.toString('utf8') ?? '',
+    id: id?.value?.toString('hex') ?? '',
+    keyType: ulong(type!.value),
+    ...(end ? { endDate: end } : {}),
+  };
   try {
     const [params, point] = p11.C_GetAttributeValue(session, h, [{ type: pkcs11js.CKA_EC_PARAMS }, { type: pkcs11js.CKA_EC_POINT }]);
     const { algorithm, publicKey } = ecPublicKey(params!.value, point!.value);
@@ -70,4 +82,28 @@ function describe(p11: P11.PKCS11, session: P11.Handle, h: P11.Handle, token: st
   } catch {
     return base; // RSA and other types: listed, without a keyId chainwatch could match
   }
+}
+
+/**
+ * CKA_END_DATE: a CK_DATE of eight ASCII digits (YYYYMMDD), or empty when unset. Tokens that do not
+ * keep dates answer with an error or an empty value: no date, never a failed listing.
+ */
+function endDate(p11: P11.PKCS11, session: P11.Handle, h: P11.Handle): string | undefined {
+  let raw: Buffer | undefined;
+  try {
+    raw = p11.C_GetAttributeValue(session, h, [{ type: pkcs11js.CKA_END_DATE }])[0]?.value;
+  } catch {
+    return undefined;
+  }
+  return raw ? ckDate(raw) : undefined;
+}
+
+/** YYYY-MM-DD from a CK_DATE, or undefined for an empty or invalid one (a real calendar date only). */
+export function ckDate(raw: Uint8Array): string | undefined {
+  const s = Buffer.from(raw).toString('latin1');
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+  if (!m) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(iso) ? iso : undefined;
 }

@@ -64,6 +64,37 @@ export function importKey(token: SoftToken, privateKey: KeyObject, label: string
   util(['--import', pem, '--token', token.label, '--label', label, '--id', idHex, '--pin', token.pin]);
 }
 
+/**
+ * Sets CKA_END_DATE (YYYYMMDD) on the public key object `label`, as a key ceremony would. In a
+ * child process: C_Initialize is per process, and this one's PKCS#11 state belongs to the code
+ * under test.
+ */
+export function setEndDate(token: SoftToken, label: string, yyyymmdd: string): void {
+  const script = `
+    const pkcs11js = require('pkcs11js');
+    const [module, tokenLabel, pin, label, date] = process.argv.slice(1);
+    const p = new pkcs11js.PKCS11();
+    p.load(module);
+    p.C_Initialize();
+    try {
+      const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === tokenLabel);
+      const session = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      p.C_Login(session, pkcs11js.CKU_USER, pin);
+      p.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }, { type: pkcs11js.CKA_LABEL, value: label }]);
+      const [h] = p.C_FindObjects(session, 1);
+      p.C_FindObjectsFinal(session);
+      if (!h) throw new Error('no public key labelled ' + label);
+      p.C_SetAttributeValue(session, h, [{ type: pkcs11js.CKA_END_DATE, value: Buffer.from(date, 'latin1') }]);
+      p.C_CloseSession(session);
+    } finally {
+      p.C_Finalize();
+    }`;
+  execFileSync(process.execPath, ['-e', script, token.module, token.label, token.pin, label, yyyymmdd], {
+    env: { ...process.env, SOFTHSM2_CONF: token.conf },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** Deletes the token (its directory): what a removed HSM looks like to the next C_Initialize. */
 export function deleteToken(token: SoftToken): void {
   util(['--delete-token', '--token', token.label]);

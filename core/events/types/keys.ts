@@ -45,3 +45,42 @@ export const KeyRevokedEvent = defineEventType({
 export function revocationSubject(r: KeyRevoked): string {
   return r.kind === 'key' ? `key:${r.keyId}` : `identity:${r.issuer}|${r.subject}`;
 }
+
+/**
+ * The keys of the inventory that have a rotation date, as the key-inventory recorder sees them
+ * (config, PKCS#11 tokens' CKA_END_DATE, revocations): a whole snapshot each time, so a consumer
+ * replaces what it held. Published at start and whenever it changes (a scan, a revocation). No key
+ * material or credential: ids, names, owners, dates, where the key is. subject = "keys:inventory".
+ */
+export const KEY_KINDS = ['cosign', 'kms', 'fulcio', 'x509', 'hsm'] as const;
+export const keyRotationScheduleSchema = z.object({
+  keys: z
+    .array(
+      z.object({
+        /** keyId (SPKI SHA-256), `identity:<issuer>|<subject>`, `kms:<uri>` or `pkcs11:<token>/<label>`. */
+        id: z.string().min(1).max(2048),
+        /** Where it was read: `keys[<i>]` (config) or `token:<label>`. */
+        origin: z.string().min(1).max(300),
+        kind: z.enum(KEY_KINDS),
+        name: z.string().max(256).optional(),
+        owner: z.string().max(256).optional(),
+        state: z.enum(['active', 'rotating', 'revoked', 'archived']),
+        /** A date (YYYY-MM-DD) or date-time with offset. */
+        rotationDue: z.iso.date().or(z.iso.datetime({ offset: true })),
+        location: z.string().max(2048).optional(),
+        algorithm: z.string().max(64).optional(),
+      }),
+    )
+    .max(10_000),
+  /** Places that could not be read this time (coded): a consumer keeps what it held from them. */
+  problems: z.array(z.object({ origin: z.string().min(1).max(300), code: z.string().min(1).max(64), message: z.string().max(2000) })).max(10_064),
+});
+export type KeyRotationSchedule = z.output<typeof keyRotationScheduleSchema>;
+
+export const KeyRotationScheduleEvent = defineEventType({
+  type: 'dev.chainwatch.keys.rotation_schedule.v1',
+  family: 'keys',
+  description: 'Snapshot of the inventory keys with a rotation date and their state; cert-expiry pages as the dates near.',
+  subject: 'keys:inventory',
+  schema: keyRotationScheduleSchema,
+});
