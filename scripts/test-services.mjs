@@ -15,6 +15,7 @@ const SERVICE_OF = {
   KAFKA: 'kafka',
   OPENSEARCH: 'opensearch',
   REKOR: 'rekor',
+  REKOR2: 'rekor2',
   ALERTMANAGER: 'alertmanager',
   MAILPIT: 'mailpit',
   SMTP: 'mailpit',

@@ -19,7 +19,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 const services = (...args: string[]): string => execFileSync(process.execPath, ['scripts/test-services.mjs', ...args], { cwd: ROOT, encoding: 'utf8' }).trim();
 
 describe('services are derived from the selected tests', () => {
-  it('unit tests need none; a folder or file needs what its suites declare; everything needs all thirteen', () => {
+  it('unit tests need none; a folder or file needs what its suites declare; everything needs all fourteen', () => {
     expect(services('--project', 'unit')).toBe('');
     expect(services('--project=unit', 'daemon')).toBe('');
     expect(services('test/cli.test.ts')).toBe('');
@@ -28,8 +28,9 @@ describe('services are derived from the selected tests', () => {
     expect(services('-t', 'x', 'test/rekor.test.ts', 'test/audit')).toBe('opensearch rekor softhsm');
     expect(services('test/keys')).toBe('softhsm');
     expect(services('test/ct.test.ts')).toBe('ctlog sunlight');
-    expect(services()).toBe('alertmanager cosign ctlog kafka kube mailpit model-venv ocireg opensearch registry rekor softhsm sunlight');
+    expect(services()).toBe('alertmanager cosign ctlog kafka kube mailpit model-venv ocireg opensearch registry rekor rekor2 softhsm sunlight');
     expect(services('test/trust-oci-cosign.test.ts')).toBe('cosign');
+    expect(services('test/rekor2-peer.test.ts')).toBe('rekor2');
   });
 });
 
@@ -57,8 +58,8 @@ describe('per-checkout run directory and ports', () => {
       const ports = Object.entries(d)
         .filter(([k]) => k !== 'CHAINWATCH_RUN' && k !== 'CHAINWATCH_TEST_PORT_BASE')
         .map(([, v]) => Number(v));
-      expect(ports).toHaveLength(15);
-      expect(new Set(ports).size).toBe(15);
+      expect(ports).toHaveLength(16);
+      expect(new Set(ports).size).toBe(16);
       const base = Number(d.CHAINWATCH_TEST_PORT_BASE);
       for (const p of ports) expect(p - base).toBeGreaterThanOrEqual(0);
       // +100/+101 (opensearch transport, trillian signer) must stay inside the 200-port block.

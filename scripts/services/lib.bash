@@ -31,7 +31,8 @@ stop_pidfile() {
 #   ctlog (ct_server 60, metrics 61, its MariaDB 62, its Trillian log server 63/64, signer 65/66) ·
 #   sunlight (submission 70, monitoring/static read path 71) · registry (distribution 80; the daemon port
 #   its notifications go to, 81) · ocireg (referrers API 85, without it 86) · kube (etcd client 90,
-#   etcd peer 91, kube-apiserver 92).
+#   etcd peer 91, kube-apiserver 92) · rekor2 (Rekor v2 HTTP API 95, its gRPC 96, metrics 97, tile read
+#   path 98).
 # Every variable can still be set from outside; scripts/test.sh and each service script read the
 # same defaults because they all source this file.
 chainwatch_checkout_defaults() {
@@ -55,10 +56,11 @@ chainwatch_checkout_defaults() {
   CHAINWATCH_OCIREG_PORT=${CHAINWATCH_OCIREG_PORT:-$((b + 85))}
   CHAINWATCH_KUBE_ETCD_PORT=${CHAINWATCH_KUBE_ETCD_PORT:-$((b + 90))}
   CHAINWATCH_KUBE_PORT=${CHAINWATCH_KUBE_PORT:-$((b + 92))}
+  CHAINWATCH_REKOR2_PORT=${CHAINWATCH_REKOR2_PORT:-$((b + 95))}
   export CHAINWATCH_RUN CHAINWATCH_TEST_PORT_BASE CHAINWATCH_KAFKA_PORT CHAINWATCH_OPENSEARCH_BASE_PORT CHAINWATCH_REKOR_PORT \
     CHAINWATCH_REKOR_DB_PORT CHAINWATCH_TRILLIAN_PORT CHAINWATCH_ALERTMANAGER_PORT CHAINWATCH_MAILPIT_SMTP_PORT \
     CHAINWATCH_MAILPIT_HTTP_PORT CHAINWATCH_CTLOG_PORT CHAINWATCH_SUNLIGHT_PORT CHAINWATCH_REGISTRY_PORT CHAINWATCH_REGISTRY_NOTIFY_PORT \
-    CHAINWATCH_OCIREG_PORT CHAINWATCH_KUBE_ETCD_PORT CHAINWATCH_KUBE_PORT
+    CHAINWATCH_OCIREG_PORT CHAINWATCH_KUBE_ETCD_PORT CHAINWATCH_KUBE_PORT CHAINWATCH_REKOR2_PORT
 }
 chainwatch_checkout_defaults
 

@@ -1,7 +1,8 @@
 # The monitoring read path of the local Sunlight (sunlight.sh): a static file server over the log's
 # local directory that, like skylight (Sunlight's production read path), serves the data and names
 # tiles Sunlight stores gzip-compressed with `Content-Encoding: gzip`, as static-ct-api says, so a
-# client sees the TileLeaf bytes. Everything else is served as stored.
+# client sees the TileLeaf bytes. Everything else is served as stored. rekor2.sh serves Rekor v2's
+# Tessera directory with it too (tlog-tiles: no data/names tiles, so all as stored).
 #   python3 static-tiles.py PORT DIR
 import functools
 import http.server
