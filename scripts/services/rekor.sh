@@ -84,6 +84,8 @@ print_exports() {
   echo "export CHAINWATCH_TEST_REKOR_CLI=$BIN/rekor-cli"
   echo "export CHAINWATCH_TEST_REKOR_PUBKEY=$RUN/signer.pub.pem"
   echo "export CHAINWATCH_TEST_REKOR_SCRIPT=$HERE/rekor.sh"
+  # Where the pid files are: the rekor-live bench reads the servers' CPU from /proc.
+  echo "export CHAINWATCH_TEST_REKOR_RUN=$RUN"
 }
 
 case "${1:-}" in
