@@ -41,6 +41,8 @@ const ADD_CHAIN = arg('addchain', 2000);
 const BATCH = arg('batch', 1000);
 const CONCURRENCY = arg('concurrency', 4);
 const BACKFILL = arg('backfill', 100_000);
+/** One more catch-up with V8's young generation capped (semi-space MiB; 0: none): what the RSS is without V8's default 128 MiB. */
+const SEMI = arg('semi', 16);
 const url = process.env.CHAINWATCH_TEST_CTLOG_URL;
 const caDir = process.env.CHAINWATCH_TEST_CTLOG_CA;
 const pubPem = process.env.CHAINWATCH_TEST_CTLOG_PUBKEY;
@@ -110,12 +112,13 @@ interface CwSample {
 }
 
 /** One catch-up of `chainwatch run` from index 0 on a fresh data directory. */
-async function chainwatch(): Promise<CwSample> {
+async function chainwatch(nodeOptions: string[] = []): Promise<CwSample> {
   const dir = mkdtempSync(join(tmpdir(), 'cw-ct-bench-'));
   const start = performance.now();
   // CT_BENCH_CPU_PROF=DIR: a V8 CPU profile of each daemon run (written when it exits on SIGTERM).
   const prof = process.env.CT_BENCH_CPU_PROF;
-  const env = prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {};
+  const options = [...nodeOptions, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
+  const env = options.length ? { NODE_OPTIONS: options.join(' ') } : {};
   const d = await startDaemon(['--config', configFile(dir, 'beginning'), '--data-dir', dir], env);
   const mib = 2 ** 20;
   let heap = 0;
@@ -188,6 +191,11 @@ for (let r = 0; r < ROUNDS; r++) {
       `chainwatch ${c.rate.toFixed(0)}/s (${c.cpu.toFixed(1)} µs), peak RSS ${c.rss.toFixed(0)} MiB (heap ${c.heap.toFixed(0)}, external ${c.external.toFixed(0)}, young ${c.young.toFixed(0)})`,
   );
 }
+const semi = SEMI > 0 ? await chainwatch([`--max-semi-space-size=${SEMI}`]) : undefined;
+if (semi)
+  log(
+    `chainwatch with --max-semi-space-size=${SEMI}: ${semi.rate.toFixed(0)}/s (${semi.cpu.toFixed(1)} µs), peak RSS ${semi.rss.toFixed(0)} MiB (young ${semi.young.toFixed(0)})`,
+  );
 const from = Math.max(0, Math.floor((size - BACKFILL) / 2));
 const to = Math.min(size, from + BACKFILL);
 const bf = await backfill(from, to);
@@ -211,6 +219,8 @@ report(benchSpec('ct'), {
   peakExternal: peak.external,
   peakYoung: peak.young,
   certspotterRss: Math.max(...cs.map((s) => s.rss)),
+  ...(semi ? { semiRss: semi.rss, semiCpu: semi.cpu } : {}),
+  rawCpu: median(raw.map((s) => s.cpu)),
   backfillWall: bf.wall * per100k,
   backfillCpu: bf.cpu * per100k,
   backfillRss: bf.rss,
