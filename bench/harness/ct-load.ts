@@ -20,10 +20,21 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // before @peculiar/x509 (tsyringe needs it)
 import * as px from '@peculiar/x509';
 
+/**
+ * The signed tree size. Retried: after a long fill the pooled keep-alive connection may have been
+ * closed by ct_server, and the first request on it fails (EPIPE) before reaching the log.
+ */
 export async function ctTreeSize(url: string): Promise<number> {
-  const res = await fetch(`${url}ct/v1/get-sth`);
-  if (!res.ok) throw new Error(`GET ${url}ct/v1/get-sth: HTTP ${res.status}`);
-  return ((await res.json()) as { tree_size: number }).tree_size;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${url}ct/v1/get-sth`);
+      if (!res.ok) throw new Error(`GET ${url}ct/v1/get-sth: HTTP ${res.status}`);
+      return ((await res.json()) as { tree_size: number }).tree_size;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 const pemDer = (pem: string): Buffer => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
