@@ -27,6 +27,7 @@ export const unitSchema = z.enum([
   'evaluations/CPU-s',
   'documents/CPU-s',
   'µs',
+  's',
   'MiB',
   'B',
   'count',

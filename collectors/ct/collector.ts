@@ -30,6 +30,8 @@ export class CtCollector extends LogCollector<CtCursor> {
   readonly key: CtLogKey;
   private readonly follower: CtFollower;
   private readonly http: HttpClient;
+  /** Per entry in every event: encoded once. */
+  private readonly logId: string;
 
   constructor(
     readonly config: CtLogConfig,
@@ -54,6 +56,7 @@ export class CtCollector extends LogCollector<CtCursor> {
       anomalyMessage: 'CT log anomaly',
     });
     this.key = loadLogKey(config.key);
+    this.logId = this.key.logId.toString('base64');
     this.name = `ct:${config.vantage}:${publicUrl}`;
     const rate = config.rateLimit;
     this.http = new HttpClient({
@@ -143,12 +146,12 @@ export class CtCollector extends LogCollector<CtCursor> {
       type: CtEntryEvent.type,
       source: `${SOURCE}/${this.config.vantage}`,
       // One id per (log, index): a redelivery after a crash is the same event (at-least-once).
-      id: `${this.key.logId.toString('base64')}#${a.index}`,
+      id: `${this.logId}#${a.index}`,
       subject: `sha256:${certSha256}`,
       time: this.ctx.now(),
       data: {
         log: {
-          logId: this.key.logId.toString('base64'),
+          logId: this.logId,
           url: this.settings.publicUrl,
           api: this.config.api,
           ...(this.config.description ? { description: this.config.description } : {}),

@@ -7,6 +7,8 @@
 #   ctlog.sh stop     stop everything (idempotent)
 #   ctlog.sh status   exit 0 when ct_server answers get-roots
 #   ctlog.sh build    only build (cold-build measurement, CI cache warm-up)
+#   ctlog.sh fill N   queue N more distinct certificates straight into the running log's Trillian tree
+#                     (tools/ct-fill, built once per source version; the CT bench's large backlogs)
 #
 # stdout carries ONLY `export ...` lines (scripts/test.sh evals them); everything else goes to stderr.
 # ct_server v1.4.0 pins Trillian v1.7.2, while rekor.sh runs the Trillian rekor pins (v1.7.3): the CT
@@ -64,6 +66,31 @@ build_into() {
 }
 build() { cached_build "$BIN" build_into; }
 
+# fill N: tools/ct-fill (Go, in the ct_server build module so it links the same ct-go + Trillian
+# code ct_server uses to build its leaves), cached under the hash of its source.
+FILL_SRC="$HERE/../../tools/ct-fill/main.go"
+fill_into() {
+  local src="$CHAINWATCH_CACHE/ctlog/$CTGO_VERSION/src" tmp=$1
+  [[ -f "$src/go.mod" ]] || { log "ct_server build module missing: $src"; return 1; }
+  mkdir -p "$src/ctfill" && cp "$FILL_SRC" "$src/ctfill/main.go"
+  (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags="-s -w" -o "$tmp/ct-fill" ./ctfill >&2)
+}
+fill() {
+  local n=${1:?usage: ctlog.sh fill N} bin
+  build
+  bin="$CHAINWATCH_CACHE/ctlog/$CTGO_VERSION/ct-fill-$(sha256sum "$FILL_SRC" | cut -c1-12)"
+  cached_build "$bin" fill_into
+  local tree; tree=$(sed -n 's/^ *log_id: *\([0-9]*\).*/\1/p' "$RUN/ct_server.cfg")
+  # Each QueueLeaf is its own MariaDB transaction: with a log flush per commit the fill runs at
+  # ~400/s whatever the concurrency. A throwaway test database needs no per-commit flush while it
+  # is filled (a crash loses the run's log anyway); the setting is restored afterwards.
+  sql -e 'SET GLOBAL innodb_flush_log_at_trx_commit = 2'
+  local rc=0
+  "$bin/ct-fill" -rpc "127.0.0.1:$TL_RPC" -tree "$tree" -ca "$RUN/ca" -n "$n" -inflight "${CHAINWATCH_CTFILL_INFLIGHT:-64}" >&2 || rc=$?
+  sql -e 'SET GLOBAL innodb_flush_log_at_trx_commit = 1'
+  return "$rc"
+}
+
 # shellcheck source=trillian.bash
 source "$HERE/trillian.bash"
 
@@ -118,7 +145,8 @@ case "${1:-}" in
     log "ct_server up on 127.0.0.1:$PORT/$PREFIX after $(( $(date +%s) - started ))s"
     print_exports
     ;;
+  fill) fill "${2:-}" ;;
   stop) stop_all ;;
   status) curl -fsS -o /dev/null "http://127.0.0.1:$PORT/$PREFIX/ct/v1/get-roots" ;;
-  *) echo "usage: $0 start|stop|status|build" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|build|fill N" >&2; exit 2 ;;
 esac
