@@ -1,7 +1,8 @@
-import { leafHash, parseVerifierKey, verifyInclusion, inclusionProof } from '../../core/tlog/index.js';
+import { parseVerifierKey, verifyInclusion, inclusionProof } from '../../core/tlog/index.js';
 import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
+import { leafHashOfBody } from './record.js';
 import type { AuditRecord, AuditStore } from './port.js';
 
 /**
@@ -33,7 +34,7 @@ export async function getRecordWithProof(store: AuditStore, ref: { index: number
   const out: RecordProof = {
     format: 'chainwatch.audit.proof/v1',
     record,
-    leafHash: leafHash(Buffer.from(canonicalJson(record), 'utf8')).toString('hex'),
+    leafHash: leafHashOfBody(canonicalJson(record)).toString('hex'),
     index: record.index,
   };
   const cps = await store.listCheckpoints();
@@ -60,7 +61,7 @@ export function verifyRecordProof(p: RecordProof, vkey: string): { treeSize: num
   const cp = openAuditCheckpoint(p.checkpoint, parseVerifierKey(vkey));
   if (cp.size !== p.treeSize) throw new AuditError('AUDIT_RECORD_INVALID', 'proof tree size differs from the checkpoint size');
   if (p.record.index !== p.index) throw new AuditError('AUDIT_RECORD_INVALID', 'record index differs from the proof index');
-  const leaf = leafHash(Buffer.from(canonicalJson(p.record), 'utf8'));
+  const leaf = leafHashOfBody(canonicalJson(p.record));
   verifyInclusion(
     leaf,
     p.index,

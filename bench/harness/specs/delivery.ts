@@ -11,8 +11,17 @@ export const audit: BenchSpec = {
   services: ['opensearch'],
   measurements: {
     sqliteAudit: { label: 'SqliteAuditStore.append: Merkle leaf + nodes, indexes, fsync per batch of 500', unit: 'records/s' },
-    sqliteRaw: { label: 'bare one-column SQLite insert of the same events (WAL, synchronous=FULL)', unit: 'records/s' },
+    sqliteRaw: {
+      label:
+        "bare one-column SQLite insert of the same events (JSON.stringify; the store's pragmas: WAL, synchronous=FULL; one transaction + fsync per batch of 500)",
+      unit: 'records/s',
+    },
     sqliteSameSchema: { label: "the audit store's own tables and indexes, without canonical JSON or hashing", unit: 'records/s' },
+    sqliteAuditCpu: { label: 'SqliteAuditStore.append: CPU per record', unit: 'µs' },
+    sqliteRawCpu: { label: 'bare one-column SQLite insert: CPU per record', unit: 'µs' },
+    sqliteSameSchemaCpu: { label: 'same schema without hashing: CPU per record', unit: 'µs' },
+    sqlitePairedRatio: { label: 'bare insert CPU per record / audit CPU per record, median over interleaved rounds', unit: 'ratio' },
+    sqliteSameSchemaPairedRatio: { label: 'same-schema CPU per record / audit CPU per record, median over interleaved rounds', unit: 'ratio' },
     osAudit: { label: 'OpenSearchAuditStore.append (op_type=create + tree nodes), OpenSearch client', unit: 'records/s' },
     osRaw: { label: 'raw `_bulk` index of the same events, OpenSearch client', unit: 'records/s' },
     esAudit: { label: 'OpenSearchAuditStore.append, Elasticsearch client', unit: 'records/s' },
@@ -20,6 +29,9 @@ export const audit: BenchSpec = {
     eventBytes: { label: 'event size', unit: 'B' },
   },
   // A 20,000-record SQLite run takes under a second: one fsync hiccup moves it by 10-20 %.
+  // Issue 9's target (>= 0.5 of the bare insert) is checked on both: the wall-clock ratio is the
+  // one the issue states, the paired CPU ratio the one a loaded machine can still measure (the
+  // equal per-batch fsync wait is not in it, so it is the stricter of the two on a quiet machine).
   figures: [
     {
       id: 'sqlite',
@@ -29,6 +41,16 @@ export const audit: BenchSpec = {
       better: 'higher',
       checks: [{ of: 'ratio', op: '>=', bound: 0.5 }],
       tolerance: 0.2,
+    },
+    {
+      id: 'sqlite-cpu',
+      label: 'SQLite: same, CPU per record (paired within rounds)',
+      value: 'sqliteAudit',
+      baseline: 'sqliteRaw',
+      ratio: { measurement: 'sqlitePairedRatio', method: 'median over interleaved rounds of bare-insert CPU per record / audit CPU per record' },
+      better: 'higher',
+      checks: [{ of: 'ratio', op: '>=', bound: 0.5 }],
+      tolerance: 0.15,
     },
     {
       id: 'sqlite-vs-schema',

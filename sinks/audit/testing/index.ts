@@ -4,4 +4,4 @@ export * from './contract.js';
 export * from './sqlite-tamper.js';
 export { ElasticsearchJs } from '../search/elasticsearch-js.js';
 export { OpenSearchJs } from '../search/opensearch-js.js';
-export { searchKey } from '../sqlite-schema.js';
+export { searchKey, WAL_AUTOCHECKPOINT } from '../sqlite-schema.js';
