@@ -42,6 +42,8 @@ export class EmbeddedBus implements Bus {
   private readonly subs = new Set<EmbeddedSubscription>();
   /** group\0topic\0partition -> member currently handling it (see EmbeddedSubscription). */
   private readonly leases = new Map<string, EmbeddedSubscription>();
+  /** group -> its live members (membersOf), cleared whenever a subscription starts or stops. */
+  private readonly members = new Map<string, EmbeddedSubscription[]>();
   private readonly wake = new EventEmitter().setMaxListeners(0);
   /** Committed records handed to in-process consumers without a SELECT (see RecentRecords). */
   private readonly recent: RecentRecords;
@@ -153,7 +155,12 @@ export class EmbeddedBus implements Bus {
   private append(rows: AppendRow[]): void {
     const store = this.requireStore();
     if (rows.length === 0) return;
-    for (const r of rows) if (!TOPIC_NAME.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
+    let checked: string | undefined;
+    for (const r of rows) {
+      if (r.topic === checked) continue; // a batch is mostly one topic
+      if (!TOPIC_NAME.test(r.topic)) throw new BusError('BUS_INVALID_TOPIC', `invalid topic name ${JSON.stringify(r.topic).slice(0, 80)}`);
+      checked = r.topic;
+    }
     let appended;
     try {
       // A full disk rolls the transaction back (nothing half-appended) and is reported: readiness,
@@ -193,9 +200,13 @@ export class EmbeddedBus implements Bus {
       logger: this.logger.child({ group: opts.group }),
       commit: (group, topic, p, next) => watchWrite(this.storage, 'bus', this.config.path, () => store.commit.run(group, topic, p, next)),
       // An ephemeral reader (events tail) takes no share: the group's members would skip its partitions.
-      members: () => [...this.subs].filter((s) => s.group === opts.group && !s.ephemeral && !s.isStopped()),
+      members: () => this.membersOf(opts.group),
+      onStopping: () => this.members.clear(),
       deadLetter: async (topic, rec) => this.publishRaw(topic, [rec]),
-      onStopped: (s) => this.subs.delete(s),
+      onStopped: (s) => {
+        this.subs.delete(s);
+        this.members.clear();
+      },
       claim: (topic, p, s) => {
         const k = `${opts.group}\0${topic}\0${p}`;
         const holder = this.leases.get(k);
@@ -209,8 +220,19 @@ export class EmbeddedBus implements Bus {
       },
     });
     this.subs.add(sub);
+    this.members.clear();
     sub.start();
     return sub;
+  }
+
+  /**
+   * Live members of a group (never ephemeral readers), in subscription order. Asked per consumed
+   * record (a member stops mid-batch when the assignment changed), so kept until membership changes.
+   */
+  private membersOf(group: string): EmbeddedSubscription[] {
+    let m = this.members.get(group);
+    if (!m) this.members.set(group, (m = [...this.subs].filter((s) => s.group === group && !s.ephemeral && !s.isStopped())));
+    return m;
   }
 
   async lag(group: string): Promise<{ topic: string; partition: number; lag: number }[]> {

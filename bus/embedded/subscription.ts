@@ -49,6 +49,8 @@ interface Deps {
   /** Live members of this subscription's group in this process, for partition assignment (never ephemeral readers). */
   members: () => EmbeddedSubscription[];
   deadLetter: (topic: string, rec: { key: string; value: Buffer; headers: Record<string, string> }) => Promise<void>;
+  /** Told when stop() begins (the member leaves the group's assignment at once) and when it ended. */
+  onStopping: (s: EmbeddedSubscription) => void;
   onStopped: (s: EmbeddedSubscription) => void;
   /**
    * Exclusive per-(group, topic, partition) lease among this process' members: a member that just
@@ -135,6 +137,7 @@ export class EmbeddedSubscription implements Subscription {
   async stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
+      this.deps.onStopping(this);
       this.deps.wake.off('append', this.onAppend);
       this.doorbell.ring();
     }

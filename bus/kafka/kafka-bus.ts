@@ -166,7 +166,9 @@ export class KafkaBus implements Bus {
       const topic = opts.topic ?? topicFor(familyOf(valid.type));
       let msgs = byTopic.get(topic);
       if (!msgs) byTopic.set(topic, (msgs = []));
-      msgs.push({ topic: this.wire(topic), key: opts.key ?? keyOf(valid), value, ...(opts.headers ? { headers: opts.headers } : {}) });
+      const msg: Message = { topic: this.wire(topic), key: opts.key ?? keyOf(valid), value };
+      if (opts.headers) msg.headers = opts.headers;
+      msgs.push(msg);
     }
     await this.send(byTopic);
   }

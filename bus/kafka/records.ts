@@ -13,7 +13,8 @@ export async function within(p: Promise<unknown>, ms: number): Promise<void> {
 
 export function toRaw(topic: string, m: Msg): RawBusRecord {
   const headers: Record<string, string> = {};
-  for (const [k, v] of m.headers) if (k !== undefined && v !== undefined) headers[k] = v;
+  // Most records carry none: skip the Map iterator then (this runs per consumed record).
+  if (m.headers.size > 0) for (const [k, v] of m.headers) if (k !== undefined && v !== undefined) headers[k] = v;
   return {
     topic,
     partition: m.partition,

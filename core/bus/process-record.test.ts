@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { encodeEvent, makeEvent, ProbeEvent } from '../events/index.js';
+import { DLQ_HEADERS } from '../ports/bus.js';
 import { noopMetrics } from '../ports/metrics.js';
 import { silentLogger } from '../ports/logger.js';
 import { sqliteFullError } from '../testing/index.js';
@@ -45,6 +46,39 @@ describe('processRecord', () => {
     expect(spans[1]!.status.code).toBe(2); // ERROR
     expect(dead).toEqual(['chainwatch.system.dlq']);
     trace.disable();
+  });
+
+  it("makes exactly the retry policy's attempts without a tracer: the untraced first call counts as attempt 1", async () => {
+    const ev = makeEvent({ type: ProbeEvent.type, source: 'urn:t', subject: 's', data: { seq: 1 } });
+    const rec = { topic: 'chainwatch.system', partition: 0, offset: '0', key: 's', headers: {}, value: encodeEvent(ev), timestampMs: 0 };
+    const run = async (failures: number): Promise<{ calls: number; dead: Record<string, string>[] }> => {
+      const dead: Record<string, string>[] = [];
+      let calls = 0;
+      await processRecord(
+        rec,
+        {
+          group: 'g',
+          handler: async () => {
+            if (++calls <= failures) throw new Error(`failure ${calls}`);
+          },
+          retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+          raw: false,
+          deadLetter: async (_t: string, r: { headers: Record<string, string> }) => void dead.push(r.headers),
+          metrics: busMetrics(noopMetrics),
+          logger: silentLogger,
+        },
+        new AbortController().signal,
+      );
+      return { calls, dead };
+    };
+    expect(await run(0)).toEqual({ calls: 1, dead: [] });
+    expect(await run(2)).toEqual({ calls: 3, dead: [] });
+    const exhausted = await run(5);
+    expect(exhausted.calls).toBe(3);
+    expect(exhausted.dead).toHaveLength(1);
+    expect(exhausted.dead[0]![DLQ_HEADERS.attempts]).toBe('3');
+    // The last attempt's own error, as before the fast path existed.
+    expect(exhausted.dead[0]![DLQ_HEADERS.reason]).toBe('failure 3');
   });
 
   it('never dead-letters a record whose handler meets a full disk: it pauses and retries past the retry policy until the write succeeds', async () => {

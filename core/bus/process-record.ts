@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { ProxyTracerProvider, SpanStatusCode, trace, type TracerProvider } from '@opentelemetry/api';
 import { describeError, HandlerError } from '../errors.js';
 import { decodeEvent, deadLetterTopic, EVENT_FAMILIES, topicFor } from '../events/registry.js';
 import { type BusRecord, DLQ_HEADERS, type Handler, type RawBusRecord } from '../ports/bus.js';
@@ -40,11 +40,18 @@ export function busMetrics(m: Metrics): BusMetrics {
     consumed.inc({ topic }, 0);
     dlq.inc({ topic }, 0);
   }
+  // One label object per topic, reused: these run per consumed record.
+  const byTopic = new Map<string, { topic: string }>();
+  const labels = (topic: string): { topic: string } => {
+    let l = byTopic.get(topic);
+    if (!l) byTopic.set(topic, (l = { topic }));
+    return l;
+  };
   return {
-    in: (topic) => consumed.inc({ topic }),
+    in: (topic) => consumed.inc(labels(topic)),
     failed: (topic, code) => failed.inc({ topic, code }),
-    deadLettered: (topic) => dlq.inc({ topic }),
-    latency: (topic, seconds) => lat.observe({ topic }, seconds),
+    deadLettered: (topic) => dlq.inc(labels(topic)),
+    latency: (topic, seconds) => lat.observe(labels(topic), seconds),
   };
 }
 
@@ -57,6 +64,19 @@ export function knownTopics(): string[] {
 }
 
 const tracer = trace.getTracer('chainwatch.bus');
+/** What the API's global provider delegates to while no SDK is registered (a module-level singleton). */
+const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether spans go anywhere: a provider was registered (daemon/tracing.ts with an OTLP endpoint, or a
+ * test). Without one, the API's no-op span still costs a context switch and a few objects per event,
+ * which is a measurable share of the bus' own work (docs/benchmarks-bus-embedded.md), so the handler
+ * then runs without a span. Checked per record: a provider registered later takes effect at once.
+ */
+function tracing(): boolean {
+  const p = trace.getTracerProvider();
+  return !(p instanceof ProxyTracerProvider) || p.getDelegate() !== NOOP_PROVIDER;
+}
 
 export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps, signal: AbortSignal): Promise<void> {
   deps.metrics.in(rec.topic);
@@ -77,11 +97,27 @@ export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps
   const record = { topic: rec.topic, partition: rec.partition, offset: rec.offset, key: rec.key, headers: rec.headers, event };
   const started = performance.now();
   try {
+    // Without tracing, the common case first and without the retry and storage-pause machinery:
+    // one call of the handler. Only a failure takes the full path below, where this call's outcome
+    // counts as the first attempt. With tracing, the full path from the start (one span per record).
+    let first: unknown;
+    if (!tracing()) {
+      try {
+        await callHandler(record, deps, signal);
+        return;
+      } catch (err) {
+        first = err;
+      }
+    }
     // A storage fault (a full disk under the handler's store) is infrastructure trouble, not a
     // bad record: the handler is paused and retried until the storage recovers, never
     // dead-lettered. Its store rolled the failed write back, so the retry starts clean.
     await untilStorageRecovers(
-      () => handleOnce(record, rec, deps, signal),
+      () => {
+        const prior = first;
+        first = undefined;
+        return handleOnce(record, deps, signal, prior);
+      },
       signal,
       (err, pause) => {
         const code = storageFault(err)!;
@@ -105,28 +141,38 @@ export async function processRecord(rec: RawBusRecord, deps: RecordProcessorDeps
   }
 }
 
-/** The handler under the retry policy, in one span. Rejects with the policy's last error. */
-async function handleOnce(record: BusRecord, rec: RawBusRecord, deps: RecordProcessorDeps, signal: AbortSignal): Promise<void> {
+/**
+ * The handler under the retry policy, in one span when tracing. `prior` is the outcome of an
+ * attempt already made (the untraced fast path's): it counts as attempt 1, so the policy makes
+ * exactly the attempts it would have made itself. Rejects with the policy's last error.
+ */
+function handleOnce(record: BusRecord, deps: RecordProcessorDeps, signal: AbortSignal, prior: unknown): Promise<void> {
+  const attempts = (): Promise<void> =>
+    withRetry((n) => (n === 1 && prior !== undefined ? Promise.reject(prior as Error) : callHandler(record, deps, signal)), deps.retry, signal);
+  return tracing() ? inSpan(record, attempts) : attempts();
+}
+
+/** One call of the handler; every failure becomes a HandlerError (retriable unless the handler said otherwise). */
+async function callHandler(record: BusRecord, deps: RecordProcessorDeps, signal: AbortSignal): Promise<void> {
+  try {
+    await deps.handler(record, signal);
+  } catch (err) {
+    // Handlers may throw anything; every failure is retriable here unless the
+    // handler says otherwise with a ChainwatchError whose retriable flag is false.
+    if (err instanceof HandlerError && !err.retriable) throw err;
+    throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
+  }
+}
+
+/** The handling of one record (all its attempts) in a span named after the topic. */
+function inSpan(record: BusRecord, fn: () => Promise<void>): Promise<void> {
   const event = record.event;
-  await tracer.startActiveSpan(
-    `handle ${rec.topic}`,
-    { attributes: { 'messaging.destination.name': rec.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } },
+  return tracer.startActiveSpan(
+    `handle ${record.topic}`,
+    { attributes: { 'messaging.destination.name': record.topic, 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id } },
     async (span) => {
       try {
-        await withRetry(
-          async () => {
-            try {
-              await deps.handler(record, signal);
-            } catch (err) {
-              // Handlers may throw anything; every failure is retriable here unless the
-              // handler says otherwise with a ChainwatchError whose retriable flag is false.
-              if (err instanceof HandlerError && !err.retriable) throw err;
-              throw new HandlerError('HANDLER_FAILED', describeError(err).message, { cause: err, retriable: true });
-            }
-          },
-          deps.retry,
-          signal,
-        );
+        await fn();
         span.setStatus({ code: SpanStatusCode.OK });
       } catch (err) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err).code });

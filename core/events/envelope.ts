@@ -92,22 +92,60 @@ function fastEnvelope(value: unknown): CloudEvent | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return undefined;
+  // Named property reads and assignments in one fixed order (not loops over key lists): every
+  // output object then has the same hidden class, which is what makes this path cheap.
   const v = value as Record<string, unknown>;
-  if (v.specversion !== '1.0') return undefined;
-  for (const k of ['id', 'source', 'type'] as const) if (typeof v[k] !== 'string' || v[k].length === 0) return undefined;
-  for (const k of ['subject', 'datacontenttype', 'dataschema'] as const)
-    if (Object.hasOwn(v, k) && (typeof v[k] !== 'string' || v[k].length === 0)) return undefined;
-  if (Object.hasOwn(v, 'time') && (typeof v.time !== 'string' || !timeOk(v.time))) return undefined;
-  if ((Object.hasOwn(v, 'data') && v.data === undefined) || Object.hasOwn(v, 'data_base64')) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const k of SHAPE_KEYS) if (Object.hasOwn(v, k)) out[k] = v[k];
-  for (const k of Object.keys(v)) {
+  const { id, source, type, subject, time, datacontenttype, dataschema, data } = v;
+  if (v.specversion !== '1.0' || !nonEmpty(id) || !nonEmpty(source) || !nonEmpty(type)) return undefined;
+  if (!Object.hasOwn(v, 'specversion') || !Object.hasOwn(v, 'id') || !Object.hasOwn(v, 'source') || !Object.hasOwn(v, 'type')) return undefined;
+  const out: Record<string, unknown> = { specversion: '1.0', id, source, type };
+  let n = 4; // own keys of `v` accounted for
+  // An own key whose value is undefined, or an inherited one, is left to zod (absent() fails).
+  if (subject !== undefined) {
+    if (!nonEmpty(subject) || !Object.hasOwn(v, 'subject')) return undefined;
+    out.subject = subject;
+    n++;
+  } else if (!absent(v, 'subject')) return undefined;
+  if (time !== undefined) {
+    if (typeof time !== 'string' || !timeOk(time) || !Object.hasOwn(v, 'time')) return undefined;
+    out.time = time;
+    n++;
+  } else if (!absent(v, 'time')) return undefined;
+  if (datacontenttype !== undefined) {
+    if (!nonEmpty(datacontenttype) || !Object.hasOwn(v, 'datacontenttype')) return undefined;
+    out.datacontenttype = datacontenttype;
+    n++;
+  } else if (!absent(v, 'datacontenttype')) return undefined;
+  if (dataschema !== undefined) {
+    if (!nonEmpty(dataschema) || !Object.hasOwn(v, 'dataschema')) return undefined;
+    out.dataschema = dataschema;
+    n++;
+  } else if (!absent(v, 'dataschema')) return undefined;
+  if (data !== undefined) {
+    if (!Object.hasOwn(v, 'data')) return undefined;
+    out.data = data;
+    n++;
+  } else if (!absent(v, 'data')) return undefined;
+  if (Object.hasOwn(v, 'data_base64')) return undefined;
+  const keys = Object.keys(v);
+  if (keys.length === n) return out as unknown as CloudEvent;
+  // Extension attributes, in input order after the shape keys.
+  for (const k of keys) {
     if (SHAPE.has(k)) continue;
     const x = v[k];
     if (!EXTENSION_NAME.test(k) || !(typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x)))) return undefined;
     out[k] = x;
   }
   return out as unknown as CloudEvent;
+}
+
+function nonEmpty(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0;
+}
+
+/** The key is neither own nor inherited (an own undefined or a polluted prototype is zod's to judge). */
+function absent(v: Record<string, unknown>, k: string): boolean {
+  return !(k in v);
 }
 
 /** Validates only the envelope (not the data) and returns it typed. */

@@ -9,8 +9,11 @@ import { type CloudEvent, EVENT_TYPE_PATTERN, formatIssues, parseEnvelope } from
 export const EVENT_FAMILIES = ['system', 'rekor', 'tlog', 'ct', 'registry', 'k8s', 'keys', 'provenance', 'findings', 'audit'] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
+const TOPICS = new Map<string, string>(EVENT_FAMILIES.map((f) => [f, `chainwatch.${f}`]));
+
+/** The topic of a family (precomputed: publishers ask once per event). */
 export function topicFor(family: EventFamily): string {
-  return `chainwatch.${family}`;
+  return TOPICS.get(family) ?? `chainwatch.${family}`;
 }
 /** Dead-letter topic of a topic. */
 export function deadLetterTopic(topic: string): string {
@@ -55,7 +58,10 @@ export function validateEvent(value: unknown): CloudEvent {
   if (!res.success) {
     throw new EventError('EVENT_INVALID_DATA', `invalid data for ${ev.type}: ${formatIssues(res.error.issues)}`);
   }
-  return { ...ev, data: res.data };
+  // parseEnvelope returned a fresh object (its own or zod's): set the parsed data in place rather
+  // than copying the envelope again (same keys, same order as a spread).
+  ev.data = res.data;
+  return ev;
 }
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
@@ -66,11 +72,16 @@ export function decodeEvent(bytes: Uint8Array | string): CloudEvent {
   if (size > MAX_EVENT_BYTES) throw new EventError('EVENT_TOO_LARGE', `event of ${size} bytes exceeds ${MAX_EVENT_BYTES}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    parsed = JSON.parse(typeof bytes === 'string' ? bytes : utf8(bytes));
   } catch (err) {
     throw new EventError('EVENT_MALFORMED_JSON', 'event is not valid JSON', { cause: err });
   }
   return validateEvent(parsed);
+}
+
+/** The text of UTF-8 bytes without copying them (a Buffer decodes itself; other views get a Buffer view). */
+function utf8(bytes: Uint8Array): string {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
 }
 
 export function encodeEvent(ev: CloudEvent): Buffer {
