@@ -118,7 +118,9 @@ export class HttpClient {
     const ok = res.status >= 200 && res.status < 300;
     let bytes: Buffer;
     try {
-      bytes = ok ? await res.read(req.maxBodyBytes ?? this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'cap', peer) : await res.read(ERROR_BODY_BYTES, 'head', peer);
+      bytes = ok
+        ? await res.read(req.maxBodyBytes ?? this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'cap', peer)
+        : await res.read(ERROR_BODY_BYTES, 'head', peer);
     } catch (err) {
       if (err instanceof HttpError) throw err;
       // The connection broke (or the attempt timed out) while the body was read: as retriable as
