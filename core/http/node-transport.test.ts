@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -94,7 +95,6 @@ describe('node:http transport', () => {
     for (let i = 0; i < 20; i++) await c.request({ url: `${a}/json`, signal: ac.signal });
     await c.request({ url: `http://127.0.0.1:9/x`, signal: ac.signal }).catch(() => undefined);
     // Node counts listeners of an EventTarget through events.getEventListeners.
-    const { getEventListeners } = await import('node:events');
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -17,7 +17,10 @@ import { type SendInit, type Transport, tooLarge, type Wire } from './transport.
  * (`manual`); URLs with credentials refused; gzip/deflate/br bodies decoded (none is asked for);
  * `accept` and `user-agent` sent when the caller sets none.
  */
-const AGENTS = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+// HTTP(S)_PROXY/NO_PROXY are honoured when NODE_USE_ENV_PROXY is set, as Node does for fetch and its
+// global agents (own agents only see them through proxyEnv). --use-env-proxy alone is not seen here.
+const proxyEnv = process.env.NODE_USE_ENV_PROXY === '1' ? process.env : undefined;
+const AGENTS = { 'http:': new HttpAgent({ keepAlive: true, proxyEnv }), 'https:': new HttpsAgent({ keepAlive: true, proxyEnv }) };
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 const CROSS_ORIGIN_DROPPED = ['authorization', 'proxy-authorization', 'cookie'];
