@@ -61,7 +61,6 @@ function entryEvents(host: FollowerHost, batch: TileBatch<Buffer>): CloudEvent[]
       kind: parsed.kind,
       ...(parsed.apiVersion ? { apiVersion: parsed.apiVersion } : {}),
       body: parsed.body,
-      bodyB64: bytes.toString('base64'),
       artifact: { digests: parsed.digests },
       signers: parsed.signers,
       verification: { inclusion: true, set: null, checkpoint: { size: cp.size, rootHash } },

@@ -83,7 +83,6 @@ export function verifyV1Entry(e: V1LogEntry, expectedIndex: number, ctx: V1Verif
       kind: parsed.kind,
       ...(parsed.apiVersion ? { apiVersion: parsed.apiVersion } : {}),
       body: parsed.body,
-      bodyB64: e.body,
       artifact: { digests: parsed.digests },
       signers: parsed.signers,
       verification: { inclusion: true, set, checkpoint: { size: proof.treeSize, rootHash: trusted.toString('base64') } },

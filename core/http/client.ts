@@ -1,6 +1,8 @@
 import { HttpError } from '../errors.js';
 import { httpStatusError } from './status.js';
 import type { TokenBucket } from './token-bucket.js';
+import { nodeTransport } from './node-transport.js';
+import { fetchTransport, type Transport, type Wire } from './transport.js';
 
 /**
  * The one HTTP client of chainwatch (collectors and sink adapters alike). It classifies at the
@@ -10,7 +12,8 @@ import type { TokenBucket } from './token-bucket.js';
  *
  * Messages and causes name the peer (`peer`), never the URL: sink URLs carry tokens in their path
  * or query (Slack webhooks, PagerDuty routing keys), and undici puts the URL into some of its
- * errors, so causes are reduced to their error name and code.
+ * errors, so causes are reduced to their error name and code. The transport is node:http
+ * (node-transport.ts: lighter than fetch per exchange), or a fetch function a test scripts.
  */
 export type RedirectPolicy = 'follow' | 'refuse';
 
@@ -31,7 +34,7 @@ export interface HttpClientOptions {
   redirect?: RedirectPolicy | undefined;
   /** Headers sent with every request (user-agent, accept); a request's own headers win. */
   headers?: Record<string, string> | undefined;
-  /** Test double; undefined means the global fetch. */
+  /** Test double (a scripted Response); undefined means node:http (node-transport.ts). */
   fetch?: typeof fetch | undefined;
 }
 
@@ -68,8 +71,10 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export class HttpClient {
   readonly peer: string;
+  private readonly transport: Transport;
   constructor(private readonly opts: HttpClientOptions) {
     this.peer = opts.peer;
+    this.transport = opts.fetch ? fetchTransport(opts.fetch) : nodeTransport;
   }
 
   /** Sends one request and returns a 2xx response; any other status throws its classified HttpError. */
@@ -87,25 +92,25 @@ export class HttpClient {
   async exchange(req: HttpRequest): Promise<HttpResponse> {
     const { peer } = this.opts;
     await this.opts.rateLimit?.take(req.signal);
-    const timeout = this.opts.timeoutMs !== undefined ? AbortSignal.timeout(this.opts.timeoutMs) : undefined;
-    const signals = [req.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    // The caller's signal may carry the timeout too (the alert pipeline bounds each delivery).
-    const timedOut = (): boolean => timeout?.aborted === true || (req.signal?.aborted === true && isTimeoutReason(req.signal.reason));
     // A plain object with lower-case names, so a request's header replaces a default of any case.
     const headers: Record<string, string> = {};
     const body = encodeBody(req.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
-    for (const [k, v] of [...Object.entries(this.opts.headers ?? {}), ...Object.entries(req.headers ?? {})]) headers[k.toLowerCase()] = v;
-    let res: Response;
+    if (this.opts.headers) for (const k in this.opts.headers) headers[k.toLowerCase()] = this.opts.headers[k]!;
+    if (req.headers) for (const k in req.headers) headers[k.toLowerCase()] = req.headers[k]!;
+    const sent = this.transport(req.url, {
+      method: req.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      signal: req.signal,
+      timeoutMs: this.opts.timeoutMs,
+      redirect: this.opts.redirect === 'follow' ? 'follow' : 'manual',
+    });
+    // The caller's signal may carry the timeout too (the alert pipeline bounds each delivery).
+    const timedOut = (): boolean => sent.timedOut() || (req.signal?.aborted === true && isTimeoutReason(req.signal.reason));
+    let res: Wire;
     try {
-      res = await (this.opts.fetch ?? fetch)(req.url, {
-        method: req.method ?? (body === undefined ? 'GET' : 'POST'),
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(signal ? { signal } : {}),
-        redirect: this.opts.redirect === 'follow' ? 'follow' : 'manual',
-      });
+      res = await sent.response;
     } catch (err) {
       const t = timedOut();
       throw new HttpError(t ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE', `${peer}: ${t ? 'timed out' : 'request failed'} (${errorName(err)})`, { cause: scrub(err) });
@@ -113,7 +118,9 @@ export class HttpClient {
     const ok = res.status >= 200 && res.status < 300;
     let bytes: Buffer;
     try {
-      bytes = ok ? await readCapped(res, req.maxBodyBytes ?? this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, peer) : await readHead(res, ERROR_BODY_BYTES);
+      bytes = ok
+        ? await res.read(req.maxBodyBytes ?? this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'cap', peer)
+        : await res.read(ERROR_BODY_BYTES, 'head', peer);
     } catch (err) {
       if (err instanceof HttpError) throw err;
       // The connection broke (or the attempt timed out) while the body was read: as retriable as
@@ -124,7 +131,7 @@ export class HttpClient {
         cause: scrub(err),
       });
     }
-    return new Reply(res.status, res.headers, bytes, peer);
+    return new Reply(res, bytes, peer);
   }
 
   /** The classified error of a non-2xx response (exported for callers of exchange()). */
@@ -135,12 +142,17 @@ export class HttpClient {
 
 class Reply implements HttpResponse {
   #text: string | undefined;
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly headers: Headers,
+    private readonly wire: Wire,
     readonly body: Buffer,
     private readonly peer: string,
-  ) {}
+  ) {
+    this.status = wire.status;
+  }
+  get headers(): Headers {
+    return this.wire.headers;
+  }
   get text(): string {
     return (this.#text ??= this.body.toString('utf8'));
   }
@@ -160,44 +172,6 @@ function encodeBody(body: unknown): string | Uint8Array | undefined {
   return JSON.stringify(body);
 }
 
-async function readCapped(res: Response, max: number, peer: string): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new HttpError('HTTP_BODY_TOO_LARGE', `${peer}: response of ${declared} bytes is larger than ${max}`, { status: res.status });
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) {
-      await res.body.cancel().catch(() => undefined);
-      throw new HttpError('HTTP_BODY_TOO_LARGE', `${peer}: response larger than ${max} bytes`, { status: res.status });
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
-}
-
-async function readHead(res: Response, max: number): Promise<Buffer> {
-  const reader = res.body?.getReader();
-  if (!reader) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
-      if (done || !value) break;
-      chunks.push(Buffer.from(value));
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, max);
-}
-
 function isTimeoutReason(reason: unknown): boolean {
   return (reason as Error | undefined)?.name === 'TimeoutError';
 }
@@ -205,6 +179,9 @@ function isTimeoutReason(reason: unknown): boolean {
 function errorName(err: unknown): string {
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
   if (cause && typeof cause.code === 'string') return cause.code;
+  // node:net errors carry their code themselves (ECONNREFUSED, ECONNRESET).
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
   return err instanceof Error ? err.name : 'Error';
 }
 

@@ -66,7 +66,6 @@ function entryEvent(bundleFile: string, signer: SignerIdentity, opts: { url?: st
       integratedTime: new Date(Number(t.integratedTime) * 1000).toISOString(),
       kind: t.kindVersion.kind,
       body: {},
-      bodyB64: t.canonicalizedBody,
       artifact: { digests: [{ algorithm: 'sha256', value: digest }] },
       signers: [signer],
       verification: { inclusion: true, set: true, checkpoint: { size: Number(t.inclusionProof.treeSize), rootHash: t.inclusionProof.rootHash } },

@@ -51,7 +51,14 @@ export const rekorEntrySchema = z.object({
   apiVersion: z.string().optional(),
   /** Parsed body for hashedrekord, dsse, intoto, rekord; other kinds keep `raw`. */
   body: z.record(z.string(), z.unknown()),
-  /** Base64 canonical body as logged (what the leaf hash covers). */
+  /**
+   * Deprecated, no longer sent: the base64 body as logged. It doubled every event's size (the body
+   * is in `body` already) and its encoding cost more than verifying the entry's hashes (issue 9).
+   * Optional from the start, so dropping it is not a breaking change of v1; kept in the schema so
+   * events recorded before still validate. The logged bytes are `body` (`body.raw` for other
+   * kinds) as canonical JSON (a body that is not canonical is also reported as a
+   * REKOR_ENTRY_NOT_CANONICAL anomaly), or the log's own copy at `log.url` by `uuid`.
+   */
   bodyB64: z.string().optional(),
   artifact: z.object({ digests: z.array(digestSchema).default([]) }).default({ digests: [] }),
   signers: z.array(signerIdentitySchema).default([]),
