@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRekorCollector, type RekorCollector, type RekorCollectorConfigInput } from '../collectors/rekor/index.js';
-import type { CheckpointObserved, RekorEntry, TlogAnomaly } from '../core/index.js';
+import { canonicalJson, type CheckpointObserved, type RekorEntry, type TlogAnomaly } from '../core/index.js';
 import { MemoryBus, MemoryStateStore } from '../core/testing/index.js';
 import { SqliteStateStore } from '../stores/sqlite/index.js';
 import { liveContext } from './helpers/context.js';
@@ -95,7 +95,14 @@ describe.skipIf(rekor2.skip)('Rekor v2 follower against a real Rekor v2 (rekor-t
     for (const e of got) {
       const logged = added.get(e.logIndex)!;
       expect(logged, `entry ${e.logIndex} was added by this test`).toBeDefined();
-      expect(Buffer.from(e.bodyB64!, 'base64').equals(logged.canonicalizedBody)).toBe(true);
+      // The event carries the body parsed (no base64 copy since rekor.entry.v1 dropped bodyB64): equal
+      // to the logged bytes once canonicalised, and the uuid is the leaf hash of exactly those bytes.
+      expect(Buffer.from(canonicalJson(e.body)).equals(logged.canonicalizedBody)).toBe(true);
+      expect(e.uuid).toBe(
+        createHash('sha256')
+          .update(Buffer.concat([Buffer.from([0]), logged.canonicalizedBody]))
+          .digest('hex'),
+      );
       expect(e).toMatchObject({ kind: 'hashedrekord', apiVersion: '0.0.2', log: { origin } });
       expect(e.artifact.digests).toEqual([{ algorithm: 'sha256', value: logged.digest }]);
       expect(e.signers[0]).toMatchObject({ kind: 'publicKey', fingerprintSha256: signer.fingerprint });

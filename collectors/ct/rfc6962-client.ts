@@ -28,8 +28,9 @@ export interface RawEntry {
 const buf = (s: string): Buffer => Buffer.from(s, 'base64');
 
 /**
- * Strict base64 for the bulk of get-entries (two fields per entry, ~2 KB each): the same rule as
- * the `b64` regex, without a regex pass over every byte. Node's decoder skips characters outside
+ * Strict base64 for the bulk of get-entries (two fields per entry, ~2 KB each), without a regex
+ * pass over every byte. Deliberately stricter than the `b64` regex of the other endpoints: padding
+ * is required (RFC 6962 logs pad; an unpadded field fails the page, which is retried/reported). Node's decoder skips characters outside
  * the alphabet, so a string with any is caught by the decoded length; it also takes the base64url
  * letters, refused here by name.
  */

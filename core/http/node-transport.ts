@@ -20,7 +20,14 @@ import { type SendInit, type Transport, tooLarge, type Wire } from './transport.
 // HTTP(S)_PROXY/NO_PROXY are honoured when NODE_USE_ENV_PROXY is set, as Node does for fetch and its
 // global agents (own agents only see them through proxyEnv). --use-env-proxy alone is not seen here.
 const proxyEnv = process.env.NODE_USE_ENV_PROXY === '1' ? process.env : undefined;
-const AGENTS = { 'http:': new HttpAgent({ keepAlive: true, proxyEnv }), 'https:': new HttpsAgent({ keepAlive: true, proxyEnv }) };
+// `timeout` closes idle pooled sockets after 4 s (undici's default for fetch) and is what lets the
+// agent honour a server's shorter `Keep-Alive: timeout=` hint: without it idle sockets live until the
+// server closes them, and a request may race that close (ECONNRESET on a reused socket).
+const IDLE_MS = 4_000;
+const AGENTS = {
+  'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS, proxyEnv }),
+  'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS, proxyEnv }),
+};
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 const CROSS_ORIGIN_DROPPED = ['authorization', 'proxy-authorization', 'cookie'];
@@ -125,6 +132,11 @@ class Exchange {
     const status = res.statusCode ?? 0;
     return new Promise((resolve, reject) => {
       this.fail = reject;
+      // Destroyed (timeout, abort) before these listeners existed: no 'error' or 'close' will come.
+      if (res.destroyed) {
+        reject(named(this.timedOut ? 'TimeoutError' : 'AbortError', this.timedOut ? 'timed out' : 'aborted'));
+        return;
+      }
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (mode === 'cap' && declared > max) {
         res.destroy();
@@ -165,6 +177,8 @@ function decoded(res: IncomingMessage): Readable {
   const z = enc === 'gzip' || enc === 'x-gzip' ? createGunzip() : enc === 'br' ? createBrotliDecompress() : enc === 'deflate' ? createInflate() : undefined;
   if (!z) return res;
   res.on('error', (err) => z.destroy(err));
+  // A corrupt body fails the decompressor: free the socket too, or it stays paused until the peer closes it.
+  z.on('error', () => res.destroy());
   return res.pipe(z);
 }
 

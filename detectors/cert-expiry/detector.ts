@@ -222,12 +222,16 @@ export class CertExpiryDetector implements Component {
   private async apply(source: Source, scan: SlotScan, configured?: Set<string>, full = true): Promise<void> {
     const inv = this.inv();
     if (full) for (const s of inv.slots(source)) if (!scan.has(s) && (configured === undefined || !configured.has(s))) scan.set(s, []);
+    // Ids the scan still places somewhere: an item that moved to another slot of this scan (a key
+    // whose config index shifted, a certificate moved to another file) is not gone, whichever slot
+    // is replaced first.
+    const placed = new Set([...scan.values()].flatMap((items) => (items ?? []).map((i) => i.id)));
     for (const [slot, items] of scan) {
       if (items === undefined) continue; // could not look: keep
       const now = new Set(items.map((i) => i.id));
       const left = inv
         .slot(source, slot)
-        .filter((i) => !now.has(i.id))
+        .filter((i) => !now.has(i.id) && !placed.has(i.id))
         .map((i) => i.id);
       const gone = inv.orphansAfter(source, slot, left);
       const nowMs = this.ctx.now().getTime();

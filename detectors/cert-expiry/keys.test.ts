@@ -104,6 +104,17 @@ describe('cert-expiry: key rotation dates from the key inventory', () => {
     await h.detector.stop();
   });
 
+  it('a key that moves to another place (its config index shifted) stays firing: nothing resolves, nothing re-fires', async () => {
+    const h = await harness();
+    await h.publish({ keys: [key({ origin: 'keys[0]', kind: 'cosign' })], problems: [] });
+    expect(h.summary()).toEqual(['firing 30d low', 'firing 14d medium']);
+    // A key inserted at the top of the config: the watched key moves to keys[1], and keys[0] (listed first) is replaced first.
+    const inserted = key({ id: 'c'.repeat(64), origin: 'keys[0]', kind: 'cosign', rotationDue: '2027-01-01' });
+    await h.publish({ keys: [inserted, key({ origin: 'keys[1]', kind: 'cosign' })], problems: [] });
+    expect(h.summary()).toEqual(['firing 30d low', 'firing 14d medium']);
+    await h.detector.stop();
+  });
+
   it('keys.enabled false: the schedule is not subscribed to', async () => {
     const h = await harness({ keys: { enabled: false }, ct: { enabled: false } });
     await h.publish({ keys: [key()], problems: [] });

@@ -9,7 +9,7 @@ import { ArtifactVerifiedEvent, type CloudEvent, KeyError, KeyRevokedEvent, Reko
 import { invokeCommand } from '../../core/testing/index.js';
 import { keysListCommand, keysShowCommand } from './commands.js';
 import { type InventoryConfig, inventoryConfigSchema } from './config.js';
-import { configuredEntry } from './inventory.js';
+import { configuredEntry, readEntries } from './inventory.js';
 import { inventoryPath, sightingsOf } from './recorder.js';
 import { InventoryStore } from './store.js';
 
@@ -145,5 +145,13 @@ describe('key inventory', () => {
       keys: { rotationOverdue: boolean }[];
     };
     expect(out.keys[0]!.rotationOverdue).toBe(true);
+  });
+
+  it('a token whose PIN was refused is not logged in to again: its standing problem is reported instead', async () => {
+    const section = inventoryConfigSchema.parse({ tokens: [{ module: '/nonexistent/libpkcs11.so', token: 'release', pin: 'not-used-0000' }] });
+    const refused = new Map([['release', { index: 0, origin: 'token:release', code: 'KEY_PIN_INCORRECT', message: 'refused' }]]);
+    // With the module missing, a login attempt would be KEY_MODULE_UNLOADABLE: the standing problem shows none was made.
+    expect((await readEntries(section, refused)).problems).toEqual([{ index: 0, origin: 'token:release', code: 'KEY_PIN_INCORRECT', message: 'refused' }]);
+    expect((await readEntries(section)).problems).toEqual([expect.objectContaining({ origin: 'token:release', code: 'KEY_MODULE_UNLOADABLE' })]);
   });
 });

@@ -119,7 +119,11 @@ export function tokenEntry(k: TokenKey, token: Pick<InventoryConfig['tokens'][nu
  * The configured keys and the keys on the configured tokens. A key that cannot be read (a missing
  * PEM file, a token with a wrong PIN) is a coded problem beside the others, never a failure.
  */
-export async function readEntries(cfg: InventoryConfig | undefined): Promise<{ entries: KeyEntry[]; problems: InventoryProblem[] }> {
+export async function readEntries(
+  cfg: InventoryConfig | undefined,
+  /** Tokens not to log in to again (their refusal stands as the problem): see the recorder. */
+  refused: ReadonlyMap<string, InventoryProblem> = new Map(),
+): Promise<{ entries: KeyEntry[]; problems: InventoryProblem[] }> {
   const problems: InventoryProblem[] = [];
   const entries: KeyEntry[] = [];
   (cfg?.keys ?? []).forEach((k, index) => {
@@ -131,6 +135,11 @@ export async function readEntries(cfg: InventoryConfig | undefined): Promise<{ e
     }
   });
   for (const [index, t] of (cfg?.tokens ?? []).entries()) {
+    const standing = refused.get(t.token);
+    if (standing) {
+      problems.push({ ...standing, index });
+      continue;
+    }
     try {
       // Loaded only when a token is configured: the native addon stays out of other processes.
       const { listTokenKeys } = await import('../pkcs11/index.js');

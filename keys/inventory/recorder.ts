@@ -15,7 +15,7 @@ import {
   topicFor,
 } from '../../core/index.js';
 import type { InventoryConfig } from './config.js';
-import { mergeInventory, readEntries } from './inventory.js';
+import { type InventoryProblem, mergeInventory, readEntries } from './inventory.js';
 import { rotationSchedule, scheduleEvent, scheduleFingerprint } from './schedule.js';
 import { InventoryStore, type Sighting } from './store.js';
 
@@ -42,6 +42,14 @@ export class KeyInventoryRecorder implements Component {
   #task: ScheduledTask | undefined;
   /** Schedule publications run one at a time (start, cron, revocations). */
   #chain: Promise<void> = Promise.resolve();
+  /** A run is queued behind the one under way: further requests join it (a replay of many revocations reads the keys once). */
+  #queued: Promise<void> | undefined;
+  /**
+   * Tokens whose PIN was refused: never logged in to again by this component (HSMs lock a PIN
+   * after a few failures, which would also stop signing on that token). A config change makes a
+   * new component, which tries once more.
+   */
+  readonly #refused = new Map<string, InventoryProblem>();
 
   constructor(
     private readonly config: InventoryConfig,
@@ -79,10 +87,13 @@ export class KeyInventoryRecorder implements Component {
 
   /** Reads the keys again and publishes the rotation schedule if it changed (never throws: logged). */
   publishSchedule(): Promise<void> {
+    if (this.#queued) return this.#queued;
     const run = async () => {
+      this.#queued = undefined;
       const store = this.#store;
       if (!store) return;
-      const { entries, problems } = await readEntries(this.config);
+      const { entries, problems } = await readEntries(this.config, this.#refused);
+      for (const p of problems) if (p.code === 'KEY_PIN_INCORRECT' && p.origin.startsWith('token:')) this.#refused.set(p.origin.slice('token:'.length), p);
       const sched = rotationSchedule(mergeInventory(entries, new Map(), store.revocations()), problems);
       const fp = scheduleFingerprint(sched);
       if (store.published('rotation_schedule') === fp) return;
@@ -90,6 +101,7 @@ export class KeyInventoryRecorder implements Component {
       store.markPublished('rotation_schedule', fp); // after the durable publish (see the class comment)
     };
     this.#chain = this.#chain.then(run).catch((err: unknown) => this.ctx.logger.warn({ err }, 'keys.inventory: publishing the rotation schedule failed'));
+    this.#queued = this.#chain;
     return this.#chain;
   }
 

@@ -66,7 +66,7 @@ describe.skipIf(softhsm.skip)('key inventory: keys listed from a PKCS#11 token (
 
     // The daemon's two components on one bus: the recorder publishes the schedule, cert-expiry pages.
     const ctx = testContext(dataDir, Date.parse('2026-03-01T00:00:00Z'));
-    const recorder = new KeyInventoryRecorder(section, ctx);
+    const recorder = new KeyInventoryRecorder(section!, ctx);
     const expiry = createCertExpiryDetector({}, ctx);
     await expiry.start();
     await recorder.start();

@@ -59,7 +59,10 @@ export const rekorEntrySchema = z.object({
    * kinds) as canonical JSON (a body that is not canonical is also reported as a
    * REKOR_ENTRY_NOT_CANONICAL anomaly), or the log's own copy at `log.url` by `uuid`.
    */
-  bodyB64: z.string().optional(),
+  bodyB64: z
+    .string()
+    .optional()
+    .describe('Deprecated, no longer sent: the base64 body as logged (the body is in `body`; canonical JSON of it is the logged bytes).'),
   artifact: z.object({ digests: z.array(digestSchema).default([]) }).default({ digests: [] }),
   signers: z.array(signerIdentitySchema).default([]),
   verification: z.object({
