@@ -37,7 +37,7 @@ trap stop_services EXIT
 failed=()
 if [ ${#services[@]} -gt 0 ]; then
   echo "== starting services: ${services[*]} (run dir $CHAINWATCH_RUN, ports from $CHAINWATCH_TEST_PORT_BASE)" >&2
-  echo "   a first start builds them (Go, Maven; ~7 min, cached in $CHAINWATCH_CACHE); progress every 30 s" >&2
+  echo "   a first start builds them (Go, Maven; ~20 min, cached in $CHAINWATCH_CACHE); progress every 30 s" >&2
   declare -A pids
   for s in "${services[@]}"; do
     ( bash "scripts/services/$s.sh" start > "$CHAINWATCH_RUN/$s.env" 2> "$CHAINWATCH_RUN/$s.start.log" ) &

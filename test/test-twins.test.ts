@@ -34,7 +34,10 @@ describe('test twins live in core/testing or a <capability>/testing folder', () 
   it('no hand-made recording HTTP server (core/testing startRecordingServer / RecordingServer)', () => {
     const allowed = new Map([
       ['core/http/client.test.ts', 'tests the HTTP client against raw socket behaviour (stalls, resets, oversize bodies)'],
-      ['core/http/node-transport.test.ts', 'tests the transport against raw server behaviour (redirect chains, gzip bodies, one socket reused: counts connections)'],
+      [
+        'core/http/node-transport.test.ts',
+        'tests the transport against raw server behaviour (redirect chains, gzip bodies, one socket reused: counts connections)',
+      ],
       ['test/daemon/tracing.test.ts', 'reads binary OTLP bodies; follow-up: a raw-body field on RecordedRequest'],
       ['sinks/audit/search/auth.test.ts', 'follow-up: switch to startRecordingServer'],
       ['detectors/cert-expiry/detector.test.ts', 'a node:tls server (no HTTP): the chain it serves is what the handshake must read'],
