@@ -20,6 +20,7 @@ export * from './cli.js';
 export * from './doorbell.js';
 export * from './config.js';
 export * from './http/index.js';
+export * from './cron.js';
 export * from './duration.js';
 export * from './config-fields.js';
 export * from './secret.js';

@@ -1,6 +1,5 @@
-import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { duration, type HttpAuth, secretSchema } from '../../core/index.js';
+import { cronSchema, duration, type HttpAuth, secretSchema } from '../../core/index.js';
 
 /**
  * `collectors.registry`: one optional block per webhook source (an absent one is not served:
@@ -40,10 +39,7 @@ export const githubSourceSchema = z.strictObject({ ...sourceFields, hmacSecret: 
 /** Repositories polled on a schedule (registries that send no webhooks). */
 export const pollSchema = z.strictObject({
   /** node-cron expression ([second] minute hour day-of-month month day-of-week). */
-  schedule: z
-    .string()
-    .refine((s) => validCron(s), { message: 'not a cron expression (node-cron: [second] minute hour day-of-month month day-of-week)' })
-    .default('*/5 * * * *'),
+  schedule: cronSchema('*/5 * * * *'),
   repositories: z
     .array(
       z.strictObject({

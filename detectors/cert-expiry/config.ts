@@ -1,6 +1,5 @@
-import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { duration, SEVERITIES } from '../../core/index.js';
+import { cronSchema, duration, SEVERITIES } from '../../core/index.js';
 
 /**
  * Configuration of the cert-expiry detector (`detectors.certExpiry`): what goes into the
@@ -8,12 +7,6 @@ import { duration, SEVERITIES } from '../../core/index.js';
  * (node-cron syntax, optional seconds field), checked here so that a typo fails `config check`
  * with its key path instead of never running.
  */
-const cron = (dflt: string) =>
-  z
-    .string()
-    .trim()
-    .refine((s) => validCron(s), { message: 'not a cron expression (node-cron: [second] minute hour day-of-month month day-of-week)' })
-    .default(dflt);
 
 const threshold = z.object({ within: duration({ min: 1 }), severity: z.enum(SEVERITIES) }).strict();
 
@@ -46,7 +39,7 @@ export const certExpiryConfigSchema = z
       .refine((t) => new Set(t.map((x) => x.within)).size === t.length, 'two thresholds with the same duration'),
     /** When the inventory is compared with the thresholds (also after every scan). */
     evaluate: z
-      .object({ schedule: cron('17 * * * *') })
+      .object({ schedule: cronSchema('17 * * * *') })
       .strict()
       .prefault({}),
     /** Certificates sighted by ct-watch (dev.chainwatch.ct.watched_certificate.v1). */
@@ -64,7 +57,7 @@ export const certExpiryConfigSchema = z
       .prefault({}),
     /** Code-signing (or any) certificates in files or directories, PEM or DER. */
     files: z
-      .object({ paths: z.array(z.string().min(1)).default([]), schedule: cron('*/15 * * * *') })
+      .object({ paths: z.array(z.string().min(1)).default([]), schedule: cronSchema('*/15 * * * *') })
       .strict()
       .prefault({}),
     /**
@@ -72,14 +65,14 @@ export const certExpiryConfigSchema = z
      * from its file: the certificate the listener serves, reloaded when the file changes.
      */
     serving: z
-      .object({ enabled: z.boolean().default(true), schedule: cron('*/10 * * * *') })
+      .object({ enabled: z.boolean().default(true), schedule: cronSchema('*/10 * * * *') })
       .strict()
       .prefault({}),
     /** TLS endpoints: a handshake reads the chain the server presents. */
     tls: z
       .object({
         endpoints: z.array(endpoint).default([]),
-        schedule: cron('*/10 * * * *'),
+        schedule: cronSchema('*/10 * * * *'),
         timeout: duration({ min: 1 }).prefault('10s'),
       })
       .strict()
@@ -90,14 +83,14 @@ export const certExpiryConfigSchema = z
         /** none: off; production: TUF (offline: the embedded root); file: a trusted_root.json. */
         source: z.enum(['none', 'production', 'file']).default('none'),
         path: z.string().min(1).optional(),
-        schedule: cron('0 */6 * * *'),
+        schedule: cronSchema('0 */6 * * *'),
       })
       .strict()
       .prefault({})
       .refine((t) => (t.source === 'file') === (t.path !== undefined), { message: 'path is required with source: file (and only then)', path: ['path'] }),
     /** TUF metadata files (root.json, targets.json, snapshot.json, timestamp.json), e.g. a TUF client's cache. */
     tuf: z
-      .object({ paths: z.array(z.string().min(1)).default([]), schedule: cron('0 * * * *') })
+      .object({ paths: z.array(z.string().min(1)).default([]), schedule: cronSchema('0 * * * *') })
       .strict()
       .prefault({}),
   })

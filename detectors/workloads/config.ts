@@ -1,6 +1,5 @@
-import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { duration, SEVERITIES } from '../../core/index.js';
+import { cronSchema, duration, SEVERITIES } from '../../core/index.js';
 
 /**
  * `detectors.workloads` (docs/k8s-watch.md): judges what runs in the watched clusters against what
@@ -8,21 +7,14 @@ import { duration, SEVERITIES } from '../../core/index.js';
  * admission decisions (k8s.admission.decided), and asks collectors/signatures to re-verify running
  * images (registry.manifest.v1, source k8s, action verify) on a schedule and when something changed.
  */
-const cron = (dflt: string) =>
-  z
-    .string()
-    .trim()
-    .refine((s) => validCron(s), { message: 'not a cron expression (node-cron: [second] minute hour day-of-month month day-of-week)' })
-    .default(dflt);
-
 export const workloadsConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   group: z.string().min(1).default('detector.workloads'),
   source: z.string().min(1).default('chainwatch://detectors/workloads'),
   /** When every running image is re-verified (a signature deleted, a policy changed upstream). */
-  reverify: z.strictObject({ schedule: cron('*/30 * * * *') }).prefault({}),
+  reverify: z.strictObject({ schedule: cronSchema('*/30 * * * *') }).prefault({}),
   /** When pending judgements (admission bypass after its grace period) are made. */
-  evaluate: z.strictObject({ schedule: cron('* * * * *') }).prefault({}),
+  evaluate: z.strictObject({ schedule: cronSchema('* * * * *') }).prefault({}),
   admission: z
     .strictObject({
       /** Flag Pods that run without an allowed admission decision (once the webhook is known to be active). */

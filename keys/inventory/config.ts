@@ -1,14 +1,13 @@
-import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { secretSchema } from '../../core/index.js';
+import { cronSchema, KEY_STATES, secretSchema } from '../../core/index.js';
+
+export { KEY_STATES, type KeyState } from '../../core/index.js';
 
 /**
  * `keys.inventory`: the signing keys and identities chainwatch should know about, from config,
  * plus the PKCS#11 tokens whose keys it lists. Each entry says who owns it and what it is for;
  * the inventory adds what chainwatch saw (the last time it signed, a revocation).
  */
-export const KEY_STATES = ['active', 'rotating', 'revoked', 'archived'] as const;
-export type KeyState = (typeof KEY_STATES)[number];
 
 const day = z.iso.date().or(z.iso.datetime({ offset: true }));
 const common = {
@@ -63,10 +62,6 @@ export const inventoryConfigSchema = z.strictObject({
    * change) and publishes the rotation schedule if it changed (node-cron syntax). Also at start and
    * after a revocation.
    */
-  rescan: z
-    .string()
-    .trim()
-    .refine((s) => validCron(s), { message: 'not a cron expression (node-cron: [second] minute hour day-of-month month day-of-week)' })
-    .default('*/30 * * * *'),
+  rescan: cronSchema('*/30 * * * *'),
 });
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;

@@ -4,4 +4,3 @@ export { inventoryConfigSchema, KEY_STATES, type InventoryConfig, type KeyState 
 export { KeyInventoryRecorder, sightingsOf, inventoryPath } from './recorder.js';
 export { configuredEntry, mergeInventory, tokenEntry, type KeyEntry } from './inventory.js';
 export { InventoryStore } from './store.js';
-export { rotationSchedule, SCHEDULE_SOURCE } from './schedule.js';

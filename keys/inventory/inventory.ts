@@ -154,13 +154,14 @@ export async function readEntries(
 
 /**
  * Merges the entries with what the recorder saw: an HSM key also named in config keeps the
- * config's owner and dates (an HSM key's CKA_END_DATE only where config gives no rotation date); a revocation overrides the configured state.
+ * config's owner, dates and origin (an HSM key's CKA_END_DATE only where config gives no rotation
+ * date); a revocation overrides the configured state.
  */
 export function mergeInventory(entries: readonly KeyEntry[], seen: Map<string, Sighting>, revoked: Map<string, Revocation>): KeyEntry[] {
   const byId = new Map<string, KeyEntry>();
   for (const e of entries) {
     const prev = byId.get(e.id);
-    byId.set(e.id, prev ? { ...e, ...prev, location: prev.location ?? e.location, ...(prev.origin ? { origin: prev.origin } : {}) } : e);
+    byId.set(e.id, prev ? { ...e, ...prev, location: prev.location ?? e.location } : e);
   }
   return [...byId.values()].map((e) => {
     const s = seen.get(e.id);

@@ -42,8 +42,11 @@ export class KeyInventoryRecorder implements Component {
   #task: ScheduledTask | undefined;
   /** Schedule publications run one at a time (start, cron, revocations). */
   #chain: Promise<void> = Promise.resolve();
-  /** A run is queued behind the one under way: further requests join it (a replay of many revocations reads the keys once). */
+  /** A run is queued behind the one under way: further requests join it (a replay of many revocations runs once). */
   #queued: Promise<void> | undefined;
+  /** What the last read of the config keys and tokens found: a revocation re-merges it without reading again. */
+  #read: Awaited<ReturnType<typeof readEntries>> | undefined;
+  #reread = true;
   /**
    * Tokens whose PIN was refused: never logged in to again by this component (HSMs lock a PIN
    * after a few failures, which would also stop signing on that token). A config change makes a
@@ -85,14 +88,23 @@ export class KeyInventoryRecorder implements Component {
     await this.#chain;
   }
 
-  /** Reads the keys again and publishes the rotation schedule if it changed (never throws: logged). */
-  publishSchedule(): Promise<void> {
+  /**
+   * Publishes the rotation schedule if it changed (never throws: logged). `reread` (start, rescan)
+   * reads the config keys and the tokens again; a revocation only changes states, so it re-merges
+   * the last read with the store's revocations (no file reads, no token logins per revocation).
+   */
+  publishSchedule(reread = true): Promise<void> {
+    this.#reread ||= reread;
     if (this.#queued) return this.#queued;
     const run = async () => {
       this.#queued = undefined;
       const store = this.#store;
       if (!store) return;
-      const { entries, problems } = await readEntries(this.config, this.#refused);
+      if (this.#reread || !this.#read) {
+        this.#reread = false;
+        this.#read = await readEntries(this.config, this.#refused);
+      }
+      const { entries, problems } = this.#read;
       for (const p of problems) if (p.code === 'KEY_PIN_INCORRECT' && p.origin.startsWith('token:')) this.#refused.set(p.origin.slice('token:'.length), p);
       const sched = rotationSchedule(mergeInventory(entries, new Map(), store.revocations()), problems);
       const fp = scheduleFingerprint(sched);
@@ -113,7 +125,7 @@ export class KeyInventoryRecorder implements Component {
       const r = ev.data as KeyRevoked;
       const id = r.kind === 'key' ? r.keyId : revocationSubject(r);
       store.revoke({ id, revokedAt: r.revokedAt, reason: r.reason, actor: r.actor, eventId: ev.id });
-      void this.publishSchedule(); // the key's state changed: revoked keys leave the schedule's paging
+      void this.publishSchedule(false); // the key's state changed: revoked keys leave the schedule's paging
     }
   }
 }

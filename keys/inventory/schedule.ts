@@ -8,7 +8,7 @@ import type { InventoryProblem, KeyEntry } from './inventory.js';
  * into inventory items and pages as the dates near; a place with a problem (a token down, a PEM file
  * missing) is listed as such so that the consumer keeps what it had from there instead of resolving.
  */
-export const SCHEDULE_SOURCE = 'chainwatch://keys/inventory';
+const SCHEDULE_SOURCE = 'chainwatch://keys/inventory';
 
 export function rotationSchedule(entries: readonly KeyEntry[], problems: readonly InventoryProblem[]): KeyRotationSchedule {
   const keys = entries

@@ -52,7 +52,10 @@ export function revocationSubject(r: KeyRevoked): string {
  * replaces what it held. Published at start and whenever it changes (a scan, a revocation). No key
  * material or credential: ids, names, owners, dates, where the key is. subject = "keys:inventory".
  */
-export const KEY_KINDS = ['cosign', 'kms', 'fulcio', 'x509', 'hsm'] as const;
+/** States of a key in the inventory (configured, or revoked by a keys.revoked event). */
+export const KEY_STATES = ['active', 'rotating', 'revoked', 'archived'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+const KEY_KINDS = ['cosign', 'kms', 'fulcio', 'x509', 'hsm'] as const;
 export const keyRotationScheduleSchema = z.object({
   keys: z
     .array(
@@ -64,7 +67,7 @@ export const keyRotationScheduleSchema = z.object({
         kind: z.enum(KEY_KINDS),
         name: z.string().max(256).optional(),
         owner: z.string().max(256).optional(),
-        state: z.enum(['active', 'rotating', 'revoked', 'archived']),
+        state: z.enum(KEY_STATES),
         /** A date (YYYY-MM-DD) or date-time with offset. */
         rotationDue: z.iso.date().or(z.iso.datetime({ offset: true })),
         location: z.string().max(2048).optional(),
