@@ -52,6 +52,20 @@ export function leafHash(data: Uint8Array): Buffer {
   }
   return crypto.createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
+/**
+ * leafHash of a string's UTF-8 bytes, encoded straight into the reused input buffer instead of a
+ * Buffer per call: the audit trail hashes every record's canonical JSON this way, at append and at
+ * verify. The same bytes as leafHash(Buffer.from(text, 'utf8')).
+ */
+export function leafHashUtf8(text: string): Buffer {
+  const most = 3 * text.length + 1; // UTF-8 takes at most 3 bytes per UTF-16 code unit
+  if (most >= LEAF_SCRATCH_MAX) return leafHash(Buffer.from(text, 'utf8'));
+  if (most > leafScratch.length) leafScratch = Buffer.alloc(Math.min(LEAF_SCRATCH_MAX, 2 * most));
+  leafScratch[0] = 0x00;
+  const n = leafScratch.write(text, 1, 'utf8');
+  return sha256(leafScratch.subarray(0, n + 1));
+}
+
 /** SHA-256(0x01 || left || right): an interior node. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length === HASH_SIZE && right.length === HASH_SIZE) {

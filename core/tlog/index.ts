@@ -3,7 +3,7 @@
  * ranges for full-audit collectors, C2SP signed notes and checkpoints. See docs/tlog.md.
  */
 export { TlogError, type TlogErrorCode } from './errors.js';
-export { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash, sha256Digest } from './hash.js';
+export { EMPTY_ROOT, HASH_SIZE, leafHash, leafHashUtf8, nodeHash, sha256Digest } from './hash.js';
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
 export { CompactRange, decompose, type CompactRangeJSON } from './compact.js';
 export { verifyLeavesAgainstRoot, type LeafRunAnchor } from './leaves.js';

@@ -1,8 +1,7 @@
-import { parseVerifierKey, verifyInclusion, inclusionProof } from '../../core/tlog/index.js';
+import { inclusionProof, leafHashUtf8, parseVerifierKey, verifyInclusion } from '../../core/tlog/index.js';
 import { canonicalJson } from '../../core/index.js';
 import { openAuditCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
-import { leafHashOfBody } from './record.js';
 import type { AuditRecord, AuditStore } from './port.js';
 
 /**
@@ -34,7 +33,7 @@ export async function getRecordWithProof(store: AuditStore, ref: { index: number
   const out: RecordProof = {
     format: 'chainwatch.audit.proof/v1',
     record,
-    leafHash: leafHashOfBody(canonicalJson(record)).toString('hex'),
+    leafHash: leafHashUtf8(canonicalJson(record)).toString('hex'),
     index: record.index,
   };
   const cps = await store.listCheckpoints();
@@ -61,7 +60,7 @@ export function verifyRecordProof(p: RecordProof, vkey: string): { treeSize: num
   const cp = openAuditCheckpoint(p.checkpoint, parseVerifierKey(vkey));
   if (cp.size !== p.treeSize) throw new AuditError('AUDIT_RECORD_INVALID', 'proof tree size differs from the checkpoint size');
   if (p.record.index !== p.index) throw new AuditError('AUDIT_RECORD_INVALID', 'record index differs from the proof index');
-  const leaf = leafHashOfBody(canonicalJson(p.record));
+  const leaf = leafHashUtf8(canonicalJson(p.record));
   verifyInclusion(
     leaf,
     p.index,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../core/index.js';
 import { leafHash, TreeBuilder } from '../../core/tlog/index.js';
 import type { AuditEntry } from './port.js';
-import { AppendPlanner, leafHashOfBody } from './record.js';
+import { AppendPlanner } from './record.js';
 import { sampleEntries } from './testing/contract.js';
 
 /** What the planner built before it wrote members in canonical order: the spread, undefined members dropped. */
@@ -38,16 +38,5 @@ describe('AppendPlanner record form', () => {
       expect(p.leafHash.equals(leafHash(Buffer.from(p.body, 'utf8')))).toBe(true);
     });
     expect(JSON.parse(records[records.length - 1]!.body)).toHaveProperty('note', 'extra');
-  });
-});
-
-describe('leafHashOfBody', () => {
-  it('hashes the UTF-8 bytes of the body, multi-byte characters and bodies beyond the reused buffer included', () => {
-    for (const body of ['', '{"a":1}', '{"name":"Zoë ✓ 𝄞"}', `{"big":"${'é'.repeat(30_000)}"}`, `{"big":"${'x'.repeat(70_000)}"}`]) {
-      expect(leafHashOfBody(body).equals(leafHash(Buffer.from(body, 'utf8')))).toBe(true);
-    }
-    // The reused buffer must not leak the previous (longer) body into a shorter one's hash.
-    leafHashOfBody('{"long":"' + 'y'.repeat(5000) + '"}');
-    expect(leafHashOfBody('{"s":1}').equals(leafHash(Buffer.from('{"s":1}')))).toBe(true);
   });
 });

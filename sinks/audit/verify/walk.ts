@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../../core/index.js';
-import { type Checkpoint, type NodeId, TreeBuilder } from '../../../core/tlog/index.js';
+import { type Checkpoint, leafHashUtf8, type NodeId, TreeBuilder } from '../../../core/tlog/index.js';
 import type { AuditStore } from '../port.js';
-import { leafHashOfBody, parseRecordBody, recordFields, sameFields } from '../record.js';
+import { parseRecordBody, recordFields, sameFields } from '../record.js';
 import { fail } from './failure.js';
 
 /** What the walk learnt: the record count, and when the first record after the latest checkpoint was recorded. */
@@ -63,7 +63,7 @@ export async function walkRecords(store: AuditStore, cps: readonly Checkpoint[],
         canonical = undefined;
       }
       if (canonical !== row.body) fail({ code: 'RECORD_NOT_CANONICAL', index: i, detail: `record ${i} was re-serialised` });
-      const leaf = leafHashOfBody(row.body);
+      const leaf = leafHashUtf8(row.body);
       if (!leaf.equals(row.leafHash)) fail({ code: 'RECORD_HASH_MISMATCH', index: i, detail: `record ${i} does not match its leaf hash: it was edited` });
       if (!sameFields(recordFields(record), row.fields)) {
         fail({ code: 'RECORD_FIELDS_MISMATCH', index: i, detail: `searchable fields of record ${i} differ from its signed body` });
