@@ -2,7 +2,8 @@ import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HttpError } from '../errors.js';
 import { HttpClient } from './client.js';
 
 /**
@@ -21,6 +22,7 @@ const seen: Seen[] = [];
 const servers: Server[] = [];
 let a: string;
 let b: string;
+let badGzipSocketClosed = false;
 
 function serve(): Promise<string> {
   const server = createServer((req, res) => {
@@ -34,7 +36,11 @@ function serve(): Promise<string> {
       else if (path === '/elsewhere') res.writeHead(302, { location: `${b}/echo` }).end();
       else if (path === '/loop') res.writeHead(302, { location: '/loop' }).end();
       else if (path === '/gzip') res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('{"zipped":true}'));
-      else res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end(JSON.stringify({ method: req.method }));
+      else if (path === '/badgzip') {
+        // A corrupt gzip body on a response the server never ends: only the client can free the socket.
+        req.socket.once('close', () => (badGzipSocketClosed = true));
+        res.writeHead(200, { 'content-encoding': 'gzip' }).write(Buffer.from('this is not gzip at all'));
+      } else res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end(JSON.stringify({ method: req.method }));
     });
   });
   servers.push(server);
@@ -87,6 +93,18 @@ describe('node:http transport', () => {
     const res = await client().request({ url: `${a}/json` });
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+  });
+
+  it('a corrupt compressed body fails the request and frees its socket at once (not when the server gives up)', async () => {
+    const err = await client()
+      .request({ url: `${a}/badgzip` })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err).toMatchObject({ code: 'HTTP_UNREACHABLE' });
+    await vi.waitFor(() => expect(badGzipSocketClosed).toBe(true), { timeout: 1_000 });
   });
 
   it('leaves no abort listener on the caller signal once a request is done', async () => {
