@@ -24,8 +24,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { BIN, startDaemon } from '../test/helpers/daemon-process.js';
-import { certspotter, certspotterBin, procUsage } from './harness/ct-certspotter.js';
+import { BIN, metricSum, startDaemon } from '../test/helpers/daemon-process.js';
+import { certspotter, certspotterBin } from './harness/ct-certspotter.js';
+import { procUsage } from './harness/machine.js';
 import { ctTreeSize, fillCtLog, queueCtLog, rawReader } from './harness/ct-load.js';
 import { report } from './harness/report.js';
 import { median } from './harness/spec.js';
@@ -91,17 +92,6 @@ const configFile = (dir: string, start: unknown): string => {
   return file;
 };
 
-/** A /metrics gauge (with or without the chainwatch_ prefix), summed over its series matching `filter`. */
-function gauge(text: string, name: string, filter = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const l = line.startsWith('chainwatch_') ? line.slice('chainwatch_'.length) : line;
-    const next = l[name.length];
-    if (l.startsWith(name) && (next === '{' || next === ' ') && l.includes(filter)) sum += Number(l.slice(l.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
 interface CwSample {
   rate: number;
   cpu: number;
@@ -127,10 +117,10 @@ async function chainwatch(nodeOptions: string[] = []): Promise<CwSample> {
   let end: number;
   for (;;) {
     const text = await (await fetch(`${d.url}/metrics`)).text();
-    heap = Math.max(heap, gauge(text, 'nodejs_heap_size_used_bytes') / mib);
-    external = Math.max(external, gauge(text, 'nodejs_external_memory_bytes') / mib);
-    young = Math.max(young, gauge(text, 'nodejs_heap_space_size_total_bytes', 'space="new"') / mib);
-    if (gauge(text, 'ct_cursor_verified') >= size) {
+    heap = Math.max(heap, metricSum(text, 'chainwatch_nodejs_heap_size_used_bytes') / mib);
+    external = Math.max(external, metricSum(text, 'chainwatch_nodejs_external_memory_bytes') / mib);
+    young = Math.max(young, metricSum(text, 'chainwatch_nodejs_heap_space_size_total_bytes', { space: 'new' }) / mib);
+    if (metricSum(text, 'chainwatch_ct_cursor_verified') >= size) {
       end = performance.now();
       break;
     }

@@ -6,9 +6,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { procUsage } from './machine.js';
 
 export function certspotterBin(): string {
   const cache = join(process.env.CHAINWATCH_CACHE ?? join(homedir(), '.cache', 'chainwatch'), 'certspotter');
@@ -20,13 +21,6 @@ export function certspotterBin(): string {
   if (!deb) throw new Error('apt-get download certspotter left no .deb');
   execFileSync('dpkg', ['-x', join(cache, deb), join(cache, 'root')]);
   return bin;
-}
-
-/** Clock ticks (10 ms) of utime + stime and the peak RSS (KiB) of a live process, from /proc. */
-export function procUsage(pid: number): { cpuUs: number; hwmKiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { cpuUs: (Number(stat[11]) + Number(stat[12])) * 10_000, hwmKiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) };
 }
 
 /** One certspotter catch-up of [0, size): entries/s, CPU µs per entry, peak RSS MiB. */

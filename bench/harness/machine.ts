@@ -1,5 +1,6 @@
 /** Facts about the machine and the tree a run happened on, recorded with every result. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import type { Machine } from './result.js';
 
@@ -35,4 +36,11 @@ export function commitOf(dir: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Clock ticks (10 ms) of utime + stime and the peak RSS (KiB) of a live process, from /proc. */
+export function procUsage(pid: number): { cpuUs: number; hwmKiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { cpuUs: (Number(stat[11]) + Number(stat[12])) * 10_000, hwmKiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) };
 }

@@ -18,6 +18,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { procUsage } from './machine.js';
 import { median } from './spec.js';
 
 const roundOutput = z.object({ entries: z.number(), seconds: z.number().positive(), cpuUs: z.number(), failed: z.number(), matched: z.number() });
@@ -34,14 +35,10 @@ export interface MonitorRound {
 function serverCpu(): number | undefined {
   const run = process.env.CHAINWATCH_TEST_REKOR_RUN;
   if (!run) return undefined;
-  let ticks = 0;
-  for (const name of ['rekor', 'trillian_log_server', 'trillian_log_signer', 'mariadb']) {
-    const pid = readFileSync(join(run, `${name}.pid`), 'utf8').trim();
-    // Fields 14 and 15 of /proc/<pid>/stat, after the ") " that ends the command name; clock ticks of 10 ms.
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * 10_000;
+  let us = 0;
+  for (const name of ['rekor', 'trillian_log_server', 'trillian_log_signer', 'mariadb'])
+    us += procUsage(Number(readFileSync(join(run, `${name}.pid`), 'utf8').trim())).cpuUs;
+  return us;
 }
 
 export interface RekorMonitorSide {

@@ -30,9 +30,9 @@ const buf = (s: string): Buffer => Buffer.from(s, 'base64');
 /**
  * Strict base64 for the bulk of get-entries (two fields per entry, ~2 KB each), without a regex
  * pass over every byte. Deliberately stricter than the `b64` regex of the other endpoints: padding
- * is required (RFC 6962 logs pad; an unpadded field fails the page, which is retried/reported). Node's decoder skips characters outside
- * the alphabet, so a string with any is caught by the decoded length; it also takes the base64url
- * letters, refused here by name.
+ * is required (RFC 6962 logs pad; an unpadded field fails the page, which is retried/reported).
+ * Node's decoder skips characters outside the alphabet, so a string with any is caught by the
+ * decoded length; it also takes the base64url letters, refused here by name.
  */
 function strictBuf(s: unknown, what: string): Buffer {
   if (typeof s !== 'string' || s.length % 4 !== 0 || s.includes('-') || s.includes('_'))

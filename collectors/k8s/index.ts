@@ -11,7 +11,6 @@ export {
 } from './install/command.js';
 export {
   ADMITTED,
-  CLUSTER as K8S_INSTALL_CLUSTER,
   HTTP_PORT,
   IN_CLUSTER,
   MUTATE_PATH,

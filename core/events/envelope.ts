@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { EventError } from '../errors.js';
 
@@ -55,6 +55,16 @@ export interface NewEvent<T> {
   id?: string;
   time?: string | Date;
   extensions?: Record<string, string | number | boolean>;
+}
+
+/**
+ * An event or finding id derived from what caused it, never random: delivery is at-least-once, so
+ * the same cause must yield the same id for downstream dedup (sinks, audit) to see one event.
+ */
+export function deterministicId(...parts: (string | number)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(String(p)).update('\0');
+  return h.digest('hex').slice(0, 32);
 }
 
 /** Builds an envelope. Validation of `data` against the type's schema happens in the registry. */

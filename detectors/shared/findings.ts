@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CloudEvent, FindingEvent, type Finding, makeEvent, type Metrics } from '../../core/index.js';
+import { type CloudEvent, deterministicId, FindingEvent, type Finding, makeEvent, type Metrics } from '../../core/index.js';
 
 /**
  * What every detector needs to turn a conclusion into a `dev.chainwatch.finding.v1` event.
@@ -7,13 +7,10 @@ import { type CloudEvent, FindingEvent, type Finding, makeEvent, type Metrics } 
  * Delivery is at-least-once, so a handler may see the same event twice (or a timer may fire
  * again after a restart). The finding id is therefore derived from what caused it, never random:
  * the same cause always yields the same findingId AND the same CloudEvent id, so downstream
- * dedup (sinks, audit) sees one finding, not two.
+ * dedup (sinks, audit) sees one finding, not two. deterministicId is core's (collectors derive
+ * event ids the same way).
  */
-export function deterministicId(...parts: (string | number)[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(String(p)).update('\0');
-  return h.digest('hex').slice(0, 32);
-}
+export { deterministicId };
 
 /** A short stable hash for dedup keys that must not carry long or odd strings verbatim. */
 export function shortHash(value: string): string {

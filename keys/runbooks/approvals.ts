@@ -32,7 +32,7 @@ export interface ApprovedRun {
  * What an approval's signature is for. Signed with the payload so that an approver's signature over
  * some other canonical JSON (another tool, another chainwatch message) can never pass as an approval.
  */
-export const APPROVAL_PURPOSE = 'chainwatch.runbook.approval.v1';
+const APPROVAL_PURPOSE = 'chainwatch.runbook.approval.v1';
 
 /** The bytes an approver signs. */
 export function approvalPayload(run: ApprovedRun, expiresAt: string): Buffer {

@@ -1,5 +1,5 @@
 import { type BusRecord, CanonicalJsonError, canonicalJson, type CloudEvent, familyOf, SEVERITIES, type Severity } from '../../core/index.js';
-import { leafHashUtf8, sha256Digest, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
+import { leafHashUtf8, TreeBuilder, type NodeId } from '../../core/tlog/index.js';
 import { AuditError } from './errors.js';
 import { AUDIT_KINDS, type AuditEntry, type AuditKind, type AuditRecord, type RecordFields } from './port.js';
 

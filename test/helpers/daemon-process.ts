@@ -77,7 +77,11 @@ export async function httpStatus(url: string): Promise<number> {
 }
 
 export async function metricValue(base: string, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  return metricSum(await (await fetch(`${base}/metrics`)).text(), name, labels);
+}
+
+/** The sum of metric `name`'s series carrying all of `labels`, in a Prometheus text exposition. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import {
   ChainwatchError,
   type CloudEvent,
+  deterministicId,
   type Logger,
   makeEvent,
   type Workload,
@@ -65,12 +65,6 @@ export function eventOf(c: Change, source: string, now: Date): CloudEvent<Worklo
   const w = c.type === 'stopped' ? { ...c.prev.workload, observedAt: now.toISOString() } : c.next.workload;
   const spec = c.type === 'started' ? WorkloadStartedEvent : c.type === 'changed' ? WorkloadChangedEvent : WorkloadStoppedEvent;
   // Deterministic ids: a replay after a crash republishes the same ids (one uid starts and stops once).
-  const id = eventId(w.cluster, w.uid, c.type, c.type === 'changed' ? w.resourceVersion : '');
+  const id = deterministicId(w.cluster, w.uid, c.type, c.type === 'changed' ? w.resourceVersion : '');
   return makeEvent({ id, type: spec.type, source, subject: workloadKey(w), time: w.observedAt, data: w });
-}
-
-function eventId(...parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex').slice(0, 32);
 }

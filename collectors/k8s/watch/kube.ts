@@ -87,7 +87,7 @@ export function kubeConfigOf(c: ClusterConfig): KubeConfig {
  * this bound an API server that accepts the connection and never answers holds a relist (and a
  * stop waiting for it) forever.
  */
-export const LIST_TIMEOUT_MS = 60_000;
+const LIST_TIMEOUT_MS = 60_000;
 
 interface Listed {
   items: unknown[];

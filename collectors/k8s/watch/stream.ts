@@ -54,8 +54,7 @@ export class WatchStream {
   private draining: Promise<void> | undefined;
   private drainError: unknown;
   private handle: WatchHandle | undefined;
-  private stopped = false;
-  /** Ends a list in flight when the stream stops (a list against an unresponsive server must not hold the shutdown). */
+  /** Ends a list in flight when the stream stops (a list against an unresponsive server must not hold the shutdown); aborted = stopped. */
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -80,7 +79,6 @@ export class WatchStream {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.stopping.abort();
     this.handle?.abort();
     this.wake?.();
@@ -98,15 +96,15 @@ export class WatchStream {
 
   private async run(): Promise<void> {
     let backoff = 0;
-    while (!this.stopped) {
+    while (!this.stopping.signal.aborted) {
       try {
         if (this.cursor === undefined) await this.relist();
-        if (this.stopped) break;
+        if (this.stopping.signal.aborted) break;
         const err = await this.watchOnce();
         if (err !== undefined) throw err;
         backoff = 0;
       } catch (err) {
-        if (this.stopped) break;
+        if (this.stopping.signal.aborted) break;
         if (!(err instanceof K8sWatchError)) {
           // Publishing or writing state failed: nothing moved past what is durable; start over from it.
           this.d.fail(err);
@@ -145,8 +143,8 @@ export class WatchStream {
       items.push(...page.items);
       rv ??= page.resourceVersion;
       cont = page.continue;
-    } while (cont !== undefined && !this.stopped);
-    if (this.stopped) return;
+    } while (cont !== undefined && !this.stopping.signal.aborted);
+    if (this.stopping.signal.aborted) return;
     const seen = new Set<string>();
     const changes: Change[] = [];
     for (const o of items) {
@@ -191,7 +189,7 @@ export class WatchStream {
             this.handle = h;
             this.synced = true;
             this.lastError = undefined;
-            if (this.stopped) h.abort();
+            if (this.stopping.signal.aborted) h.abort();
           },
           (err: unknown) => resolve(classify(err, `${this.name}: watch`)),
         );

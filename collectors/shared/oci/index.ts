@@ -3,4 +3,4 @@ export { basicAuthorization, parseChallenges, type AuthChallenge, type RegistryC
 export { OciClient, type FetchedManifest, type OciClientOptions, type ReferrersResult } from './client.js';
 export { OciError, type OciErrorCode } from './errors.js';
 export { DIGEST_PATTERN, digestTag, MANIFEST_ACCEPT, MEDIA, type Descriptor, type Manifest } from './media-types.js';
-export { OciTagCache, type RegistryAccess, type TagCacheOptions, type TagResolution } from './tag-cache.js';
+export { OciTagCache, type TagCacheOptions, type TagResolution } from './tag-cache.js';
