@@ -13,6 +13,9 @@
  *               can still compare; wall-clock rates measured one after the other there are not.
  *   opensearch  OpenSearchAuditStore.append through each official client vs raw: one _bulk of
  *               `index` actions with the event JSON into a plain index, same client, same batch
+ *   sink        the daemon's path (bench/harness/audit-sink.ts): the audit sink draining the same
+ *               events from an embedded-bus backlog, with the bus' default per-partition handler
+ *               concurrency and with one record per partition at a time (the behaviour before)
  * Events are ~1 KiB Rekor-entry events. Target: audit >= 50% of raw.
  * OpenSearch runs need: eval "$(scripts/services/opensearch.sh start)" (`npm run bench -- audit`
  * starts it). Without it the OpenSearch figures are left out and the run says so.
@@ -20,6 +23,7 @@
  *   (writes bench/results/audit.json)
  */
 import { ElasticsearchJs, OpenSearchJs, searchKey, WAL_AUTOCHECKPOINT } from '../sinks/audit/testing/index.js';
+import { auditSinkBacklog, type SinkRun } from './harness/audit-sink.js';
 import { report } from './harness/report.js';
 import { median } from './harness/spec.js';
 import { benchSpec } from './harness/specs.js';
@@ -29,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openSqlite } from '../core/sqlite/index.js';
+import { embeddedBusConfigSchema } from '../bus/embedded/index.js';
 import { makeEvent } from '../core/index.js';
 import { entryFromBusRecord, OpenSearchAuditStore, SqliteAuditStore } from '../sinks/audit/index.js';
 import type { SearchTransport, AuditEntry } from '../sinks/audit/index.js';
@@ -202,6 +207,12 @@ for (let round = 0; round < ROUNDS; round++) {
   sq.sameRatio.push(same.cpu / a.cpu);
 }
 const med = (runs: Run[], k: keyof Run): number => median(runs.map((r) => r[k]));
+// The daemon's path, interleaved: concurrent handlers (default), then one at a time per partition.
+const sink = { batched: [] as SinkRun[], serial: [] as SinkRun[] };
+for (let round = 0; round < ROUNDS; round++) {
+  sink.batched.push(await auditSinkBacklog(events, embeddedBusConfigSchema.parse({}).maxInFlight));
+  sink.serial.push(await auditSinkBacklog(events, 1));
+}
 const search: Record<'opensearch' | 'elasticsearch', { audit: number; raw: number } | undefined> = { opensearch: undefined, elasticsearch: undefined };
 const remarks: string[] = [];
 
@@ -233,6 +244,10 @@ report(
     sqliteSameSchemaCpu: med(sq.same, 'cpu'),
     sqlitePairedRatio: median(sq.ratio),
     sqliteSameSchemaPairedRatio: median(sq.sameRatio),
+    sinkBacklog: med(sink.batched, 'rate'),
+    sinkBacklogSerial: med(sink.serial, 'rate'),
+    sinkBacklogCpu: med(sink.batched, 'cpu'),
+    sinkBacklogSerialCpu: med(sink.serial, 'cpu'),
     osAudit: search.opensearch?.audit,
     osRaw: search.opensearch?.raw,
     esAudit: search.elasticsearch?.audit,

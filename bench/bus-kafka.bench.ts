@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '4' },
     partitions: { type: 'string', default: '6' },
+    producers: { type: 'string' }, // the bus' `producers` (default: its config default)
     only: { type: 'string' }, // 'bus' or 'raw' (profiling one side)
   },
 });
@@ -83,6 +84,7 @@ async function benchBus(): Promise<Result> {
     partitions: PARTITIONS,
     maxInFlight: 2048,
     partitionsConsumedConcurrently: PARTITIONS,
+    ...(args.producers ? { producers: Number(args.producers) } : {}),
   });
   await bus.start();
   let handled = 0;

@@ -5,7 +5,7 @@ export const embeddedBusConfigSchema = z
   .object({
     /** SQLite file; default `<dataDir>/bus.db`. */
     path: z.string().min(1).optional(),
-    /** Partitions per topic: handlers run concurrently across partitions, in order within one. */
+    /** Partitions per topic: one key always lands in the same partition, so its events stay in order. */
     partitions: z.number().int().min(1).max(64).default(4),
     /** true: synchronous=FULL (survives power loss); false: NORMAL (survives process crashes). */
     fsync: z.boolean().default(false),
@@ -13,6 +13,11 @@ export const embeddedBusConfigSchema = z
     pollInterval: duration({ min: 10, max: 60_000 }).prefault('250ms'),
     /** Records fetched per partition per round; bounds memory. */
     maxBatch: z.number().int().min(1).max(10_000).default(500),
+    /**
+     * Records of one partition a subscription handles at once: one key's records always in order,
+     * other keys' meanwhile (as on Kafka). 1 handles a partition strictly in offset order.
+     */
+    maxInFlight: z.number().int().min(1).max(10_000).default(128),
     retention: z
       .object({
         /** Records older than this are deleted. */

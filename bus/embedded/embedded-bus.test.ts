@@ -45,14 +45,15 @@ describe('EmbeddedBus subscription robustness', () => {
   it('a member joining mid-batch never handles a partition concurrently with its previous owner', async () => {
     const bus = open({ partitions: 2, maxBatch: 50 });
     await bus.start();
-    // Find two subjects on different partitions.
-    const events = Array.from({ length: 20 }, (_, i) => probe(i, `k-${i}`));
+    // Few keys, so two members on one partition at once would run one key's records concurrently
+    // (within one member a key's records run one at a time; other keys may run meanwhile).
+    const events = Array.from({ length: 20 }, (_, i) => probe(i, `k-${i % 4}`));
     await bus.publish(events);
     const active = new Map<string, number>();
     const handledBy = new Map<number, string[]>();
     let overlap = false;
     const handler = (name: string) => async (r: BusRecord) => {
-      const k = String(r.partition);
+      const k = r.key;
       const n = (active.get(k) ?? 0) + 1;
       active.set(k, n);
       if (n > 1) overlap = true;
@@ -69,6 +70,88 @@ describe('EmbeddedBus subscription robustness', () => {
     expect(overlap).toBe(false);
     const dups = [...handledBy].filter(([, by]) => by.length > 1);
     expect(dups).toEqual([]);
+  });
+
+  it('handles other keys while one key waits, keeps each key in order, and commits only the done prefix', async () => {
+    const bus = open({ partitions: 1 });
+    await bus.start();
+    await bus.publish([probe(0, 'slow'), probe(1, 'a'), probe(2, 'b'), probe(3, 'slow'), probe(4, 'a')]);
+    let open_!: () => void;
+    const gate = new Promise<void>((r) => (open_ = r));
+    const handled: number[] = [];
+    await bus.subscribe({
+      group: 'g',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      handler: async (r) => {
+        const seq = (r.event.data as { seq: number }).seq;
+        if (seq === 0) await gate;
+        handled.push(seq);
+      },
+    });
+    // 1, 2 and 4 finish while 0 waits; 3 (same key as 0) waits behind it.
+    await vi.waitFor(() => expect([...handled].sort()).toEqual([1, 2, 4]), { timeout: 2_000, interval: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handled).not.toContain(3);
+    expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 5 }]); // offset 0 not done: nothing committed
+    open_();
+    await vi.waitFor(() => expect(handled).toHaveLength(5), { timeout: 2_000, interval: 10 });
+    expect(handled.indexOf(3)).toBeGreaterThan(handled.indexOf(0));
+    await vi.waitFor(async () => expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 0 }]), { timeout: 2_000, interval: 10 });
+  });
+
+  it('maxInFlight 1 handles a partition strictly in offset order, one record at a time', async () => {
+    const bus = open({ partitions: 1, maxInFlight: 1 });
+    await bus.start();
+    await bus.publish(Array.from({ length: 12 }, (_, i) => probe(i, `k-${i % 5}`)));
+    const handled: number[] = [];
+    let active = 0;
+    let most = 0;
+    await bus.subscribe({
+      group: 'g',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      handler: async (r) => {
+        most = Math.max(most, ++active);
+        await new Promise((res) => setTimeout(res, 2));
+        handled.push((r.event.data as { seq: number }).seq);
+        active--;
+      },
+    });
+    await vi.waitFor(() => expect(handled).toHaveLength(12), { timeout: 2_000, interval: 10 });
+    expect(handled).toEqual([...Array(12).keys()]);
+    expect(most).toBe(1);
+  });
+
+  it('after a failed dead-letter write, a later record of the same key waits for the redelivery', async () => {
+    const bus = open({ partitions: 1, handlerRetry: { maxAttempts: 1 } });
+    await bus.start();
+    await bus.publish([probe(0, 'k'), probe(1, 'other'), probe(2, 'k')]);
+    const real = bus.publishRaw.bind(bus);
+    let dlqFailures = 0;
+    let deadLettered = false;
+    bus.publishRaw = async (topic, records) => {
+      if (dlqFailures++ === 0) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      await real(topic, records);
+      deadLettered = true;
+    };
+    const handled: number[] = [];
+    let orderKept = true;
+    await bus.subscribe({
+      group: 'g',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      handler: async (r) => {
+        const seq = (r.event.data as { seq: number }).seq;
+        if (seq === 0) throw new Error('always fails');
+        if (seq === 2 && !deadLettered) orderKept = false;
+        handled.push(seq);
+      },
+    });
+    await vi.waitFor(() => expect(handled).toContain(2), { timeout: 5_000, interval: 10 });
+    expect(dlqFailures).toBeGreaterThanOrEqual(2);
+    expect(orderKept).toBe(true);
+    await vi.waitFor(async () => expect((await bus.lag('g')).find((l) => l.topic === SYSTEM)?.lag).toBe(0), { timeout: 2_000, interval: 10 });
   });
 
   it('an ephemeral reader starts at the end unless fromBeginning, reads every partition, commits nothing, and is no member of a group of its name', async () => {
@@ -134,8 +217,9 @@ describe('EmbeddedBus subscription robustness', () => {
         return real.run(...a);
       },
     };
-    await bus.publish(Array.from({ length: 30 }, (_, i) => probe(i, `k-${i}`)));
-    const active = new Map<number, number>();
+    // Few keys: a partition consumed twice at once would run one key's records concurrently.
+    await bus.publish(Array.from({ length: 30 }, (_, i) => probe(i, `k-${i % 6}`)));
+    const active = new Map<string, number>();
     let overlap = false;
     const seen = new Set<number>();
     await bus.subscribe({
@@ -143,12 +227,12 @@ describe('EmbeddedBus subscription robustness', () => {
       topics: [SYSTEM],
       fromBeginning: true,
       handler: async (r) => {
-        const n = (active.get(r.partition) ?? 0) + 1;
-        active.set(r.partition, n);
+        const n = (active.get(r.key) ?? 0) + 1;
+        active.set(r.key, n);
         if (n > 1) overlap = true;
         seen.add((r.event.data as { seq: number }).seq);
         await new Promise((res) => setTimeout(res, r.partition === 1 ? 30 : 1));
-        active.set(r.partition, (active.get(r.partition) ?? 1) - 1);
+        active.set(r.key, (active.get(r.key) ?? 1) - 1);
       },
     });
     await vi.waitFor(() => expect(seen.size >= 30, 'all events').toBe(true), { timeout: 10_000, interval: 10 });

@@ -187,6 +187,7 @@ export class EmbeddedBus implements Bus {
       recent: this.recent,
       partitions: this.config.partitions,
       maxBatch: this.config.maxBatch,
+      maxInFlight: this.config.maxInFlight,
       pollIntervalMs: this.config.pollInterval,
       retry: {
         maxAttempts: this.config.handlerRetry.maxAttempts,

@@ -38,6 +38,8 @@ interface Deps {
   recent: RecentRecords;
   partitions: number;
   maxBatch: number;
+  /** Records of one partition handled at once (other keys than the ones in flight); 1: strictly in offset order. */
+  maxInFlight: number;
   pollIntervalMs: number;
   retry: RetryPolicy;
   wake: EventEmitter;
@@ -63,12 +65,14 @@ interface Deps {
 
 /**
  * One consumer-group member. Each round it takes its share of (topic, partition) pairs, fetches a
- * bounded batch per partition from the group's committed position, hands records to processRecord
- * one at a time (order within a partition), and commits.
+ * bounded batch per partition from the group's committed position, hands the records to
+ * processRecord (one key in offset order, other keys concurrently, at most maxInFlight at once:
+ * the order the Bus port promises, as the Kafka adapter does), and commits the batch's done prefix.
  *
  * Invariant: the committed offset of a partition moves past a record only after processRecord
- * resolved for it, i.e. the handler's effects are durable or the record is in the dead-letter
- * topic. A crash before the commit redelivers the record (at-least-once).
+ * resolved for it and for every record before it in the partition, i.e. their handlers' effects
+ * are durable or they are in the dead-letter topic. A crash before the commit redelivers them
+ * (at-least-once).
  */
 export class EmbeddedSubscription implements Subscription {
   readonly group: string;
@@ -211,9 +215,42 @@ export class EmbeddedSubscription implements Subscription {
     const from = this.position(topic, p);
     const rows = this.deps.recent.take(topic, p, from, this.deps.maxBatch) ?? (this.deps.store.fetch.all(topic, p, from, this.deps.maxBatch) as StoredRow[]);
     if (rows.length === 0) return 0;
-    let next = from;
-    for (const row of rows) {
-      if (this.stopped || this.paused || !this.owns(topic, p)) break;
+    const done = await this.handleBatch(topic, p, rows);
+    const next = done === 0 ? from : rows[done - 1]!.offset + 1;
+    if (next !== from) {
+      // A failed commit (a full disk) throws: the round is retried from the committed offset, and
+      // the records are redelivered to idempotent handlers.
+      if (this.opts.ephemeral) this.positions.set(`${topic}\0${p}`, next);
+      else this.deps.commit(this.group, topic, p, next);
+      const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? next;
+      this.deps.lag(this.group, topic, p, end - next);
+    }
+    return done;
+  }
+
+  /**
+   * Hands one partition's fetched rows to processRecord and resolves, once nothing is in flight,
+   * with the length of the done prefix: the rows that, with every row before them, finished.
+   * A key's rows run one after another in offset order; other keys' rows run meanwhile, so a
+   * handler that groups its writes (the audit sink's group commit) sees many records at once on
+   * a backlog instead of one per partition. Dispatching stops at stop(), pause() or a lost
+   * assignment; a failed dead-letter write stops it too and skips the rows not yet started, so a
+   * key never runs past a record that will be redelivered.
+   */
+  private async handleBatch(topic: string, p: number, rows: StoredRow[]): Promise<number> {
+    const limit = this.opts.ephemeral ? 1 : this.deps.maxInFlight; // a tail prints in offset order
+    const done = new Uint8Array(rows.length);
+    const chains = new Map<string, Promise<void>>();
+    let inflight = 0;
+    let wake: (() => void) | undefined;
+    const slot = (): Promise<void> => new Promise<void>((r) => (wake = r));
+    let failed = false;
+    let i = 0;
+    for (; i < rows.length; i++) {
+      if (inflight >= limit) await slot();
+      if (failed || this.stopped || this.paused || !this.owns(topic, p)) break;
+      const row = rows[i]!;
+      const at = i;
       const rec: RawBusRecord = {
         topic,
         partition: p,
@@ -223,24 +260,32 @@ export class EmbeddedSubscription implements Subscription {
         value: row.value,
         timestampMs: row.ts,
       };
-      try {
+      const run = async (): Promise<void> => {
+        if (failed) return; // an earlier record of this batch failed: keep this one for redelivery
         await processRecord(rec, this.processing, this.abort.signal);
-      } catch (err) {
+        done[at] = 1;
+      };
+      const settle = (): void => {
+        if (chains.get(row.key) === task) chains.delete(row.key);
+        inflight--;
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      const prev = chains.get(row.key);
+      const task: Promise<void> = (prev ? prev.then(run) : run()).then(settle, (err: unknown) => {
         // Only a failed dead-letter write lands here: keep the position, retry next round.
-        this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');
-        break;
-      }
-      next = row.offset + 1;
+        if (!failed) this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');
+        failed = true;
+        settle();
+      });
+      chains.set(row.key, task);
+      inflight++;
     }
-    if (next !== from) {
-      // A failed commit (a full disk) throws: the round is retried from the committed offset, and
-      // the records are redelivered to idempotent handlers.
-      if (this.opts.ephemeral) this.positions.set(`${topic}\0${p}`, next);
-      else this.deps.commit(this.group, topic, p, next);
-      const end = (this.deps.store.end.get(topic, p) as number | undefined) ?? next;
-      this.deps.lag(this.group, topic, p, end - next);
-    }
-    return next - from;
+    while (inflight > 0) await slot();
+    let n = 0;
+    while (n < i && done[n]) n++;
+    return n;
   }
 
   private idle(): Promise<void> {

@@ -54,6 +54,12 @@ export const kafkaBusConfigSchema = z
     retry: retrySchema.prefault({}),
     connectionTimeout: duration({ min: 1 }).prefault('3s'),
     requestTimeout: duration({ min: 1 }).prefault('30s'),
+    /**
+     * Idempotent producers (connections) publishes are spread over, by record key: one key always
+     * uses the same one, so its order holds; more than one overlaps produce requests, which an
+     * idempotent producer sends one at a time per connection (docs/bus-kafka.md).
+     */
+    producers: z.number().int().min(1).max(8).default(1),
     /** Max records of one subscription being handled at once; the fetch loop waits beyond it. */
     maxInFlight: z.number().int().positive().default(512),
     /** Partitions whose batches one subscription handles concurrently. */

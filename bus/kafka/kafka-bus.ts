@@ -1,4 +1,4 @@
-import { Admin, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
 import {
   parseConfig,
   busMetrics,
@@ -27,7 +27,7 @@ import { kafkaClientConfig } from './client-config.js';
 import { type KafkaBusConfig, type KafkaBusConfigInput, kafkaBusConfigSchema } from './config.js';
 import { toBusError } from './errors.js';
 import { HealthTracker } from './health.js';
-import { producerPlacement } from './placement.js';
+import { type Message, ProducerPool } from './producers.js';
 import { errorCode, routeClientLogs } from './log.js';
 import { KafkaSubscription } from './subscription.js';
 import { TopicAdmin } from './topics.js';
@@ -36,8 +36,6 @@ export interface KafkaBusDeps {
   logger?: Logger;
   metrics?: Metrics;
 }
-
-type Message = MessageToProduce<string, Buffer, string, string>;
 
 /**
  * The Bus port on Apache Kafka (@platformatic/kafka). One topic per event family
@@ -52,7 +50,7 @@ type Message = MessageToProduce<string, Buffer, string, string>;
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   readonly config: KafkaBusConfig;
-  private readonly producer: Producer<string, Buffer, string, string>;
+  private readonly producers: ProducerPool;
   private readonly admin: Admin;
   private readonly topics: TopicAdmin;
   private readonly health_ = new HealthTracker();
@@ -85,20 +83,13 @@ export class KafkaBus implements Bus {
       deadlineMs: r.deadline,
       onRetry: (err, attempt) => this.onRetry(err, attempt),
     };
-    // Idempotent implies acks=all and one request in flight per connection (the client enforces
-    // both): a resend after a lost response is deduplicated by the broker, never reordered.
-    this.producer = new Producer<string, Buffer, string, string>({
-      ...kafkaClientConfig(c),
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      ...producerPlacement,
-    });
+    this.producers = new ProducerPool(c);
     this.admin = new Admin(kafkaClientConfig(c, `${c.clientId}-admin`));
     this.topics = new TopicAdmin(this.admin, c.partitions, c.replicationFactor);
     // A closed connection is not yet an outage (brokers close idle connections after
     // connections.max.idle.ms): probe now; the probe reconnects or marks the bus unready.
-    this.producer.on('client:broker:disconnect', () => void this.probe());
-    for (const client of [this.producer, this.admin]) {
+    for (const p of this.producers.all) p.on('client:broker:disconnect', () => void this.probe());
+    for (const client of [...this.producers.all, this.admin]) {
       // Clients emit 'error' for failures nobody awaits; unhandled, that would throw.
       client.on('error', (err: Error) => this.health_.failed(`kafka client: ${errorCode(err)}`));
       routeClientLogs(client, this.logger, c.logLevel);
@@ -120,7 +111,7 @@ export class KafkaBus implements Bus {
         // Clients connect lazily: one metadata round trip each proves the brokers answer (and the
         // credentials work), and the producer id of the idempotent producer is fetched up front.
         await this.admin.metadata({ topics: [], forceUpdate: true });
-        await this.producer.initIdempotentProducer({});
+        await this.producers.init();
       } catch (err) {
         throw toBusError(err, 'BUS_UNAVAILABLE', 'connect');
       }
@@ -143,7 +134,7 @@ export class KafkaBus implements Bus {
     if (this.probeTimer) clearInterval(this.probeTimer);
     await Promise.allSettled([...this.subs].map((s) => s.stop()));
     await this.flush();
-    await Promise.allSettled([this.producer.close(), this.admin.close()]);
+    await Promise.allSettled([this.producers.close(), this.admin.close()]);
     this.health_.markStopped();
     this.started = false;
   }
@@ -185,7 +176,7 @@ export class KafkaBus implements Bus {
     await this.send(new Map([[topic, msgs]]));
   }
 
-  /** One send per call (one produce request per broker); retried as a whole with core/retry.ts. */
+  /** One send per producer per call (one produce request per broker each), retried with core/retry.ts. */
   private async send(byTopic: Map<string, Message[]>): Promise<void> {
     const messages: Message[] = [];
     const wireTopics: string[] = [];
@@ -195,14 +186,19 @@ export class KafkaBus implements Bus {
       for (const one of m) messages.push(one);
     }
     if (messages.length === 0) return;
-    const p = this.retrying('publish', async () => {
-      await this.topics.ensure(wireTopics);
-      try {
-        await this.producer.send({ messages });
-      } catch (err) {
-        throw toBusError(err, 'BUS_PUBLISH_FAILED', 'publish');
-      }
-    });
+    // Each producer's share is retried on its own: a share that got through is not sent again.
+    const p = Promise.all(
+      this.producers.split(messages).map(({ producer, messages: share }) =>
+        this.retrying('publish', async () => {
+          await this.topics.ensure(wireTopics);
+          try {
+            await producer.send({ messages: share });
+          } catch (err) {
+            throw toBusError(err, 'BUS_PUBLISH_FAILED', 'publish');
+          }
+        }),
+      ),
+    );
     this.inflight.add(p);
     try {
       await p;
@@ -293,9 +289,13 @@ export class KafkaBus implements Bus {
     try {
       await this.topics.probe();
       // Through the producer too: it reconnects after an outage even when nobody publishes.
-      await this.producer.metadata({ topics: [], forceUpdate: true }).catch((err: unknown) => {
-        throw toBusError(err, 'BUS_UNAVAILABLE', 'probe');
-      });
+      await Promise.all(
+        this.producers.all.map((p) =>
+          p.metadata({ topics: [], forceUpdate: true }).catch((err: unknown) => {
+            throw toBusError(err, 'BUS_UNAVAILABLE', 'probe');
+          }),
+        ),
+      );
       this.health_.ok();
       // bus_consumer_lag of this process' groups stays current without a caller asking lag().
       for (const group of new Set([...this.subs].map((s) => s.group))) await this.lag(group);

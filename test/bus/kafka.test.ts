@@ -48,8 +48,8 @@ describe.skipIf(kafkaSvc.skip)('KafkaBus (real Kafka)', () => {
     await sub.stop();
   });
 
-  it('keeps per-key order across publishes and partitions', async () => {
-    const bus = makeKafkaBus({ partitions: 4 });
+  it.each([1, 3])('keeps per-key order across publishes and partitions (%i producers)', async (producers) => {
+    const bus = makeKafkaBus({ partitions: 4, producers });
     await bus.start();
     for (let b = 0; b < 10; b++) await bus.publish(Array.from({ length: 30 }, (_, i) => probe(b * 30 + i, `k${i % 7}`)));
     const bySubject = new Map<string, number[]>();
