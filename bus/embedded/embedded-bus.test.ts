@@ -100,6 +100,33 @@ describe('EmbeddedBus subscription robustness', () => {
     await vi.waitFor(async () => expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 0 }]), { timeout: 2_000, interval: 10 });
   });
 
+  it('after pause(), records queued behind their key do not start; resume() hands them over in order', async () => {
+    const bus = open({ partitions: 1 });
+    await bus.start();
+    await bus.publish([probe(0, 'k'), probe(1, 'k'), probe(2, 'k')]);
+    let open_!: () => void;
+    const gate = new Promise<void>((r) => (open_ = r));
+    const handled: number[] = [];
+    const sub = await bus.subscribe({
+      group: 'g',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      handler: async (r) => {
+        const seq = (r.event.data as { seq: number }).seq;
+        if (seq === 0) await gate;
+        handled.push(seq);
+      },
+    });
+    await new Promise((r) => setTimeout(r, 50)); // 0 runs, 1 and 2 wait behind it
+    sub.pause();
+    open_();
+    await vi.waitFor(async () => expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 2 }]), { timeout: 2_000, interval: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handled).toEqual([0]);
+    sub.resume();
+    await vi.waitFor(() => expect(handled).toEqual([0, 1, 2]), { timeout: 2_000, interval: 10 });
+  });
+
   it('maxInFlight 1 handles a partition strictly in offset order, one record at a time', async () => {
     const bus = open({ partitions: 1, maxInFlight: 1 });
     await bus.start();

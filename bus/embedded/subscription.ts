@@ -56,7 +56,7 @@ interface Deps {
   onStopped: (s: EmbeddedSubscription) => void;
   /**
    * Exclusive per-(group, topic, partition) lease among this process' members: a member that just
-   * got a partition by reassignment waits until the previous owner finished its in-flight record
+   * got a partition by reassignment waits until the previous owner finished its in-flight records
    * and committed, so one partition is never handled by two members at once.
    */
   claim: (topic: string, partition: number, s: EmbeddedSubscription) => boolean;
@@ -246,43 +246,49 @@ export class EmbeddedSubscription implements Subscription {
     const slot = (): Promise<void> => new Promise<void>((r) => (wake = r));
     let failed = false;
     let i = 0;
-    for (; i < rows.length; i++) {
-      if (inflight >= limit) await slot();
-      if (failed || this.stopped || this.paused || !this.owns(topic, p)) break;
-      const row = rows[i]!;
-      const at = i;
-      const rec: RawBusRecord = {
-        topic,
-        partition: p,
-        offset: String(row.offset),
-        key: row.key,
-        headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
-        value: row.value,
-        timestampMs: row.ts,
-      };
-      const run = async (): Promise<void> => {
-        if (failed) return; // an earlier record of this batch failed: keep this one for redelivery
-        await processRecord(rec, this.processing, this.abort.signal);
-        done[at] = 1;
-      };
-      const settle = (): void => {
-        if (chains.get(row.key) === task) chains.delete(row.key);
-        inflight--;
-        const w = wake;
-        wake = undefined;
-        w?.();
-      };
-      const prev = chains.get(row.key);
-      const task: Promise<void> = (prev ? prev.then(run) : run()).then(settle, (err: unknown) => {
-        // Only a failed dead-letter write lands here: keep the position, retry next round.
-        if (!failed) this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');
-        failed = true;
-        settle();
-      });
-      chains.set(row.key, task);
-      inflight++;
+    try {
+      for (; i < rows.length; i++) {
+        if (inflight >= limit) await slot();
+        if (failed || this.stopped || this.paused || !this.owns(topic, p)) break;
+        const row = rows[i]!;
+        const at = i;
+        const rec: RawBusRecord = {
+          topic,
+          partition: p,
+          offset: String(row.offset),
+          key: row.key,
+          headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
+          value: row.value,
+          timestampMs: row.ts,
+        };
+        const run = async (): Promise<void> => {
+          // A record queued behind its key's previous one starts only if nothing changed meanwhile:
+          // after a failure, stop(), pause() or a lost assignment it stays undone and is redelivered.
+          if (failed || this.stopped || this.paused || !this.owns(topic, p)) return;
+          await processRecord(rec, this.processing, this.abort.signal);
+          done[at] = 1;
+        };
+        const settle = (): void => {
+          if (chains.get(row.key) === task) chains.delete(row.key);
+          inflight--;
+          const w = wake;
+          wake = undefined;
+          w?.();
+        };
+        const prev = chains.get(row.key);
+        const task: Promise<void> = (prev ? prev.then(run) : run()).then(settle, (err: unknown) => {
+          // Only a failed dead-letter write lands here: keep the position, retry next round.
+          if (!failed) this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');
+          failed = true;
+          settle();
+        });
+        chains.set(row.key, task);
+        inflight++;
+      }
+    } finally {
+      // Even if dispatching threw: the lease is released only once nothing of this batch runs.
+      while (inflight > 0) await slot();
     }
-    while (inflight > 0) await slot();
     let n = 0;
     while (n < i && done[n]) n++;
     return n;

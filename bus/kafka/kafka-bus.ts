@@ -187,7 +187,9 @@ export class KafkaBus implements Bus {
     }
     if (messages.length === 0) return;
     // Each producer's share is retried on its own: a share that got through is not sent again.
-    const p = Promise.all(
+    // All shares settle before publish() answers (and before flush()/stop() stop waiting): a share
+    // still retrying behind a rejected publish could land after the caller's re-publish.
+    const p = Promise.allSettled(
       this.producers.split(messages).map(({ producer, messages: share }) =>
         this.retrying('publish', async () => {
           await this.topics.ensure(wireTopics);
@@ -201,7 +203,8 @@ export class KafkaBus implements Bus {
     );
     this.inflight.add(p);
     try {
-      await p;
+      const failed = (await p).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
       this.inflight.delete(p);
     }

@@ -31,7 +31,7 @@ describe('ProducerPool.split', () => {
       const parts = p.split(messages);
       expect(parts.reduce((n, s) => n + s.messages.length, 0)).toBe(60);
       for (const { producer, messages: share } of parts) {
-        const seqs = share.map((m) => Number(m.value.toString()));
+        const seqs = share.map((m) => Number(m.value!.toString()));
         expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
         for (const m of share) {
           expect(owner.get(m.key!) ?? producer).toBe(producer);

@@ -72,6 +72,27 @@ describe.skipIf(kafkaSvc.skip)('KafkaBus (real Kafka)', () => {
     expect(bySubject.size).toBe(7);
   });
 
+  it('with several producers, a publish answers only once every share settled (a failed share leaves none still sending)', async () => {
+    const bus = makeKafkaBus({ producers: 2, retry: { maxAttempts: 1 } });
+    await bus.start();
+    type Send = (o: unknown) => Promise<unknown>;
+    const pool = (bus as unknown as { producers: { all: { send: Send }[] } }).producers;
+    const [slow, broken] = [pool.all[0]!, pool.all[1]!];
+    const realSend = slow.send.bind(slow);
+    let slowDone = false;
+    slow.send = async (o) => {
+      await new Promise((r) => setTimeout(r, 300));
+      const res = await realSend(o);
+      slowDone = true;
+      return res;
+    };
+    broken.send = () => Promise.reject(new ProbeFailure('share refused'));
+    // 20 subjects: both producers get a share.
+    const err = await bus.publish(Array.from({ length: 20 }, (_, i) => probe(i, `k${i}`))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BusError);
+    expect(slowDone).toBe(true);
+  });
+
   it('redelivers what a stopped consumer did not commit (at-least-once)', async () => {
     const bus = makeKafkaBus({ partitions: 1, drainTimeout: 300 });
     await bus.start();
