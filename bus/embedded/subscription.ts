@@ -63,6 +63,23 @@ interface Deps {
   release: (topic: string, partition: number, s: EmbeddedSubscription) => void;
 }
 
+/** One partition's fetched rows while handleBatch hands them out. */
+interface Batch {
+  topic: string;
+  p: number;
+  /** done[i] = 1 once row i was handled or dead-lettered. */
+  done: Uint8Array;
+  /** Per dispatched row, its handling (never rejects): a key's next row runs after it. */
+  tasks: Promise<void>[];
+  /** Per key, the index of its last dispatched row while that one has not settled. */
+  last: Map<string, number>;
+  failed: boolean;
+  inflight: number;
+  /** The dispatcher is woken when in flight drops to this. */
+  low: number;
+  wake: (() => void) | undefined;
+}
+
 /**
  * One consumer-group member. Each round it takes its share of (topic, partition) pairs, fetches a
  * bounded batch per partition from the group's committed position, hands the records to
@@ -234,64 +251,65 @@ export class EmbeddedSubscription implements Subscription {
    * A key's rows run one after another in offset order; other keys' rows run meanwhile, so a
    * handler that groups its writes (the audit sink's group commit) sees many records at once on
    * a backlog instead of one per partition. Dispatching stops at stop(), pause() or a lost
-   * assignment; a failed dead-letter write stops it too and skips the rows not yet started, so a
-   * key never runs past a record that will be redelivered.
+   * assignment; a failed dead-letter write stops it too, and rows queued behind their key do not
+   * start after any of these, so a key never runs past a record that will be redelivered.
    */
   private async handleBatch(topic: string, p: number, rows: StoredRow[]): Promise<number> {
     const limit = this.opts.ephemeral ? 1 : this.deps.maxInFlight; // a tail prints in offset order
-    const done = new Uint8Array(rows.length);
-    const chains = new Map<string, Promise<void>>();
-    let inflight = 0;
-    let wake: (() => void) | undefined;
-    const slot = (): Promise<void> => new Promise<void>((r) => (wake = r));
-    let failed = false;
+    // The dispatcher sleeps at `limit` in flight and wakes at `low`, refilling in bulk: one wake
+    // per limit/2 records, not one per record (this loop is the hot path of every consumer).
+    const b: Batch = { topic, p, done: new Uint8Array(rows.length), tasks: [], last: new Map(), failed: false, inflight: 0, low: limit >> 1, wake: undefined };
     let i = 0;
     try {
       for (; i < rows.length; i++) {
-        if (inflight >= limit) await slot();
-        if (failed || this.stopped || this.paused || !this.owns(topic, p)) break;
+        if (b.inflight >= limit) await new Promise<void>((r) => (b.wake = r));
+        if (b.failed || this.stopped || this.paused || !this.owns(topic, p)) break;
         const row = rows[i]!;
+        const before = b.last.get(row.key);
+        b.last.set(row.key, i);
+        b.inflight++;
         const at = i;
-        const rec: RawBusRecord = {
-          topic,
-          partition: p,
-          offset: String(row.offset),
-          key: row.key,
-          headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
-          value: row.value,
-          timestampMs: row.ts,
-        };
-        const run = async (): Promise<void> => {
-          // A record queued behind its key's previous one starts only if nothing changed meanwhile:
-          // after a failure, stop(), pause() or a lost assignment it stays undone and is redelivered.
-          if (failed || this.stopped || this.paused || !this.owns(topic, p)) return;
-          await processRecord(rec, this.processing, this.abort.signal);
-          done[at] = 1;
-        };
-        const settle = (): void => {
-          if (chains.get(row.key) === task) chains.delete(row.key);
-          inflight--;
-          const w = wake;
-          wake = undefined;
-          w?.();
-        };
-        const prev = chains.get(row.key);
-        const task: Promise<void> = (prev ? prev.then(run) : run()).then(settle, (err: unknown) => {
-          // Only a failed dead-letter write lands here: keep the position, retry next round.
-          if (!failed) this.deps.logger.error({ err, topic, partition: p, offset: row.offset }, 'could not dead-letter record; will retry');
-          failed = true;
-          settle();
-        });
-        chains.set(row.key, task);
-        inflight++;
+        b.tasks[i] = before === undefined ? this.handleRow(b, row, at) : b.tasks[before]!.then(() => this.handleRow(b, row, at));
       }
     } finally {
       // Even if dispatching threw: the lease is released only once nothing of this batch runs.
-      while (inflight > 0) await slot();
+      b.low = 0;
+      while (b.inflight > 0) await new Promise<void>((r) => (b.wake = r));
     }
     let n = 0;
-    while (n < i && done[n]) n++;
+    while (n < i && b.done[n]) n++;
     return n;
+  }
+
+  /** One row of a batch; never rejects (a failure marks the batch failed). */
+  private async handleRow(b: Batch, row: StoredRow, at: number): Promise<void> {
+    try {
+      // A row queued behind its key's previous one starts only if nothing changed meanwhile:
+      // after a failure, stop(), pause() or a lost assignment it stays undone and is redelivered.
+      if (b.failed || this.stopped || this.paused || !this.owns(b.topic, b.p)) return;
+      const rec: RawBusRecord = {
+        topic: b.topic,
+        partition: b.p,
+        offset: String(row.offset),
+        key: row.key,
+        headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
+        value: row.value,
+        timestampMs: row.ts,
+      };
+      await processRecord(rec, this.processing, this.abort.signal);
+      b.done[at] = 1;
+    } catch (err) {
+      // processRecord rejects only when the dead-letter write failed: keep the position, retry next round.
+      if (!b.failed) this.deps.logger.error({ err, topic: b.topic, partition: b.p, offset: row.offset }, 'could not handle or dead-letter record; will retry');
+      b.failed = true;
+    } finally {
+      if (b.last.get(row.key) === at) b.last.delete(row.key);
+      if (--b.inflight <= b.low && b.wake) {
+        const w = b.wake;
+        b.wake = undefined;
+        w();
+      }
+    }
   }
 
   private idle(): Promise<void> {
