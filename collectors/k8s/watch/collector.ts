@@ -1,6 +1,6 @@
 import { type Component, type ComponentContext, parseConfig, type Workload, type CloudEvent } from '../../../core/index.js';
 import { type ClusterConfig, type K8sWatchConfig, type K8sWatchConfigInput, k8sWatchConfigSchema } from './config.js';
-import { KubeApi, type KubeLister, kubeConfigOf } from './kube.js';
+import type { KubeLister } from './kube.js';
 import { OciTagResolver, type TagResolver } from './resolver.js';
 import { StreamSnapshot } from './snapshot.js';
 import { WatchStream } from './stream.js';
@@ -31,7 +31,7 @@ export class K8sClusterWatch implements Component {
 
   async start(): Promise<void> {
     if (this.streams.length > 0) return;
-    const api = this.seams.api ?? new KubeApi(this.cluster.name, kubeConfigOf(this.cluster));
+    const api = this.seams.api ?? (await kubeApi(this.cluster));
     const resolver = this.seams.resolver ?? new OciTagResolver(this.cfg.resolve, this.ctx.logger, this.ctx.metrics, () => this.ctx.now().getTime());
     const events = this.ctx.metrics.counter('k8s_watch_events_total', 'Workload events and relists of the cluster watch', ['cluster', 'kind', 'type']);
     const scopes = this.cluster.namespaces.length > 0 ? this.cluster.namespaces : [undefined];
@@ -98,4 +98,14 @@ export class K8sClusterWatch implements Component {
 export function createK8sWatches(config: K8sWatchConfigInput, ctx: ComponentContext, seams: K8sWatchSeams = {}): K8sClusterWatch[] {
   const cfg = parseConfig(k8sWatchConfigSchema, config, 'collectors.k8s');
   return cfg.clusters.map((c) => new K8sClusterWatch(cfg, c, ctx, seams));
+}
+
+/**
+ * The API server client, loaded when a cluster watch starts: @kubernetes/client-node and what it
+ * pulls in add ~25 MiB of heap and ~19 MiB of external memory to any process that imports them,
+ * which a daemon without `collectors.k8s` should not carry (bench/bus-embedded, idle RSS).
+ */
+async function kubeApi(cluster: ClusterConfig): Promise<KubeLister> {
+  const { KubeApi, kubeConfigOf } = await import('./kube.js');
+  return new KubeApi(cluster.name, kubeConfigOf(cluster));
 }

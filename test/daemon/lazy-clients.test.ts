@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { built, ROOT } from '../helpers/daemon-process.js';
+
+/**
+ * The heavy clients of optional backends are loaded only when configured: a daemon on embedded
+ * defaults must not carry them (@kubernetes/client-node alone adds ~25 MiB of heap and ~19 MiB of
+ * external memory at import; bench/bus-embedded's idle RSS figure). This loads the CLI the way
+ * bin/chainwatch.js does, with a resolve hook listing every package it pulls in.
+ */
+const LIST_PACKAGES = `
+import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ resolve(spec, ctx, next) {
+  const r = next(spec, ctx);
+  const i = r.url.lastIndexOf('/node_modules/');
+  if (i >= 0) { const parts = r.url.slice(i + 14).split('/'); seen.add(parts[0].startsWith('@') ? parts[0] + '/' + parts[1] : parts[0]); }
+  return r;
+} });
+await import(process.argv[1]);
+console.log(JSON.stringify([...seen]));
+`;
+
+describe.skipIf(!built())('optional backends load lazily', () => {
+  it('importing the daemon loads no Kubernetes, Kafka, Elasticsearch/OpenSearch, ONNX or PKCS#11 client', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--input-type=module',
+      '-e',
+      LIST_PACKAGES,
+      join(ROOT, 'dist', 'daemon', 'cli', 'main.js'),
+    ]);
+    const loaded = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+    expect(loaded).toContain('better-sqlite3'); // the hook sees packages at all
+    for (const heavy of [
+      '@kubernetes/client-node',
+      '@platformatic/kafka',
+      '@elastic/elasticsearch',
+      '@opensearch-project/opensearch',
+      'onnxruntime-node',
+      'pkcs11js',
+    ]) {
+      expect(loaded, heavy).not.toContain(heavy);
+    }
+  });
+});
