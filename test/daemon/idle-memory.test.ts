@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { built, ROOT } from '../helpers/daemon-process.js';
+import { built, ROOT, startDaemon } from '../helpers/daemon-process.js';
 
 /**
+ * What keeps an idle daemon small (bench/bus-embedded's idle RSS figure).
+ *
  * The heavy clients of optional backends are loaded only when configured: a daemon on embedded
  * defaults must not carry them (@kubernetes/client-node alone adds ~25 MiB of heap and ~19 MiB of
  * external memory at import; bench/bus-embedded's idle RSS figure). This loads the CLI the way
@@ -42,6 +46,28 @@ describe.skipIf(!built())('optional backends load lazily', () => {
       'pkcs11js',
     ]) {
       expect(loaded, heavy).not.toContain(heavy);
+    }
+  });
+});
+
+describe.skipIf(!built())('the daemon launcher caps the young generation', () => {
+  const cmdline = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+
+  it.each([
+    ['by default, re-executed in place (same pid)', {}, '--max-semi-space-size=8'],
+    ['not when NODE_OPTIONS sets its own', { NODE_OPTIONS: '--max-semi-space-size=16' }, undefined],
+  ])('%s', async (_name, env: NodeJS.ProcessEnv, flag) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-semi-'));
+    const d = await startDaemon(['--data-dir', dir], env);
+    try {
+      const args = cmdline(d.child.pid!);
+      expect(args).toContain(join(ROOT, 'bin', 'chainwatch.js'));
+      expect(args.filter((a) => a.startsWith('--max-semi-space-size'))).toEqual(flag ? [flag] : []);
+      expect((await fetch(`${d.url}/healthz`)).status).toBe(200); // the re-executed process is the daemon
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
