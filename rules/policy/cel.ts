@@ -1,4 +1,5 @@
-import { celEnv, CelScalar, isCelError, parse, plan } from '@bufbuild/cel';
+import { createRequire } from 'node:module';
+import type * as Cel from '@bufbuild/cel';
 
 /**
  * CEL conditions over one attestation (docs/policy.md lists the variables): `predicate` (the
@@ -6,7 +7,20 @@ import { celEnv, CelScalar, isCelError, parse, plan } from '@bufbuild/cel';
  * predicate types) and `predicateType`. Each expression is parsed and planned once, at load; an
  * evaluation is then one call of the planned function.
  */
-const env = celEnv({ variables: { predicate: CelScalar.DYN, summary: CelScalar.DYN, predicateType: CelScalar.STRING } });
+let loaded: { cel: typeof Cel; env: ReturnType<typeof Cel.celEnv> } | undefined;
+
+/**
+ * @bufbuild/cel and its environment, loaded at the first condition compiled: a daemon whose policies
+ * have no CEL conditions does not carry it (~4 MiB of heap at import; test/daemon/idle-memory.test.ts).
+ * Only this module uses the library, so its CommonJS build (what require() resolves) is the one copy.
+ */
+function celLib(): { cel: typeof Cel; env: ReturnType<typeof Cel.celEnv> } {
+  if (!loaded) {
+    const cel = createRequire(import.meta.url)('@bufbuild/cel') as typeof Cel;
+    loaded = { cel, env: cel.celEnv({ variables: { predicate: cel.CelScalar.DYN, summary: cel.CelScalar.DYN, predicateType: cel.CelScalar.STRING } }) };
+  }
+  return loaded;
+}
 
 export interface CelInput {
   predicate: unknown;
@@ -35,21 +49,22 @@ export class CelSyntaxError extends Error {
 }
 
 export function compileCondition(expression: string): CompiledCondition {
-  let parsed: ReturnType<typeof parse>;
+  const { cel, env } = celLib();
+  let parsed: ReturnType<typeof Cel.parse>;
   try {
-    parsed = parse(expression);
+    parsed = cel.parse(expression);
   } catch (err) {
     const loc = (err as { location?: { start?: { line: number; column: number } } }).location?.start;
     const reason = (err as Error).message.replace(/^<input>:\d+:\d+: /, '');
     throw new CelSyntaxError(reason, loc?.line ?? 1, loc?.column ?? 1);
   }
-  const run = plan(env, parsed);
+  const run = cel.plan(env, parsed);
   return {
     expression,
     usesPredicate: readsIdent(parsed.expr, 'predicate'),
     evaluate(input) {
       const r = run(input as never);
-      if (isCelError(r)) return { kind: 'error', message: r.message };
+      if (cel.isCelError(r)) return { kind: 'error', message: r.message };
       if (r === true) return { kind: 'true' };
       if (r === false) return { kind: 'false' };
       return { kind: 'error', message: `the condition evaluated to ${typeof r}, not a bool` };

@@ -11,7 +11,7 @@ import { built, ROOT, startDaemon } from '../helpers/daemon-process.js';
  *
  * The heavy clients of optional backends are loaded only when configured: a daemon on embedded
  * defaults must not carry them (@kubernetes/client-node alone adds ~25 MiB of heap and ~19 MiB of
- * external memory at import; bench/bus-embedded's idle RSS figure). This loads the CLI the way
+ * external memory at import; bench/bus-embedded's idle RSS figure), CEL only with a policy condition. This loads the CLI the way
  * bin/chainwatch.js does, with a resolve hook listing every package it pulls in.
  */
 const LIST_PACKAGES = `
@@ -28,7 +28,7 @@ console.log(JSON.stringify([...seen]));
 `;
 
 describe.skipIf(!built())('optional backends load lazily', () => {
-  it('importing the daemon loads no Kubernetes, Kafka, Elasticsearch/OpenSearch, ONNX or PKCS#11 client', async () => {
+  it('importing the daemon loads no Kubernetes, Kafka, Elasticsearch/OpenSearch, ONNX, PKCS#11 or CEL library', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       '--input-type=module',
       '-e',
@@ -44,6 +44,7 @@ describe.skipIf(!built())('optional backends load lazily', () => {
       '@opensearch-project/opensearch',
       'onnxruntime-node',
       'pkcs11js',
+      '@bufbuild/cel',
     ]) {
       expect(loaded, heavy).not.toContain(heavy);
     }
