@@ -17,7 +17,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foundAttestationSchema, foundSignatureSchema, type FoundAttestation, type FoundSignature } from '../core/index.js';
 import { REALDATA } from '../core/testing/index.js';
-import { buildPolicySet, keyIdOfPem } from '../rules/policy/index.js';
+import { buildPolicySet, keyIdOfPem, loadCel } from '../rules/policy/index.js';
+
+await loadCel(); // buildPolicySet compiles CEL conditions with it (loadPolicies loads it itself)
 
 const arg = (name: string, dflt: number): number => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || dflt;
 const seconds = arg('seconds', 1);

@@ -45,22 +45,24 @@ describe('EmbeddedBus subscription robustness', () => {
   it('a member joining mid-batch never handles a partition concurrently with its previous owner', async () => {
     const bus = open({ partitions: 2, maxBatch: 50 });
     await bus.start();
-    // Few keys, so two members on one partition at once would run one key's records concurrently
-    // (within one member a key's records run one at a time; other keys may run meanwhile).
     const events = Array.from({ length: 20 }, (_, i) => probe(i, `k-${i % 4}`));
     await bus.publish(events);
-    const active = new Map<string, number>();
+    // Per partition, the members with a record in flight: one member may run several keys at once,
+    // two members never.
+    const active = new Map<number, Map<string, number>>();
     const handledBy = new Map<number, string[]>();
     let overlap = false;
     const handler = (name: string) => async (r: BusRecord) => {
-      const k = r.key;
-      const n = (active.get(k) ?? 0) + 1;
-      active.set(k, n);
-      if (n > 1) overlap = true;
+      const members = active.get(r.partition) ?? new Map<string, number>();
+      active.set(r.partition, members);
+      members.set(name, (members.get(name) ?? 0) + 1);
+      if (members.size > 1) overlap = true;
       const seq = (r.event.data as { seq: number }).seq;
       handledBy.set(seq, [...(handledBy.get(seq) ?? []), name]);
       await new Promise((res) => setTimeout(res, 15));
-      active.set(k, (active.get(k) ?? 1) - 1);
+      const left = members.get(name)! - 1;
+      if (left === 0) members.delete(name);
+      else members.set(name, left);
     };
     await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: handler('a') });
     await vi.waitFor(() => expect(handledBy.size >= 2, 'a started').toBe(true), { timeout: 2_000, interval: 10 });
@@ -106,6 +108,8 @@ describe('EmbeddedBus subscription robustness', () => {
     await bus.publish([probe(0, 'k'), probe(1, 'k'), probe(2, 'k')]);
     let open_!: () => void;
     const gate = new Promise<void>((r) => (open_ = r));
+    let started_!: () => void;
+    const started = new Promise<void>((r) => (started_ = r));
     const handled: number[] = [];
     const sub = await bus.subscribe({
       group: 'g',
@@ -113,11 +117,14 @@ describe('EmbeddedBus subscription robustness', () => {
       fromBeginning: true,
       handler: async (r) => {
         const seq = (r.event.data as { seq: number }).seq;
-        if (seq === 0) await gate;
+        if (seq === 0) {
+          started_();
+          await gate;
+        }
         handled.push(seq);
       },
     });
-    await new Promise((r) => setTimeout(r, 50)); // 0 runs, 1 and 2 wait behind it
+    await started; // 0 runs, 1 and 2 wait behind it
     sub.pause();
     open_();
     await vi.waitFor(async () => expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 2 }]), { timeout: 2_000, interval: 10 });
@@ -125,6 +132,29 @@ describe('EmbeddedBus subscription robustness', () => {
     expect(handled).toEqual([0]);
     sub.resume();
     await vi.waitFor(() => expect(handled).toEqual([0, 1, 2]), { timeout: 2_000, interval: 10 });
+  });
+
+  it('runs at most maxInFlight records of a partition at once, refilling as they settle, and handles them all', async () => {
+    const bus = open({ partitions: 1, maxInFlight: 4 });
+    await bus.start();
+    await bus.publish(Array.from({ length: 50 }, (_, i) => probe(i, `k-${i}`)));
+    const handled = new Set<number>();
+    let active = 0;
+    let most = 0;
+    await bus.subscribe({
+      group: 'g',
+      topics: [SYSTEM],
+      fromBeginning: true,
+      handler: async (r) => {
+        most = Math.max(most, ++active);
+        await new Promise((res) => setTimeout(res, 1 + (r.partition % 3)));
+        handled.add((r.event.data as { seq: number }).seq);
+        active--;
+      },
+    });
+    await vi.waitFor(() => expect(handled.size).toBe(50), { timeout: 5_000, interval: 10 });
+    expect(most).toBe(4);
+    await vi.waitFor(async () => expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 0 }]), { timeout: 2_000, interval: 10 });
   });
 
   it('maxInFlight 1 handles a partition strictly in offset order, one record at a time', async () => {

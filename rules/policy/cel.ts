@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type * as Cel from '@bufbuild/cel';
 
 /**
@@ -10,15 +9,18 @@ import type * as Cel from '@bufbuild/cel';
 let loaded: { cel: typeof Cel; env: ReturnType<typeof Cel.celEnv> } | undefined;
 
 /**
- * @bufbuild/cel and its environment, loaded at the first condition compiled: a daemon whose policies
- * have no CEL conditions does not carry it (~4 MiB of heap at import; test/daemon/idle-memory.test.ts).
- * Only this module uses the library, so its CommonJS build (what require() resolves) is the one copy.
+ * Loads @bufbuild/cel and its environment, once. It is not imported statically: a daemon without
+ * image policies does not carry it (~4 MiB of heap at import; test/daemon/idle-memory.test.ts).
+ * loadPolicies awaits it; callers of buildPolicySet with CEL conditions await it first.
  */
+export async function loadCel(): Promise<void> {
+  if (loaded) return;
+  const cel = await import('@bufbuild/cel');
+  loaded ??= { cel, env: cel.celEnv({ variables: { predicate: cel.CelScalar.DYN, summary: cel.CelScalar.DYN, predicateType: cel.CelScalar.STRING } }) };
+}
+
 function celLib(): { cel: typeof Cel; env: ReturnType<typeof Cel.celEnv> } {
-  if (!loaded) {
-    const cel = createRequire(import.meta.url)('@bufbuild/cel') as typeof Cel;
-    loaded = { cel, env: cel.celEnv({ variables: { predicate: cel.CelScalar.DYN, summary: cel.CelScalar.DYN, predicateType: cel.CelScalar.STRING } }) };
-  }
+  if (!loaded) throw new Error('CEL is not loaded: await loadCel() before compiling policy conditions (loadPolicies does)');
   return loaded;
 }
 

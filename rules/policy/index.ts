@@ -2,6 +2,7 @@
 export * from './errors.js';
 export type { ImagePolicy, Authority, AttestationRequirement } from './schema.js';
 export { loadPolicies, buildPolicySet } from './loader.js';
+export { loadCel } from './cel.js';
 export { PolicySet, type SetVerdict } from './set.js';
 export { PolicyHolder, type PolicyHolderOptions, type ReloadOutcome } from './holder.js';
 export type { Facts, Failure } from './evaluate.js';

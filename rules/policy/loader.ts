@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { loadCel } from './cel.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { ImagePolicyError, type ImagePolicyErrorCode, type ImagePolicyIssue } from './errors.js';
 import { imagePolicySchema } from './schema.js';
@@ -17,10 +18,11 @@ import { PolicySet } from './set.js';
 export async function loadPolicies(path: string): Promise<PolicySet> {
   const files = await policyFiles(path);
   const texts = await Promise.all(files.map(async (f) => ({ file: f, text: await readText(f) })));
+  await loadCel();
   return buildPolicySet(texts);
 }
 
-/** Compiles already-read policy texts into a set (the loader's pure part). */
+/** Compiles already-read policy texts into a set (the loader's pure part). CEL conditions need `await loadCel()` first. */
 export function buildPolicySet(texts: readonly { file: string; text: string }[]): PolicySet {
   const issues: { code: ImagePolicyErrorCode; issue: ImagePolicyIssue }[] = [];
   const compiled: CompiledPolicy[] = [];

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArtifactSigner, type FoundAttestation, type FoundSignature, foundAttestationSchema, foundSignatureSchema } from '../../core/index.js';
 import { realdata } from '../../core/testing/index.js';
 import { ImagePolicyError } from './errors.js';
+import { loadCel } from './cel.js';
 import { buildPolicySet } from './loader.js';
+
+// buildPolicySet compiles CEL conditions with the library loadPolicies loads first.
+beforeAll(loadCel);
 
 const rd = realdata();
 const KEYS = join(rd.dir, 'sigstore/conformance/bundle-verify');

@@ -51,7 +51,8 @@ describe.skipIf(!built())('optional backends load lazily', () => {
   });
 });
 
-describe.skipIf(!built())('the daemon launcher caps the young generation', () => {
+// /proc/<pid>/cmdline: Linux only (the machines the daemon is deployed and tested on).
+describe.skipIf(!built() || process.platform !== 'linux')('the daemon launcher caps the young generation', () => {
   const cmdline = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
 
   it.each([
@@ -62,7 +63,7 @@ describe.skipIf(!built())('the daemon launcher caps the young generation', () =>
     const d = await startDaemon(['--data-dir', dir], env);
     try {
       const args = cmdline(d.child.pid!);
-      expect(args).toContain(join(ROOT, 'bin', 'chainwatch.js'));
+      expect(args.some((a) => a.endsWith(join('bin', 'chainwatch.js')))).toBe(true);
       expect(args.filter((a) => a.startsWith('--max-semi-space-size'))).toEqual(flag ? [flag] : []);
       expect((await fetch(`${d.url}/healthz`)).status).toBe(200); // the re-executed process is the daemon
     } finally {

@@ -146,7 +146,11 @@ export const ct: BenchSpec = {
     peakExternal: { label: 'of which external memory (Buffers) (max of samples)', unit: 'MiB' },
     peakYoung: { label: 'of which young generation (new space) reserved (max of samples)', unit: 'MiB' },
     certspotterRss: { label: 'certspotter peak RSS (VmHWM)', unit: 'MiB' },
-    semiRss: { label: 'chainwatch peak RSS, one more catch-up with NODE_OPTIONS=--max-semi-space-size=16 (young generation capped)', unit: 'MiB' },
+    semiRss: {
+      label:
+        "chainwatch peak RSS, one more catch-up with NODE_OPTIONS=--max-semi-space-size=N (64 by default: V8's own maximum, the daemon without the launcher's cap of 8)",
+      unit: 'MiB',
+    },
     semiCpu: { label: 'chainwatch CPU per entry in that catch-up', unit: 'µs' },
     rawCpu: { label: 'raw reader CPU per entry (fetch + body read, in the bench process)', unit: 'µs' },
     backfillWall: { label: 'chainwatch ct backfill: wall time per 100,000 entries (its own process, from spawn)', unit: 's' },
