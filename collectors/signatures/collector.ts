@@ -60,6 +60,8 @@ export class SignaturesCollector implements Component {
   private evaluatePolicies: EvaluatePolicies;
   private policies: PolicyHolder | undefined;
   private readonly slots: Slots;
+  /** Per digest, the check in progress: checks of one digest run one after another (see check). */
+  private readonly checking = new Map<string, Promise<void>>();
   private readonly outcomes;
 
   constructor(
@@ -167,7 +169,25 @@ export class SignaturesCollector implements Component {
     }
   }
 
-  private async check(image: ImageRef, trigger: ArtifactVerified['trigger'], signal: AbortSignal): Promise<void> {
+  /**
+   * Checks of one digest run in the order their events were handled. The image's push and the
+   * pushes of its signature tags are different bus keys, so the bus may hand them over at once; a
+   * check that discovered before a later signature was pushed must not publish its older verdict
+   * after the later check's.
+   */
+  private check(image: ImageRef, trigger: ArtifactVerified['trigger'], signal: AbortSignal): Promise<void> {
+    const k = `${image.registry}/${image.repository}@${image.digest}`;
+    const prev = this.checking.get(k);
+    const run: Promise<void> = (prev ? prev.catch(() => undefined) : Promise.resolve()).then(() => this.checkNow(image, trigger, signal));
+    this.checking.set(k, run);
+    const forget = (): void => {
+      if (this.checking.get(k) === run) this.checking.delete(k);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async checkNow(image: ImageRef, trigger: ArtifactVerified['trigger'], signal: AbortSignal): Promise<void> {
     const previous = await this.cache.get(image);
     const result = await this.slots.run(signal, () => this.investigate(image, trigger, previous?.tags ?? []));
     await this.publish(result, trigger.deliveryId);
