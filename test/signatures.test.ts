@@ -226,6 +226,25 @@ describe.skipIf(ocireg.skip || cosign.skip)('collectors.signatures against go-co
     expect(v.policies[1]!.failures).toContain('unsigned');
   });
 
+  it('checks of one digest publish in the order their events were handled, even when the first one is slower', async () => {
+    const r = await rig();
+    const name = repo('order');
+    const digest = await pushImage(host(), name, 'v1');
+    // The image's push (reference with its tag) verifies slowly; its signature tag's push (another
+    // bus key, handed over at once in the same batch) is checked against the bare digest, fast.
+    const verify: NonNullable<SignaturesDeps['verify']> = async (_artifacts, target) => {
+      if (target.reference.includes(':v1@')) await new Promise((res) => setTimeout(res, 600));
+      return { signatures: [], attestations: [] };
+    };
+    await r.collector({ settleDelay: 0, trust: { keys: [] } }, { verify });
+    const first = manifestEvent('push', { registry: host(), repository: name, digest, tag: 'v1' });
+    // The signature manifest's own digest (the event's subject) is not the image's: another bus key.
+    const second = manifestEvent('push', { registry: host(), repository: name, digest: `sha256:${'cd'.repeat(32)}`, tag: `sha256-${digest.slice(7)}.sig` });
+    await r.bus.publish([first, second]);
+    await vi.waitFor(() => expect(r.verified()).toHaveLength(2), { timeout: 10_000, interval: 20 });
+    expect(r.verified().map((v) => v.trigger.deliveryId)).toEqual([first.data!.deliveryId, second.data!.deliveryId]);
+  });
+
   it('a delete drops the cached result: the next verify asks the registry again; nothing is published for the delete', async () => {
     const r = await rig();
     const name = repo('delete');
