@@ -183,7 +183,9 @@ describe.skipIf(registry.skip || rekor.skip || ocireg.skip || cosign.skip || !bu
         // The late co-signer is one the policy allows (the second of 2-of-3): no key.resign_new_identity either.
         expect(open(journal, multi)).toEqual([]);
         // The digest was checked several times (each signature push re-checks it): still one finding per condition.
-        expect(verdicts(journal, multi).length).toBeGreaterThan(2);
+        // Eventually: the late signature's own events wait out the settle delay, and a check pending from an
+        // earlier push may already have seen the new signature and published the pass the waits above saw.
+        await vi.waitFor(() => expect(verdicts(journal, multi).length).toBeGreaterThan(2), WAIT);
         expect(about(journal, multi).map((f) => [f.rule, f.status])).toEqual([
           ['policy.threshold_not_met', 'firing'],
           ['policy.threshold_not_met', 'resolved'],
