@@ -21,6 +21,7 @@ export * from './doorbell.js';
 export * from './config.js';
 export * from './http/index.js';
 export * from './cron.js';
+export * from './turns.js';
 export * from './duration.js';
 export * from './config-fields.js';
 export * from './secret.js';

@@ -8,6 +8,7 @@ import {
   type ImageRef,
   imageSubject,
   describeError,
+  KeyedTurns,
   makeEvent,
   type RegistryManifest,
   RegistryManifestEvent,
@@ -60,8 +61,8 @@ export class SignaturesCollector implements Component {
   private evaluatePolicies: EvaluatePolicies;
   private policies: PolicyHolder | undefined;
   private readonly slots: Slots;
-  /** Per digest, the check in progress: checks of one digest run one after another (see check). */
-  private readonly checking = new Map<string, Promise<void>>();
+  /** Checks of one digest take turns (see check). */
+  private readonly checking = new KeyedTurns();
   private readonly outcomes;
 
   constructor(
@@ -176,15 +177,7 @@ export class SignaturesCollector implements Component {
    * after the later check's.
    */
   private check(image: ImageRef, trigger: ArtifactVerified['trigger'], signal: AbortSignal): Promise<void> {
-    const k = `${image.registry}/${image.repository}@${image.digest}`;
-    const prev = this.checking.get(k);
-    const run: Promise<void> = (prev ? prev.catch(() => undefined) : Promise.resolve()).then(() => this.checkNow(image, trigger, signal));
-    this.checking.set(k, run);
-    const forget = (): void => {
-      if (this.checking.get(k) === run) this.checking.delete(k);
-    };
-    run.then(forget, forget);
-    return run;
+    return this.checking.run(imageSubject(image), () => this.checkNow(image, trigger, signal));
   }
 
   private async checkNow(image: ImageRef, trigger: ArtifactVerified['trigger'], signal: AbortSignal): Promise<void> {

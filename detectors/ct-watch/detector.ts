@@ -7,6 +7,7 @@ import {
   parseConfig,
   type Subscription,
   topicFor,
+  KeyedTurns,
 } from '../../core/index.js';
 import { type Certificate, loadX509, X509Error } from '../../trust/index.js';
 import { findingsCounter } from '../shared/index.js';
@@ -38,7 +39,7 @@ export class CtWatchDetector implements Component {
   private readonly skipped: (n: number) => void;
   private readonly issuerKeys = new Map<string, string | null>();
   /** The sighting of a certificate being handled now, per state key (once()). */
-  private readonly turns = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
 
   constructor(
     readonly config: CtWatchConfig,
@@ -106,13 +107,7 @@ export class CtWatchDetector implements Component {
    */
   private async once(rule: string, id: string, build: () => CloudEvent[]): Promise<void> {
     const key = `${this.config.stateKeyPrefix}:seen:${rule}:${id}`;
-    const turn = (this.turns.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.onceNow(key, build));
-    this.turns.set(key, turn);
-    try {
-      await turn;
-    } finally {
-      if (this.turns.get(key) === turn) this.turns.delete(key);
-    }
+    await this.turns.run(key, () => this.onceNow(key, build));
   }
 
   private async onceNow(key: string, build: () => CloudEvent[]): Promise<void> {
