@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus, embeddedBusConfigSchema } from '../../bus/embedded/index.js';
-import { type CloudEvent, type ComponentContext, noopMetrics, silentLogger } from '../../core/index.js';
-import { MemoryKeyProvider, MemoryStateStore } from '../../core/testing/index.js';
+import type { CloudEvent } from '../../core/index.js';
 import { createAuditSink, parseAuditConfig } from '../../sinks/audit/index.js';
+import { liveContext } from '../../test/helpers/context.js';
 
 export interface SinkRun {
   /** records/s, wall clock */
@@ -26,17 +26,8 @@ export async function auditSinkBacklog(events: readonly CloudEvent[], maxInFligh
   const bus = new EmbeddedBus({ ...embeddedBusConfigSchema.parse({ maxInFlight }), path: join(dir, 'bus.db') });
   await bus.start();
   for (let i = 0; i < events.length; i += 500) await bus.publish(events.slice(i, i + 500));
-  const ctx: ComponentContext = {
-    bus,
-    state: new MemoryStateStore(),
-    logger: silentLogger,
-    metrics: noopMetrics,
-    dataDir: dir,
-    keys: new MemoryKeyProvider(),
-    fail: () => {},
-    now: () => new Date(),
-  };
-  const sink = createAuditSink(parseAuditConfig({}), ctx);
+  const state = bus.stateStore();
+  const sink = createAuditSink(parseAuditConfig({}), liveContext(bus, state, dir));
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await sink.start();
@@ -45,6 +36,7 @@ export async function auditSinkBacklog(events: readonly CloudEvent[], maxInFligh
   const c = process.cpuUsage(c0);
   await sink.stop();
   await bus.stop();
+  state.close();
   rmSync(dir, { recursive: true, force: true });
   return { rate: events.length / secs, cpu: (c.user + c.system) / events.length };
 }

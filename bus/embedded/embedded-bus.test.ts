@@ -9,6 +9,20 @@ import { EmbeddedBus } from './embedded-bus.js';
 const SYSTEM = topicFor('system');
 const probe = (seq: number, subject = `s-${seq}`) => makeEvent({ type: ProbeEvent.type, source: 'urn:chainwatch:test', subject, data: { seq } });
 
+/** A handler taking `ms` per record: the seqs in the order handled, and the most records it held at once. */
+function timedHandler(ms: number): { handler: (r: BusRecord) => Promise<void>; handled: number[]; most: () => number } {
+  const handled: number[] = [];
+  let active = 0;
+  let most = 0;
+  const handler = async (r: BusRecord): Promise<void> => {
+    most = Math.max(most, ++active);
+    await new Promise((res) => setTimeout(res, ms));
+    handled.push((r.event.data as { seq: number }).seq);
+    active--;
+  };
+  return { handler, handled, most: () => most };
+}
+
 describe('EmbeddedBus subscription robustness', () => {
   const buses: EmbeddedBus[] = [];
   afterEach(async () => {
@@ -138,22 +152,10 @@ describe('EmbeddedBus subscription robustness', () => {
     const bus = open({ partitions: 1, maxInFlight: 4 });
     await bus.start();
     await bus.publish(Array.from({ length: 50 }, (_, i) => probe(i, `k-${i}`)));
-    const handled = new Set<number>();
-    let active = 0;
-    let most = 0;
-    await bus.subscribe({
-      group: 'g',
-      topics: [SYSTEM],
-      fromBeginning: true,
-      handler: async (r) => {
-        most = Math.max(most, ++active);
-        await new Promise((res) => setTimeout(res, 1 + (r.partition % 3)));
-        handled.add((r.event.data as { seq: number }).seq);
-        active--;
-      },
-    });
-    await vi.waitFor(() => expect(handled.size).toBe(50), { timeout: 5_000, interval: 10 });
-    expect(most).toBe(4);
+    const h = timedHandler(1);
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: h.handler });
+    await vi.waitFor(() => expect(new Set(h.handled).size).toBe(50), { timeout: 5_000, interval: 10 });
+    expect(h.most()).toBe(4);
     await vi.waitFor(async () => expect(await bus.lag('g')).toEqual([{ topic: SYSTEM, partition: 0, lag: 0 }]), { timeout: 2_000, interval: 10 });
   });
 
@@ -161,23 +163,11 @@ describe('EmbeddedBus subscription robustness', () => {
     const bus = open({ partitions: 1, maxInFlight: 1 });
     await bus.start();
     await bus.publish(Array.from({ length: 12 }, (_, i) => probe(i, `k-${i % 5}`)));
-    const handled: number[] = [];
-    let active = 0;
-    let most = 0;
-    await bus.subscribe({
-      group: 'g',
-      topics: [SYSTEM],
-      fromBeginning: true,
-      handler: async (r) => {
-        most = Math.max(most, ++active);
-        await new Promise((res) => setTimeout(res, 2));
-        handled.push((r.event.data as { seq: number }).seq);
-        active--;
-      },
-    });
-    await vi.waitFor(() => expect(handled).toHaveLength(12), { timeout: 2_000, interval: 10 });
-    expect(handled).toEqual([...Array(12).keys()]);
-    expect(most).toBe(1);
+    const h = timedHandler(2);
+    await bus.subscribe({ group: 'g', topics: [SYSTEM], fromBeginning: true, handler: h.handler });
+    await vi.waitFor(() => expect(h.handled).toHaveLength(12), { timeout: 2_000, interval: 10 });
+    expect(h.handled).toEqual([...Array(12).keys()]);
+    expect(h.most()).toBe(1);
   });
 
   it('after a failed dead-letter write, a later record of the same key waits for the redelivery', async () => {

@@ -49,51 +49,11 @@ describe.skipIf(kafkaSvc.skip)('KafkaBus (real Kafka)', () => {
   });
 
   it('keeps per-key order across publishes and partitions', async () => {
-    const bus = makeKafkaBus({ partitions: 4 });
-    await bus.start();
-    for (let b = 0; b < 10; b++) await bus.publish(Array.from({ length: 30 }, (_, i) => probe(b * 30 + i, `k${i % 7}`)));
-    const bySubject = new Map<string, number[]>();
-    let n = 0;
-    await bus.subscribe({
-      group: 'g-order',
-      topics: [SYSTEM],
-      fromBeginning: true,
-      handler: async (r) => {
-        // Random delays make different keys overtake each other; one key must not.
-        if (r.event.subject === 'k3') await new Promise((res) => setTimeout(res, Math.random() * 3));
-        const list = bySubject.get(r.key) ?? [];
-        list.push(seqOf(r));
-        bySubject.set(r.key, list);
-        n++;
-      },
-    });
-    await vi.waitFor(() => expect(n >= 300, '300 records').toBe(true), { timeout: 60_000 });
-    for (const [, seqs] of bySubject) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(bySubject.size).toBe(7);
+    await expectPerKeyOrder(makeKafkaBus({ partitions: 4 }), 'g-order');
   });
 
   it('keeps per-key order across publishes and partitions with several producers (keys bound to producers)', async () => {
-    const bus = makeKafkaBus({ partitions: 4, producers: 3 });
-    await bus.start();
-    for (let b = 0; b < 10; b++) await bus.publish(Array.from({ length: 30 }, (_, i) => probe(b * 30 + i, `k${i % 7}`)));
-    const bySubject = new Map<string, number[]>();
-    let n = 0;
-    await bus.subscribe({
-      group: 'g-order-producers',
-      topics: [SYSTEM],
-      fromBeginning: true,
-      handler: async (r) => {
-        // Random delays make different keys overtake each other; one key must not.
-        if (r.event.subject === 'k3') await new Promise((res) => setTimeout(res, Math.random() * 3));
-        const list = bySubject.get(r.key) ?? [];
-        list.push(seqOf(r));
-        bySubject.set(r.key, list);
-        n++;
-      },
-    });
-    await vi.waitFor(() => expect(n >= 300, '300 records').toBe(true), { timeout: 60_000 });
-    for (const [, seqs] of bySubject) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(bySubject.size).toBe(7);
+    await expectPerKeyOrder(makeKafkaBus({ partitions: 4, producers: 3 }), 'g-order-producers');
   });
 
   it('with several producers, a publish answers only once every share settled (a failed share leaves none still sending)', async () => {
@@ -335,3 +295,27 @@ describe.skipIf(kafkaSvc.skip || process.env.CHAINWATCH_TEST_KAFKA_SCRIPT === un
     expect(accepted.size).toBeGreaterThanOrEqual(40);
   });
 });
+
+/** 300 events over 7 keys in 10 publishes; a slow key's handler must not let its own records overtake each other. */
+async function expectPerKeyOrder(bus: ReturnType<typeof makeKafkaBus>, group: string): Promise<void> {
+  await bus.start();
+  for (let b = 0; b < 10; b++) await bus.publish(Array.from({ length: 30 }, (_, i) => probe(b * 30 + i, `k${i % 7}`)));
+  const bySubject = new Map<string, number[]>();
+  let n = 0;
+  await bus.subscribe({
+    group,
+    topics: [SYSTEM],
+    fromBeginning: true,
+    handler: async (r) => {
+      // Random delays make different keys overtake each other; one key must not.
+      if (r.event.subject === 'k3') await new Promise((res) => setTimeout(res, Math.random() * 3));
+      const list = bySubject.get(r.key) ?? [];
+      list.push(seqOf(r));
+      bySubject.set(r.key, list);
+      n++;
+    },
+  });
+  await vi.waitFor(() => expect(n >= 300, '300 records').toBe(true), { timeout: 60_000 });
+  for (const [, seqs] of bySubject) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  expect(bySubject.size).toBe(7);
+}
